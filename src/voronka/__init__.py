@@ -1,0 +1,1 @@
+"""voronka: customer-journey and sales-funnel analytics."""

@@ -1,0 +1,115 @@
+"""The canonical tables of a voronka store, as data.
+
+events: one row per journey event (docs/data-model.md defines every column)
+
+    event_id     VARCHAR   unique; given, or md5 of the normalised row (see ``ingest``)
+    customer_id  VARCHAR   who did it (after identity merge: see ``aliases``)
+    ts           TIMESTAMP when, in UTC (naive; input offsets / time zones are converted)
+    event        VARCHAR   what happened, e.g. ``purchase``
+    channel      VARCHAR   where it came from, e.g. ``tv``, ``digital``, ``wom`` (nullable)
+    campaign     VARCHAR   (nullable)
+    revenue      DECIMAL(18,4) money of this event, in ``currency`` (nullable)
+    currency     VARCHAR   ISO 4217 code, upper case (nullable; required when revenue is set)
+    referrer_id  VARCHAR   the customer who referred this customer (nullable)
+    properties   VARCHAR   a JSON object with every other input column (never null; ``{}``)
+
+spend: ad spend per day
+
+    spend_id, date DATE, channel, campaign, amount DECIMAL(18,4), currency
+
+aliases: identity merge; every ``alias`` id is analysed as ``customer_id``
+
+    alias VARCHAR, customer_id VARCHAR
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+MONEY = pa.decimal128(18, 4)
+
+
+@dataclass(frozen=True)
+class Table:
+    """A canonical table: its name, Arrow schema and which columns must not be null."""
+
+    name: str
+    schema: pa.Schema
+    required: tuple[str, ...]
+    key: str
+
+    @property
+    def columns(self) -> list[str]:
+        return self.schema.names
+
+    def ddl(self) -> str:
+        """``CREATE TABLE IF NOT EXISTS`` in DuckDB SQL."""
+        cols = ",\n  ".join(
+            f"{f.name} {duckdb_type(f.type)}{' NOT NULL' if f.name in self.required else ''}"
+            for f in self.schema
+        )
+        return f"CREATE TABLE IF NOT EXISTS {self.name} (\n  {cols}\n)"
+
+
+def duckdb_type(t: pa.DataType) -> str:
+    if pa.types.is_string(t) or pa.types.is_large_string(t):
+        return "VARCHAR"
+    if pa.types.is_timestamp(t):
+        return "TIMESTAMP"
+    if pa.types.is_date(t):
+        return "DATE"
+    if pa.types.is_decimal(t):
+        return f"DECIMAL({t.precision},{t.scale})"
+    if pa.types.is_integer(t):
+        return "BIGINT"
+    if pa.types.is_floating(t):
+        return "DOUBLE"
+    raise TypeError(f"no DuckDB type for {t}")
+
+
+EVENTS = Table(
+    name="events",
+    schema=pa.schema(
+        [
+            ("event_id", pa.string()),
+            ("customer_id", pa.string()),
+            ("ts", pa.timestamp("us")),
+            ("event", pa.string()),
+            ("channel", pa.string()),
+            ("campaign", pa.string()),
+            ("revenue", MONEY),
+            ("currency", pa.string()),
+            ("referrer_id", pa.string()),
+            ("properties", pa.string()),
+        ]
+    ),
+    required=("event_id", "customer_id", "ts", "event", "properties"),
+    key="event_id",
+)
+
+SPEND = Table(
+    name="spend",
+    schema=pa.schema(
+        [
+            ("spend_id", pa.string()),
+            ("date", pa.date32()),
+            ("channel", pa.string()),
+            ("campaign", pa.string()),
+            ("amount", MONEY),
+            ("currency", pa.string()),
+        ]
+    ),
+    required=("spend_id", "date", "channel", "amount", "currency"),
+    key="spend_id",
+)
+
+ALIASES = Table(
+    name="aliases",
+    schema=pa.schema([("alias", pa.string()), ("customer_id", pa.string())]),
+    required=("alias", "customer_id"),
+    key="alias",
+)
+
+TABLES: dict[str, Table] = {t.name: t for t in (EVENTS, SPEND, ALIASES)}
