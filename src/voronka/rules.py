@@ -12,7 +12,8 @@ A rule with ``min_referrals`` n matches a *derived* event instead: the moment th
 customer naming this customer as ``referrer_id`` first appears (that customer's first
 event). ``events`` and ``where`` then filter the referred customers' first events.
 
-A condition reads ``field``: an events column (``channel``, ``campaign``, ``event``,
+``revenue`` and the operators ``gt gte lt lte`` compare numbers (a property that is not a
+number fails them); every other comparison is on text. A condition reads ``field``: an events column (``channel``, ``campaign``, ``event``,
 ``revenue``, ``currency``, ``referrer_id``, ``customer_id``) or, for any other name, a
 property (``properties.NAME`` or plain ``NAME``). A missing property is null, and a
 null never satisfies a condition (``ne`` and ``not_in`` included).
@@ -54,7 +55,7 @@ class Condition(BaseModel):
             raise ValueError(f"operator {self.op!r} needs a list value")
         if self.op not in ("in", "not_in") and isinstance(self.value, list):
             raise ValueError(f"operator {self.op!r} needs a single value, not a list")
-        if self.op in ("gt", "gte", "lt", "lte") and (
+        if (self.op in ("gt", "gte", "lt", "lte") or self.field == "revenue" and self.op in ("eq", "ne")) and (
             isinstance(self.value, bool) or not isinstance(self.value, (int, float))
         ):
             raise ValueError(f"operator {self.op!r} needs a number")
@@ -127,13 +128,13 @@ def condition_holds(c: Condition, event: dict) -> bool:
     raw = event.get(c.field) if c.is_column else (event.get("properties") or {}).get(c.property_name)
     if raw is None:
         return False
-    if c.op in ("gt", "gte", "lt", "lte"):
+    if c.op in ("gt", "gte", "lt", "lte") or (c.field == "revenue" and c.op in ("eq", "ne")):
         try:
             x = float(raw)
         except (TypeError, ValueError):
             return False
         v = float(c.value)  # type: ignore[arg-type]
-        return {"gt": x > v, "gte": x >= v, "lt": x < v, "lte": x <= v}[c.op]
+        return {"gt": x > v, "gte": x >= v, "lt": x < v, "lte": x <= v, "eq": x == v, "ne": x != v}[c.op]
     text = _as_text(raw)
     if c.op == "eq":
         return text == _as_text(c.value)

@@ -1,0 +1,30 @@
+"""The ``voronka`` command line (typer). An edge: the library never imports it.
+
+Conventions every command follows:
+
+* ``--help`` everywhere; ``--format table|json|csv`` on every command that prints results;
+  ``--lang en|ru|kk`` for labels; ``--store PATH`` (or ``VORONKA_STORE``) for the store.
+* Exit code 0 on success; 1 on a user error (a ``VoronkaError``), printed as one line
+  ``error: ...`` on stderr with no traceback; 2 on bad usage (typer's own).
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from voronka.cli.app import app
+
+# Each module registers its commands on ``app``.
+for _module in ("ingest", "demo", "models", "funnel"):
+    try:
+        importlib.import_module(f"voronka.cli.{_module}")
+    except ModuleNotFoundError as exc:  # a command module not written yet
+        if exc.name != f"voronka.cli.{_module}":
+            raise
+
+
+def main() -> None:
+    app()
+
+
+__all__ = ["app", "main"]

@@ -1,0 +1,79 @@
+"""The typer application, the shared options, and the error policy of the CLI."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, Callable, TypeVar
+
+import typer
+from rich.console import Console
+
+from voronka.errors import VoronkaError
+
+app = typer.Typer(
+    name="voronka",
+    help="Customer-journey and sales-funnel analytics.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+console = Console()
+err_console = Console(stderr=True)
+
+DEFAULT_STORE = "voronka.duckdb"
+
+
+class OutputFormat(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+class Lang(str, Enum):
+    en = "en"
+    ru = "ru"
+    kk = "kk"
+
+
+StoreOption = Annotated[
+    Path,
+    typer.Option(
+        "--store",
+        envvar="VORONKA_STORE",
+        help="The DuckDB store file (one file per workspace).",
+        show_default=True,
+    ),
+]
+FormatOption = Annotated[
+    OutputFormat, typer.Option("--format", "-f", help="How to print results.")
+]
+LangOption = Annotated[Lang, typer.Option("--lang", help="Language of labels.")]
+
+
+def default_store() -> Path:
+    return Path(os.environ.get("VORONKA_STORE", DEFAULT_STORE))
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def user_errors(func: F) -> F:
+    """Turn a ``VoronkaError`` into ``error: ...`` on stderr and exit code 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except VoronkaError as exc:
+            err_console.print(f"[red]error:[/red] {exc}", markup=True, highlight=False, soft_wrap=True)
+            raise typer.Exit(1) from None
+        except KeyboardInterrupt:
+            err_console.print("interrupted")
+            sys.exit(130)
+
+    return wrapper  # type: ignore[return-value]

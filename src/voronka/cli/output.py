@@ -1,0 +1,61 @@
+"""Printing result tables as a terminal table, JSON or CSV."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import json
+import sys
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+from rich.table import Table
+
+from voronka.cli.app import OutputFormat, console
+
+
+def emit(table: pa.Table, fmt: OutputFormat, *, title: str | None = None,
+         formatters: dict[str, Any] | None = None) -> None:
+    """Print ``table``: ``table`` for people (with ``formatters`` per column), json/csv for machines.
+
+    JSON is a list of row objects; CSV has a header row. Machine formats are never
+    formatted or translated, so scripts get the raw values.
+    """
+    if fmt is OutputFormat.json:
+        sys.stdout.write(json.dumps(table.to_pylist(), default=_json_default, ensure_ascii=False, indent=2))
+        sys.stdout.write("\n")
+    elif fmt is OutputFormat.csv:
+        sink = pa.BufferOutputStream()
+        pacsv.write_csv(table, sink)
+        sys.stdout.write(sink.getvalue().to_pybytes().decode("utf-8"))
+    else:
+        formatters = formatters or {}
+        view = Table(title=title, show_lines=False, header_style="bold")
+        for name in table.column_names:
+            numeric = pa.types.is_integer(table.schema.field(name).type) or pa.types.is_floating(
+                table.schema.field(name).type) or pa.types.is_decimal(table.schema.field(name).type)
+            view.add_column(name, justify="right" if numeric else "left")
+        for row in table.to_pylist():
+            view.add_row(*[_cell(row[c], formatters.get(c)) for c in table.column_names])
+        console.print(view)
+
+
+def _cell(value: Any, formatter: Any) -> str:
+    if value is None:
+        return "—"
+    if formatter is not None:
+        return formatter(value)
+    if isinstance(value, float):
+        return f"{value:,.4g}" if abs(value) < 1 else f"{value:,.2f}"
+    return str(value)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        return value.total_seconds()
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")

@@ -1,0 +1,44 @@
+"""The embedded default engine: DuckDB, on a store file or on event files in memory."""
+
+from __future__ import annotations
+
+import duckdb
+import pyarrow as pa
+
+from voronka.schema import EVENTS
+
+
+class DuckDBEngine:
+    """Runs voronka's SQL on a DuckDB connection."""
+
+    dialect = "duckdb"
+
+    def __init__(self, connection: duckdb.DuckDBPyConnection) -> None:
+        self.connection = connection
+
+    @classmethod
+    def from_events(cls, events: pa.Table, aliases: pa.Table | None = None) -> DuckDBEngine:
+        """An in-memory engine over Arrow tables in the canonical schema (no store)."""
+        con = duckdb.connect()
+        con.register("_events_arrow", events)
+        con.execute(f"CREATE TABLE {EVENTS.name} AS SELECT * FROM _events_arrow")
+        con.unregister("_events_arrow")
+        if aliases is not None:
+            con.register("_aliases_arrow", aliases)
+            con.execute("CREATE TABLE aliases AS SELECT * FROM _aliases_arrow")
+            con.unregister("_aliases_arrow")
+        return cls(con)
+
+    def query(self, sql: str) -> pa.Table:
+        return self.connection.sql(sql).to_arrow_table()
+
+    def materialize(self, name: str, sql: str) -> None:
+        self.connection.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
+
+    def has_table(self, name: str) -> bool:
+        found = self.connection.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? UNION ALL "
+            "SELECT count(*) FROM duckdb_views() WHERE view_name = ?",
+            [name, name],
+        ).fetchall()
+        return sum(r[0] for r in found) > 0

@@ -1,0 +1,67 @@
+"""Funnels: the definition, the engine computation, and the pure-Python reference.
+
+    compute_funnel(engine, definition) -> FunnelResult
+
+The computation runs inside the engine: one query builds the per-unit outcomes
+(``funnel.sql.units_sql``), small aggregate queries build the tables; only aggregates
+and the unit table come back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pyarrow as pa
+
+from voronka.engines import Engine
+from voronka.funnel.definition import Breakdown, Exclusion, FunnelDefinition, Step
+from voronka.funnel.outcomes import finish_steps
+from voronka.funnel.result import STEPS_SCHEMA, TRENDS_SCHEMA, FunnelResult, histogram_table
+from voronka.funnel.sql import histogram_sql, steps_sql, trends_sql, units_sql
+
+UNITS_TABLE = "voronka_funnel_units"
+
+
+def latest_event(engine: Engine, events: str = "events") -> dt.datetime:
+    """The default ``as_of``: the latest event timestamp (1970-01-01 for no events)."""
+    value = engine.query(f"SELECT max(ts) AS m FROM {events}").column("m")[0].as_py()
+    return value or dt.datetime(1970, 1, 1)
+
+
+def compute_funnel(
+    engine: Engine, definition: FunnelDefinition, *, events: str = "events", aliases: str | None = "aliases"
+) -> FunnelResult:
+    """Compute ``definition`` over the ``events`` table (read through ``aliases``)."""
+    if aliases is not None and not engine.has_table(aliases):
+        aliases = None
+    as_of = definition.as_of or latest_event(engine, events)
+    engine.materialize(UNITS_TABLE, units_sql(definition, events, aliases, as_of))
+    raw = engine.query(steps_sql(definition, UNITS_TABLE)).to_pylist()
+    steps = pa.Table.from_pylist(finish_steps(definition, raw), schema=STEPS_SCHEMA)
+    histogram = histogram_table(engine.query(histogram_sql(definition, UNITS_TABLE)).to_pylist())
+    trends = None
+    if definition.cohort:
+        rows = engine.query(trends_sql(definition, UNITS_TABLE)).to_pylist()
+        trends = pa.Table.from_pylist(
+            [
+                {
+                    "period": r["period"],
+                    "step": r["step"],
+                    "label": definition.steps[r["step"] - 1].title,
+                    "customers": r["customers"],
+                    "conversion_from_first": r["customers"] / r["first"] if r["first"] else None,
+                }
+                for r in sorted(rows, key=lambda r: (r["period"], r["step"]))
+            ],
+            schema=TRENDS_SCHEMA,
+        )
+    n = len(definition.steps)
+    units = engine.query(
+        f"SELECT customer_id, breakdown, period, level, "
+        + ", ".join(f"t{k} AS t{k + 1}" for k in range(n))
+        + f", in_progress FROM {UNITS_TABLE} ORDER BY customer_id, t0, breakdown"
+    )
+    return FunnelResult(definition, steps, histogram, trends, units, as_of)
+
+
+__all__ = ["Breakdown", "Exclusion", "FunnelDefinition", "FunnelResult", "Step", "compute_funnel"]

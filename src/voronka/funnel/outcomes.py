@@ -1,0 +1,164 @@
+"""What a funnel computes for each unit, and how units become the result tables.
+
+A *unit* is a customer (``counting='customers'``; with ``all_steps`` breakdown a
+customer–value pair; with a cohort a customer–period pair) or an attempt
+(``counting='attempts'``). Its ``Outcome``: the breakdown value, the cohort period, the
+number of required steps reached (``level``), the time each step was reached (None if
+not), and whether it is still *in progress* (an attempt of the unit is still inside its
+window at ``as_of``, so it may still go further).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from voronka.funnel.definition import OTHER, FunnelDefinition
+
+UTC = ZoneInfo("UTC")
+
+# Time-to-convert histogram buckets (seconds, lower edges; the last is open-ended).
+HISTOGRAM_EDGES: tuple[int, ...] = (
+    0, 60, 300, 900, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86400, 2 * 86400, 3 * 86400,
+    7 * 86400, 14 * 86400, 30 * 86400, 60 * 86400, 90 * 86400,
+)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    customer_id: str
+    breakdown: str | None
+    period: dt.date | None
+    level: int
+    times: tuple[dt.datetime | None, ...]
+    in_progress: bool
+
+
+def range_bounds(defn: FunnelDefinition) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """``date_from``/``date_to`` (inclusive local dates) as a UTC half-open interval [lo, hi)."""
+    zone = ZoneInfo(defn.timezone)
+
+    def utc(day: dt.date) -> dt.datetime:
+        local = dt.datetime.combine(day, dt.time(), tzinfo=zone)
+        return local.astimezone(UTC).replace(tzinfo=None)
+
+    lo = utc(defn.date_from) if defn.date_from else None
+    hi = utc(defn.date_to + dt.timedelta(days=1)) if defn.date_to else None
+    return lo, hi
+
+
+def cohort_start(ts: dt.datetime, defn: FunnelDefinition) -> dt.date:
+    """The first day of the cohort period containing ``ts`` (UTC) in ``defn.timezone``.
+
+    Weeks start on Monday (ISO 8601); months on the 1st.
+    """
+    local = ts.replace(tzinfo=UTC).astimezone(ZoneInfo(defn.timezone)).date()
+    if defn.cohort == "week":
+        return local - dt.timedelta(days=local.weekday())
+    if defn.cohort == "month":
+        return local.replace(day=1)
+    return local
+
+
+def bucket_of(seconds: float) -> int:
+    """Index of the histogram bucket holding ``seconds``."""
+    i = 0
+    while i + 1 < len(HISTOGRAM_EDGES) and seconds >= HISTOGRAM_EDGES[i + 1]:
+        i += 1
+    return i
+
+
+def top_values(defn: FunnelDefinition, outcomes: list[Outcome]) -> dict[str | None, str | None]:
+    """Map each breakdown value to itself if among the ``top`` by units, else to ``(other)``.
+
+    Ranking: units at step 1, descending, then the value in text order.
+    """
+    if defn.breakdown is None:
+        return {None: None}
+    counts: dict[str | None, int] = defaultdict(int)
+    for o in outcomes:
+        counts[o.breakdown] += 1
+    ranked = sorted(counts, key=lambda v: (-counts[v], v))
+    keep = set(ranked[: defn.breakdown.top])
+    return {v: (v if v in keep else OTHER) for v in counts}
+
+
+def aggregate(defn: FunnelDefinition, outcomes: list[Outcome]) -> list[dict]:
+    """The raw per (breakdown value, step) aggregates that ``steps_sql`` computes in SQL."""
+    label = top_values(defn, outcomes)
+    by_value: dict[str | None, list[Outcome]] = defaultdict(list)
+    for o in outcomes:
+        by_value[label[o.breakdown]].append(o)
+    rows = []
+    for value, group in by_value.items():
+        for k, step in enumerate(defn.steps):
+            p = _previous(defn, k)
+            q = _next_required(defn, k) if not step.optional else None
+            reached = [o for o in group if o.times[k] is not None]
+            stalled = [o for o in reached if q is not None and o.times[q] is None]
+            gaps = [
+                (o.times[k] - o.times[p]).total_seconds()  # type: ignore[operator]
+                for o in reached
+                if p is not None and o.times[p] is not None
+            ]
+            rows.append({
+                "step": k + 1,
+                "breakdown": value,
+                "customers": len(reached),
+                "base": sum(1 for o in group if o.times[p] is not None) if p is not None else None,
+                "first": sum(1 for o in group if o.times[0] is not None),
+                "dropped": sum(1 for o in stalled if not o.in_progress),
+                "in_progress": sum(1 for o in stalled if o.in_progress),
+                "median_seconds": statistics.median(gaps) if gaps else None,
+                "mean_seconds": statistics.fmean(gaps) if gaps else None,
+            })
+    return rows
+
+
+def finish_steps(defn: FunnelDefinition, raw: list[dict]) -> list[dict]:
+    """Step table rows from raw aggregates: ratios, labels, and a stable order.
+
+    Breakdown values are ordered by units at step 1 (descending), ``(other)`` last, then
+    by value; steps in definition order. A ratio with a zero base is null. A funnel
+    nobody entered still lists its steps, with zeros.
+    """
+    if not raw:
+        raw = [{"step": k + 1, "breakdown": None, "customers": 0, "base": 0, "first": 0, "dropped": 0,
+                "in_progress": 0, "median_seconds": None, "mean_seconds": None} for k in range(len(defn.steps))]
+    first = {r["breakdown"]: r["first"] for r in raw}
+    order = sorted(first, key=lambda v: (v == OTHER, -first[v], v or ""))
+    rank = {v: i for i, v in enumerate(order)}
+    rows = []
+    for r in sorted(raw, key=lambda r: (rank[r["breakdown"]], r["step"])):
+        step = defn.steps[r["step"] - 1]
+        rows.append({
+            "step": r["step"],
+            "step_key": step.key,
+            "label": step.title,
+            "breakdown": r["breakdown"],
+            "customers": r["customers"],
+            "conversion_from_previous": r["customers"] / r["base"] if r["base"] else None,
+            "conversion_from_first": r["customers"] / r["first"] if r["first"] else None,
+            "dropped": r["dropped"],
+            "in_progress": r["in_progress"],
+            "median_seconds_from_previous": _float(r["median_seconds"]),
+            "mean_seconds_from_previous": _float(r["mean_seconds"]),
+        })
+    return rows
+
+
+def _float(x: object) -> float | None:
+    return None if x is None else float(x)  # type: ignore[arg-type]
+
+
+def _previous(defn: FunnelDefinition, k: int) -> int | None:
+    return k - 1 if defn.order == "unordered" and k > 0 else defn.previous_required(k)
+
+
+def _next_required(defn: FunnelDefinition, k: int) -> int | None:
+    if defn.order == "unordered":
+        return k + 1 if k + 1 < len(defn.steps) else None
+    return next((q for q in defn.required if q > k), None)

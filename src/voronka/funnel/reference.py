@@ -1,0 +1,298 @@
+"""The funnel computed the obvious way, one customer at a time, in pure Python.
+
+This is the *oracle*: slow, short, and written straight from ``docs/funnels.md``. The
+engine's SQL must give the same per-customer outcomes and the same tables on every
+input; the property-based tests hold the two against each other.
+
+Input: events as dicts with ``customer_id``, ``ts`` (naive UTC datetime), ``event_id``,
+``event``, the other columns, and ``properties`` (a dict of text values). Ids are read
+through the alias map of ``identify`` events first, as ``voronka.sql.resolved_events`` does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+from voronka.funnel.definition import NONE, FunnelDefinition
+from voronka.funnel.outcomes import Outcome, cohort_start, range_bounds
+from voronka.rules import StepRule, matches
+
+
+@dataclass
+class _Ev:
+    ts: dt.datetime
+    event_id: str
+    row: dict
+    flags: list[bool]  # one per rule: steps, then exclusions
+
+
+def reference_outcomes(defn: FunnelDefinition, events: list[dict]) -> list[Outcome]:
+    """Every unit's outcome (a customer, or an attempt when counting attempts)."""
+    events = resolve_aliases(events)
+    rules = defn.rules
+    streams = _streams(defn, rules, events)
+    as_of = defn.as_of or max((e["ts"] for e in events), default=dt.datetime(1970, 1, 1))
+    lo, hi = range_bounds(defn)
+
+    attempts: list[_Attempt] = []
+    disqualified_customers: set[str] = set()
+    for customer, stream in streams.items():
+        for group_value, evs in _value_groups(defn, stream):
+            for a in _attempts(defn, evs):
+                if (lo and a.start < lo) or (hi and a.start >= hi):
+                    continue
+                if a.disqualified:
+                    disqualified_customers.add(customer)
+                    continue
+                a.customer = customer
+                a.group_value = group_value
+                a.period = cohort_start(a.start, defn) if defn.cohort else None
+                a.open = defn.window is not None and a.start + defn.window > as_of
+                attempts.append(a)
+
+    if defn.exclusion_scope == "customer":
+        attempts = [a for a in attempts if a.customer not in disqualified_customers]
+
+    if defn.counting == "attempts":
+        return [_outcome(defn, a, a.open) for a in attempts]
+    groups: dict[tuple, list[_Attempt]] = defaultdict(list)
+    for a in attempts:
+        groups[(a.customer, a.group_value, a.period)].append(a)
+    outcomes = []
+    for group in groups.values():
+        best = min(group, key=lambda a: (-a.level, a.start, a.start_id))
+        outcomes.append(_outcome(defn, best, any(a.open for a in group)))
+    return outcomes
+
+
+@dataclass
+class _Attempt:
+    start: dt.datetime
+    start_id: str
+    times: list[dt.datetime | None]
+    values: list[str | None]  # breakdown value at each step's event
+    level: int
+    disqualified: bool = False
+    customer: str = ""
+    group_value: str | None = None
+    period: dt.date | None = None
+    open: bool = False
+
+
+def _outcome(defn: FunnelDefinition, a: _Attempt, in_progress: bool) -> Outcome:
+    return Outcome(
+        customer_id=a.customer,
+        breakdown=_attributed(defn, a),
+        period=a.period,
+        level=a.level,
+        times=tuple(a.times),
+        in_progress=in_progress,
+    )
+
+
+def _attributed(defn: FunnelDefinition, a: _Attempt) -> str | None:
+    b = defn.breakdown
+    if b is None:
+        return None
+    if b.attribution == "all_steps":
+        return a.group_value
+    if b.attribution == "first_touch":
+        value = a.values[0]
+    elif b.attribution == "last_touch":
+        reached = [i for i in defn.required if a.times[i] is not None]
+        value = a.values[reached[-1]]
+    else:
+        value = a.values[b.step - 1] if a.times[b.step - 1] is not None else None  # type: ignore[operator]
+    return NONE if value is None else value
+
+
+def resolve_aliases(events: list[dict]) -> list[dict]:
+    """Replace every alias named by an ``identify`` event with its customer's id.
+
+    An alias claimed by several customers maps to the smallest id; one level only.
+    """
+    claims: dict[str, set[str]] = defaultdict(set)
+    for e in events:
+        alias = (e.get("properties") or {}).get("alias")
+        if e["event"] == "identify" and alias is not None and alias != e["customer_id"]:
+            claims[alias].add(e["customer_id"])
+    canonical = {alias: min(ids) for alias, ids in claims.items()}
+    return [
+        dict(e, customer_id=canonical.get(e["customer_id"], e["customer_id"]),
+             referrer_id=canonical.get(e.get("referrer_id"), e.get("referrer_id")))
+        for e in events
+    ]
+
+
+# -- the event stream ---------------------------------------------------------------------
+
+def _field_value(row: dict, field: str) -> str | None:
+    from voronka.rules import EVENT_COLUMNS
+
+    value = row.get(field) if field in EVENT_COLUMNS else (row.get("properties") or {}).get(
+        field.removeprefix("properties.")
+    )
+    if value is None:
+        return None
+    return str(value)
+
+
+def _streams(defn: FunnelDefinition, rules: list[StepRule], events: list[dict]) -> dict[str, list[_Ev]]:
+    """Per customer: the events that matter, in (ts, event_id) order, with one flag per rule."""
+    by_customer: dict[str, list[dict]] = defaultdict(list)
+    for e in events:
+        by_customer[e["customer_id"]].append(e)
+    for evs in by_customer.values():
+        evs.sort(key=lambda e: (e["ts"], e["event_id"]))
+
+    streams: dict[str, list[_Ev]] = defaultdict(list)
+    for customer, evs in by_customer.items():
+        plain = [_Ev(e["ts"], e["event_id"], e, [False] * len(rules)) for e in evs]
+        for r, rule in enumerate(rules):
+            if rule.min_referrals is not None:
+                continue
+            n = 0
+            for ev in plain:
+                if matches(rule, ev.row):
+                    n += 1
+                    ev.flags[r] = n >= (rule.min_purchases or 1)
+        streams[customer] = plain
+
+    # Referral rules: the earliest event of each referred customer that carries a
+    # referrer_id becomes an event of the referrer.
+    for r, rule in enumerate(rules):
+        if rule.min_referrals is None:
+            continue
+        derived: dict[str, list[dict]] = defaultdict(list)
+        for customer, evs in by_customer.items():
+            first = next((e for e in evs if e.get("referrer_id") is not None), None)
+            if first is not None and matches(rule, first):
+                derived[first["referrer_id"]].append(first)
+        for referrer, firsts in derived.items():
+            firsts.sort(key=lambda e: (e["ts"], e["event_id"]))
+            for n, e in enumerate(firsts, start=1):
+                flags = [False] * len(rules)
+                flags[r] = n >= rule.min_referrals
+                row = dict(e, customer_id=referrer, event_id=f"ref{r}:{e['event_id']}")
+                streams[referrer].append(_Ev(e["ts"], row["event_id"], row, flags))
+    for stream in streams.values():
+        stream.sort(key=lambda ev: (ev.ts, ev.event_id))
+    if defn.order != "strict":  # only strict order looks at events that match no rule
+        for customer in list(streams):
+            streams[customer] = [ev for ev in streams[customer] if any(ev.flags)]
+    return streams
+
+
+def _value_groups(defn: FunnelDefinition, stream: list[_Ev]):
+    b = defn.breakdown
+    if b is None or b.attribution != "all_steps":
+        yield None, [_with_value(defn, ev) for ev in stream]
+        return
+    groups: dict[str, list] = defaultdict(list)
+    for ev in stream:
+        value = _field_value(ev.row, b.field)
+        groups[NONE if value is None else value].append(_with_value(defn, ev))
+    yield from groups.items()
+
+
+def _with_value(defn: FunnelDefinition, ev: _Ev) -> tuple[_Ev, str | None]:
+    return ev, (_field_value(ev.row, defn.breakdown.field) if defn.breakdown else None)
+
+
+# -- attempts ----------------------------------------------------------------------------
+
+def _attempts(defn: FunnelDefinition, evs: list[tuple[_Ev, str | None]]) -> list[_Attempt]:
+    if defn.order == "unordered":
+        return _unordered_attempts(defn, evs)
+    return [_ordered_attempt(defn, evs, a) for a, (ev, _) in enumerate(evs) if ev.flags[0]]
+
+
+def _after(defn: FunnelDefinition, evs, i: int, j: int) -> bool:
+    """Whether event j may fill the step after the step filled by event i."""
+    return j > i and (defn.ties == "allow" or evs[j][0].ts > evs[i][0].ts)
+
+
+def _ordered_attempt(defn: FunnelDefinition, evs, a: int) -> _Attempt:
+    n = len(defn.steps)
+    start = evs[a][0].ts
+    end = start + defn.window if defn.window is not None else None
+    idx: list[int | None] = [None] * n
+    idx[0] = a
+    prev = a
+    for k in defn.required[1:]:
+        found = _next_match(defn, evs, prev, k, end)
+        if found is None:
+            break
+        idx[k] = prev = found
+    # optional steps: the first match after the previous required step and before the
+    # next required step (or, if that was not reached, within the window)
+    for k, step in enumerate(defn.steps):
+        if not step.optional:
+            continue
+        p = defn.previous_required(k)
+        if idx[p] is None:
+            continue
+        nxt = next((q for q in defn.required if q > k), None)
+        limit = idx[nxt] if nxt is not None and idx[nxt] is not None else None
+        found = _next_match(defn, evs, idx[p], k, end)
+        if found is not None and (limit is None or found < limit):
+            idx[k] = found
+    level = sum(1 for k in defn.required if idx[k] is not None)
+    disqualified = False
+    for x_i, x in enumerate(defn.exclusions):
+        i, j = idx[x.from_step - 1], idx[x.to_step - 1]
+        if i is not None and j is not None and any(
+            evs[m][0].flags[n + x_i] for m in range(i + 1, j)
+        ):
+            disqualified = True
+    return _Attempt(
+        start=start,
+        start_id=evs[a][0].event_id,
+        times=[evs[i][0].ts if i is not None else None for i in idx],
+        values=[evs[i][1] if i is not None else None for i in idx],
+        level=level,
+        disqualified=disqualified,
+    )
+
+
+def _next_match(defn: FunnelDefinition, evs, prev: int, k: int, end: dt.datetime | None) -> int | None:
+    """The first event after ``prev`` filling step k (for strict order: only the very next)."""
+    candidates = [prev + 1] if defn.order == "strict" else range(prev + 1, len(evs))
+    limit = defn.steps[k].max_from_previous
+    for j in candidates:
+        if j >= len(evs) or not evs[j][0].flags[k] or not _after(defn, evs, prev, j):
+            continue
+        ts = evs[j][0].ts
+        if end is not None and ts > end:
+            return None
+        if limit is not None and ts - evs[prev][0].ts > limit:
+            return None
+        return j
+    return None
+
+
+def _unordered_attempts(defn: FunnelDefinition, evs) -> list[_Attempt]:
+    n = len(defn.steps)
+    out = []
+    for a, (ev, value) in enumerate(evs):
+        if not any(ev.flags[:n]):
+            continue
+        end = ev.ts + defn.window if defn.window is not None else None
+        firsts = []
+        for k in range(n):
+            ts = [e.ts for e, _ in evs if e.flags[k] and ev.ts <= e.ts and (end is None or e.ts <= end)]
+            if ts:
+                firsts.append(min(ts))
+        firsts.sort()
+        out.append(
+            _Attempt(
+                start=ev.ts,
+                start_id=ev.event_id,
+                times=firsts + [None] * (n - len(firsts)),
+                values=[value] + [None] * (n - 1),
+                level=len(firsts),
+            )
+        )
+    return out

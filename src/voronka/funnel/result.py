@@ -1,0 +1,106 @@
+"""The result of a funnel: tables, and the units behind them for export."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Literal
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from voronka.funnel.definition import FunnelDefinition
+from voronka.funnel.outcomes import HISTOGRAM_EDGES, Outcome
+
+STEPS_SCHEMA = pa.schema([
+    ("step", pa.int64()), ("step_key", pa.string()), ("label", pa.string()), ("breakdown", pa.string()),
+    ("customers", pa.int64()), ("conversion_from_previous", pa.float64()),
+    ("conversion_from_first", pa.float64()), ("dropped", pa.int64()), ("in_progress", pa.int64()),
+    ("median_seconds_from_previous", pa.float64()), ("mean_seconds_from_previous", pa.float64()),
+])
+HISTOGRAM_SCHEMA = pa.schema([
+    ("step", pa.int64()), ("bucket_start_seconds", pa.float64()), ("bucket_end_seconds", pa.float64()),
+    ("customers", pa.int64()),
+])
+TRENDS_SCHEMA = pa.schema([
+    ("period", pa.date32()), ("step", pa.int64()), ("label", pa.string()), ("customers", pa.int64()),
+    ("conversion_from_first", pa.float64()),
+])
+
+Status = Literal["reached", "dropped", "in_progress", "converted"]
+
+
+@dataclass(frozen=True)
+class FunnelResult:
+    """What ``compute_funnel`` returns.
+
+    * ``steps``: per breakdown value (null without breakdown) and step: ``customers``
+      reaching it (units: customers or attempts), conversion from the previous required
+      step and from step 1, ``dropped`` (reached it, not the next required step, window
+      closed), ``in_progress`` (same, window still open), median/mean seconds from the
+      previous required step;
+    * ``histogram``: time from step 1 to each later step, in fixed buckets;
+    * ``trends``: per cohort period (when ``cohort`` is set) and step;
+    * ``units``: one row per unit with ``t1..tn`` (when each step was reached), for export.
+    """
+
+    definition: FunnelDefinition
+    steps: pa.Table
+    histogram: pa.Table
+    trends: pa.Table | None
+    units: pa.Table
+    as_of: dt.datetime
+
+    def to_pandas(self):  # noqa: ANN201 - pandas is optional for callers
+        return self.steps.to_pandas()
+
+    def customers(self, step: int | str, status: Status = "reached") -> pa.Table:
+        """The units at a step (1-based number or key): who ``reached`` it, who ``converted``
+        to the next required step, who ``dropped`` after it, who is still ``in_progress``."""
+        defn = self.definition
+        k = step - 1 if isinstance(step, int) else [s.key for s in defn.steps].index(step)
+        if not 0 <= k < len(defn.steps):
+            raise IndexError(f"no step {step}")
+        reached = pc.is_valid(self.units[f"t{k + 1}"])
+        nxt = next((q for q in defn.required if q > k), None) if defn.order != "unordered" else (
+            k + 1 if k + 1 < len(defn.steps) else None)
+        if status == "reached" or nxt is None and status == "converted":
+            mask = reached
+        else:
+            moved = pc.is_valid(self.units[f"t{nxt + 1}"]) if nxt is not None else pc.scalar(False)
+            if status == "converted":
+                mask = pc.and_(reached, moved)
+            else:
+                stalled = pc.and_(reached, pc.invert(moved))
+                flag = self.units["in_progress"]
+                mask = pc.and_(stalled, flag if status == "in_progress" else pc.invert(flag))
+        return self.units.filter(mask)
+
+    def outcomes(self) -> list[Outcome]:
+        """The units as ``Outcome`` records (to compare with the reference implementation)."""
+        n = len(self.definition.steps)
+        return [
+            Outcome(
+                customer_id=r["customer_id"],
+                breakdown=r["breakdown"],
+                period=r["period"],
+                level=r["level"],
+                times=tuple(r[f"t{k + 1}"] for k in range(n)),
+                in_progress=r["in_progress"],
+            )
+            for r in self.units.to_pylist()
+        ]
+
+
+def histogram_table(rows: list[dict]) -> pa.Table:
+    edges = list(HISTOGRAM_EDGES)
+    out = [
+        {
+            "step": r["step"],
+            "bucket_start_seconds": float(edges[r["bucket"]]),
+            "bucket_end_seconds": float(edges[r["bucket"] + 1]) if r["bucket"] + 1 < len(edges) else None,
+            "customers": r["customers"],
+        }
+        for r in sorted(rows, key=lambda r: (r["step"], r["bucket"]))
+    ]
+    return pa.Table.from_pylist(out, schema=HISTOGRAM_SCHEMA)

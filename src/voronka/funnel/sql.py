@@ -1,0 +1,314 @@
+"""The funnel as SQL: one query from the events table to one row per unit (``Outcome``).
+
+Pure query building (DuckDB dialect), following ``docs/funnels.md`` step by step:
+
+1. ``ev``      events read through the alias map;
+2. ``flagged`` one boolean per rule (steps, then exclusions): the rule's predicate and,
+               for ``min_purchases``, the running count of matching events; ``derived``
+               rows add each referred customer's first referred event to the referrer,
+               for ``min_referrals`` rules;
+3. ``seq``     the events that matter, numbered per group in (ts, event_id) order;
+4. ``nav``     per event, a pointer to the next event filling each step (a window
+               ``min`` over the following rows, or over strictly later timestamps when
+               ``ties='strict'``), and running counts of each exclusion's events;
+5. ``chain``   per attempt (an event filling step 1), the greedy chain: step k is the
+               event the pointer of step k-1's event names, kept only inside the window
+               and the step's ``max_from_previous`` (ordered and strict order); or, for
+               ``unordered``, each step's first event inside the window;
+6. ``units``   per customer (or attempt) the attempt that reached furthest, earliest
+               first, with its breakdown value, cohort period and "in progress" flag.
+
+The aggregate tables (steps, histogram, trends) are further queries over ``units``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from voronka.funnel.definition import NONE, OTHER, FunnelDefinition
+from voronka.funnel.outcomes import HISTOGRAM_EDGES, range_bounds
+from voronka.sql import EVENT_FIELDS, field_sql, literal, resolved_events, rule_predicate
+
+_OTHER_COLUMNS = [c for c in EVENT_FIELDS if c not in ("event_id", "customer_id")]
+
+
+def _us(delta: dt.timedelta) -> int:
+    return round(delta.total_seconds() * 1_000_000)
+
+
+def units_sql(defn: FunnelDefinition, events: str, aliases: str | None, as_of: dt.datetime) -> str:
+    """SQL for one row per unit: customer_id, breakdown, period, level, t1..tn, in_progress."""
+    n = len(defn.steps)
+    rules = defn.rules
+    b = defn.breakdown
+    by_value = b is not None and b.attribution == "all_steps"
+    group = "customer_id, bv" if by_value else "customer_id"
+    bv_expr = f"COALESCE({field_sql(b.field)}, {literal(NONE)})" if by_value else (
+        field_sql(b.field) if b else "CAST(NULL AS VARCHAR)")
+
+    # 2. one flag per rule
+    flags = []
+    for r, rule in enumerate(rules):
+        if rule.min_referrals is not None:
+            flags.append(f"FALSE AS m{r}")
+        elif rule.min_purchases and rule.min_purchases > 1:
+            flags.append(
+                f"(({rule_predicate(rule)}) AND sum(CASE WHEN {rule_predicate(rule)} THEN 1 ELSE 0 END) "
+                f"OVER (PARTITION BY customer_id ORDER BY ts, event_id ROWS UNBOUNDED PRECEDING) "
+                f">= {rule.min_purchases}) AS m{r}"
+            )
+        else:
+            flags.append(f"COALESCE({rule_predicate(rule)}, FALSE) AS m{r}")
+    cols = ", ".join(_OTHER_COLUMNS)
+    derived = []
+    for r, rule in enumerate(rules):
+        if rule.min_referrals is None:
+            continue
+        other = ", ".join(f"FALSE AS m{q}" if q != r else
+                          f"row_number() OVER (PARTITION BY referrer_id ORDER BY ts, event_id) >= {rule.min_referrals} AS m{q}"
+                          for q in range(len(rules)))
+        derived.append(
+            f"SELECT 'ref{r}:' || event_id AS event_id, referrer_id AS customer_id, {cols}, {other} "
+            f"FROM first_referred WHERE {rule_predicate(rule)}"
+        )
+    any_flag = " OR ".join(f"m{r}" for r in range(len(rules)))
+    keep = "TRUE" if defn.order == "strict" else f"({any_flag})"
+    flag_cols = ", ".join(f"m{r}" for r in range(len(rules)))
+
+    ctes = [
+        f"ev AS ({resolved_events(events, aliases)})",
+        f"flagged AS (SELECT event_id, customer_id, {cols}, {', '.join(flags)} FROM ev)",
+    ]
+    stream = f"SELECT event_id, customer_id, {cols}, {flag_cols} FROM flagged"
+    if derived:
+        ctes.append(
+            "first_referred AS (SELECT * FROM (SELECT ev.*, row_number() OVER "
+            "(PARTITION BY customer_id ORDER BY ts, event_id) AS rn FROM ev WHERE referrer_id IS NOT NULL) AS f "
+            "WHERE rn = 1)"
+        )
+        stream += " UNION ALL " + " UNION ALL ".join(f"SELECT * FROM ({d}) AS d" for d in derived)
+
+    # 3. the events that matter, numbered
+    ctes.append(
+        f"seq AS (SELECT event_id, customer_id, ts, epoch_us(ts) AS tsu, {bv_expr} AS bv, {flag_cols}, "
+        f"row_number() OVER (PARTITION BY {group.replace('bv', bv_expr)} ORDER BY ts, event_id) AS ord "
+        f"FROM ({stream}) AS s WHERE {keep})"
+    )
+    if defn.order == "unordered":
+        ctes.extend(_unordered_chain(defn, group))
+    else:
+        ctes.extend(_ordered_chain(defn, group))
+
+    # 6. one unit per customer (or attempt)
+    lo, hi = range_bounds(defn)
+    where = ["TRUE"]
+    if lo:
+        where.append(f"t0 >= {literal(lo)}")
+    if hi:
+        where.append(f"t0 < {literal(hi)}")
+    period = _period_sql(defn, "t0") if defn.cohort else "CAST(NULL AS DATE)"
+    open_ = f"(t0u + {_us(defn.window)} > {literal(_epoch_us(as_of))})" if defn.window else "FALSE"
+    ctes.append(
+        f"ranged AS (SELECT *, {period} AS period, {open_} AS is_open FROM chain WHERE {' AND '.join(where)})"
+    )
+    if defn.exclusion_scope == "customer":
+        ctes.append(
+            "kept AS (SELECT * FROM ranged WHERE customer_id NOT IN "
+            "(SELECT customer_id FROM ranged WHERE disq))"
+        )
+    else:
+        ctes.append("kept AS (SELECT * FROM ranged WHERE NOT disq)")
+
+    times = ", ".join(f"t{k}" for k in range(n))
+    attributed = _attribution_sql(defn)
+    if defn.counting == "attempts":
+        body = (f"SELECT customer_id, {attributed} AS breakdown, period, level, {times}, "
+                f"is_open AS in_progress FROM kept")
+    else:
+        part = "customer_id" + (", bv" if by_value else "") + (", period" if defn.cohort else "")
+        body = (
+            f"SELECT customer_id, {attributed} AS breakdown, period, level, {times}, in_progress FROM ("
+            f"SELECT *, row_number() OVER (PARTITION BY {part} ORDER BY level DESC, t0, start_id) AS pick, "
+            f"bool_or(is_open) OVER (PARTITION BY {part}) AS in_progress FROM kept) AS k WHERE pick = 1"
+        )
+    return "WITH " + ",\n".join(ctes) + "\n" + body
+
+
+def _epoch_us(ts: dt.datetime) -> int:
+    return _us(ts - dt.datetime(1970, 1, 1))
+
+
+def _period_sql(defn: FunnelDefinition, column: str) -> str:
+    local = f"CAST(timezone({literal(defn.timezone)}, CAST({column} AS TIMESTAMP) AT TIME ZONE 'UTC') AS TIMESTAMP)"
+    return f"CAST(date_trunc({literal(defn.cohort)}, {local}) AS DATE)"
+
+
+def _ordered_chain(defn: FunnelDefinition, group: str) -> list[str]:
+    """Pointers to each step's next event, then one left join per step along the chain."""
+    n = len(defn.steps)
+    strict_order = defn.order == "strict"
+    after = (
+        "ORDER BY tsu RANGE BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING"
+        if defn.ties == "strict"
+        else "ORDER BY ord ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING"
+    )
+    nav = []
+    if not strict_order:
+        nav += [f"min(CASE WHEN m{k} THEN ord END) OVER (PARTITION BY {group} {after}) AS nx{k}" for k in range(1, n)]
+    for x in range(len(defn.exclusions)):
+        nav.append(
+            f"sum(CASE WHEN m{n + x} THEN 1 ELSE 0 END) OVER (PARTITION BY {group} ORDER BY ord "
+            f"ROWS UNBOUNDED PRECEDING) AS cx{x}"
+        )
+    ctes = [f"nav AS (SELECT *{''.join(', ' + c for c in nav)} FROM seq)"]
+
+    joins = []
+    keys = [c.strip() for c in group.split(",")]
+    for k in range(1, n):
+        step = defn.steps[k]
+        p = defn.previous_required(k)
+        prev = "a" if p == 0 else f"s{p}"
+        cond = [f"s{k}.{c} = {prev}.{c}" for c in keys]
+        if strict_order:
+            cond.append(f"s{k}.ord = {prev}.ord + 1 AND s{k}.m{k}")
+            if defn.ties == "strict":
+                cond.append(f"s{k}.tsu > {prev}.tsu")
+        else:
+            cond.append(f"s{k}.ord = {prev}.nx{k}")
+        if defn.window:
+            cond.append(f"s{k}.tsu - a.tsu <= {_us(defn.window)}")
+        if step.max_from_previous is not None:
+            cond.append(f"s{k}.tsu - {prev}.tsu <= {_us(step.max_from_previous)}")
+        joins.append(f"LEFT JOIN nav AS s{k} ON " + " AND ".join(cond))
+
+    def ts_of(k: int) -> str:
+        return "a.ts" if k == 0 else f"s{k}.ts"
+
+    times = []
+    for k, step in enumerate(defn.steps):
+        if step.optional:
+            q = next((j for j in defn.required if j > k), None)
+            bound = f" AND (s{q}.ord IS NULL OR s{k}.ord < s{q}.ord)" if q is not None else ""
+            times.append(f"CASE WHEN s{k}.ord IS NOT NULL{bound} THEN s{k}.ts END AS t{k}")
+            times.append(f"CASE WHEN s{k}.ord IS NOT NULL{bound} THEN s{k}.bv END AS v{k}")
+        else:
+            times.append(f"{ts_of(k)} AS t{k}")
+            times.append(f"{'a' if k == 0 else f's{k}'}.bv AS v{k}")
+    level = " + ".join(f"CASE WHEN {ts_of(k)} IS NOT NULL THEN 1 ELSE 0 END" for k in defn.required)
+    disq = []
+    for x, ex in enumerate(defn.exclusions):
+        i, j = ex.from_step - 1, ex.to_step - 1
+        si, sj = ("a" if i == 0 else f"s{i}"), f"s{j}"
+        disq.append(
+            f"({sj}.ord IS NOT NULL AND {sj}.cx{x} - CASE WHEN {sj}.m{n + x} THEN 1 ELSE 0 END - {si}.cx{x} > 0)"
+        )
+    chain = (
+        f"chain AS (SELECT a.customer_id, a.bv, a.tsu AS t0u, a.event_id AS start_id, "
+        f"{', '.join(times)}, {level} AS level, {' OR '.join(disq) if disq else 'FALSE'} AS disq "
+        f"FROM nav AS a {' '.join(joins)} WHERE a.m0)"
+    )
+    return ctes + [chain]
+
+
+def _unordered_chain(defn: FunnelDefinition, group: str) -> list[str]:
+    """Each step's first event in [t0, t0 + window]; the times sorted into t0..t(n-1)."""
+    n = len(defn.steps)
+    frame = (f"RANGE BETWEEN CURRENT ROW AND {_us(defn.window)} FOLLOWING" if defn.window
+             else "RANGE BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING")
+    firsts = ", ".join(
+        f"min(CASE WHEN m{k} THEN tsu END) OVER (PARTITION BY {group} ORDER BY tsu {frame}) AS f{k}"
+        for k in range(n)
+    )
+    any_step = " OR ".join(f"m{k}" for k in range(n))
+    unpivot = " UNION ALL ".join(f"SELECT start_id, f{k} AS f FROM att" for k in range(n))
+    picks = ", ".join(
+        f"make_timestamp(max(CASE WHEN r = {k + 1} THEN f END)) AS t{k}" for k in range(n)
+    )
+    return [
+        f"att AS (SELECT customer_id, bv, ts, tsu, event_id AS start_id, {firsts} FROM seq WHERE {any_step})",
+        f"sorted AS (SELECT start_id, f, row_number() OVER (PARTITION BY start_id ORDER BY f) AS r "
+        f"FROM ({unpivot}) AS u WHERE f IS NOT NULL)",
+        f"times AS (SELECT start_id, count(*) AS level, {picks} FROM sorted GROUP BY start_id)",
+        f"chain AS (SELECT a.customer_id, a.bv, a.tsu AS t0u, a.start_id, "
+        f"{', '.join(f't.t{k}' for k in range(n))}, a.bv AS v0, t.level, FALSE AS disq "
+        f"FROM att AS a JOIN times AS t ON t.start_id = a.start_id)",
+    ]
+
+
+def _attribution_sql(defn: FunnelDefinition) -> str:
+    b = defn.breakdown
+    if b is None:
+        return "CAST(NULL AS VARCHAR)"
+    if b.attribution == "all_steps":
+        return "bv"
+    if b.attribution == "first_touch":
+        value = "v0"
+    elif b.attribution == "step":
+        value = f"CASE WHEN t{b.step - 1} IS NOT NULL THEN v{b.step - 1} END"  # type: ignore[operator]
+    else:
+        cases = " ".join(f"WHEN t{k} IS NOT NULL THEN v{k}" for k in reversed(defn.required))
+        value = f"CASE {cases} END"
+    return f"COALESCE({value}, {literal(NONE)})"
+
+
+# -- aggregates over the units table ---------------------------------------------------
+
+def labelled_sql(defn: FunnelDefinition, units: str) -> str:
+    """Units with the breakdown value replaced by ``(other)`` outside the top values."""
+    if defn.breakdown is None:
+        return f"SELECT *, CAST(NULL AS VARCHAR) AS bd FROM {units}"
+    return (
+        f"SELECT u.*, CASE WHEN r.rank <= {defn.breakdown.top} THEN u.breakdown ELSE {literal(OTHER)} END AS bd "
+        f"FROM {units} AS u JOIN (SELECT breakdown, row_number() OVER (ORDER BY count(*) DESC, breakdown) AS rank "
+        f"FROM {units} GROUP BY breakdown) AS r ON r.breakdown = u.breakdown"
+    )
+
+
+def steps_sql(defn: FunnelDefinition, units: str) -> str:
+    """Per breakdown value and step: counts, bases for the ratios, drop-off and gaps."""
+    n = len(defn.steps)
+    parts = []
+    for k, step in enumerate(defn.steps):
+        if defn.order == "unordered":
+            p = k - 1 if k else None
+            q = k + 1 if k + 1 < n else None
+        else:
+            p = defn.previous_required(k)
+            q = None if step.optional else next((j for j in defn.required if j > k), None)
+        stalled = f"t{k} IS NOT NULL AND t{q} IS NULL" if q is not None else "FALSE"
+        gap = f"(epoch_us(t{k}) - epoch_us(t{p})) / 1e6" if p is not None else "NULL"
+        parts.append(
+            f"SELECT {k + 1} AS step, bd AS breakdown, count(t{k}) AS customers, "
+            f"{f'count(t{p})' if p is not None else 'NULL'} AS base, count(t0) AS first, "
+            f"count(CASE WHEN {stalled} AND NOT in_progress THEN 1 END) AS dropped, "
+            f"count(CASE WHEN {stalled} AND in_progress THEN 1 END) AS in_progress, "
+            f"median({gap}) AS median_seconds, avg({gap}) AS mean_seconds "
+            f"FROM labelled GROUP BY bd"
+        )
+    return f"WITH labelled AS ({labelled_sql(defn, units)})\n" + "\nUNION ALL\n".join(parts)
+
+
+def histogram_sql(defn: FunnelDefinition, units: str) -> str:
+    """Per step after the first: units by time from step 1, in ``HISTOGRAM_EDGES`` buckets."""
+    cases = " ".join(
+        f"WHEN s >= {lo} THEN {i}" for i, lo in reversed(list(enumerate(HISTOGRAM_EDGES)))
+    )
+    parts = [
+        f"SELECT {k + 1} AS step, (epoch_us(t{k}) - epoch_us(t0)) / 1e6 AS s FROM {units} WHERE t{k} IS NOT NULL"
+        for k in range(1, len(defn.steps))
+    ]
+    if not parts:
+        return "SELECT 1 AS step, 0 AS bucket, 0 AS customers WHERE FALSE"
+    return (
+        f"SELECT step, CASE {cases} END AS bucket, count(*) AS customers FROM ("
+        + " UNION ALL ".join(parts) + ") AS d GROUP BY step, bucket"
+    )
+
+
+def trends_sql(defn: FunnelDefinition, units: str) -> str:
+    """Per cohort period and step: units reaching the step."""
+    parts = [
+        f"SELECT period, {k + 1} AS step, count(t{k}) AS customers, count(t0) AS first FROM {units} GROUP BY period"
+        for k in range(len(defn.steps))
+    ]
+    return " UNION ALL ".join(parts)

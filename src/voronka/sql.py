@@ -1,0 +1,92 @@
+"""SQL building blocks shared by every analysis: literals, rule predicates, resolved events.
+
+Pure functions from definitions to SQL text (DuckDB dialect). Engines other than DuckDB
+receive the same text transpiled; nothing here touches a database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from voronka.rules import Condition, StepRule, _as_text
+
+EVENT_FIELDS = (
+    "event_id", "customer_id", "ts", "event", "channel", "campaign", "revenue", "currency",
+    "referrer_id", "properties",
+)
+
+
+def literal(value: object) -> str:
+    """A SQL literal: text quoted with ``'`` doubled, numbers as they are, None as NULL."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, dt.datetime):
+        return f"TIMESTAMP '{value.isoformat(sep=' ')}'"
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def field_sql(field: str, table: str | None = None) -> str:
+    """The text value of a column or a property (``properties.NAME`` or ``NAME``)."""
+    from voronka.rules import EVENT_COLUMNS
+
+    prefix = f"{table}." if table else ""
+    if field in EVENT_COLUMNS:
+        return f"CAST({prefix}{field} AS VARCHAR)" if field == "revenue" else f"{prefix}{field}"
+    name = field.removeprefix("properties.").replace('"', '\\"')
+    return f"json_extract_string({prefix}properties, {literal('$.' + chr(34) + name + chr(34))})"
+
+
+def condition_sql(c: Condition) -> str:
+    numeric = c.op in ("gt", "gte", "lt", "lte") or (c.field == "revenue" and c.op in ("eq", "ne"))
+    if numeric:
+        column = "CAST(revenue AS DOUBLE)" if c.field == "revenue" else f"TRY_CAST({field_sql(c.field)} AS DOUBLE)"
+        sign = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<=", "eq": "=", "ne": "<>"}[c.op]
+        return f"COALESCE({column} {sign} {float(c.value)!r}, FALSE)"  # type: ignore[arg-type]
+    text = field_sql(c.field)
+    if c.op in ("in", "not_in"):
+        values = ", ".join(literal(_as_text(v)) for v in c.value)  # type: ignore[union-attr]
+        return f"COALESCE({text} {'IN' if c.op == 'in' else 'NOT IN'} ({values}), FALSE)"
+    if c.op == "contains":
+        return f"COALESCE(contains({text}, {literal(_as_text(c.value))}), FALSE)"
+    sign = "=" if c.op == "eq" else "<>"
+    return f"COALESCE({text} {sign} {literal(_as_text(c.value))}, FALSE)"
+
+
+def rule_predicate(rule: StepRule) -> str:
+    """SQL true for events passing the rule's ``events`` and ``where`` (not its ordinals)."""
+    parts = []
+    if rule.events:
+        parts.append(f"event IN ({', '.join(literal(e) for e in rule.events)})")
+    parts.extend(condition_sql(c) for c in rule.where)
+    return " AND ".join(parts) if parts else "TRUE"
+
+
+def resolved_events(events: str, aliases: str | None) -> str:
+    """A query over ``events`` with every id read through the alias map.
+
+    The alias map is the ``aliases`` table plus every ``identify`` event (its ``alias``
+    property names another id of the same customer). An alias claimed by several
+    customers maps to the smallest id. One level: an alias of an alias is not followed.
+    """
+    identify = (
+        f"SELECT json_extract_string(properties, '$.alias') AS alias, customer_id FROM {events} "
+        "WHERE event = 'identify' AND json_extract_string(properties, '$.alias') IS NOT NULL"
+    )
+    sources = f"SELECT alias, customer_id FROM {aliases} UNION ALL {identify}" if aliases else identify
+    return f"""
+    SELECT e.event_id, COALESCE(a.customer_id, e.customer_id) AS customer_id, e.ts, e.event,
+           e.channel, e.campaign, e.revenue, e.currency,
+           COALESCE(r.customer_id, e.referrer_id) AS referrer_id, e.properties
+    FROM {events} AS e
+    LEFT JOIN (SELECT alias, min(customer_id) AS customer_id FROM ({sources}) AS s
+               WHERE alias <> customer_id GROUP BY alias) AS a ON a.alias = e.customer_id
+    LEFT JOIN (SELECT alias, min(customer_id) AS customer_id FROM ({sources}) AS s
+               WHERE alias <> customer_id GROUP BY alias) AS r ON r.alias = e.referrer_id"""
