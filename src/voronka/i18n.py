@@ -73,6 +73,19 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "ru": "Создано в voronka {version}",
         "kk": "voronka {version} көмегімен жасалды",
     },
+    "report.demo_title": {
+        "en": "Protein bars shop: the customer hourglass (demo data)",
+        "ru": "Магазин протеиновых батончиков: песочные часы клиента (демо-данные)",
+        "kk": "Протеин батончиктері дүкені: клиенттің құм сағаты (демо деректер)",
+    },
+    "report.demo_intro": {
+        "en": "{customers} customers, {events} events. Each stage counts the customers who reached it in order; "
+              "conversion is from the previous stage.",
+        "ru": "{customers} клиентов, {events} событий. На каждом этапе — клиенты, дошедшие до него по порядку; "
+              "конверсия — от предыдущего этапа.",
+        "kk": "{customers} клиент, {events} оқиға. Әр кезеңде — оған ретімен жеткен клиенттер; "
+              "конверсия — алдыңғы кезеңнен.",
+    },
     "report.no_data": {"en": "No data", "ru": "Нет данных", "kk": "Деректер жоқ"},
     "report.rows_truncated": {
         "en": "Showing the first {shown} of {total} rows.",
@@ -126,9 +139,9 @@ MESSAGES: Final[dict[str, dict[str, str]]] = {
         "kk": "Конверсияға дейінгі уақыт",
     },
     "chart.ttc.x": {
-        "en": "Time from previous step",
-        "ru": "Время от предыдущего шага",
-        "kk": "Алдыңғы қадамнан уақыт",
+        "en": "Time from the first step",
+        "ru": "Время от первого шага",
+        "kk": "Бірінші қадамнан бергі уақыт",
     },
     "chart.trend.title": {
         "en": "Conversion trend",

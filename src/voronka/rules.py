@@ -97,7 +97,8 @@ class StepRule(BaseModel):
         if self.min_purchases:
             text += f" (#{self.min_purchases}+)"
         if self.min_referrals:
-            text = f"referred ≥{self.min_referrals} customers" + (f" ({text})" if self.events else "")
+            text = f"referred ≥{self.min_referrals} customers" + (
+                f" ({text})" if self.events or self.where else "")
         return text
 
 

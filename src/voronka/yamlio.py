@@ -153,7 +153,8 @@ def definition_error(
     ]
     err = errors[0]
     loc = tuple(err["loc"]) + tuple((err.get("ctx") or {}).get("at", ()))
-    known = max(n for n in range(len(loc) + 1) if loc[:n] in lines)
+    # without a file (flags), every path is known
+    known = max(n for n in range(len(loc) + 1) if loc[:n] in lines) if lines else len(loc)
     # A missing field is named although it is absent from the file; other paths are cut
     # to what the file holds (pydantic adds union-member tags such as ``str``).
     path = loc[: known + 1] if err["type"] == "missing" and known == len(loc) - 1 else loc[:known]

@@ -1,7 +1,8 @@
 """The written report opens in a real headless Chromium, offline, and the charts render.
 
-Needs Debian's ``chromium`` (CI: ``apt-get install -y chromium fonts-dejavu-core``); the
-tests are skipped, saying so, when no Chromium is found. Name resolution is switched off
+Needs Debian's ``chromium`` (``scripts/test.sh`` installs it when run as root); the
+tests are skipped, saying so, when no Chromium is found, except where
+``VORONKA_REQUIRE_BROWSER`` is set (CI), where that is an error. Name resolution is switched off
 (``--host-resolver-rules``) so anything the report tried to fetch from the network would
 fail: the charts rendering proves the file is self-contained.
 """
@@ -30,6 +31,8 @@ def _find_chromium() -> str | None:
 
 
 CHROMIUM = _find_chromium()
+if CHROMIUM is None and os.environ.get("VORONKA_REQUIRE_BROWSER"):
+    raise RuntimeError("VORONKA_REQUIRE_BROWSER is set (as in CI) but no Chromium was found")
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(

@@ -16,8 +16,9 @@ from voronka.cli.app import OutputFormat, console
 
 
 def emit(table: pa.Table, fmt: OutputFormat, *, title: str | None = None,
-         formatters: dict[str, Any] | None = None) -> None:
-    """Print ``table``: ``table`` for people (with ``formatters`` per column), json/csv for machines.
+         formatters: dict[str, Any] | None = None, headers: dict[str, str] | None = None) -> None:
+    """Print ``table``: ``table`` for people (``formatters`` and translated ``headers`` per
+    column), json/csv for machines.
 
     JSON is a list of row objects; CSV has a header row. Machine formats are never
     formatted or translated, so scripts get the raw values.
@@ -35,7 +36,8 @@ def emit(table: pa.Table, fmt: OutputFormat, *, title: str | None = None,
         for name in table.column_names:
             numeric = pa.types.is_integer(table.schema.field(name).type) or pa.types.is_floating(
                 table.schema.field(name).type) or pa.types.is_decimal(table.schema.field(name).type)
-            view.add_column(name, justify="right" if numeric else "left")
+            view.add_column((headers or {}).get(name, name), justify="right" if numeric else "left",
+                            overflow="fold")
         for row in table.to_pylist():
             view.add_row(*[_cell(row[c], formatters.get(c)) for c in table.column_names])
         console.print(view)

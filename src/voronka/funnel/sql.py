@@ -3,7 +3,7 @@
 Pure query building (DuckDB dialect), following ``docs/funnels.md`` step by step:
 
 1. ``ev``      events read through the alias map;
-2. ``flagged`` one boolean per rule (steps, then exclusions): the rule's predicate and,
+2. ``flagged`` (``flagged_sql``) one boolean per rule (steps, then exclusions): the rule's predicate and,
                for ``min_purchases``, the running count of matching events; ``derived``
                rows add each referred customer's first referred event to the referrer,
                for ``min_referrals`` rules;
@@ -36,17 +36,13 @@ def _us(delta: dt.timedelta) -> int:
     return round(delta.total_seconds() * 1_000_000)
 
 
-def units_sql(defn: FunnelDefinition, events: str, aliases: str | None, as_of: dt.datetime) -> str:
-    """SQL for one row per unit: customer_id, breakdown, period, level, t1..tn, in_progress."""
-    n = len(defn.steps)
-    rules = defn.rules
-    b = defn.breakdown
-    by_value = b is not None and b.attribution == "all_steps"
-    group = "customer_id, bv" if by_value else "customer_id"
-    bv_expr = f"COALESCE({field_sql(b.field)}, {literal(NONE)})" if by_value else (
-        field_sql(b.field) if b else "CAST(NULL AS VARCHAR)")
+def flagged_sql(defn: FunnelDefinition, events: str, aliases: str | None) -> tuple[list[str], str]:
+    """CTEs and a query for every event with one flag ``m<r>`` per rule of ``defn.rules``.
 
-    # 2. one flag per rule
+    Includes the derived referral events of ``min_referrals`` rules. Every analysis that
+    asks "which events put a customer into a stage" reads this stream.
+    """
+    rules = defn.rules
     flags = []
     for r, rule in enumerate(rules):
         if rule.min_referrals is not None:
@@ -71,10 +67,7 @@ def units_sql(defn: FunnelDefinition, events: str, aliases: str | None, as_of: d
             f"SELECT 'ref{r}:' || event_id AS event_id, referrer_id AS customer_id, {cols}, {other} "
             f"FROM first_referred WHERE {rule_predicate(rule)}"
         )
-    any_flag = " OR ".join(f"m{r}" for r in range(len(rules)))
-    keep = "TRUE" if defn.order == "strict" else f"({any_flag})"
     flag_cols = ", ".join(f"m{r}" for r in range(len(rules)))
-
     ctes = [
         f"ev AS ({resolved_events(events, aliases)})",
         f"flagged AS (SELECT event_id, customer_id, {cols}, {', '.join(flags)} FROM ev)",
@@ -87,6 +80,22 @@ def units_sql(defn: FunnelDefinition, events: str, aliases: str | None, as_of: d
             "WHERE rn = 1)"
         )
         stream += " UNION ALL " + " UNION ALL ".join(f"SELECT * FROM ({d}) AS d" for d in derived)
+    return ctes, stream
+
+
+def units_sql(defn: FunnelDefinition, events: str, aliases: str | None, as_of: dt.datetime) -> str:
+    """SQL for one row per unit: customer_id, breakdown, period, level, t1..tn, in_progress."""
+    n = len(defn.steps)
+    rules = defn.rules
+    b = defn.breakdown
+    by_value = b is not None and b.attribution == "all_steps"
+    group = "customer_id, bv" if by_value else "customer_id"
+    bv_expr = f"COALESCE({field_sql(b.field)}, {literal(NONE)})" if by_value else (
+        field_sql(b.field) if b else "CAST(NULL AS VARCHAR)")
+    ctes, stream = flagged_sql(defn, events, aliases)
+    any_flag = " OR ".join(f"m{r}" for r in range(len(rules)))
+    keep = "TRUE" if defn.order == "strict" else f"({any_flag})"
+    flag_cols = ", ".join(f"m{r}" for r in range(len(rules)))
 
     # 3. the events that matter, numbered
     ctes.append(

@@ -428,7 +428,7 @@ def _bucket_label(start: Any, end: Any, lang: str) -> str:
 def time_to_convert_histogram(
     hist: pa.Table, lang: str, *, labels: dict[int, str] | None = None, title: str | None = None
 ) -> go.Figure:
-    """Bars of how many customers took how long to reach a step from the previous one.
+    """Bars of how many customers took how long to reach each step from step 1.
 
     One trace per ``step`` (named from ``labels[step]``, else "Step n"), buckets on a
     categorical axis labelled as duration ranges in the language (``1 ч – 2 ч``), in

@@ -1,0 +1,104 @@
+"""A funnel written by a person (YAML file or command-line flags) → ``FunnelDefinition``.
+
+The file and the flags are one format: the CLI builds the same mapping from its flags
+and lays it over the file's. Shorthands on top of ``FunnelDefinition``'s own fields:
+
+* a step may be a string: ``purchase`` or ``lead_magnet|callback_request`` (any of);
+* a step mapping may give ``events``/``where``/``min_purchases``/``min_referrals`` directly
+  instead of a ``rule``;
+* ``model: hourglass`` (a built-in name or a model file) stands for the steps: the model's
+  stages, labelled in the chosen language;
+* ``breakdown: channel`` stands for ``{field: channel}``; exclusions may name steps by key.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from voronka import yamlio
+from voronka.errors import DefinitionError
+from voronka.funnel.definition import FunnelDefinition
+
+_RULE_FIELDS = ("events", "where", "min_purchases", "min_referrals")
+
+
+def load_funnel(path: str | Path, *, overrides: dict[str, Any] | None = None, lang: str = "en") -> FunnelDefinition:
+    """Read a funnel YAML file; ``overrides`` (from flags) replace its fields."""
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise DefinitionError(f"cannot read the file: {exc.strerror}", file=str(path)) from None
+    data, lines = yamlio.parse(text, str(path))
+    if not isinstance(data, dict):
+        raise DefinitionError("a funnel file must be a YAML mapping (steps, window, order, …)", file=str(path), line=1)
+    return build_funnel({**data, **(overrides or {})}, lang=lang, file=str(path), lines=lines)
+
+
+def build_funnel(
+    spec: dict[str, Any], *, lang: str = "en", file: str | None = None, lines: dict | None = None
+) -> FunnelDefinition:
+    """Validate a funnel mapping (see module docstring); errors name the field (and line)."""
+    data = dict(spec)
+    model = data.pop("model", None)
+    if model is not None:
+        if data.get("steps"):
+            raise DefinitionError("give steps or a model, not both", file=file, field="model")
+        data["steps"] = model_steps(model, lang)
+    data["steps"] = [_step(s, i) for i, s in enumerate(data.get("steps") or [])]
+    if isinstance(data.get("breakdown"), str):
+        data["breakdown"] = {"field": data["breakdown"]}
+    keys = [s.get("key") for s in data["steps"] if isinstance(s, dict)]
+    data["exclusions"] = [_exclusion(x, keys) for x in data.get("exclusions") or []]
+    try:
+        return FunnelDefinition.model_validate(data)
+    except ValidationError as exc:
+        raise yamlio.definition_error(exc, lines or {}, file, FunnelDefinition) from None
+
+
+def model_steps(model: str, lang: str) -> list[dict[str, Any]]:
+    """A stage model's stages as funnel steps (key, label in ``lang``, rule, optional)."""
+    from voronka.stage_models import load_model
+
+    m = load_model(model)
+    return [
+        {"key": s.key, "label": s.label(lang), "rule": s.rule, "optional": s.optional} for s in m.stages
+    ]
+
+
+def _step(step: Any, index: int) -> Any:
+    if isinstance(step, str):
+        names = [n.strip() for n in step.split("|") if n.strip()]
+        return {"key": step.strip(), "rule": {"events": names}}
+    if isinstance(step, dict) and "rule" not in step and any(f in step for f in _RULE_FIELDS):
+        step = dict(step)
+        step["rule"] = {f: step.pop(f) for f in _RULE_FIELDS if f in step}
+        step.setdefault("key", "|".join(step["rule"].get("events") or [f"step{index + 1}"]))
+    return step
+
+
+def _exclusion(x: Any, keys: list[Any]) -> Any:
+    if not isinstance(x, dict):
+        return x
+    x = dict(x)
+    if "rule" not in x and any(f in x for f in _RULE_FIELDS):
+        x["rule"] = {f: x.pop(f) for f in _RULE_FIELDS if f in x}
+    for end in ("from_step", "to_step"):
+        if isinstance(x.get(end), str) and x[end] in keys:
+            x[end] = keys.index(x[end]) + 1
+    return x
+
+
+def parse_exclusion_flag(text: str) -> dict[str, Any]:
+    """``refund:1-3`` / ``refund|complaint:visit-buy`` → an exclusion mapping."""
+    events, _, span = text.partition(":")
+    start, _, end = span.partition("-")
+    if not events or not start or not end:
+        raise DefinitionError(f"--exclude {text!r}: write EVENT:FROM-TO, e.g. refund:1-3", field="exclusions")
+    return {
+        "events": [e for e in events.split("|") if e],
+        "from_step": int(start) if start.isdigit() else start,
+        "to_step": int(end) if end.isdigit() else end,
+    }
