@@ -97,8 +97,8 @@ class StepRule(BaseModel):
         if self.min_purchases:
             text += f" (#{self.min_purchases}+)"
         if self.min_referrals:
-            text = f"referred ≥{self.min_referrals} customers" + (
-                f" ({text})" if self.events or self.where else "")
+            conditions = " [" + ", ".join(_describe_condition(c) for c in self.where) + "]" if self.where else ""
+            text = f"referred ≥{self.min_referrals} customers" + (f" ({text})" if self.events else conditions)
         return text
 
 
@@ -107,10 +107,10 @@ _OP_SIGNS = {"eq": "=", "ne": "≠", "gt": ">", "gte": "≥", "lt": "<", "lte": 
 
 def _describe_condition(c: Condition) -> str:
     if c.op in _OP_SIGNS:
-        return f"{c.field}{_OP_SIGNS[c.op]}{c.value}"
+        return f"{c.field}{_OP_SIGNS[c.op]}{_as_text(c.value)}"
     if c.op == "contains":
-        return f"{c.field}∋{c.value}"
-    values = ",".join(map(str, c.value))  # type: ignore[arg-type]
+        return f"{c.field}∋{_as_text(c.value)}"
+    values = ",".join(map(_as_text, c.value))  # type: ignore[arg-type]
     return f"{c.field} {'in' if c.op == 'in' else 'not in'} ({values})"
 
 

@@ -161,7 +161,7 @@ def test_histogram_one_trace_per_step_with_duration_buckets(histogram):
     ]
     assert list(fig.layout.xaxis.categoryarray) == list(fig.data[0].x)
     assert list(fig.data[0].y) == [900, 1400, 1600, 900, 400, 200]
-    assert fig.layout.xaxis.title.text == "Время от предыдущего шага"
+    assert fig.layout.xaxis.title.text == "Время от первого шага"
     assert fig.layout.barmode == "group"
 
 

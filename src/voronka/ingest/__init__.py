@@ -1,0 +1,72 @@
+"""Ingestion: data files (CSV, TSV, XLSX, Parquet, NDJSON) into the canonical tables.
+
+    read_source   a file → its columns as found plus a row number   (``readers``)
+    plan          those columns → SQL that normalises and checks    (``normalise``, pure)
+    ingest        runs the plan on a store's connection, atomically (``pipeline``)
+
+``read_events`` / ``read_table`` run the same steps into an in-memory DuckDB and return
+the canonical table as Arrow, for analyses run directly on files (``--data``).
+docs/ingest.md describes formats, mapping, time zones, numbers, errors and dedupe.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from voronka.ingest.mapping import load_mapping_file, parse_pairs
+from voronka.ingest.pipeline import Progress, ingest
+from voronka.ingest.summary import FileSummary, IngestSummary
+from voronka.schema import TABLES
+
+
+def read_table(
+    table: str,
+    paths: Iterable[str | Path],
+    *,
+    mapping: Mapping[str, str] | None = None,
+    tz: str | None = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+) -> pa.Table:
+    """The canonical ``table`` read from ``paths`` without a store (duplicates dropped).
+
+    A bad row raises ``InputError``, exactly as ``voronka ingest`` would.
+    """
+    con = duckdb.connect()
+    try:
+        con.execute("SET enable_progress_bar_print = false")
+        con.execute(TABLES[table].ddl())
+        ingest(con, table, paths, mapping=mapping, tz=tz, encoding=encoding, delimiter=delimiter)
+        result = con.sql(f"SELECT * FROM {table}").arrow()
+        result = result.read_all() if hasattr(result, "read_all") else result
+        return result.cast(TABLES[table].schema)
+    finally:
+        con.close()
+
+
+def read_events(
+    paths: Iterable[str | Path],
+    *,
+    mapping: Mapping[str, str] | None = None,
+    tz: str | None = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+) -> pa.Table:
+    """The canonical events table (``voronka.schema.EVENTS``) read from ``paths``."""
+    return read_table("events", paths, mapping=mapping, tz=tz, encoding=encoding, delimiter=delimiter)
+
+
+__all__ = [
+    "FileSummary",
+    "IngestSummary",
+    "Progress",
+    "ingest",
+    "load_mapping_file",
+    "parse_pairs",
+    "read_events",
+    "read_table",
+]

@@ -1,0 +1,375 @@
+"""Normalisation as SQL: the columns of a file in, the canonical table out.
+
+Pure: every function returns DuckDB SQL text; ``voronka.ingest.pipeline`` runs it. The
+whole file is normalised in one vectorised pass (no Python per row).
+
+Values (the input is trimmed of spaces first; an empty cell is null):
+
+* **text** — as is; a whole number read as a float (``7701.0``) is written ``7701``.
+* **timestamp** — to UTC, naive. A value with an offset (``2026-03-01T10:00:00+05:00``,
+  ``...Z``, ``... +0500``) is converted by its offset; a value without one is read in
+  the time zone ``tz`` (UTC when not given). Accepted: ISO 8601 (``2026-03-01``,
+  ``2026-03-01 10:00[:00[.ffffff]]``, ``T`` or space), day-first (``23.11.2026``,
+  ``23.11.2026 14:05[:00]``, also with ``/``), and epoch integers (9–10 digits are
+  seconds, 11–13 digits milliseconds; epoch values are UTC by definition). Typed input
+  (Parquet) is kept: a naive timestamp is read in ``tz``, an aware one converted.
+* **date** — ISO ``2026-03-01`` or day-first ``01.03.2026``; a date-time keeps its date.
+* **money** — DECIMAL(18,4), parsed explicitly: spaces, no-break spaces (U+00A0) and
+  narrow no-break spaces (U+202F) are thousands separators and dropped; when both ``.``
+  and ``,`` appear, the last one is the decimal separator and the other is dropped; a
+  lone ``,`` is the decimal separator (``1 234,56`` = 1234.56), and a separator that
+  appears more than once groups thousands (``1.234.567`` = 1234567). More than four
+  decimals are rounded half away from zero.
+* **currency** — upper case, three letters (ISO 4217); ``₸``, ``₽``, ``руб``, ``тг``, ``$``,
+  ``€`` are read as KZT, RUB, RUB, KZT, USD, EUR.
+* **properties** (events) — a JSON object with every input column that is not
+  canonical, keys sorted, values as text, empty cells left out. An input column named
+  ``properties`` holding a JSON object is merged in (its values as text; the columns win
+  on a clash).
+* **key** (``event_id``, ``spend_id``) — given, or when absent or empty the md5 (hex)
+  of the normalised row: the other columns in table order, each as DuckDB text
+  (``ts`` as ``2026-03-01 05:00:00``, money with four decimals, null as empty), joined by
+  U+001F. Identical rows therefore get identical keys.
+
+A row is *bad* when a required column is empty or a value cannot be parsed; the
+first failing column (in table order) is reported.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from voronka.errors import InputError
+from voronka.ingest.mapping import resolve
+from voronka.ingest.readers import ROW
+from voronka.schema import ALIASES, EVENTS, SPEND, Table
+
+WHITESPACE = " \t\r\n\u00a0\u202f\u2009"
+"""Trimmed from both ends of every text value."""
+
+OFFSET_RE = r"[0-9]:[0-9]{2}(:[0-9]{2}([.,][0-9]+)?)?\s*([zZ]|UTC|GMT|[+-][0-9]{2}(:?[0-9]{2})?)$"
+"""A time of day followed by a UTC offset: the value names its own time zone."""
+
+EPOCH_RE = r"-?[0-9]{9,13}"
+DAY_FIRST = (
+    "%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y", "%d.%m.%Y %H:%M:%S.%f",
+    "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y",
+)
+WITH_OFFSET = (
+    "%Y-%m-%d %H:%M:%S %z", "%Y-%m-%d %H:%M %z", "%Y-%m-%dT%H:%M:%S %z",
+    "%d.%m.%Y %H:%M:%S%z", "%d.%m.%Y %H:%M:%S %z", "%d.%m.%Y %H:%M%z", "%d.%m.%Y %H:%M %z",
+)
+CURRENCY_SIGNS = {"₸": "KZT", "ТГ": "KZT", "ТЕНГЕ": "KZT", "₽": "RUB", "РУБ": "RUB", "РУБ.": "RUB",
+                  "Р.": "RUB", "RUR": "RUB", "$": "USD", "€": "EUR"}
+
+
+@dataclass(frozen=True)
+class Spec:
+    """How a canonical table is filled: the kind of every column and what is derived."""
+
+    table: Table
+    kinds: dict[str, str]
+    generated_key: bool
+    currency_of: dict[str, str] = field(default_factory=dict)
+    properties: str | None = None
+
+
+SPECS: dict[str, Spec] = {
+    "events": Spec(
+        EVENTS,
+        {"event_id": "text", "customer_id": "text", "ts": "timestamp", "event": "text",
+         "channel": "text", "campaign": "text", "revenue": "money", "currency": "currency",
+         "referrer_id": "text", "properties": "json"},
+        generated_key=True, currency_of={"revenue": "currency"}, properties="properties",
+    ),
+    "spend": Spec(
+        SPEND,
+        {"spend_id": "text", "date": "date", "channel": "text", "campaign": "text",
+         "amount": "money", "currency": "currency"},
+        generated_key=True, currency_of={"amount": "currency"},
+    ),
+    "aliases": Spec(ALIASES, {"alias": "text", "customer_id": "text"}, generated_key=False),
+}
+
+_MESSAGES = {
+    "timestamp": "not a date-time (expected ISO 8601, DD.MM.YYYY [HH:MM[:SS]] or epoch seconds)",
+    "date": "not a date (expected YYYY-MM-DD or DD.MM.YYYY)",
+    "money": "not an amount (expected e.g. 1234.56 or 1 234,56, at most 14 integer digits)",
+    "currency": "not a currency code (expected ISO 4217, e.g. KZT)",
+    "json": "not a JSON object",
+}
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The SQL that normalises one source into ``table``.
+
+    ``normal`` selects the canonical columns, ``ROW`` and ``_bad``; ``checks`` selects,
+    per bad row, ``ROW``, ``_column``, ``_error`` and ``_value``. ``body`` selects the
+    parsed columns (key not yet derived), ``ROW``, ``_bad`` and the check columns;
+    ``dup_key`` is an expression over ``body``, cheaper than the key, equal for rows
+    whose keys are equal.
+    """
+
+    table: str
+    columns: tuple[str, ...]
+    key: str
+    body: str
+    normal: str
+    checks: str
+    dup_key: str
+    mapped: dict[str, str]
+
+
+def plan(table: str, columns: list[tuple[str, str]], relation: str, *,
+         mapping: dict[str, str] | None = None, tz: str | None = None, file: str | None = None) -> Plan:
+    """The normalisation of ``relation`` (with ``columns``: name, DuckDB type) into ``table``."""
+    spec = SPECS[table]
+    canonical = spec.table.columns
+    types = dict(columns)
+    mapped = resolve([c for c, _ in columns], canonical, mapping, file=file)
+    key = spec.table.key
+    missing = [c for c in spec.table.required
+               if c not in mapped and c != spec.properties and not (c == key and spec.generated_key)]
+    if missing:
+        raise InputError(
+            f"required column {missing[0]!r} is missing; the file has: "
+            f"{', '.join(c for c, _ in columns) or 'no columns'} (map one with --map {missing[0]}=NAME)",
+            file=file,
+        )
+    extra = sorted((c for c, _ in columns if c not in mapped.values()), key=str.casefold)
+
+    # Layer 1: trimmed text (or typed values) under safe names.
+    raw = {c: f"r_{i}" for i, c in enumerate(canonical)}
+    layer1 = [f"{ROW}"]
+    for c in canonical:
+        if c in mapped:
+            src, src_type = ident(mapped[c]), types[mapped[c]]
+            kind = spec.kinds[c]
+            keep_typed = kind in ("timestamp", "date", "money") and not is_text(src_type)
+            layer1.append(f"{src if keep_typed else text(src, src_type)} AS {raw[c]}")
+        else:
+            layer1.append(f"NULL::VARCHAR AS {raw[c]}")
+    props = {name: f"p_{i}" for i, name in enumerate(extra)} if spec.properties else {}
+    layer1 += [f"{text(ident(n), types[n])} AS {alias}" for n, alias in props.items()]
+
+    # Layer 2: parsed values.
+    layer2 = ["*"]
+    for c in canonical:
+        kind = spec.kinds[c]
+        src_type = types[mapped[c]] if c in mapped else "VARCHAR"
+        if kind == "json":
+            layer2.append(f"{properties_json(raw[c], props)} AS v_{c}")
+        else:
+            layer2.append(f"{parse(kind, raw[c], src_type, tz)} AS v_{c}")
+
+    # Checks, in table order.
+    rules: list[tuple[str, str, str, str]] = []  # condition, column, message, value
+    for c in canonical:
+        kind = spec.kinds[c]
+        label = mapped.get(c, c)
+        generated = c == key and spec.generated_key
+        if c in spec.table.required and kind != "json" and not generated:
+            rules.append((f"{raw[c]} IS NULL", label, f"{c} is required", "NULL"))
+        if kind == "json":
+            if c in mapped:
+                rules.append((f"{raw[c]} IS NOT NULL AND NOT {is_object(raw[c])}", label, _MESSAGES[kind],
+                              raw[c]))
+        elif kind != "text":
+            rules.append((f"{raw[c]} IS NOT NULL AND v_{c} IS NULL", label, _MESSAGES[kind],
+                          f"CAST({raw[c]} AS VARCHAR)"))
+        for money, cur in spec.currency_of.items():
+            if c == cur:
+                rules.append((f"v_{money} IS NOT NULL AND {raw[cur]} IS NULL",
+                              mapped.get(cur, cur), f"{cur} is required when {money} is set", "NULL"))
+    bad = " OR ".join(f"({cond})" for cond, *_ in rules) or "false"
+
+    def case(part: int) -> str:
+        whens = " ".join(f"WHEN {r[0]} THEN {r[part] if part == 3 else literal(r[part])}" for r in rules)
+        return f"CASE {whens} END" if rules else "NULL"
+
+    layer3 = (
+        [ROW, f"({bad}) AS _bad", f"{case(1)} AS _column", f"{case(2)} AS _error", f"{case(3)} AS _value"]
+        + [f"v_{c} AS {ident(c)}" for c in canonical]
+        + list(props.values())
+        + ([f"{raw[spec.properties]} AS _given_properties"] if spec.properties else [])
+    )
+    body = (
+        f"SELECT {', '.join(layer3)} FROM (SELECT {', '.join(layer2)} FROM "
+        f"(SELECT {', '.join(layer1)} FROM {relation}))"
+    )
+    others = [c for c in canonical if c != key]
+    material = "concat_ws(chr(31), " + ", ".join(f"coalesce(CAST({ident(c)} AS VARCHAR), '')" for c in others) + ")"
+    if spec.generated_key and key in mapped:
+        key_expr = dup_key = f"coalesce({ident(key)}, md5({material}))"
+    elif spec.generated_key:
+        # Rows with equal keys are equal in every column; properties are a function of
+        # the raw property columns, so those stand in for the JSON.
+        hashed = [ident(c) for c in others if c != spec.properties]
+        if spec.properties:
+            hashed += [*props.values(), "_given_properties"]
+        key_expr, dup_key = f"md5({material})", f"hash({', '.join(hashed)})"
+    else:
+        key_expr = dup_key = ident(key)
+    select = ", ".join(
+        [f"{key_expr} AS {ident(key)}" if c == key else ident(c) for c in canonical] + [ROW, "_bad"]
+    )
+    normal = f"SELECT {select} FROM ({body})"
+    checks = f"SELECT {ROW}, _column, _error, _value FROM ({body}) WHERE _bad"
+    return Plan(table, tuple(canonical), key, body, normal, checks, dup_key, mapped)
+
+
+# --- value expressions -------------------------------------------------------------------
+
+def is_text(duck_type: str) -> bool:
+    return duck_type.upper() in ("VARCHAR", "TEXT", "STRING") or duck_type.upper().startswith("VARCHAR(")
+
+
+def text(expr: str, duck_type: str) -> str:
+    """The trimmed text of ``expr`` (of DuckDB type ``duck_type``); null when empty."""
+    t = duck_type.upper()
+    if is_text(t):
+        return f"NULLIF({trim(expr)}, '')"
+    if t in ("DOUBLE", "FLOAT", "REAL"):
+        value = (f"CASE WHEN {expr} = trunc({expr}) AND abs({expr}) < 1e18 "
+                 f"THEN CAST(CAST({expr} AS BIGINT) AS VARCHAR) ELSE CAST({expr} AS VARCHAR) END")
+    elif t.startswith(("STRUCT", "MAP", "JSON")) or t.endswith("]"):
+        value = f"CAST(to_json({expr}) AS VARCHAR)"
+    else:
+        value = f"CAST({expr} AS VARCHAR)"
+    return value
+
+
+def trim(expr: str) -> str:
+    """``expr`` without ``WHITESPACE`` at either end (the common case, none, is tested cheaply)."""
+    special = ", ".join(str(ord(c)) for c in WHITESPACE if ord(c) > 32)
+    return (f"CASE WHEN ord({expr}) <= 32 OR ord({expr}) IN ({special}) OR ord(reverse({expr})) <= 32 "
+            f"OR ord(reverse({expr})) IN ({special}) THEN trim({expr}, {literal(WHITESPACE)}) ELSE {expr} END")
+
+
+def parse(kind: str, expr: str, duck_type: str, tz: str | None) -> str:
+    """The parsed value of raw ``expr`` (text, or typed as ``duck_type``); null when unparseable."""
+    if kind == "text":
+        return expr
+    if kind == "currency":
+        return currency(expr)
+    if kind == "money":
+        return money(expr) if is_text(duck_type) else f"TRY_CAST({expr} AS DECIMAL(18,4))"
+    if kind == "timestamp":
+        return timestamp(expr, duck_type, tz)
+    if kind == "date":
+        return date(expr, duck_type)
+    raise ValueError(kind)
+
+
+def money(expr: str) -> str:
+    """Text to DECIMAL(18,4) by the rules in the module docstring.
+
+    >>> 'TRY_CAST' in money('x')
+    True
+    """
+    t = f"replace(regexp_replace({expr}, '[\\s\\x{{00A0}}\\x{{202F}}\\x{{2009}}]', '', 'g'), '\u2212', '-')"
+    commas = f"(length({t}) - length(replace({t}, ',', '')))"
+    dots = f"(length({t}) - length(replace({t}, '.', '')))"
+    normal = (
+        f"CASE WHEN {commas} > 0 AND {dots} > 0 THEN "
+        f"CASE WHEN strpos(reverse({t}), ',') < strpos(reverse({t}), '.') "
+        f"THEN replace(replace({t}, '.', ''), ',', '.') ELSE replace({t}, ',', '') END "
+        f"WHEN {commas} = 1 THEN replace({t}, ',', '.') "
+        f"WHEN {commas} > 1 THEN replace({t}, ',', '') "
+        f"WHEN {dots} > 1 THEN replace({t}, '.', '') "
+        f"ELSE {t} END"
+    )
+    checked = f"CASE WHEN regexp_full_match({normal}, '[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)') THEN {normal} END"
+    return f"coalesce(TRY_CAST({expr} AS DECIMAL(18,4)), TRY_CAST({checked} AS DECIMAL(18,4)))"
+
+
+def localize(expr: str, tz: str | None) -> str:
+    """A naive TIMESTAMP read in ``tz``, as a naive UTC TIMESTAMP."""
+    if tz is None or tz.upper() in ("UTC", "ETC/UTC", "Z", "GMT"):
+        return expr
+    return f"timezone('UTC', timezone({literal(tz)}, {expr}))"
+
+
+def epoch(expr: str) -> str:
+    """An epoch number (seconds; milliseconds when ≥ 10^11 in size) as a UTC TIMESTAMP."""
+    return (f"CASE WHEN abs({expr}) < 100000000000 THEN make_timestamp(CAST({expr} * 1000000 AS BIGINT)) "
+            f"ELSE make_timestamp(CAST({expr} * 1000 AS BIGINT)) END")
+
+
+def timestamp(expr: str, duck_type: str, tz: str | None) -> str:
+    """A raw value to a naive UTC TIMESTAMP (see the module docstring)."""
+    t = duck_type.upper()
+    if t in ("TIMESTAMP WITH TIME ZONE", "TIMESTAMPTZ"):
+        return f"timezone('UTC', {expr})"
+    if t.startswith("TIMESTAMP") or t in ("DATE", "DATETIME"):
+        return localize(f"CAST({expr} AS TIMESTAMP)", tz)
+    if t in ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
+             "UBIGINT", "DOUBLE", "FLOAT", "REAL") or t.startswith("DECIMAL"):
+        return f"TRY({epoch(f'CAST({expr} AS DOUBLE)')})"
+    if not is_text(t):
+        expr = f"CAST({expr} AS VARCHAR)"
+    formats = "[" + ", ".join(literal(f) for f in DAY_FIRST) + "]"
+    local = f"coalesce(TRY_CAST({expr} AS TIMESTAMP), try_strptime({expr}, {formats}))"
+    offset_formats = "[" + ", ".join(literal(f) for f in WITH_OFFSET) + "]"
+    return (
+        f"CASE WHEN regexp_full_match({expr}, '{EPOCH_RE}') THEN TRY({epoch(f'CAST({expr} AS BIGINT)')}) "
+        f"WHEN regexp_matches({expr}, {literal(OFFSET_RE)}) THEN timezone('UTC', coalesce("
+        f"TRY_CAST({expr} AS TIMESTAMPTZ), try_strptime({expr}, {offset_formats}))) "
+        f"ELSE {localize(local, tz)} END"
+    )
+
+
+def date(expr: str, duck_type: str) -> str:
+    """A raw value to a DATE (see the module docstring)."""
+    t = duck_type.upper()
+    if t in ("TIMESTAMP WITH TIME ZONE", "TIMESTAMPTZ"):
+        return f"CAST(timezone('UTC', {expr}) AS DATE)"
+    if t.startswith("TIMESTAMP") or t == "DATE":
+        return f"CAST({expr} AS DATE)"
+    if not is_text(t):
+        expr = f"CAST({expr} AS VARCHAR)"
+    formats = "[" + ", ".join(literal(f) for f in DAY_FIRST) + "]"
+    return (f"coalesce(TRY_CAST({expr} AS DATE), CAST(try_strptime({expr}, {formats}) AS DATE), "
+            f"CAST(TRY_CAST({expr} AS TIMESTAMP) AS DATE))")
+
+
+def currency(expr: str) -> str:
+    """Upper-case ISO 4217 code, or a known sign/abbreviation translated; else null."""
+    up = f"upper({expr})"
+    signs = " ".join(f"WHEN {literal(k)} THEN {literal(v)}" for k, v in CURRENCY_SIGNS.items())
+    return f"CASE WHEN regexp_full_match({up}, '[A-Z]{{3}}') THEN {up} ELSE CASE {up} {signs} END END"
+
+
+def is_object(expr: str) -> str:
+    return f"coalesce(json_valid({expr}) AND json_type({expr}) = 'OBJECT', false)"
+
+
+def properties_json(given: str, columns: dict[str, str]) -> str:
+    """The ``properties`` object: ``columns`` (name → text expression) merged over ``given``."""
+    parts = ", ".join(
+        f"CASE WHEN {expr} IS NOT NULL THEN {literal(json.dumps(name, ensure_ascii=False) + ':')} || "
+        f"CAST(to_json({expr}) AS VARCHAR) END"
+        for name, expr in columns.items()
+    )
+    built = f"('{{' || concat_ws(',', {parts}) || '}}')" if columns else "'{}'"
+    as_text = (
+        f"CAST(to_json(map_from_entries(list_filter(list_transform("
+        f"map_entries(CAST(CAST({given} AS JSON) AS MAP(VARCHAR, JSON))), lambda e: {{'k': e.key, 'v': "
+        f"CASE WHEN json_type(e.value) = 'VARCHAR' THEN e.value ->> '$' WHEN json_type(e.value) = 'NULL' "
+        f"THEN NULL ELSE CAST(e.value AS VARCHAR) END}}), lambda e: e.v IS NOT NULL AND e.v <> ''))) AS VARCHAR)"
+    )
+    merged = as_text if not columns else f"CAST(json_merge_patch({as_text}, {built}) AS VARCHAR)"
+    return f"CASE WHEN {given} IS NOT NULL AND {is_object(given)} THEN {merged} ELSE {built} END"
+
+
+def ident(name: str) -> str:
+    """A quoted SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def literal(value: str) -> str:
+    """A quoted SQL string literal."""
+    return "'" + value.replace("'", "''") + "'"
+

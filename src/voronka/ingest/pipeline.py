@@ -1,0 +1,226 @@
+"""Running an ingest on a DuckDB connection (an I/O edge).
+
+For each file: read it (``readers``), check every row in one pass (``normalise``), then
+insert the good rows whose key is not yet in the table, keeping the first of equal keys
+in file order.
+
+Atomicity: one ingest call is one transaction. If any file fails (an unreadable file, a
+missing column, a bad row without a reject file), nothing of the call is kept and the
+store is exactly as before; several files in one call are all or nothing. The reject
+file is written only when the call succeeds.
+"""
+
+from __future__ import annotations
+
+import threading
+import zoneinfo
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from voronka.errors import InputError
+from voronka.ingest.normalise import SPECS, Plan, ident, plan
+from voronka.ingest.readers import ARROW_VIEW, ROW, Source, read_source
+from voronka.ingest.summary import FileSummary, IngestSummary
+
+Progress = Callable[[str, int, int], None]
+"""``progress(file, rows_done, rows_total)``, called from a helper thread during long steps."""
+
+CHECK_SHARE = 0.35
+"""The share of a file's progress bar given to the checking pass."""
+
+
+def check_tz(tz: str | None) -> str | None:
+    """``tz`` if it is a known IANA time zone (``Asia/Almaty``); ``InputError`` otherwise."""
+    if tz is None:
+        return None
+    try:
+        zoneinfo.ZoneInfo(tz)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise InputError(f"unknown time zone {tz!r} (expected an IANA name such as Asia/Almaty)") from None
+    return tz
+
+
+def ingest(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    paths: Iterable[str | Path],
+    *,
+    mapping: Mapping[str, str] | None = None,
+    tz: str | None = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    reject_file: str | Path | None = None,
+    progress: Progress | None = None,
+) -> IngestSummary:
+    """Ingest ``paths`` into ``table`` of the store on ``con``, in one transaction."""
+    if table not in SPECS:
+        raise InputError(f"unknown table {table!r}; expected one of {', '.join(SPECS)}")
+    tz = check_tz(tz)
+    paths = [str(p) for p in paths]
+    if not paths:
+        raise InputError("no files to ingest")
+    files: list[FileSummary] = []
+    rejects: list[pa.Table] = []
+    restore = _enable_progress(con) if progress else None
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for path in paths:
+            summary, bad = _ingest_file(con, table, path, mapping=dict(mapping or {}), tz=tz,
+                                        encoding=encoding, delimiter=delimiter,
+                                        keep_bad=reject_file is not None, progress=progress)
+            files.append(summary)
+            if bad is not None and bad.num_rows:
+                rejects.append(bad)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        if restore:
+            restore()
+    if reject_file is not None:
+        write_rejects(rejects, reject_file)
+    return IngestSummary(table, tuple(files), str(reject_file) if reject_file is not None else None)
+
+
+def _ingest_file(con: duckdb.DuckDBPyConnection, table: str, path: str, *, mapping: dict[str, str],
+                 tz: str | None, encoding: str | None, delimiter: str | None, keep_bad: bool,
+                 progress: Progress | None) -> tuple[FileSummary, pa.Table | None]:
+    source = read_source(path, encoding=encoding, delimiter=delimiter)
+    if source.arrow is not None:
+        con.register(ARROW_VIEW, source.arrow)
+    try:
+        return _normalise_into(con, table, source, mapping=mapping, tz=tz, keep_bad=keep_bad,
+                               progress=progress)
+    except duckdb.Error as exc:
+        raise InputError(f"cannot ingest: {str(exc).splitlines()[0]}", file=source.file) from None
+    finally:
+        if source.arrow is not None:
+            con.unregister(ARROW_VIEW)
+
+
+def _normalise_into(con: duckdb.DuckDBPyConnection, table: str, source: Source, *, mapping: dict[str, str],
+                    tz: str | None, keep_bad: bool, progress: Progress | None
+                    ) -> tuple[FileSummary, pa.Table | None]:
+    described = con.execute(f"DESCRIBE SELECT * FROM {source.relation}").fetchall()
+    columns = [(row[0], row[1]) for row in described if row[0] != ROW]
+    p = plan(table, columns, source.relation, mapping=mapping, tz=tz, file=source.file)
+    total = source.rows
+    report = _reporter(progress, source.file, total)
+
+    rows, n_bad, n_repeats = _run(con, (
+        f"SELECT count(*), count(*) FILTER (WHERE _bad), "
+        f"count(*) FILTER (WHERE NOT _bad) - count(DISTINCT {p.dup_key}) FILTER (WHERE NOT _bad) "
+        f"FROM ({p.body})"
+    ), report(0.0, CHECK_SHARE)).fetchall()[0]
+    bad = None
+    if n_bad:
+        if not keep_bad:
+            row, column, reason, value = con.execute(f"{p.checks} ORDER BY {ROW} LIMIT 1").fetchall()[0]
+            raise InputError(reason, file=source.file, row=row, column=column, value=value)
+        bad = con.sql(
+            f"SELECT s.* EXCLUDE ({ROW}), {_literal(source.file)} AS _file, c.{ROW} AS _row, "
+            f"c._column, c._error FROM ({p.checks}) c JOIN {source.relation} s ON s.{ROW} = c.{ROW} "
+            f"ORDER BY c.{ROW}"
+        ).arrow()
+        bad = bad.read_all() if hasattr(bad, "read_all") else bad
+
+    added = _run(con, insert_sql(p, filter_bad=bool(n_bad), anti_join=_has_rows(con, table),
+                                 dedupe=bool(n_repeats)), report(CHECK_SHARE, 1.0)).fetchall()[0][0]
+    if progress:
+        progress(source.file, rows, rows)
+    return FileSummary(source.file, rows, added, rows - n_bad - added, n_bad), bad
+
+
+def insert_sql(p: Plan, *, filter_bad: bool, anti_join: bool, dedupe: bool) -> str:
+    """``INSERT`` of the good rows of plan ``p`` whose key is new, first of equal keys kept."""
+    cols = ", ".join(ident(c) for c in p.columns)
+    key = ident(p.key)
+    where = []
+    if filter_bad:
+        where.append("NOT _bad")
+    if anti_join:
+        where.append(f"{key} NOT IN (SELECT {key} FROM {p.table})")
+    sql = f"INSERT INTO {p.table} ({cols}) SELECT {cols} FROM ({p.normal})"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    if dedupe:
+        sql += f" QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY {ROW}) = 1"
+    return sql
+
+
+def write_rejects(rejects: list[pa.Table], path: str | Path) -> None:
+    """The bad rows as CSV: the original columns (text) then ``_file, _row, _column, _error``."""
+    extra = ["_file", "_row", "_column", "_error"]
+    tables = [t.cast(pa.schema([pa.field(n, pa.string()) for n in t.column_names])) for t in rejects]
+    if tables:
+        merged = pa.concat_tables(tables, promote_options="default")
+    else:
+        merged = pa.table({n: pa.array([], pa.string()) for n in extra})
+    order = [n for n in merged.column_names if n not in extra] + extra
+    pacsv.write_csv(merged.select(order), str(path))
+
+
+def _has_rows(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    return con.execute(f"SELECT EXISTS (SELECT 1 FROM {table})").fetchall()[0][0]
+
+
+def _literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+# --- progress ----------------------------------------------------------------------------
+
+def _enable_progress(con: duckdb.DuckDBPyConnection) -> Callable[[], None]:
+    before = con.execute(
+        "SELECT current_setting('enable_progress_bar'), current_setting('enable_progress_bar_print')"
+    ).fetchall()[0]
+    con.execute("SET enable_progress_bar = true; SET enable_progress_bar_print = false")
+
+    def restore() -> None:
+        con.execute(f"SET enable_progress_bar = {_flag(before[0])}; "
+                    f"SET enable_progress_bar_print = {_flag(before[1])}")
+
+    return restore
+
+
+def _flag(value: object) -> str:
+    return "true" if str(value).lower() in ("true", "1") else "false"
+
+
+def _reporter(progress: Progress | None, file: str, total: int
+              ) -> Callable[[float, float], Callable[[float], None] | None]:
+    def span(start: float, end: float) -> Callable[[float], None] | None:
+        if progress is None:
+            return None
+        return lambda pct: progress(file, int(total * (start + (end - start) * min(max(pct, 0.0), 100.0) / 100)),
+                                    total)
+    return span
+
+
+def _run(con: duckdb.DuckDBPyConnection, sql: str, on_progress: Callable[[float], None] | None):
+    """``con.execute(sql)``, polling DuckDB's query progress into ``on_progress`` meanwhile."""
+    if on_progress is None:
+        return con.execute(sql)
+    done = threading.Event()
+
+    def poll() -> None:
+        while not done.wait(0.25):
+            try:
+                pct = con.query_progress()
+            except duckdb.Error:
+                return
+            if pct >= 0:
+                on_progress(pct)
+
+    thread = threading.Thread(target=poll, daemon=True)
+    thread.start()
+    try:
+        return con.execute(sql)
+    finally:
+        done.set()
+        thread.join()

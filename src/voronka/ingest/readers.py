@@ -1,0 +1,303 @@
+"""Readers: a data file in, a ``Source`` out (its columns as found, plus a row number).
+
+Formats, chosen by the file name (``fmt`` overrides):
+
+    .csv .txt (.gz)        CSV; the delimiter (``,`` ``;`` tab ``|``) and encoding are sniffed
+    .tsv .tab              tab-separated
+    .xlsx .xlsm .xls .ods  the first sheet (python-calamine); the header is its first
+                           non-empty row
+    .parquet .pq           Parquet, read by DuckDB (typed columns are kept)
+    .ndjson .jsonl .json   one JSON object per line (``.json`` may also be an array of
+    (.gz)                  objects); every top-level key is a column, values as text
+
+Every cell of a text format is read as text (an empty cell is null); normalisation
+(``voronka.ingest.normalise``) parses it. The row number ``ROW`` is the 1-based data
+row: the n-th record after the header (blank lines are not records); for a spreadsheet,
+the sheet row.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import gzip
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from voronka.errors import InputError
+from voronka.ingest.text import HEAD_BYTES, decode_head, parse_header, sniff_delimiter, sniff_encoding, unique_names
+
+ROW = "_voronka_row"
+"""The name of the row-number column every source carries."""
+
+ARROW_VIEW = "_voronka_source"
+"""The name an in-memory (Arrow) source is registered under in DuckDB."""
+
+FORMATS = {
+    ".csv": "csv", ".txt": "csv", ".tsv": "tsv", ".tab": "tsv",
+    ".xlsx": "xlsx", ".xlsm": "xlsx", ".xls": "xlsx", ".xlsb": "xlsx", ".ods": "xlsx",
+    ".parquet": "parquet", ".pq": "parquet",
+    ".ndjson": "ndjson", ".jsonl": "ndjson", ".json": "json",
+}
+
+
+@dataclass
+class Source:
+    """A file opened for normalisation.
+
+    ``relation`` is a DuckDB FROM item with the file's columns plus ``ROW``; when
+    ``arrow`` is set, it must first be registered under ``ARROW_VIEW``.
+    """
+
+    file: str
+    format: str
+    relation: str
+    arrow: pa.Table | None
+    rows: int
+
+
+def detect_format(path: str | Path) -> str:
+    """The format of ``path`` from its suffixes (``events.ndjson.gz`` is ndjson)."""
+    suffixes = [s.lower() for s in Path(path).suffixes]
+    if suffixes and suffixes[-1] == ".gz":
+        suffixes = suffixes[:-1]
+    fmt = FORMATS.get(suffixes[-1]) if suffixes else None
+    if fmt is None:
+        raise InputError(
+            f"unknown file format; expected one of {', '.join(sorted(FORMATS))} (optionally .gz)",
+            file=str(path),
+        )
+    return fmt
+
+
+def read_source(path: str | Path, *, encoding: str | None = None, delimiter: str | None = None,
+                fmt: str | None = None) -> Source:
+    """Open ``path`` as a ``Source`` (see the module docstring)."""
+    name = str(path)
+    if not Path(path).is_file():
+        raise InputError("no such file", file=name)
+    fmt = fmt or detect_format(path)
+    if fmt in ("csv", "tsv"):
+        table = read_csv(path, encoding=encoding, delimiter="\t" if fmt == "tsv" and not delimiter else delimiter)
+    elif fmt == "xlsx":
+        table = read_spreadsheet(path)
+    elif fmt in ("ndjson", "json"):
+        table = read_json(path, array=fmt == "json")
+    elif fmt == "parquet":
+        return parquet_source(path)
+    else:
+        raise InputError(f"unknown format {fmt!r}", file=name)
+    return Source(name, fmt, ARROW_VIEW, table, table.num_rows)
+
+
+def _numbered(table: pa.Table, rows: np.ndarray | None = None) -> pa.Table:
+    numbers = np.arange(1, table.num_rows + 1, dtype=np.int64) if rows is None else rows
+    return table.append_column(ROW, pa.array(numbers, pa.int64()))
+
+
+# --- CSV -------------------------------------------------------------------------------
+
+def _open_bytes(path: str | Path) -> io.BufferedIOBase:
+    return gzip.open(path, "rb") if str(path).lower().endswith(".gz") else open(path, "rb")  # noqa: SIM115
+
+
+def read_csv(path: str | Path, *, encoding: str | None = None, delimiter: str | None = None) -> pa.Table:
+    """A CSV file as an Arrow table of text columns plus ``ROW``.
+
+    UTF-8 files are parsed by Arrow's multithreaded reader; other encodings are decoded
+    with Python's codecs on the way in. When no ``encoding`` is given and the file turns
+    out not to be UTF-8 past its head, it is read again as cp1251.
+    """
+    name = str(path)
+    with _open_bytes(path) as fh:
+        head = fh.read(HEAD_BYTES)
+    if not head.strip():
+        raise InputError("the file is empty", file=name)
+    if encoding:
+        try:
+            encoding = codecs.lookup(encoding).name
+        except LookupError:
+            raise InputError(f"unknown encoding {encoding!r}", file=name) from None
+    enc = encoding or sniff_encoding(head)
+    text = decode_head(head, enc)
+    if delimiter is None:
+        delimiter = sniff_delimiter(text)
+    elif len(delimiter) != 1:
+        delimiter = {"\\t": "\t", "tab": "\t"}.get(delimiter.lower(), delimiter)
+        if len(delimiter) != 1:
+            raise InputError(f"the delimiter must be one character, not {delimiter!r}", file=name)
+    names = parse_header(text, delimiter)
+    try:
+        table = _arrow_csv(path, enc, delimiter, names)
+    except pa.ArrowInvalid as exc:
+        message = str(exc)
+        if "UTF8" in message and encoding is None and enc in ("utf-8", "utf-8-sig"):
+            enc = "cp1251"
+            table = _arrow_csv(path, enc, delimiter, parse_header(decode_head(head, enc), delimiter))
+        else:
+            raise _csv_error(path, enc, delimiter, len(names), message) from None
+    return _numbered(table)
+
+
+def _arrow_csv(path: str | Path, encoding: str, delimiter: str, names: list[str]) -> pa.Table:
+    arrow_encoding = "utf8" if encoding in ("utf-8", "utf-8-sig", "utf8") else encoding
+    source = pa.input_stream(str(path), compression="detect")
+    try:
+        return pacsv.read_csv(
+            source,
+            read_options=pacsv.ReadOptions(
+                column_names=names, skip_rows=1, encoding=arrow_encoding, block_size=8 << 20
+            ),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.string() for n in names},
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=True,
+                null_values=[""],
+            ),
+        )
+    finally:
+        source.close()
+
+
+def _csv_error(path: str | Path, encoding: str, delimiter: str, width: int, message: str) -> InputError:
+    """An ``InputError`` for a CSV Arrow could not parse, located by a slow re-read."""
+    with _open_bytes(path) as fh:
+        reader = csv.reader(io.TextIOWrapper(fh, encoding=encoding, errors="replace", newline=""),
+                            delimiter=delimiter)
+        next(reader, None)
+        row = 0
+        for record in reader:
+            if not record:
+                continue
+            row += 1
+            if len(record) != width:
+                return InputError(
+                    f"expected {width} fields (as in the header), found {len(record)}",
+                    file=str(path), row=row, value=delimiter.join(record),
+                )
+    return InputError(f"cannot read CSV: {message.splitlines()[0]}", file=str(path))
+
+
+# --- spreadsheets ----------------------------------------------------------------------
+
+def read_spreadsheet(path: str | Path) -> pa.Table:
+    """The first sheet of a workbook as text columns plus ``ROW`` (the sheet row).
+
+    The header is the first non-empty row; empty rows after it are skipped. Cells become
+    text: whole numbers without ``.0`` (ids and phone numbers stay intact), dates as
+    ``YYYY-MM-DD``, date-times as ``YYYY-MM-DD HH:MM:SS``, booleans as ``true``/``false``.
+    """
+    from python_calamine import CalamineWorkbook
+
+    try:
+        sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
+        grid = sheet.to_python(skip_empty_area=False)
+    except Exception as exc:  # calamine raises its own error types
+        raise InputError(f"cannot read the workbook: {exc}", file=str(path)) from None
+    cells = [[cell_text(v) for v in row] for row in grid]
+    header_at = next((i for i, row in enumerate(cells) if any(v is not None for v in row)), None)
+    if header_at is None:
+        raise InputError("the first sheet is empty", file=str(path))
+    names = unique_names([v or "" for v in cells[header_at]])
+    data = [(i + 1, row) for i, row in enumerate(cells) if i > header_at and any(v is not None for v in row)]
+    columns = {
+        name: pa.array([row[j] if j < len(row) else None for _, row in data], pa.string())
+        for j, name in enumerate(names)
+    }
+    table = pa.table(columns) if columns else pa.table({})
+    return _numbered(table, np.array([n for n, _ in data], dtype=np.int64))
+
+
+def cell_text(value: object) -> str | None:
+    """The text of a spreadsheet cell (``None`` for an empty one)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 1e18 else repr(value)
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        return str(value)
+    return str(value)
+
+
+# --- JSON ------------------------------------------------------------------------------
+
+def read_json(path: str | Path, *, array: bool = False) -> pa.Table:
+    """NDJSON (or a JSON array of objects) as text columns plus ``ROW``.
+
+    Every top-level key is a column (in order of first appearance); a string value is
+    its text, any other value its JSON text (``12``, ``true``, ``{"a": 1}``).
+    """
+    name = str(path)
+    con = duckdb.connect()
+    fmt = "auto" if array else "newline_delimited"
+    try:
+        objects = con.sql(
+            f"SELECT json FROM read_json_objects({_literal(path)}, format='{fmt}')"
+        ).arrow()
+        if hasattr(objects, "read_all"):
+            objects = objects.read_all()
+        objects = _numbered(objects)
+        con.register("objects", objects)
+        bad = con.sql(
+            f"SELECT {ROW}, json FROM objects WHERE json_type(json) <> 'OBJECT' ORDER BY {ROW} LIMIT 1"
+        ).fetchall()
+        if bad:
+            bad = bad[0]
+            raise InputError("expected a JSON object", file=name, row=bad[0], value=bad[1])
+        keys = [k for (k,) in con.sql(
+            f"SELECT key FROM (SELECT {ROW}, unnest(json_keys(json)) AS key, "
+            f"generate_subscripts(json_keys(json), 1) AS pos FROM objects) "
+            f"GROUP BY key ORDER BY min({ROW}), min(pos)"
+        ).fetchall()]
+        names = unique_names(keys)
+        columns = ", ".join(
+            f"json_extract_string(json, {_literal(_json_path(k))}) AS {_ident(n)}" for k, n in zip(keys, names)
+        )
+        result = con.sql(f"SELECT {columns + ', ' if columns else ''}{ROW} FROM objects").arrow()
+        return result.read_all() if hasattr(result, "read_all") else result
+    except duckdb.Error as exc:
+        raise InputError(f"cannot read JSON: {str(exc).splitlines()[0]}", file=name) from None
+    finally:
+        con.close()
+
+
+def _json_path(key: str) -> str:
+    return '$."' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+# --- Parquet ---------------------------------------------------------------------------
+
+def parquet_source(path: str | Path) -> Source:
+    """A Parquet file read by DuckDB where it lies (typed columns kept, nothing loaded)."""
+    try:
+        rows = pq.ParquetFile(str(path)).metadata.num_rows
+    except Exception as exc:  # pyarrow raises ArrowInvalid / OSError
+        raise InputError(f"cannot read Parquet: {exc}", file=str(path)) from None
+    relation = (
+        f"(SELECT * EXCLUDE (file_row_number), file_row_number + 1 AS {ROW} "
+        f"FROM read_parquet({_literal(path)}, file_row_number = true))"
+    )
+    return Source(str(path), "parquet", relation, None, rows)
+
+
+def _literal(value: object) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'

@@ -1,0 +1,132 @@
+"""The store: one DuckDB file holding the canonical tables of one workspace (an I/O edge).
+
+    with Store("voronka.duckdb") as store:
+        summary = store.ingest_events(["events.csv"], tz="Asia/Almaty")
+        store.count("events")
+
+Opening a path that does not exist creates the store. Its format version is kept in
+the table ``voronka_meta`` (``key``, ``value``; key ``format_version``). A file that is
+not a DuckDB database, a DuckDB database holding other tables, or a store written by a
+newer voronka (a higher version) gives ``StoreError``.
+
+Every ``ingest_*`` call is one transaction: all its files are added, or none (see
+``voronka.ingest.pipeline``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from types import TracebackType
+
+import duckdb
+
+from voronka.errors import StoreError
+from voronka.ingest import IngestSummary, Progress, ingest
+from voronka.schema import TABLES
+
+FORMAT_VERSION = 1
+"""The store format this voronka writes; bump it when a table changes."""
+
+META = "voronka_meta"
+
+
+class Store:
+    """An open store: ``Store(path)`` opens or creates it; ``":memory:"`` is a scratch store."""
+
+    def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
+        self.path = str(path)
+        try:
+            self._con = duckdb.connect(self.path, read_only=read_only)
+        except duckdb.Error as exc:
+            raise StoreError(f"{self.path}: cannot open the store: {str(exc).splitlines()[0]}") from None
+        try:
+            self._con.execute("SET enable_progress_bar_print = false")  # a library prints nothing
+            self._prepare(read_only)
+        except BaseException:
+            self._con.close()
+            raise
+
+    def _prepare(self, read_only: bool) -> None:
+        tables = {name for (name,) in self._con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"
+        ).fetchall()}
+        if META in tables:
+            rows = self._con.execute(f"SELECT value FROM {META} WHERE key = 'format_version'").fetchall()
+            row = rows[0] if rows else None
+            version = int(row[0]) if row and str(row[0]).isdigit() else None
+            if version is None:
+                raise StoreError(f"{self.path}: not a voronka store (no format version)")
+            if version > FORMAT_VERSION:
+                raise StoreError(
+                    f"{self.path}: store format {version} is newer than this voronka reads "
+                    f"({FORMAT_VERSION}); upgrade voronka"
+                )
+        elif tables:
+            raise StoreError(f"{self.path}: not a voronka store (a DuckDB database with other tables)")
+        elif read_only:
+            raise StoreError(f"{self.path}: not a voronka store (empty)")
+        if read_only:
+            return
+        self._con.execute("BEGIN TRANSACTION")
+        self._con.execute(f"CREATE TABLE IF NOT EXISTS {META} (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)")
+        self._con.execute(
+            f"INSERT INTO {META} VALUES ('format_version', ?) ON CONFLICT DO NOTHING", [str(FORMAT_VERSION)]
+        )
+        for table in TABLES.values():
+            self._con.execute(table.ddl())
+        self._con.execute("COMMIT")
+
+    @property
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        """The DuckDB connection (for queries; ingest through the methods)."""
+        return self._con
+
+    @property
+    def format_version(self) -> int:
+        return int(self._con.execute(f"SELECT value FROM {META} WHERE key = 'format_version'").fetchall()[0][0])
+
+    def close(self) -> None:
+        self._con.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    def count(self, table_name: str) -> int:
+        """The number of rows in a canonical table."""
+        if table_name not in TABLES:
+            raise StoreError(f"no table {table_name!r}; the tables are {', '.join(TABLES)}")
+        return self._con.execute(f"SELECT count(*) FROM {table_name}").fetchall()[0][0]
+
+    def ingest(self, table: str, paths: Iterable[str | Path], *, mapping: Mapping[str, str] | None = None,
+               tz: str | None = None, encoding: str | None = None, delimiter: str | None = None,
+               reject_file: str | Path | None = None, progress: Progress | None = None) -> IngestSummary:
+        """Add the rows of ``paths`` to ``table`` (see ``voronka.ingest``); all files or none."""
+        return ingest(self._con, table, paths, mapping=mapping, tz=tz, encoding=encoding,
+                      delimiter=delimiter, reject_file=reject_file, progress=progress)
+
+    def ingest_events(self, paths: Iterable[str | Path], *, mapping: Mapping[str, str] | None = None,
+                      tz: str | None = None, encoding: str | None = None, delimiter: str | None = None,
+                      reject_file: str | Path | None = None, progress: Progress | None = None) -> IngestSummary:
+        """Add events (customer_id, ts, event required; see docs/ingest.md)."""
+        return self.ingest("events", paths, mapping=mapping, tz=tz, encoding=encoding, delimiter=delimiter,
+                           reject_file=reject_file, progress=progress)
+
+    def ingest_spend(self, paths: Iterable[str | Path], *, mapping: Mapping[str, str] | None = None,
+                     encoding: str | None = None, delimiter: str | None = None,
+                     reject_file: str | Path | None = None, progress: Progress | None = None) -> IngestSummary:
+        """Add ad spend rows (date, channel, amount, currency required; campaign optional)."""
+        return self.ingest("spend", paths, mapping=mapping, encoding=encoding, delimiter=delimiter,
+                           reject_file=reject_file, progress=progress)
+
+    def ingest_aliases(self, paths: Iterable[str | Path], *, mapping: Mapping[str, str] | None = None,
+                       encoding: str | None = None, delimiter: str | None = None,
+                       reject_file: str | Path | None = None, progress: Progress | None = None
+                       ) -> IngestSummary:
+        """Add identity aliases (alias, customer_id); an alias already known keeps its first id."""
+        return self.ingest("aliases", paths, mapping=mapping, encoding=encoding, delimiter=delimiter,
+                           reject_file=reject_file, progress=progress)
