@@ -199,3 +199,22 @@ def test_aliases_merge_identities_before_analysis():
 def test_invalid_definitions_are_rejected(bad):
     with pytest.raises(ValueError):
         steps("visit", "buy", **bad)
+
+
+def test_breakdown_attribution_at_a_named_step():
+    rows = [event("u", 0, "visit", channel="tv"), event("u", 1, "signup", channel="web"), event("u", 2, "buy"),
+            event("v", 0, "visit", channel="tv")]
+    result = compute_funnel(engine_for(rows), steps("visit", "signup", "buy",
+                                                    breakdown=Breakdown(field="channel", attribution="step", step=2)))
+    got = {(r["breakdown"], r["step"]): r["customers"] for r in result.steps.to_pylist()}
+    assert got == {("web", 1): 1, ("web", 2): 1, ("web", 3): 1, ("(none)", 1): 1, ("(none)", 2): 0, ("(none)", 3): 0}
+
+
+def test_breakdown_all_steps_runs_the_funnel_per_value():
+    # u visits on tv and buys on web: under all_steps neither value has both steps
+    rows = [event("u", 0, "visit", channel="tv"), event("u", 1, "buy", channel="web"),
+            event("v", 0, "visit", channel="web"), event("v", 1, "buy", channel="web")]
+    result = compute_funnel(engine_for(rows), steps("visit", "buy", breakdown=Breakdown(field="channel",
+                                                                                     attribution="all_steps")))
+    got = {(r["breakdown"], r["step"]): r["customers"] for r in result.steps.to_pylist()}
+    assert got == {("web", 1): 1, ("web", 2): 1, ("tv", 1): 1, ("tv", 2): 0}
