@@ -9,39 +9,22 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import time
 from datetime import date, timedelta
+from pathlib import Path
 
 import duckdb
 import pyarrow.parquet as pq
 import pytest
 
 from voronka import demo
+from voronka.demo import VOCABULARY
 from voronka.schema import EVENTS, SPEND
 
 N = 20_000
 START = date(2026, 1, 1)
 DAYS = 300
-# docs/data-model.md, "The event vocabulary of the demo and of the built-in models"
-VOCABULARY = (
-    "ad_view",
-    "content_view",
-    "site_visit",
-    "lead_magnet",
-    "callback_request",
-    "compare",
-    "consultation",
-    "trial",
-    "purchase",
-    "feedback",
-    "complaint",
-    "support_contact",
-    "complaint_resolved",
-    "winback_offer",
-    "loyalty_join",
-    "referral_invite",
-    "identify",
-)
 TOUCHES = VOCABULARY[:8]
 MASS = ("tv", "radio", "ooh", "print")
 
@@ -468,3 +451,10 @@ def test_generation_speed_sanity(data):
     assert took < 10
     per_person = small.events.num_rows / 5000
     assert per_person == pytest.approx(data.events.num_rows / N, rel=0.1)
+
+
+def test_vocabulary_is_the_documented_one():
+    doc = (Path(__file__).parents[1] / "docs" / "data-model.md").read_text(encoding="utf-8")
+    section = doc.split("## The event vocabulary", 1)[1]
+    documented = re.findall(r"^\| `([a-z_]+)` \|", section, flags=re.M)
+    assert tuple(documented) == VOCABULARY

@@ -82,6 +82,13 @@ import pyarrow as pa
 
 from voronka.schema import EVENTS, MONEY, SPEND
 
+# The event vocabulary of the demo and of the built-in stage models (docs/data-model.md).
+VOCABULARY: tuple[str, ...] = (
+    "ad_view", "content_view", "site_visit", "lead_magnet", "callback_request", "compare", "consultation",
+    "trial", "purchase", "feedback", "complaint", "support_contact", "complaint_resolved", "winback_offer",
+    "loyalty_join", "referral_invite", "identify",
+)
+
 __all__ = [
     "CHANNELS",
     "REFERRAL",

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from voronka.rules import StepRule
+from voronka.demo import VOCABULARY
 from voronka.stage_models import LANGS, StageModel, builtin_models, load_model
 
 EXPECTED_STAGES = {
@@ -50,26 +51,7 @@ EXPECTED_STAGES = {
     "hourglass": ["know", "like", "trust", "try", "buy", "repeat", "refer"],
 }
 
-# docs/data-model.md: the event vocabulary the built-in models are written against.
-DEMO_EVENTS = {
-    "ad_view",
-    "content_view",
-    "site_visit",
-    "lead_magnet",
-    "callback_request",
-    "compare",
-    "consultation",
-    "trial",
-    "purchase",
-    "feedback",
-    "complaint",
-    "support_contact",
-    "complaint_resolved",
-    "winback_offer",
-    "loyalty_join",
-    "referral_invite",
-    "identify",
-}
+DEMO_EVENTS = set(VOCABULARY)  # the demo generates exactly these (tests/test_demo.py)
 
 ALL = sorted(EXPECTED_STAGES)
 
