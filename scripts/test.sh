@@ -19,4 +19,4 @@ if ! command -v chromium >/dev/null 2>&1 && [ ! -x /usr/bin/chromium ]; then
   fi
 fi
 
-exec .tools/bin/uv run --locked pytest -n 2 "$@"
+exec .tools/bin/uv run --locked pytest -n 2 --dist loadgroup "$@"

@@ -1,4 +1,4 @@
-"""Where does each customer sit: current stage, time in it, next action."""
+"""Where does each customer sit: current stage, time in it, next action (on every engine)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from tests.funnel.conftest import at, engine_for, event
+from tests.funnel.conftest import at, backend, engine_for_backend, event, spark  # noqa: F401 (fixtures)
 from voronka.errors import DefinitionError
 from voronka.positions import customer_positions
 
@@ -21,7 +21,7 @@ def rows():
     ]
 
 
-def test_current_stage_is_the_furthest_stage_reached():
+def test_current_stage_is_the_furthest_stage_reached(engine_for):
     table = customer_positions(engine_for(rows()), "hourglass").to_pylist()
     stage = {r["customer_id"]: r["stage"] for r in table}
     assert stage == {"a": "like", "b": "refer", "c": "trust", "d": "know", "z": "know"}
@@ -31,7 +31,7 @@ def test_current_stage_is_the_furthest_stage_reached():
     assert a["next_action"]
 
 
-def test_stage_and_stuck_filters():
+def test_stage_and_stuck_filters(engine_for):
     engine = engine_for(rows())
     assert [r["customer_id"] for r in customer_positions(engine, "hourglass", stage="know").to_pylist()] == ["d", "z"]
     stuck = customer_positions(engine, "hourglass", stage="know", stuck_for="14d").to_pylist()
@@ -39,11 +39,11 @@ def test_stage_and_stuck_filters():
     assert customer_positions(engine, "hourglass", stage="know", lang="kk").column("stage_label")[0].as_py()
 
 
-def test_unknown_stage_is_a_user_error():
+def test_unknown_stage_is_a_user_error(engine_for):
     with pytest.raises(DefinitionError, match="no stage 'nope'"):
         customer_positions(engine_for(rows()), "hourglass", stage="nope")
 
 
-def test_as_of_can_be_named():
+def test_as_of_can_be_named(engine_for):
     table = customer_positions(engine_for(rows()), "hourglass", as_of=at(0) + dt.timedelta(days=1))
     assert next(r for r in table.to_pylist() if r["customer_id"] == "d")["days_in_stage"] == pytest.approx(1.0)

@@ -16,7 +16,7 @@ import pyarrow as pa
 
 from voronka.duration import parse_duration
 from voronka.engines import Engine
-from voronka.funnel import latest_event
+from voronka.funnel import events_source, latest_event
 from voronka.funnel.spec import build_funnel
 from voronka.funnel.sql import flagged_sql
 from voronka.sql import literal
@@ -31,7 +31,7 @@ def customer_positions(
     stage: str | None = None,
     stuck_for: str | dt.timedelta | None = None,
     as_of: dt.datetime | None = None,
-    events: str = "events",
+    events: str | None = None,
     aliases: str | None = "aliases",
 ) -> pa.Table:
     """One row per customer: customer_id, stage, stage_label, stage_number, entered_at,
@@ -43,6 +43,7 @@ def customer_positions(
 
         raise DefinitionError(f"no stage {stage!r} in {stage_model.key} (stages: {', '.join(stage_model.keys)})",
                               field="stage")
+    events = events_source(engine, events)
     if aliases is not None and not engine.has_table(aliases):
         aliases = None
     defn = build_funnel({"model": model}, lang=lang)

@@ -82,11 +82,73 @@ def resolved_events(events: str, aliases: str | None) -> str:
     )
     sources = f"SELECT alias, customer_id FROM {aliases} UNION ALL {identify}" if aliases else identify
     return f"""
-    SELECT e.event_id, COALESCE(a.customer_id, e.customer_id) AS customer_id, e.ts, e.event,
-           e.channel, e.campaign, e.revenue, e.currency,
-           COALESCE(r.customer_id, e.referrer_id) AS referrer_id, e.properties
+    SELECT e.event_id AS event_id, COALESCE(a.customer_id, e.customer_id) AS customer_id, e.ts AS ts,
+           e.event AS event, e.channel AS channel, e.campaign AS campaign, e.revenue AS revenue,
+           e.currency AS currency, COALESCE(r.customer_id, e.referrer_id) AS referrer_id,
+           e.properties AS properties
     FROM {events} AS e
     LEFT JOIN (SELECT alias, min(customer_id) AS customer_id FROM ({sources}) AS s
                WHERE alias <> customer_id GROUP BY alias) AS a ON a.alias = e.customer_id
     LEFT JOIN (SELECT alias, min(customer_id) AS customer_id FROM ({sources}) AS s
                WHERE alias <> customer_id GROUP BY alias) AS r ON r.alias = e.referrer_id"""
+
+
+# -- events that already live in the engine -------------------------------------------
+
+POSTHOG = {
+    "uuid": "event_id", "distinct_id": "customer_id", "timestamp": "ts", "event": "event",
+    "properties.$utm_source": "channel", "properties.$utm_campaign": "campaign", "properties": "properties",
+}
+"""PostHog's ``events`` table (ClickHouse) read as voronka's events: source → canonical."""
+
+MAPPINGS = {"posthog": POSTHOG}
+
+_CANONICAL_TYPES = {"event_id": "VARCHAR", "customer_id": "VARCHAR", "ts": "TIMESTAMP", "event": "VARCHAR",
+                    "channel": "VARCHAR", "campaign": "VARCHAR", "revenue": "DECIMAL(18,4)",
+                    "currency": "VARCHAR", "referrer_id": "VARCHAR", "properties": "VARCHAR"}
+
+
+def mapped_events_sql(table: str, mapping: dict[str, str]) -> str:
+    """A subquery giving the canonical ``events`` columns from an existing ``table``.
+
+    ``mapping`` is source → canonical column, e.g. PostHog's ``{"distinct_id":
+    "customer_id", "timestamp": "ts", "uuid": "event_id", ...}``; a source may be a
+    column or ``properties.KEY`` (a key of the table's JSON ``properties``). Canonical
+    columns not mapped are NULL (``properties``: ``'{}'``). Every value is cast to the
+    canonical type, so the analyses read it exactly as an ingested table::
+
+        mapped_events_sql("events", {"distinct_id": "customer_id", "timestamp": "ts"})
+        -> (SELECT CAST(NULL AS VARCHAR) AS event_id, CAST(distinct_id AS VARCHAR) AS customer_id, ...)
+    """
+    by_target = {target: source for source, target in mapping.items()}
+    unknown = set(by_target) - set(EVENT_FIELDS)
+    if unknown:
+        from voronka.errors import DefinitionError
+
+        raise DefinitionError(f"not an events column: {', '.join(sorted(unknown))} "
+                              f"(columns: {', '.join(EVENT_FIELDS)})", field="mapping")
+    cols = []
+    for name in EVENT_FIELDS:
+        source = by_target.get(name)
+        if source is None:
+            value = "'{}'" if name == "properties" else "NULL"
+        elif source.startswith("properties."):
+            key = source.removeprefix("properties.").replace('"', '\\"')
+            value = f"json_extract_string(properties, {literal('$.' + chr(34) + key + chr(34))})"
+        else:
+            value = identifier(source)
+        cols.append(f"CAST({value} AS {_CANONICAL_TYPES[name]}) AS {name}")
+    return f"(SELECT {', '.join(cols)} FROM {table})"
+
+
+def parse_mapping(text: str) -> dict[str, str]:
+    """``posthog`` or ``src=dst,src=dst`` (source column = canonical column) → a mapping."""
+    if text.strip().lower() in MAPPINGS:
+        return dict(MAPPINGS[text.strip().lower()])
+    pairs = [p.split("=", 1) for p in text.split(",") if p.strip()]
+    if any(len(p) != 2 for p in pairs):
+        from voronka.errors import DefinitionError
+
+        raise DefinitionError(f"--map {text!r}: give posthog or SOURCE=COLUMN pairs, e.g. distinct_id=customer_id",
+                              field="mapping")
+    return {s.strip(): d.strip() for s, d in pairs}

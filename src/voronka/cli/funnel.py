@@ -10,7 +10,7 @@ import typer
 
 from voronka.cli.app import FormatOption, LangOption, Lang, OutputFormat, StoreOption, app, console, default_store, user_errors
 from voronka.cli.output import emit
-from voronka.cli.sources import open_engine
+from voronka.cli.sources import EngineOption, MapOption, TableOption, open_engine
 from voronka.funnel import compute_funnel
 from voronka.funnel.spec import build_funnel, load_funnel, parse_exclusion_flag
 
@@ -47,6 +47,9 @@ def funnel(
     export_status: Annotated[str, typer.Option(help="reached | converted | dropped | in_progress")] = "dropped",
     report: Annotated[Optional[Path], typer.Option(help="Also write a self-contained HTML report here.")] = None,
     data: DataOption = None,
+    engine_url: EngineOption = None,
+    events_table: TableOption = None,
+    mapping: MapOption = None,
     store: StoreOption = Path("voronka.duckdb"),
     fmt: FormatOption = OutputFormat.table,
     lang: LangOption = Lang.en,
@@ -74,7 +77,7 @@ def funnel(
     else:
         definition = build_funnel(flags, lang=lang.value)
 
-    engine = open_engine(store, data)
+    engine = open_engine(store, data, engine_url, events_table, mapping)
     result = compute_funnel(engine, definition)
     table = {"steps": result.steps, "histogram": result.histogram, "trends": result.trends}.get(show)
     if table is None:
@@ -108,6 +111,9 @@ def customers(
     stuck_for: Annotated[Optional[str], typer.Option(help="Only those in their stage at least this long, e.g. 14d.")] = None,
     as_of: Annotated[Optional[dt.datetime], typer.Option(help="'Now' (UTC); default: the latest event.")] = None,
     data: DataOption = None,
+    engine_url: EngineOption = None,
+    events_table: TableOption = None,
+    mapping: MapOption = None,
     store: StoreOption = Path("voronka.duckdb"),
     fmt: FormatOption = OutputFormat.table,
     lang: LangOption = Lang.en,
@@ -115,6 +121,6 @@ def customers(
     """Where does each customer sit? Current stage, time in it, and the playbook's next action."""
     from voronka.positions import customer_positions
 
-    table = customer_positions(open_engine(store, data), model, lang=lang.value, stage=stage,
+    table = customer_positions(open_engine(store, data, engine_url, events_table, mapping), model, lang=lang.value, stage=stage,
                                stuck_for=stuck_for, as_of=as_of)
     emit(table, fmt)

@@ -1,7 +1,14 @@
 """Where queries run. The core builds SQL; an ``Engine`` executes it and returns Arrow.
 
 Every analysis talks to this interface only, so the same analysis runs on the embedded
-DuckDB default and, through the same SQL transpiled, on a distributed engine.
+DuckDB default and, through the same SQL transpiled (``engines.dialect``), on ClickHouse
+(``engines.clickhouse``) and Spark (``engines.spark``). ``open_engine(url)`` picks one:
+
+    duckdb:///path/store.duckdb      a store file (``duckdb://`` alone: in memory)
+    clickhouse://user:pw@host:8123/db  a ClickHouse server (clickhouse-connect, HTTP)
+    chdb://                          ClickHouse in-process (tests, small jobs)
+    spark://host:7077 | local[4]     a Spark cluster, or Spark local mode
+    sc://host:15002                  Spark Connect
 """
 
 from __future__ import annotations
@@ -26,4 +33,31 @@ class Engine(Protocol):
         """Whether ``name`` is a table or view here."""
 
 
-__all__ = ["Engine"]
+def open_engine(url: str) -> Engine:
+    """The engine a URL names (see the module docstring); drivers are imported on demand."""
+    scheme = url.split("://", 1)[0].lower() if "://" in url else url.split("[", 1)[0].lower()
+    if scheme == "duckdb":
+        import duckdb
+
+        from voronka.engines.duckdb import DuckDBEngine
+
+        path = url.split("://", 1)[1]
+        return DuckDBEngine(duckdb.connect(path or ":memory:"))
+    if scheme in ("clickhouse", "clickhouses"):
+        from voronka.engines.clickhouse import ClickHouseEngine
+
+        return ClickHouseEngine.connect(url)
+    if scheme == "chdb":
+        from voronka.engines.clickhouse import ChdbEngine
+
+        return ChdbEngine()
+    if scheme in ("spark", "sc", "local"):
+        from voronka.engines.spark import SparkEngine
+
+        return SparkEngine.connect(url)
+    from voronka.errors import StoreError
+
+    raise StoreError(f"{url}: unknown engine (use duckdb://, clickhouse://, chdb://, spark://, sc:// or local[n])")
+
+
+__all__ = ["Engine", "open_engine"]

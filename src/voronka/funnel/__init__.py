@@ -22,16 +22,29 @@ from voronka.funnel.sql import histogram_sql, steps_sql, trends_sql, units_sql
 UNITS_TABLE = "voronka_funnel_units"
 
 
-def latest_event(engine: Engine, events: str = "events") -> dt.datetime:
+def events_source(engine: Engine, events: str | None = None) -> str:
+    """Where the events are: ``events`` if given, else the engine's ``events_table`` (a
+    table name or a mapping subquery, ``voronka.sql.mapped_events_sql``), else ``events``."""
+    return events or getattr(engine, "events_table", None) or "events"
+
+
+def latest_event(engine: Engine, events: str | None = None) -> dt.datetime:
     """The default ``as_of``: the latest event timestamp (1970-01-01 for no events)."""
-    value = engine.query(f"SELECT max(ts) AS m FROM {events}").column("m")[0].as_py()
+    events = events_source(engine, events)
+    value = engine.query(f"SELECT max(ts) AS m FROM {events} AS e").column("m")[0].as_py()
     return value or dt.datetime(1970, 1, 1)
 
 
 def compute_funnel(
-    engine: Engine, definition: FunnelDefinition, *, events: str = "events", aliases: str | None = "aliases"
+    engine: Engine, definition: FunnelDefinition, *, events: str | None = None, aliases: str | None = "aliases"
 ) -> FunnelResult:
-    """Compute ``definition`` over the ``events`` table (read through ``aliases``)."""
+    """Compute ``definition`` over the ``events`` table (read through ``aliases``).
+
+    ``events`` is a table name or a subquery with the canonical columns (default: the
+    engine's ``events_table``, else ``events``). On every engine the per-unit table is
+    materialised inside the engine and only aggregates and unit rows come back.
+    """
+    events = events_source(engine, events)
     if aliases is not None and not engine.has_table(aliases):
         aliases = None
     as_of = definition.as_of or latest_event(engine, events)
@@ -57,7 +70,7 @@ def compute_funnel(
         )
     n = len(definition.steps)
     units = engine.query(
-        f"SELECT customer_id, breakdown, period, level, "
+        "SELECT customer_id, breakdown, period, level, "
         + ", ".join(f"t{k} AS t{k + 1}" for k in range(n))
         + f", in_progress FROM {UNITS_TABLE} ORDER BY customer_id, t0, breakdown"
     )

@@ -116,7 +116,7 @@ def units_sql(defn: FunnelDefinition, events: str, aliases: str | None, as_of: d
     if hi:
         where.append(f"t0 < {literal(hi)}")
     period = _period_sql(defn, "t0") if defn.cohort else "CAST(NULL AS DATE)"
-    open_ = f"(t0u + {_us(defn.window)} > {literal(_epoch_us(as_of))})" if defn.window else "FALSE"
+    open_ = f"CAST(t0u + {_us(defn.window)} > {literal(_epoch_us(as_of))} AS BOOLEAN)" if defn.window else "FALSE"
     ctes.append(
         f"ranged AS (SELECT *, {period} AS period, {open_} AS is_open FROM chain WHERE {' AND '.join(where)})"
     )
@@ -209,10 +209,10 @@ def _ordered_chain(defn: FunnelDefinition, group: str) -> list[str]:
         i, j = ex.from_step - 1, ex.to_step - 1
         si, sj = ("a" if i == 0 else f"s{i}"), f"s{j}"
         disq.append(
-            f"({sj}.ord IS NOT NULL AND {sj}.cx{x} - CASE WHEN {sj}.m{n + x} THEN 1 ELSE 0 END - {si}.cx{x} > 0)"
+            f"({sj}.ord IS NOT NULL AND {sj}.cx{x} > {si}.cx{x} + CASE WHEN {sj}.m{n + x} THEN 1 ELSE 0 END)"
         )
     chain = (
-        f"chain AS (SELECT a.customer_id, a.bv, a.tsu AS t0u, a.event_id AS start_id, "
+        f"chain AS (SELECT a.customer_id AS customer_id, a.bv AS bv, a.tsu AS t0u, a.event_id AS start_id, "
         f"{', '.join(times)}, {level} AS level, {' OR '.join(disq) if disq else 'FALSE'} AS disq "
         f"FROM nav AS a {' '.join(joins)} WHERE a.m0)"
     )
@@ -222,10 +222,15 @@ def _ordered_chain(defn: FunnelDefinition, group: str) -> list[str]:
 def _unordered_chain(defn: FunnelDefinition, group: str) -> list[str]:
     """Each step's first event in [t0, t0 + window]; the times sorted into t0..t(n-1)."""
     n = len(defn.steps)
-    frame = (f"RANGE BETWEEN CURRENT ROW AND {_us(defn.window)} FOLLOWING" if defn.window
-             else "RANGE BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING")
+    # the first time >= t0 of each step (a frame without an offset: ClickHouse takes only
+    # 32-bit RANGE offsets, too short for windows in microseconds), kept inside the window
+    nexts = ", ".join(
+        f"min(CASE WHEN m{k} THEN tsu END) OVER (PARTITION BY {group} ORDER BY tsu "
+        f"RANGE BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) AS g{k}"
+        for k in range(n)
+    )
     firsts = ", ".join(
-        f"min(CASE WHEN m{k} THEN tsu END) OVER (PARTITION BY {group} ORDER BY tsu {frame}) AS f{k}"
+        (f"CASE WHEN g{k} - tsu <= {_us(defn.window)} THEN g{k} END AS f{k}" if defn.window else f"g{k} AS f{k}")
         for k in range(n)
     )
     any_step = " OR ".join(f"m{k}" for k in range(n))
@@ -234,12 +239,13 @@ def _unordered_chain(defn: FunnelDefinition, group: str) -> list[str]:
         f"make_timestamp(max(CASE WHEN r = {k + 1} THEN f END)) AS t{k}" for k in range(n)
     )
     return [
-        f"att AS (SELECT customer_id, bv, ts, tsu, event_id AS start_id, {firsts} FROM seq WHERE {any_step})",
+        f"att AS (SELECT customer_id, bv, ts, tsu, event_id AS start_id, {firsts} FROM "
+        f"(SELECT *, {nexts} FROM seq WHERE {any_step}) AS q)",
         f"sorted AS (SELECT start_id, f, row_number() OVER (PARTITION BY start_id ORDER BY f) AS r "
         f"FROM ({unpivot}) AS u WHERE f IS NOT NULL)",
         f"times AS (SELECT start_id, count(*) AS level, {picks} FROM sorted GROUP BY start_id)",
-        f"chain AS (SELECT a.customer_id, a.bv, a.tsu AS t0u, a.start_id, "
-        f"{', '.join(f't.t{k}' for k in range(n))}, a.bv AS v0, t.level, FALSE AS disq "
+        f"chain AS (SELECT a.customer_id AS customer_id, a.bv AS bv, a.tsu AS t0u, a.start_id AS start_id, "
+        f"{', '.join(f't.t{k} AS t{k}' for k in range(n))}, a.bv AS v0, t.level AS level, FALSE AS disq "
         f"FROM att AS a JOIN times AS t ON t.start_id = a.start_id)",
     ]
 
