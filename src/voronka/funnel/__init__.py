@@ -3,7 +3,7 @@
     compute_funnel(engine, definition) -> FunnelResult
 
 The computation runs inside the engine: one query builds the per-unit outcomes
-(``funnel.sql.units_sql``), small aggregate queries build the tables; only aggregates
+(``funnel.sql.stage_sql`` then ``units_sql``), small aggregate queries build the tables; only aggregates
 and the unit table come back.
 """
 
@@ -17,8 +17,9 @@ from voronka.engines import Engine
 from voronka.funnel.definition import Breakdown, Exclusion, FunnelDefinition, Step
 from voronka.funnel.outcomes import finish_steps
 from voronka.funnel.result import STEPS_SCHEMA, TRENDS_SCHEMA, FunnelResult, histogram_table
-from voronka.funnel.sql import histogram_sql, steps_sql, trends_sql, units_sql
+from voronka.funnel.sql import histogram_sql, stage_sql, steps_sql, trends_sql, units_sql
 
+STAGE_TABLE = "voronka_funnel_stage"
 UNITS_TABLE = "voronka_funnel_units"
 
 
@@ -48,7 +49,8 @@ def compute_funnel(
     if aliases is not None and not engine.has_table(aliases):
         aliases = None
     as_of = definition.as_of or latest_event(engine, events)
-    engine.materialize(UNITS_TABLE, units_sql(definition, events, aliases, as_of))
+    engine.materialize(STAGE_TABLE, stage_sql(definition, events, aliases))
+    engine.materialize(UNITS_TABLE, units_sql(definition, STAGE_TABLE, as_of))
     raw = engine.query(steps_sql(definition, UNITS_TABLE)).to_pylist()
     steps = pa.Table.from_pylist(finish_steps(definition, raw), schema=STEPS_SCHEMA)
     histogram = histogram_table(engine.query(histogram_sql(definition, UNITS_TABLE)).to_pylist())

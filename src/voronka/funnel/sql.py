@@ -3,20 +3,22 @@
 Pure query building (DuckDB dialect), following ``docs/funnels.md`` step by step:
 
 1. ``ev``      events read through the alias map;
-2. ``flagged`` (``flagged_sql``) one boolean per rule (steps, then exclusions): the rule's predicate and,
-               for ``min_purchases``, the running count of matching events; ``derived``
+2. ``flagged`` one boolean per rule (steps, then exclusions; ``flagged_sql``): the
+               rule's predicate and, for ``min_purchases``, the running count of matching events; ``derived``
                rows add each referred customer's first referred event to the referrer,
                for ``min_referrals`` rules;
 3. ``seq``     the events that matter, numbered per group in (ts, event_id) order;
-4. ``nav``     per event, a pointer to the next event filling each step (a window
-               ``min`` over the following rows, or over strictly later timestamps when
-               ``ties='strict'``), and running counts of each exclusion's events;
+4. ``stage``   per event, a pointer to the next event filling each step (a window ``min``
+               over the following rows, or over strictly later timestamps when
+               ``ties='strict'``), and running counts of each exclusion's events. Steps
+               1–4 are ``stage_sql``, which the engine stores once as a table;
 5. ``chain``   per attempt (an event filling step 1), the greedy chain: step k is the
                event the pointer of step k-1's event names, kept only inside the window
                and the step's ``max_from_previous`` (ordered and strict order); or, for
                ``unordered``, each step's first event inside the window;
 6. ``units``   per customer (or attempt) the attempt that reached furthest, earliest
                first, with its breakdown value, cohort period and "in progress" flag.
+               Steps 5–6 are ``units_sql``, over the stored stage table.
 
 The aggregate tables (steps, histogram, trends) are further queries over ``units``.
 """
@@ -83,13 +85,24 @@ def flagged_sql(defn: FunnelDefinition, events: str, aliases: str | None) -> tup
     return ctes, stream
 
 
-def units_sql(defn: FunnelDefinition, events: str, aliases: str | None, as_of: dt.datetime) -> str:
-    """SQL for one row per unit: customer_id, breakdown, period, level, t1..tn, in_progress."""
-    n = len(defn.steps)
+def _grouping(defn: FunnelDefinition) -> tuple[bool, str]:
+    """Whether the funnel runs per breakdown value (``all_steps``), and the group columns."""
+    by_value = defn.breakdown is not None and defn.breakdown.attribution == "all_steps"
+    return by_value, ("customer_id, bv" if by_value else "customer_id")
+
+
+def stage_sql(defn: FunnelDefinition, events: str, aliases: str | None) -> str:
+    """SQL for the per-event stage table the chains are built on (steps 1–4 above).
+
+    One row per event that matters, numbered (``ord``), with its rule flags and, for
+    ordered and strict funnels, the pointers to the next event of each step (``nx<k>``)
+    and the running exclusion counts (``cx<x>``); for unordered funnels, each step's first
+    time inside the window (``f<k>``). The engine stores it once: every step's join reads
+    it, and an engine that inlines CTEs (ClickHouse) would otherwise recompute it per step.
+    """
     rules = defn.rules
     b = defn.breakdown
-    by_value = b is not None and b.attribution == "all_steps"
-    group = "customer_id, bv" if by_value else "customer_id"
+    by_value, group = _grouping(defn)
     bv_expr = f"COALESCE({field_sql(b.field)}, {literal(NONE)})" if by_value else (
         field_sql(b.field) if b else "CAST(NULL AS VARCHAR)")
     ctes, stream = flagged_sql(defn, events, aliases)
@@ -103,10 +116,16 @@ def units_sql(defn: FunnelDefinition, events: str, aliases: str | None, as_of: d
         f"row_number() OVER (PARTITION BY {group.replace('bv', bv_expr)} ORDER BY ts, event_id) AS ord "
         f"FROM ({stream}) AS s WHERE {keep})"
     )
-    if defn.order == "unordered":
-        ctes.extend(_unordered_chain(defn, group))
-    else:
-        ctes.extend(_ordered_chain(defn, group))
+    stage = _unordered_stage(defn, group) if defn.order == "unordered" else _ordered_stage(defn, group)
+    return "WITH " + ",\n".join(ctes) + "\n" + stage
+
+
+def units_sql(defn: FunnelDefinition, stage: str, as_of: dt.datetime) -> str:
+    """SQL for one row per unit over the ``stage`` table (``stage_sql``): customer_id,
+    breakdown, period, level, t0..t(n-1), in_progress (steps 5–6 above)."""
+    n = len(defn.steps)
+    by_value, group = _grouping(defn)
+    ctes = _unordered_chain(defn, stage) if defn.order == "unordered" else _ordered_chain(defn, group, stage)
 
     # 6. one unit per customer (or attempt)
     lo, hi = range_bounds(defn)
@@ -152,8 +171,8 @@ def _period_sql(defn: FunnelDefinition, column: str) -> str:
     return f"CAST(date_trunc({literal(defn.cohort)}, {local}) AS DATE)"
 
 
-def _ordered_chain(defn: FunnelDefinition, group: str) -> list[str]:
-    """Pointers to each step's next event, then one left join per step along the chain."""
+def _ordered_stage(defn: FunnelDefinition, group: str) -> str:
+    """Per event: a pointer to the next event of each step, and running exclusion counts."""
     n = len(defn.steps)
     strict_order = defn.order == "strict"
     after = (
@@ -169,7 +188,13 @@ def _ordered_chain(defn: FunnelDefinition, group: str) -> list[str]:
             f"sum(CASE WHEN m{n + x} THEN 1 ELSE 0 END) OVER (PARTITION BY {group} ORDER BY ord "
             f"ROWS UNBOUNDED PRECEDING) AS cx{x}"
         )
-    ctes = [f"nav AS (SELECT *{''.join(', ' + c for c in nav)} FROM seq)"]
+    return f"SELECT *{''.join(', ' + c for c in nav)} FROM seq"
+
+
+def _ordered_chain(defn: FunnelDefinition, group: str, stage: str) -> list[str]:
+    """Per attempt (an event filling step 1), one left join per step along the chain."""
+    n = len(defn.steps)
+    strict_order = defn.order == "strict"
 
     joins = []
     keys = [c.strip() for c in group.split(",")]
@@ -188,7 +213,7 @@ def _ordered_chain(defn: FunnelDefinition, group: str) -> list[str]:
             cond.append(f"s{k}.tsu - a.tsu <= {_us(defn.window)}")
         if step.max_from_previous is not None:
             cond.append(f"s{k}.tsu - {prev}.tsu <= {_us(step.max_from_previous)}")
-        joins.append(f"LEFT JOIN nav AS s{k} ON " + " AND ".join(cond))
+        joins.append(f"LEFT JOIN {stage} AS s{k} ON " + " AND ".join(cond))
 
     def ts_of(k: int) -> str:
         return "a.ts" if k == 0 else f"s{k}.ts"
@@ -214,13 +239,13 @@ def _ordered_chain(defn: FunnelDefinition, group: str) -> list[str]:
     chain = (
         f"chain AS (SELECT a.customer_id AS customer_id, a.bv AS bv, a.tsu AS t0u, a.event_id AS start_id, "
         f"{', '.join(times)}, {level} AS level, {' OR '.join(disq) if disq else 'FALSE'} AS disq "
-        f"FROM nav AS a {' '.join(joins)} WHERE a.m0)"
+        f"FROM {stage} AS a {' '.join(joins)} WHERE a.m0)"
     )
-    return ctes + [chain]
+    return [chain]
 
 
-def _unordered_chain(defn: FunnelDefinition, group: str) -> list[str]:
-    """Each step's first event in [t0, t0 + window]; the times sorted into t0..t(n-1)."""
+def _unordered_stage(defn: FunnelDefinition, group: str) -> str:
+    """Per event filling any step (an attempt start): each step's first time in [t0, t0 + window]."""
     n = len(defn.steps)
     # the first time >= t0 of each step (a frame without an offset: ClickHouse takes only
     # 32-bit RANGE offsets, too short for windows in microseconds), kept inside the window
@@ -234,19 +259,24 @@ def _unordered_chain(defn: FunnelDefinition, group: str) -> list[str]:
         for k in range(n)
     )
     any_step = " OR ".join(f"m{k}" for k in range(n))
-    unpivot = " UNION ALL ".join(f"SELECT start_id, f{k} AS f FROM att" for k in range(n))
+    return (f"SELECT customer_id, bv, ts, tsu, event_id AS start_id, {firsts} FROM "
+            f"(SELECT *, {nexts} FROM seq WHERE {any_step}) AS q")
+
+
+def _unordered_chain(defn: FunnelDefinition, stage: str) -> list[str]:
+    """The steps' first times of each attempt, sorted into t0..t(n-1)."""
+    n = len(defn.steps)
+    unpivot = " UNION ALL ".join(f"SELECT start_id, f{k} AS f FROM {stage}" for k in range(n))
     picks = ", ".join(
         f"make_timestamp(max(CASE WHEN r = {k + 1} THEN f END)) AS t{k}" for k in range(n)
     )
     return [
-        f"att AS (SELECT customer_id, bv, ts, tsu, event_id AS start_id, {firsts} FROM "
-        f"(SELECT *, {nexts} FROM seq WHERE {any_step}) AS q)",
         f"sorted AS (SELECT start_id, f, row_number() OVER (PARTITION BY start_id ORDER BY f) AS r "
         f"FROM ({unpivot}) AS u WHERE f IS NOT NULL)",
         f"times AS (SELECT start_id, count(*) AS level, {picks} FROM sorted GROUP BY start_id)",
         f"chain AS (SELECT a.customer_id AS customer_id, a.bv AS bv, a.tsu AS t0u, a.start_id AS start_id, "
         f"{', '.join(f't.t{k} AS t{k}' for k in range(n))}, a.bv AS v0, t.level AS level, FALSE AS disq "
-        f"FROM att AS a JOIN times AS t ON t.start_id = a.start_id)",
+        f"FROM {stage} AS a JOIN times AS t ON t.start_id = a.start_id)",
     ]
 
 
