@@ -213,7 +213,8 @@ def _ordered_chain(defn: FunnelDefinition, group: str, stage: str) -> list[str]:
             cond.append(f"s{k}.tsu - a.tsu <= {_us(defn.window)}")
         if step.max_from_previous is not None:
             cond.append(f"s{k}.tsu - {prev}.tsu <= {_us(step.max_from_previous)}")
-        joins.append(f"LEFT JOIN {stage} AS s{k} ON " + " AND ".join(cond))
+        # a pointer to step k always lands on an event filling step k: join only those rows
+        joins.append(f"LEFT JOIN (SELECT * FROM {stage} WHERE m{k}) AS s{k} ON " + " AND ".join(cond))
 
     def ts_of(k: int) -> str:
         return "a.ts" if k == 0 else f"s{k}.ts"
