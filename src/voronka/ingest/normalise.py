@@ -160,7 +160,7 @@ def plan(table: str, columns: list[tuple[str, str]], relation: str, *,
         kind = spec.kinds[c]
         src_type = types[mapped[c]] if c in mapped else "VARCHAR"
         if kind == "json":
-            layer2.append(f"{properties_json(raw[c], props)} AS v_{c}")
+            layer2.append(f"{properties_json(raw[c] if c in mapped else None, props)} AS v_{c}")
         else:
             layer2.append(f"{parse(kind, raw[c], src_type, tz)} AS v_{c}")
 
@@ -176,7 +176,7 @@ def plan(table: str, columns: list[tuple[str, str]], relation: str, *,
             if c in mapped:
                 rules.append((f"{raw[c]} IS NOT NULL AND NOT {is_object(raw[c])}", label, _MESSAGES[kind],
                               raw[c]))
-        elif kind != "text":
+        elif kind != "text" and can_fail(kind, types[mapped[c]] if c in mapped else "VARCHAR"):
             rules.append((f"{raw[c]} IS NOT NULL AND v_{c} IS NULL", label, _MESSAGES[kind],
                           f"CAST({raw[c]} AS VARCHAR)"))
         for money, cur in spec.currency_of.items():
@@ -246,6 +246,21 @@ def trim(expr: str) -> str:
     special = ", ".join(str(ord(c)) for c in WHITESPACE if ord(c) > 32)
     return (f"CASE WHEN ord({expr}) <= 32 OR ord({expr}) IN ({special}) OR ord(reverse({expr})) <= 32 "
             f"OR ord(reverse({expr})) IN ({special}) THEN trim({expr}, {literal(WHITESPACE)}) ELSE {expr} END")
+
+
+def can_fail(kind: str, duck_type: str) -> bool:
+    """Whether parsing a value of DuckDB type ``duck_type`` as ``kind`` can fail.
+
+    A typed date or date-time (Parquet ``TIMESTAMP``, ``TIMESTAMPTZ``, ``DATE``) is always
+    a valid ``timestamp`` or ``date``; text can fail, and so can numbers (epoch seconds
+    out of range, money with more than 14 integer digits).
+
+    >>> can_fail("timestamp", "TIMESTAMP"), can_fail("timestamp", "VARCHAR")
+    (False, True)
+    """
+    t = duck_type.upper()
+    typed_time = t.startswith("TIMESTAMP") or t == "DATE"
+    return not (kind in ("timestamp", "date") and typed_time)
 
 
 def parse(kind: str, expr: str, duck_type: str, tz: str | None) -> str:
@@ -346,14 +361,20 @@ def is_object(expr: str) -> str:
     return f"coalesce(json_valid({expr}) AND json_type({expr}) = 'OBJECT', false)"
 
 
-def properties_json(given: str, columns: dict[str, str]) -> str:
-    """The ``properties`` object: ``columns`` (name → text expression) merged over ``given``."""
+def properties_json(given: str | None, columns: dict[str, str]) -> str:
+    """The ``properties`` object: ``columns`` (name → text expression) merged over ``given``.
+
+    ``given`` is None when the file has no ``properties`` column: the object is then
+    built from ``columns`` alone (the same text as merging over nothing).
+    """
     parts = ", ".join(
         f"CASE WHEN {expr} IS NOT NULL THEN {literal(json.dumps(name, ensure_ascii=False) + ':')} || "
         f"CAST(to_json({expr}) AS VARCHAR) END"
         for name, expr in columns.items()
     )
     built = f"('{{' || concat_ws(',', {parts}) || '}}')" if columns else "'{}'"
+    if given is None:
+        return built
     as_text = (
         f"CAST(to_json(map_from_entries(list_filter(list_transform("
         f"map_entries(CAST(CAST({given} AS JSON) AS MAP(VARCHAR, JSON))), lambda e: {{'k': e.key, 'v': "

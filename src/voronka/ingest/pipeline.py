@@ -1,8 +1,14 @@
 """Running an ingest on a DuckDB connection (an I/O edge).
 
-For each file: read it (``readers``), check every row in one pass (``normalise``), then
-insert the good rows whose key is not yet in the table, keeping the first of equal keys
-in file order.
+For each file: read it (``readers``), normalise it (``normalise``) and insert the good
+rows whose key is not yet in the table, keeping the first of equal keys in file order.
+Two ways, with the same result:
+
+* the table has rows: a checking pass (bad rows; does the file repeat a key?), then the
+  insert, anti-joined against the table (``_check_then_insert``);
+* the table is empty (a first import): the insert at once, then a check of what it did,
+  redone exactly in the rare case of a repeated key (``_insert_then_verify``). One pass
+  over the file instead of two.
 
 Atomicity: one ingest call is one transaction. If any file fails (an unreadable file, a
 missing column, a bad row without a reject file), nothing of the call is kept and the
@@ -29,8 +35,11 @@ from voronka.ingest.summary import FileSummary, IngestSummary
 Progress = Callable[[str, int, int], None]
 """``progress(file, rows_done, rows_total)``, called from a helper thread during long steps."""
 
-CHECK_SHARE = 0.35
-"""The share of a file's progress bar given to the checking pass."""
+CHECK_SHARE = 0.2
+"""The share of a file's progress bar given to the checking pass (``_check_then_insert``)."""
+
+INSERT_SHARE = 0.9
+"""The share of a file's progress bar given to the insert (``_insert_then_verify``)."""
 
 
 def check_tz(tz: str | None) -> str | None:
@@ -109,31 +118,74 @@ def _normalise_into(con: duckdb.DuckDBPyConnection, table: str, source: Source, 
     described = con.execute(f"DESCRIBE SELECT * FROM {source.relation}").fetchall()
     columns = [(row[0], row[1]) for row in described if row[0] != ROW]
     p = plan(table, columns, source.relation, mapping=mapping, tz=tz, file=source.file)
-    total = source.rows
-    report = _reporter(progress, source.file, total)
+    report = _reporter(progress, source.file, source.rows)
+    way = _check_then_insert if _has_rows(con, table) else _insert_then_verify
+    rows, n_bad, added, bad = way(con, p, source, keep_bad=keep_bad, report=report)
+    if progress:
+        progress(source.file, rows, rows)
+    return FileSummary(source.file, rows, added, rows - n_bad - added, n_bad), bad
 
+
+def _check_then_insert(con: duckdb.DuckDBPyConnection, p: Plan, source: Source, *, keep_bad: bool,
+                       report: Callable[[float, float], Callable[[float], None] | None]
+                       ) -> tuple[int, int, int, pa.Table | None]:
+    """Into a table that has rows: one checking pass, then the insert (rows, bad, added, rejects).
+
+    The checking pass counts the bad rows and whether the file repeats a key (a 64-bit
+    hash, so the exact dedupe below runs only when needed); the insert anti-joins the
+    table and, when the file repeats a key, keeps the first of equal keys.
+    """
     rows, n_bad, n_repeats = _run(con, (
         f"SELECT count(*), count(*) FILTER (WHERE _bad), "
         f"count(*) FILTER (WHERE NOT _bad) - count(DISTINCT {p.dup_key}) FILTER (WHERE NOT _bad) "
         f"FROM ({p.body})"
     ), report(0.0, CHECK_SHARE)).fetchall()[0]
-    bad = None
-    if n_bad:
-        if not keep_bad:
-            row, column, reason, value = con.execute(f"{p.checks} ORDER BY {ROW} LIMIT 1").fetchall()[0]
-            raise InputError(reason, file=source.file, row=row, column=column, value=value)
-        bad = con.sql(
-            f"SELECT s.* EXCLUDE ({ROW}), {_literal(source.file)} AS _file, c.{ROW} AS _row, "
-            f"c._column, c._error FROM ({p.checks}) c JOIN {source.relation} s ON s.{ROW} = c.{ROW} "
-            f"ORDER BY c.{ROW}"
-        ).arrow()
-        bad = bad.read_all() if hasattr(bad, "read_all") else bad
+    bad = _bad_rows(con, p, source, keep_bad=keep_bad) if n_bad else None
+    added = _run(con, insert_sql(p, filter_bad=bool(n_bad), anti_join=True, dedupe=bool(n_repeats)),
+                 report(CHECK_SHARE, 1.0)).fetchall()[0][0]
+    return rows, n_bad, added, bad
 
-    added = _run(con, insert_sql(p, filter_bad=bool(n_bad), anti_join=_has_rows(con, table),
-                                 dedupe=bool(n_repeats)), report(CHECK_SHARE, 1.0)).fetchall()[0][0]
-    if progress:
-        progress(source.file, rows, rows)
-    return FileSummary(source.file, rows, added, rows - n_bad - added, n_bad), bad
+
+def _insert_then_verify(con: duckdb.DuckDBPyConnection, p: Plan, source: Source, *, keep_bad: bool,
+                        report: Callable[[float, float], Callable[[float], None] | None]
+                        ) -> tuple[int, int, int, pa.Table | None]:
+    """Into an empty table: insert the good rows at once, then verify (rows, bad, added, rejects).
+
+    Nothing needs anti-joining, so the rows not inserted are exactly the bad ones: none
+    when ``added`` equals the row count, else they are looked up (the first one raised,
+    or all of them returned as rejects). The table now holds this file's rows only, so
+    the file repeats a key exactly when the table does (compared by a 64-bit hash of the
+    key; a collision only costs the exact path). When it does, the rows are deleted and
+    inserted again, first of equal keys kept. All of it inside the ingest's transaction:
+    an error leaves nothing behind. This saves the checking pass of
+    ``_check_then_insert`` (normalising and hashing the whole file a second time).
+    """
+    rows = con.execute(f"SELECT count(*) FROM {source.relation}").fetchall()[0][0]
+    added = _run(con, insert_sql(p, filter_bad=True, anti_join=False, dedupe=False),
+                 report(0.0, INSERT_SHARE)).fetchall()[0][0]
+    n_bad = rows - added
+    bad = _bad_rows(con, p, source, keep_bad=keep_bad) if n_bad else None
+    (repeats,) = _run(con, f"SELECT count(*) - count(DISTINCT hash({ident(p.key)})) FROM {p.table}",
+                      report(INSERT_SHARE, 1.0)).fetchall()[0]
+    if repeats:
+        con.execute(f"DELETE FROM {p.table}")
+        redo = insert_sql(p, filter_bad=bool(n_bad), anti_join=False, dedupe=True)
+        added = con.execute(redo).fetchall()[0][0]
+    return rows, n_bad, added, bad
+
+
+def _bad_rows(con: duckdb.DuckDBPyConnection, p: Plan, source: Source, *, keep_bad: bool
+              ) -> pa.Table:
+    """The bad rows of ``source`` as rejects; without ``keep_bad``, the first one raised."""
+    if not keep_bad:
+        row, column, reason, value = con.execute(f"{p.checks} ORDER BY {ROW} LIMIT 1").fetchall()[0]
+        raise InputError(reason, file=source.file, row=row, column=column, value=value)
+    bad = con.sql(
+        f"SELECT s.* EXCLUDE ({ROW}), {_literal(source.file)} AS _file, c.{ROW} AS _row, "
+        f"c._column, c._error FROM ({p.checks}) c JOIN {source.relation} s ON s.{ROW} = c.{ROW} "
+        f"ORDER BY c.{ROW}"
+    ).arrow()
+    return bad.read_all() if hasattr(bad, "read_all") else bad
 
 
 def insert_sql(p: Plan, *, filter_bad: bool, anti_join: bool, dedupe: bool) -> str:
