@@ -8,7 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from ingest_helpers import HEADER, ROWS, events, write_csv
+from ingest_helpers import ROWS, events, write_csv
 
 from voronka.errors import InputError
 from voronka.ingest import load_mapping_file

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from voronka.cli.app import FormatOption, LangOption, Lang, OutputFormat, StoreOption, app, console, default_store, user_errors
+from voronka.cli.app import FormatOption, LangOption, Lang, OutputFormat, StoreOption, app, console, user_errors
 from voronka.cli.output import emit
 from voronka.cli.sources import EngineOption, MapOption, TableOption, open_engine
 from voronka.funnel import compute_funnel
@@ -94,7 +94,8 @@ def funnel(
         import pyarrow.csv as pacsv
 
         pacsv.write_csv(result.customers(export_step, export_status), export)  # type: ignore[arg-type]
-        console.print(f"wrote {export}", highlight=False) if fmt is OutputFormat.table else None
+        if fmt is OutputFormat.table:
+            console.print(f"wrote {export}", highlight=False)
     if report is not None:
         from voronka.reports import funnel_report
 

@@ -166,7 +166,7 @@ def _streams(defn: FunnelDefinition, rules: list[StepRule], events: list[dict]) 
         if rule.min_referrals is None:
             continue
         derived: dict[str, list[dict]] = defaultdict(list)
-        for customer, evs in by_customer.items():
+        for evs in by_customer.values():
             first = next((e for e in evs if e.get("referrer_id") is not None), None)
             if first is not None and matches(rule, first):
                 derived[first["referrer_id"]].append(first)
@@ -276,7 +276,7 @@ def _next_match(defn: FunnelDefinition, evs, prev: int, k: int, end: dt.datetime
 def _unordered_attempts(defn: FunnelDefinition, evs) -> list[_Attempt]:
     n = len(defn.steps)
     out = []
-    for a, (ev, value) in enumerate(evs):
+    for ev, value in evs:
         if not any(ev.flags[:n]):
             continue
         end = ev.ts + defn.window if defn.window is not None else None

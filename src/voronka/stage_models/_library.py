@@ -5,13 +5,12 @@ from __future__ import annotations
 import re
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 from pydantic import ValidationError
 
 from voronka import yamlio as _yaml
 from voronka.errors import DefinitionError
-from voronka.stage_models._model import LANGS, SLUG_PATTERN, StageModel
+from voronka.stage_models._model import SLUG_PATTERN, StageModel
 
 _BUILTIN = resources.files("voronka.stage_models") / "builtin"
 
