@@ -101,3 +101,23 @@ def test_missing_store_is_a_clear_error(tmp_path):
     result = runner.invoke(app, ["funnel", "--steps", "a", "--store", str(tmp_path / "none.duckdb")])
     assert result.exit_code == 1
     assert "voronka ingest" in result.output
+
+
+def test_engine_url_and_an_existing_posthog_style_table(tmp_path):
+    """``--engine URL --table T --map posthog``: events read in place through the mapping."""
+    import duckdb
+
+    path = tmp_path / "warehouse.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE ph_events (uuid VARCHAR, distinct_id VARCHAR, timestamp TIMESTAMP, event VARCHAR, "
+                "properties VARCHAR)")
+    con.execute("""INSERT INTO ph_events VALUES
+        ('1', 'u1', '2026-05-01 10:00', '$pageview', '{"$utm_source": "tv"}'),
+        ('2', 'u1', '2026-05-01 10:03', 'signup', '{}'),
+        ('3', 'u2', '2026-05-01 11:00', '$pageview', '{"$utm_source": "digital"}')""")
+    con.close()
+    result = runner.invoke(app, ["funnel", "--engine", f"duckdb://{path}", "--table", "ph_events", "--map",
+                                 "posthog", "--steps", "$pageview,signup", "--by", "channel", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    got = {(r["breakdown"], r["step"]): r["customers"] for r in json.loads(result.stdout)}
+    assert got == {("tv", 1): 1, ("tv", 2): 1, ("digital", 1): 1, ("digital", 2): 0}
