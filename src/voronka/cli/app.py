@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import os
 import sys
 from enum import Enum
 from pathlib import Path
@@ -53,10 +52,6 @@ FormatOption = Annotated[
     OutputFormat, typer.Option("--format", "-f", help="How to print results.")
 ]
 LangOption = Annotated[Lang, typer.Option("--lang", help="Language of labels.")]
-
-
-def default_store() -> Path:
-    return Path(os.environ.get("VORONKA_STORE", DEFAULT_STORE))
 
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from voronka.cli.app import FormatOption, LangOption, Lang, OutputFormat, StoreOption, app, console, user_errors
+from voronka.cli.app import DEFAULT_STORE, FormatOption, LangOption, Lang, OutputFormat, StoreOption, app, console, user_errors
 from voronka.cli.output import emit
 from voronka.cli.sources import EngineOption, MapOption, TableOption, open_engine
 from voronka.funnel import compute_funnel
@@ -50,7 +50,7 @@ def funnel(
     engine_url: EngineOption = None,
     events_table: TableOption = None,
     mapping: MapOption = None,
-    store: StoreOption = Path("voronka.duckdb"),
+    store: StoreOption = Path(DEFAULT_STORE),
     fmt: FormatOption = OutputFormat.table,
     lang: LangOption = Lang.en,
 ) -> None:
@@ -115,7 +115,7 @@ def customers(
     engine_url: EngineOption = None,
     events_table: TableOption = None,
     mapping: MapOption = None,
-    store: StoreOption = Path("voronka.duckdb"),
+    store: StoreOption = Path(DEFAULT_STORE),
     fmt: FormatOption = OutputFormat.table,
     lang: LangOption = Lang.en,
 ) -> None:

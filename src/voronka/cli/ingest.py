@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from voronka.cli.app import FormatOption, OutputFormat, StoreOption, app, err_console, user_errors
+from voronka.cli.app import DEFAULT_STORE, FormatOption, OutputFormat, StoreOption, app, err_console, user_errors
 from voronka.cli.output import emit
 
 
@@ -43,7 +43,7 @@ def ingest(
         Path | None,
         typer.Option("--reject-file", help="Write bad rows here (CSV) and load the rest, instead of stopping."),
     ] = None,
-    store: StoreOption = Path("voronka.duckdb"),
+    store: StoreOption = Path(DEFAULT_STORE),
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Load FILE... into the store: all of them, or (on an error) none."""

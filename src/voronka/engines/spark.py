@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from voronka.engines.arrow import normalise
 from voronka.engines.dialect import to_dialect
-from voronka.schema import Table
+from voronka.schema import Table, duckdb_type
 
 CONF = {
     "spark.sql.session.timeZone": "UTC",
@@ -98,18 +98,14 @@ class SparkEngine:
         frame.createOrReplaceTempView(target)
 
 
+# Spark's name for each canonical column type (``schema.duckdb_type``); DECIMAL(p,s) is the same.
+_SPARK_TYPES = {"VARCHAR": "string", "TIMESTAMP": "timestamp_ntz", "DATE": "date", "BIGINT": "bigint",
+                "DOUBLE": "double"}
+
+
 def _spark_type(t: pa.DataType) -> str:
-    if pa.types.is_timestamp(t):
-        return "timestamp_ntz"
-    if pa.types.is_decimal(t):
-        return f"decimal({t.precision},{t.scale})"
-    if pa.types.is_date(t):
-        return "date"
-    if pa.types.is_floating(t):
-        return "double"
-    if pa.types.is_integer(t):
-        return "bigint"
-    return "string"
+    duck = duckdb_type(t)
+    return _SPARK_TYPES.get(duck, duck.lower())
 
 
 __all__ = ["SparkEngine", "spark_session"]
