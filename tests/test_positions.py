@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from tests.funnel.conftest import at, backend, engine_for_backend, event, spark  # noqa: F401 (fixtures)
+from tests.backends import at, event
 from voronka.errors import DefinitionError
 from voronka.positions import customer_positions
 

@@ -2,8 +2,9 @@
 
 Two things live here:
 
-* ``MESSAGES``, the catalogue of UI and report strings: one entry per key, each with
-  ``en``, ``ru`` and ``kk`` side by side (a test checks that none is missing). ``t(key,
+* ``MESSAGES``, the catalogue of UI and report strings (``voronka.messages``, one module
+  per area): one entry per key, each with ``en``, ``ru`` and ``kk`` side by side (a test
+  checks that none is missing). ``t(key,
   lang, **params)`` looks a string up and fills ``{placeholders}`` with ``str.format``.
 * Formatting with babel (CLDR data), for the locales ``en`` → ``en_US``, ``ru`` →
   ``ru_RU`` and ``kk`` → ``kk_KZ``. Output is babel's own, including its non-breaking
@@ -36,6 +37,8 @@ from babel.numbers import format_decimal as _babel_format_decimal
 from babel.numbers import format_percent as _babel_format_percent
 from babel.units import format_unit as _babel_format_unit
 
+from voronka.messages import merged_catalogue
+
 __all__ = [
     "CURRENCY_SYMBOLS",
     "LANGUAGES",
@@ -58,103 +61,7 @@ LANGUAGES: Final[tuple[str, ...]] = tuple(LOCALES)
 #: Currency symbols used in every language, overriding the locale's own (CLDR).
 CURRENCY_SYMBOLS: Final[dict[str, str]] = {"KZT": "₸"}
 
-# key -> {lang -> text}. Keep the three languages together so a gap is visible.
-MESSAGES: Final[dict[str, dict[str, str]]] = {
-    # --- names of the languages, each in itself
-    "lang.en": {"en": "English", "ru": "English", "kk": "English"},
-    "lang.ru": {"en": "Русский", "ru": "Русский", "kk": "Русский"},
-    "lang.kk": {"en": "Қазақша", "ru": "Қазақша", "kk": "Қазақша"},
-    # --- the report frame
-    "report.generated": {"en": "Generated", "ru": "Сформирован", "kk": "Жасалған уақыты"},
-    "report.language": {"en": "Language", "ru": "Язык", "kk": "Тіл"},
-    "report.contents": {"en": "Contents", "ru": "Содержание", "kk": "Мазмұны"},
-    "report.footer": {
-        "en": "Made with voronka {version}",
-        "ru": "Создано в voronka {version}",
-        "kk": "voronka {version} көмегімен жасалды",
-    },
-    "report.demo_title": {
-        "en": "Protein bars shop: the customer hourglass (demo data)",
-        "ru": "Магазин протеиновых батончиков: песочные часы клиента (демо-данные)",
-        "kk": "Протеин батончиктері дүкені: клиенттің құм сағаты (демо деректер)",
-    },
-    "report.demo_intro": {
-        "en": "{customers} customers, {events} events. Each stage counts the customers who reached it in order; "
-              "conversion is from the previous stage.",
-        "ru": "{customers} клиентов, {events} событий. На каждом этапе — клиенты, дошедшие до него по порядку; "
-              "конверсия — от предыдущего этапа.",
-        "kk": "{customers} клиент, {events} оқиға. Әр кезеңде — оған ретімен жеткен клиенттер; "
-              "конверсия — алдыңғы кезеңнен.",
-    },
-    "report.no_data": {"en": "No data", "ru": "Нет данных", "kk": "Деректер жоқ"},
-    "report.rows_truncated": {
-        "en": "Showing the first {shown} of {total} rows.",
-        "ru": "Показаны первые {shown} из {total} строк.",
-        "kk": "{total} жолдың алғашқы {shown} жолы көрсетілген.",
-    },
-    # --- funnel result columns
-    "funnel.step": {"en": "Step", "ru": "Шаг", "kk": "Қадам"},
-    "funnel.stage": {"en": "Stage", "ru": "Этап", "kk": "Кезең"},
-    "funnel.step_key": {"en": "Key", "ru": "Ключ", "kk": "Кілт"},
-    "funnel.breakdown": {"en": "Breakdown", "ru": "Разбивка", "kk": "Топтау"},
-    "funnel.customers": {"en": "Customers", "ru": "Клиенты", "kk": "Клиенттер"},
-    "funnel.conversion_from_previous": {
-        "en": "Conversion from previous step",
-        "ru": "Конверсия из предыдущего шага",
-        "kk": "Алдыңғы қадамнан конверсия",
-    },
-    "funnel.conversion_from_first": {
-        "en": "Conversion from first step",
-        "ru": "Конверсия от первого шага",
-        "kk": "Бірінші қадамнан конверсия",
-    },
-    "funnel.dropped": {"en": "Dropped off", "ru": "Отвалились", "kk": "Шығып кеткендер"},
-    "funnel.in_progress": {"en": "In progress", "ru": "В процессе", "kk": "Үдерісте"},
-    "funnel.median_time": {
-        "en": "Median time from previous step",
-        "ru": "Медианное время от предыдущего шага",
-        "kk": "Алдыңғы қадамнан медианалық уақыт",
-    },
-    "funnel.mean_time": {
-        "en": "Mean time from previous step",
-        "ru": "Среднее время от предыдущего шага",
-        "kk": "Алдыңғы қадамнан орташа уақыт",
-    },
-    "funnel.all_customers": {"en": "All customers", "ru": "Все клиенты", "kk": "Барлық клиенттер"},
-    "funnel.other": {"en": "Other", "ru": "Прочие", "kk": "Басқалары"},
-    "funnel.step_n": {"en": "Step {n}", "ru": "Шаг {n}", "kk": "{n}-қадам"},
-    # --- charts
-    "chart.funnel.title": {"en": "Funnel", "ru": "Воронка", "kk": "Воронка"},
-    "chart.hourglass.title": {"en": "Hourglass", "ru": "Песочные часы", "kk": "Құм сағат"},
-    "chart.hourglass.before": {"en": "Acquisition", "ru": "Привлечение", "kk": "Клиент тарту"},
-    "chart.hourglass.after": {"en": "After purchase", "ru": "После покупки", "kk": "Сатудан кейін"},
-    "chart.share_of_stage": {
-        "en": "{share} of “{stage}”",
-        "ru": "{share} от «{stage}»",
-        "kk": "«{stage}» кезеңінің {share}",
-    },
-    "chart.ttc.title": {
-        "en": "Time to convert",
-        "ru": "Время до конверсии",
-        "kk": "Конверсияға дейінгі уақыт",
-    },
-    "chart.ttc.x": {
-        "en": "Time from the first step",
-        "ru": "Время от первого шага",
-        "kk": "Бірінші қадамнан бергі уақыт",
-    },
-    "chart.trend.title": {
-        "en": "Conversion trend",
-        "ru": "Динамика конверсии",
-        "kk": "Конверсия динамикасы",
-    },
-    "chart.trend.x": {"en": "Cohort period", "ru": "Период когорты", "kk": "Когорта кезеңі"},
-    "chart.customers_count": {
-        "en": "Number of customers",
-        "ru": "Число клиентов",
-        "kk": "Клиенттер саны",
-    },
-}
+MESSAGES: Final[dict[str, dict[str, str]]] = merged_catalogue()
 
 
 def normalize_lang(lang: Any) -> str:

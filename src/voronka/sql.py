@@ -69,6 +69,11 @@ def rule_predicate(rule: StepRule) -> str:
     return " AND ".join(parts) if parts else "TRUE"
 
 
+def local_time_sql(column: str, timezone: str) -> str:
+    """A UTC naive timestamp ``column`` as wall-clock time in ``timezone`` (naive)."""
+    return f"CAST(timezone({literal(timezone)}, CAST({column} AS TIMESTAMP) AT TIME ZONE 'UTC') AS TIMESTAMP)"
+
+
 def resolved_events(events: str, aliases: str | None) -> str:
     """A query over ``events`` with every id read through the alias map.
 

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.funnel.conftest import engine_for, event
+from tests.backends import engine_for, event
 from voronka.funnel import FunnelDefinition, Step, compute_funnel
 from voronka.rules import StepRule
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from tests.funnel.conftest import at, engine_for, spark  # noqa: F401 (fixture)
+from tests.backends import at, engine_for
 from tests.funnel.test_engine_matches_reference import _same_rows, definitions, event_logs
 from voronka.funnel import compute_funnel
 from voronka.positions import customer_positions
@@ -56,7 +56,7 @@ def test_spark_gives_duckdbs_answers(spark, log, defn):  # noqa: F811
 
 
 def _demo_engine(backend):
-    from tests.funnel.conftest import spark_session_for_tests
+    from tests.backends import spark_session_for_tests
     from voronka.demo import generate
     from voronka.engines.clickhouse import ChdbEngine
     from voronka.engines.duckdb import DuckDBEngine

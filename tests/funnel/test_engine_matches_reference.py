@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from tests.funnel.conftest import T0, at, engine_for
+from tests.backends import T0, at, engine_for
 from voronka.funnel import Breakdown, Exclusion, FunnelDefinition, Step, compute_funnel
 from voronka.funnel.outcomes import aggregate, finish_steps
 from voronka.funnel.reference import reference_outcomes

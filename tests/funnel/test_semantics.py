@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from tests.funnel.conftest import at, event
+from tests.backends import at, event
 from voronka.funnel import Breakdown, Exclusion, FunnelDefinition, Step, compute_funnel
 from voronka.funnel.reference import reference_outcomes
 from voronka.rules import Condition, StepRule

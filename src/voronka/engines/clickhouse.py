@@ -52,13 +52,16 @@ def _ch_type(duck: str, required: bool) -> str:
 
 
 class ClickHouseEngine:
-    """Runs voronka's SQL on ClickHouse; ``run`` executes one ClickHouse statement."""
+    """Runs voronka's SQL on ClickHouse; ``run`` executes one ClickHouse statement and
+    ``client`` (clickhouse-connect) inserts Arrow data for ``load``."""
 
     dialect = "clickhouse"
 
-    def __init__(self, run: Callable[[str], pa.Table | None], *, temporary: bool = True) -> None:
+    def __init__(self, run: Callable[[str], pa.Table | None], *, temporary: bool = True,
+                 client: Any = None) -> None:
         self._run = run
         self._temporary = temporary
+        self._client = client
 
     # -- the Engine interface ---------------------------------------------------------
     def query(self, sql: str) -> pa.Table:
@@ -81,7 +84,10 @@ class ClickHouseEngine:
     # -- loading (tests, demos) -------------------------------------------------------
     def load(self, table: Table, data: pa.Table, name: str | None = None) -> None:
         """Create ``name`` (default: the canonical name) and insert ``data`` into it."""
-        raise NotImplementedError
+        target = name or table.name
+        self._run(f"DROP TABLE IF EXISTS {target}")
+        self._run(clickhouse_ddl(table, target))
+        self._client.insert_arrow(target, data)
 
     # -- constructors -----------------------------------------------------------------
     @classmethod
@@ -105,19 +111,11 @@ class ClickHouseEngine:
             client.command(sql)
             return None
 
-        engine = cls(run, temporary=True)
-        engine.load = lambda table, data, name=None: _load_remote(client, run, table, data, name)  # type: ignore[method-assign]
-        return engine
+        return cls(run, temporary=True, client=client)
 
     @classmethod
     def in_process(cls) -> "ChdbEngine":
         return ChdbEngine()
-
-
-def _load_remote(client: Any, run: Callable[[str], Any], table: Table, data: pa.Table, name: str | None) -> None:
-    run(f"DROP TABLE IF EXISTS {name or table.name}")
-    run(clickhouse_ddl(table, name))
-    client.insert_arrow(name or table.name, data)
 
 
 _chdb_session: Any = None

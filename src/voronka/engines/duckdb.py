@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 import pyarrow as pa
 
-from voronka.schema import EVENTS
+from voronka.schema import ALIASES, EVENTS, Table
 
 
 class DuckDBEngine:
@@ -19,15 +19,17 @@ class DuckDBEngine:
     @classmethod
     def from_events(cls, events: pa.Table, aliases: pa.Table | None = None) -> DuckDBEngine:
         """An in-memory engine over Arrow tables in the canonical schema (no store)."""
-        con = duckdb.connect()
-        con.register("_events_arrow", events)
-        con.execute(f"CREATE TABLE {EVENTS.name} AS SELECT * FROM _events_arrow")
-        con.unregister("_events_arrow")
+        engine = cls(duckdb.connect())
+        engine.load(EVENTS, events)
         if aliases is not None:
-            con.register("_aliases_arrow", aliases)
-            con.execute("CREATE TABLE aliases AS SELECT * FROM _aliases_arrow")
-            con.unregister("_aliases_arrow")
-        return cls(con)
+            engine.load(ALIASES, aliases)
+        return engine
+
+    def load(self, table: Table, data: pa.Table, name: str | None = None) -> None:
+        """Create table ``name`` (default: the table's own name) holding ``data``."""
+        self.connection.register("_load_arrow", data)
+        self.connection.execute(f"CREATE OR REPLACE TABLE {name or table.name} AS SELECT * FROM _load_arrow")
+        self.connection.unregister("_load_arrow")
 
     def query(self, sql: str) -> pa.Table:
         return self.connection.sql(sql).to_arrow_table()

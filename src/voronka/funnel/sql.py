@@ -29,7 +29,7 @@ import datetime as dt
 
 from voronka.funnel.definition import NONE, OTHER, FunnelDefinition
 from voronka.funnel.outcomes import HISTOGRAM_EDGES, range_bounds
-from voronka.sql import EVENT_FIELDS, field_sql, literal, resolved_events, rule_predicate
+from voronka.sql import EVENT_FIELDS, field_sql, literal, local_time_sql, resolved_events, rule_predicate
 
 _OTHER_COLUMNS = [c for c in EVENT_FIELDS if c not in ("event_id", "customer_id")]
 
@@ -167,8 +167,7 @@ def _epoch_us(ts: dt.datetime) -> int:
 
 
 def _period_sql(defn: FunnelDefinition, column: str) -> str:
-    local = f"CAST(timezone({literal(defn.timezone)}, CAST({column} AS TIMESTAMP) AT TIME ZONE 'UTC') AS TIMESTAMP)"
-    return f"CAST(date_trunc({literal(defn.cohort)}, {local}) AS DATE)"
+    return f"CAST(date_trunc({literal(defn.cohort)}, {local_time_sql(column, defn.timezone)}) AS DATE)"
 
 
 def _ordered_stage(defn: FunnelDefinition, group: str) -> str:

@@ -1,4 +1,4 @@
-"""The reports voronka writes: analysis results laid out as a ``voronka.report.Report``."""
+"""Funnel sections: the funnel or hourglass chart, the step table, time to convert, trends."""
 
 from __future__ import annotations
 

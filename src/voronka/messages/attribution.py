@@ -1,0 +1,3 @@
+"""Strings of the attribution analyses."""
+
+MESSAGES: dict[str, dict[str, str]] = {}

@@ -1,0 +1,3 @@
+"""Strings of the diagnose analyses."""
+
+MESSAGES: dict[str, dict[str, str]] = {}

@@ -1,0 +1,3 @@
+"""Strings of the loop analyses."""
+
+MESSAGES: dict[str, dict[str, str]] = {}

@@ -1,0 +1,3 @@
+"""Strings of the money analyses."""
+
+MESSAGES: dict[str, dict[str, str]] = {}

@@ -1,0 +1,3 @@
+"""Strings of the paths analyses."""
+
+MESSAGES: dict[str, dict[str, str]] = {}

@@ -1,0 +1,3 @@
+"""Strings of the value analyses."""
+
+MESSAGES: dict[str, dict[str, str]] = {}
