@@ -1,0 +1,171 @@
+"""``voronka touches``, ``voronka paths`` and ``voronka channels``: touches before
+conversion, customer paths, and channels by stage (docs/paths.md)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from voronka.cli.app import (
+    DEFAULT_STORE,
+    FormatOption,
+    Lang,
+    LangOption,
+    OutputFormat,
+    StoreOption,
+    app,
+    console,
+    user_errors,
+)
+from voronka.cli.funnel import DataOption
+from voronka.cli.output import emit
+from voronka.cli.sources import EngineOption, MapOption, TableOption, open_engine
+from voronka.errors import DefinitionError
+
+AsOfOption = Annotated[dt.datetime | None, typer.Option(help="'Now' (UTC); default: the latest event.")]
+ReportOption = Annotated[Path | None, typer.Option(help="Also write a self-contained HTML report here.")]
+ConversionOption = Annotated[
+    str | None,
+    typer.Option("--to", help="Conversion: an event, events a|b, or MODEL:STAGE (default: purchase)."),
+]
+
+
+def _emit(table, fmt: OutputFormat, lang: Lang) -> None:
+    from voronka.reports.paths import paths_columns
+
+    headers, formatters = paths_columns(table, lang.value)
+    emit(table, fmt, headers=headers, formatters=formatters)
+
+
+def _write_report(path: Path | None, title: str, fmt: OutputFormat, lang: Lang, **results) -> None:
+    if path is None:
+        return
+    from voronka.report import Report
+    from voronka.reports.paths import add_paths_sections
+
+    add_paths_sections(Report(title, lang.value), lang.value, **results).write(path)
+    if fmt is OutputFormat.table:
+        console.print(f"report: {path}", highlight=False)
+
+
+@app.command()
+@user_errors
+def touches(
+    to: ConversionOption = None,
+    lookback: Annotated[str, typer.Option(help="Count touches this long before conversion, e.g. 30d; 'all': no limit.")] = "30d",
+    among: Annotated[str | None, typer.Option(help="Only customers with this event (a|b, MODEL:STAGE) before converting.")] = None,
+    show: Annotated[str, typer.Option(help="touches | channels | ranges | summary")] = "touches",
+    cap: Annotated[int, typer.Option(help="The last bucket: this many touches or more.")] = 10,
+    as_of: AsOfOption = None,
+    report: ReportOption = None,
+    data: DataOption = None,
+    engine_url: EngineOption = None,
+    events_table: TableOption = None,
+    mapping: MapOption = None,
+    store: StoreOption = Path(DEFAULT_STORE),
+    fmt: FormatOption = OutputFormat.table,
+    lang: LangOption = Lang.en,
+) -> None:
+    """Touches before conversion: how many, how many channels, and conversion by touch count."""
+    from voronka.i18n import t
+    from voronka.touches import compute_touches
+
+    result = compute_touches(open_engine(store, data, engine_url, events_table, mapping), conversion=to,
+                             lookback=None if lookback == "all" else lookback, among=among, cap=cap, as_of=as_of)
+    tables = {"touches": result.by_touches, "channels": result.by_channels, "ranges": result.by_range,
+              "summary": result.summary}
+    if show not in tables:
+        raise typer.BadParameter("--show takes touches, channels, ranges or summary")
+    table = tables[show]
+    _emit(table.drop_columns(["bucket"]) if "bucket" in table.column_names and fmt is OutputFormat.table else table,
+          fmt, lang)
+    _write_report(report, t("paths.touches.title", lang.value), fmt, lang, touches=result)
+
+
+@app.command()
+@user_errors
+def paths(
+    to: ConversionOption = None,
+    from_event: Annotated[str | None, typer.Option("--from", help="Show the steps after each customer's first EVENT.")] = None,
+    until: Annotated[str | None, typer.Option("--until", help="Show the steps before each customer's first EVENT.")] = None,
+    steps: Annotated[int, typer.Option("--steps", help="Steps to show: after/before the event, or the longest path kept.")] = 6,
+    by: Annotated[str, typer.Option(help="What a step is: event | channel.")] = "event",
+    model: Annotated[str | None, typer.Option("--model", help="Steps are the stages of this model.")] = None,
+    map_steps: Annotated[str | None, typer.Option("--steps-map", help="Rename events: EVENT=STEP,… (STEP empty: leave out).")] = None,
+    keep_repeats: Annotated[bool, typer.Option("--keep-repeats", help="Do not merge consecutive equal steps.")] = False,
+    lookback: Annotated[str | None, typer.Option(help="Only steps this long before the path's end, e.g. 30d.")] = None,
+    top: Annotated[int, typer.Option(help="Paths to show per group.")] = 10,
+    show: Annotated[str, typer.Option(help="top | lengths | sankey")] = "top",
+    as_of: AsOfOption = None,
+    report: ReportOption = None,
+    data: DataOption = None,
+    engine_url: EngineOption = None,
+    events_table: TableOption = None,
+    mapping: MapOption = None,
+    store: StoreOption = Path(DEFAULT_STORE),
+    fmt: FormatOption = OutputFormat.table,
+    lang: LangOption = Lang.en,
+) -> None:
+    """Customer paths: top paths to conversion and to drop-off, or the steps around an event."""
+    from voronka.i18n import t
+    from voronka.paths import PathSteps, compute_paths, steps_around
+
+    if by not in ("event", "channel"):
+        raise typer.BadParameter("--by takes event or channel")
+    if from_event and until:
+        raise typer.BadParameter("give --from or --until, not both")
+    step_map = None
+    if map_steps:
+        pairs = [p.split("=", 1) for p in map_steps.split(",") if p.strip()]
+        if any(len(p) != 2 for p in pairs):
+            raise DefinitionError(f"--steps-map {map_steps!r}: give EVENT=STEP pairs", field="steps-map")
+        step_map = {e.strip(): s.strip() or None for e, s in pairs}
+    how = PathSteps(by=by, mapping=step_map, model=model, merge_repeats=not keep_repeats)  # type: ignore[arg-type]
+    engine = open_engine(store, data, engine_url, events_table, mapping)
+    anchor = from_event or until
+    if anchor:
+        around = steps_around(engine, anchor, after=steps if from_event else 0, before=steps if until else 0,
+                              steps=how, as_of=as_of)
+        _emit(around.sankey if show == "sankey" else around.steps, fmt, lang)
+        return
+    result = compute_paths(engine, conversion=to, steps=how, max_steps=steps, top=top, lookback=lookback,
+                           as_of=as_of)
+    tables = {"top": result.top, "lengths": result.lengths, "sankey": result.sankey}
+    if show not in tables:
+        raise typer.BadParameter("--show takes top, lengths or sankey")
+    _emit(tables[show], fmt, lang)
+    _write_report(report, t("paths.top.title", lang.value), fmt, lang, paths=result)
+
+
+@app.command()
+@user_errors
+def channels(
+    model: Annotated[str, typer.Option("--model", help="A stage model: built-in name or YAML file.")] = "channel_funnel",
+    by: Annotated[str, typer.Option(help="entry (the channel of the event entering the stage) | first_touch")] = "entry",
+    min_customers: Annotated[int, typer.Option(help="Flag only channels with at least this many entries.")] = 30,
+    flagged: Annotated[bool, typer.Option("--flagged", help="Only the cells where data and article disagree.")] = False,
+    as_of: AsOfOption = None,
+    report: ReportOption = None,
+    data: DataOption = None,
+    engine_url: EngineOption = None,
+    events_table: TableOption = None,
+    mapping: MapOption = None,
+    store: StoreOption = Path(DEFAULT_STORE),
+    fmt: FormatOption = OutputFormat.table,
+    lang: LangOption = Lang.en,
+) -> None:
+    """Channels by stage: who brings customers into each stage, how each converts onward,
+    and where the data disagrees with the recommended channels."""
+    from voronka.channel_stages import channel_stages
+    from voronka.i18n import t
+
+    result = channel_stages(open_engine(store, data, engine_url, events_table, mapping), model, by=by,  # type: ignore[arg-type]
+                            lang=lang.value, min_customers=min_customers, as_of=as_of)
+    table = result.flagged if flagged else result.table
+    if fmt is OutputFormat.table:
+        table = table.drop_columns(["stage", "stage_number"])
+    _emit(table, fmt, lang)
+    _write_report(report, t("paths.channels.title", lang.value), fmt, lang, channels=result)
