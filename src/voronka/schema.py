@@ -20,6 +20,22 @@ spend: ad spend per day
 aliases: identity merge; every ``alias`` id is analysed as ``customer_id``
 
     alias VARCHAR, customer_id VARCHAR
+
+deals: CRM deal stage changes, one row per deal entering a stage (docs/crm.md)
+
+    change_id   VARCHAR   unique; given, or md5 of the normalised row
+    deal_id     VARCHAR   the CRM's deal id
+    pipeline    VARCHAR   pipeline (amoCRM «Воронка», Bitrix24 «Направление»; nullable)
+    stage       VARCHAR   the stage entered
+    changed_at  TIMESTAMP when, in UTC (naive)
+    manager     VARCHAR   the responsible manager (nullable)
+    amount      DECIMAL(18,4) the deal's budget (nullable)
+    currency    VARCHAR   ISO 4217 (nullable: the account's currency)
+    status      VARCHAR   ``won``, ``lost`` or ``open`` when exported (nullable)
+
+Files read without a store (never stored): ``rates`` (date, currency, rate: units of the
+base currency for one unit of ``currency``) and ``plan`` (month, channel, spend, leads,
+sales, currency), each with a generated ``row_id`` — see docs/money.md.
 """
 
 from __future__ import annotations
@@ -112,4 +128,52 @@ ALIASES = Table(
     key="alias",
 )
 
-TABLES: dict[str, Table] = {t.name: t for t in (EVENTS, SPEND, ALIASES)}
+DEALS = Table(
+    name="deals",
+    schema=pa.schema(
+        [
+            ("change_id", pa.string()),
+            ("deal_id", pa.string()),
+            ("pipeline", pa.string()),
+            ("stage", pa.string()),
+            ("changed_at", pa.timestamp("us")),
+            ("manager", pa.string()),
+            ("amount", MONEY),
+            ("currency", pa.string()),
+            ("status", pa.string()),
+        ]
+    ),
+    required=("change_id", "deal_id", "stage", "changed_at"),
+    key="change_id",
+)
+
+TABLES: dict[str, Table] = {t.name: t for t in (EVENTS, SPEND, ALIASES, DEALS)}
+"""The tables a store holds."""
+
+RATES = Table(
+    name="rates",
+    schema=pa.schema([("row_id", pa.string()), ("date", pa.date32()), ("currency", pa.string()),
+                      ("rate", pa.float64())]),
+    required=("row_id", "date", "currency", "rate"),
+    key="row_id",
+)
+
+PLAN = Table(
+    name="plan",
+    schema=pa.schema(
+        [
+            ("row_id", pa.string()),
+            ("month", pa.date32()),
+            ("channel", pa.string()),
+            ("spend", MONEY),
+            ("leads", pa.int64()),
+            ("sales", pa.int64()),
+            ("currency", pa.string()),
+        ]
+    ),
+    required=("row_id", "month", "channel"),
+    key="row_id",
+)
+
+FILES: dict[str, Table] = {t.name: t for t in (RATES, PLAN)}
+"""Tables read from files for one analysis and never stored."""

@@ -26,7 +26,12 @@ from voronka.ingest import IngestSummary, Progress, ingest
 from voronka.schema import TABLES
 
 FORMAT_VERSION = 1
-"""The store format this voronka writes; bump it when a table changes."""
+"""The store format this voronka writes; bump it when a table changes.
+
+Adding a table is not a change: opening a store for writing creates every missing
+table (``deals`` came after format 1 was released), and an older voronka ignores
+tables it does not know. A read-only open creates nothing, so an analysis of a table
+an old store lacks reports it (see ``voronka.crm.pipeline``)."""
 
 META = "voronka_meta"
 
@@ -106,6 +111,8 @@ class Store:
                tz: str | None = None, encoding: str | None = None, delimiter: str | None = None,
                reject_file: str | Path | None = None, progress: Progress | None = None) -> IngestSummary:
         """Add the rows of ``paths`` to ``table`` (see ``voronka.ingest``); all files or none."""
+        if table not in TABLES:
+            raise StoreError(f"no table {table!r}; the tables are {', '.join(TABLES)}")
         return ingest(self._con, table, paths, mapping=mapping, tz=tz, encoding=encoding,
                       delimiter=delimiter, reject_file=reject_file, progress=progress)
 
@@ -129,4 +136,11 @@ class Store:
                        ) -> IngestSummary:
         """Add identity aliases (alias, customer_id); an alias already known keeps its first id."""
         return self.ingest("aliases", paths, mapping=mapping, encoding=encoding, delimiter=delimiter,
+                           reject_file=reject_file, progress=progress)
+
+    def ingest_deals(self, paths: Iterable[str | Path], *, mapping: Mapping[str, str] | None = None,
+                     tz: str | None = None, encoding: str | None = None, delimiter: str | None = None,
+                     reject_file: str | Path | None = None, progress: Progress | None = None) -> IngestSummary:
+        """Add CRM deal stage changes (deal_id, stage, changed_at required; see docs/crm.md)."""
+        return self.ingest("deals", paths, mapping=mapping, tz=tz, encoding=encoding, delimiter=delimiter,
                            reject_file=reject_file, progress=progress)

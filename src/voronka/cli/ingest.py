@@ -16,12 +16,15 @@ class TableName(str, Enum):
     events = "events"
     spend = "spend"
     aliases = "aliases"
+    deals = "deals"
 
 
 @app.command()
 @user_errors
 def ingest(
-    files: Annotated[list[Path], typer.Argument(help="CSV, TSV, XLSX, Parquet or NDJSON(.gz) files.")],
+    files: Annotated[list[Path], typer.Argument(
+        help="CSV, TSV, XLSX, Parquet or NDJSON(.gz) files; a first word events|spend|aliases|deals names "
+             "the table (voronka ingest deals export.csv).")],
     map_: Annotated[
         list[str] | None,
         typer.Option("--map", help="canonical=input column, e.g. customer_id=client_id (repeatable)."),
@@ -52,6 +55,8 @@ def ingest(
     from voronka.ingest import load_mapping_file, parse_pairs
     from voronka.store import Store
 
+    if len(files) > 1 and str(files[0]) in TableName.__members__ and not files[0].exists():
+        table, files = TableName(str(files[0])), files[1:]
     mapping = load_mapping_file(mapping_file) if mapping_file else {}
     mapping.update(parse_pairs(map_ or []))
     bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),

@@ -18,9 +18,9 @@ import duckdb
 import pyarrow as pa
 
 from voronka.ingest.mapping import load_mapping_file, parse_pairs
+from voronka.ingest.normalise import SPECS
 from voronka.ingest.pipeline import Progress, ingest
 from voronka.ingest.summary import FileSummary, IngestSummary
-from voronka.schema import TABLES
 
 
 def read_table(
@@ -34,16 +34,18 @@ def read_table(
 ) -> pa.Table:
     """The canonical ``table`` read from ``paths`` without a store (duplicates dropped).
 
+    ``table`` is a store table or a file-only one (``rates``, ``plan``: ``schema.FILES``).
+
     A bad row raises ``InputError``, exactly as ``voronka ingest`` would.
     """
     con = duckdb.connect()
     try:
         con.execute("SET enable_progress_bar_print = false")
-        con.execute(TABLES[table].ddl())
+        con.execute(SPECS[table].table.ddl())
         ingest(con, table, paths, mapping=mapping, tz=tz, encoding=encoding, delimiter=delimiter)
         result = con.sql(f"SELECT * FROM {table}").arrow()
         result = result.read_all() if hasattr(result, "read_all") else result
-        return result.cast(TABLES[table].schema)
+        return result.cast(SPECS[table].table.schema)
     finally:
         con.close()
 

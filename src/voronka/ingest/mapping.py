@@ -49,11 +49,14 @@ def load_mapping_file(path: str | Path) -> dict[str, str]:
 
 
 def resolve(columns: list[str], canonical: list[str], mapping: Mapping[str, str] | None,
-            *, file: str | None = None) -> dict[str, str]:
+            *, file: str | None = None, synonyms: Mapping[str, tuple[str, ...]] | None = None
+            ) -> dict[str, str]:
     """``{canonical: input column}`` for the canonical columns found in ``columns``.
 
     Every other input column is left to ``properties``. An explicit mapping to a column
-    the file lacks is an error; so is a mapping to a name that is not canonical.
+    the file lacks is an error; so is a mapping to a name that is not canonical. A
+    canonical column neither mapped nor found by its own name is looked up under its
+    ``synonyms`` (e.g. ``date``: «Дата»), first match wins, a column used once only.
     """
     by_key = {}
     for column in columns:
@@ -85,6 +88,13 @@ def resolve(columns: list[str], canonical: list[str], mapping: Mapping[str, str]
     for target in canonical:
         if target not in found and _key(target) in by_key and by_key[_key(target)] not in taken:
             found[target] = by_key[_key(target)]
+            taken.add(found[target])
+    for target in canonical:
+        for name in (synonyms or {}).get(target, ()) if target not in found else ():
+            if _key(name) in by_key and by_key[_key(name)] not in taken:
+                found[target] = by_key[_key(name)]
+                taken.add(found[target])
+                break
     return found
 
 

@@ -20,6 +20,12 @@ Values (the input is trimmed of spaces first; an empty cell is null):
   lone ``,`` is the decimal separator (``1 234,56`` = 1234.56), and a separator that
   appears more than once groups thousands (``1.234.567`` = 1234567). More than four
   decimals are rounded half away from zero.
+* **number** (a rate) — DOUBLE, read like money; **count** (plan leads, sales) — a whole
+  number, read like money; **month** — ``2026-03``, ``03.2026`` or any date, as the first
+  day of its month.
+* **status** (deals) — ``won``, ``lost`` or ``open`` from the CRMs' words
+  (``voronka.crm.status``); when empty, from the stage name (a final stage is won or
+  lost, any other open).
 * **currency** — upper case, three letters (ISO 4217); ``₸``, ``₽``, ``руб``, ``тг``, ``$``,
   ``€`` are read as KZT, RUB, RUB, KZT, USD, EUR.
 * **properties** (events) — a JSON object with every input column that is not
@@ -40,10 +46,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
+from voronka.crm.status import stage_status_sql, status_sql
 from voronka.errors import InputError
 from voronka.ingest.mapping import resolve
 from voronka.ingest.readers import ROW
-from voronka.schema import ALIASES, EVENTS, SPEND, Table
+from voronka.schema import ALIASES, DEALS, EVENTS, PLAN, RATES, SPEND, Table
 
 WHITESPACE = " \t\r\n\u00a0\u202f\u2009"
 """Trimmed from both ends of every text value."""
@@ -73,6 +80,8 @@ class Spec:
     generated_key: bool
     currency_of: dict[str, str] = field(default_factory=dict)
     properties: str | None = None
+    synonyms: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Other headers a canonical column is found under (first match wins), e.g. «Дата»."""
 
 
 SPECS: dict[str, Spec] = {
@@ -88,8 +97,49 @@ SPECS: dict[str, Spec] = {
         {"spend_id": "text", "date": "date", "channel": "text", "campaign": "text",
          "amount": "money", "currency": "currency"},
         generated_key=True, currency_of={"amount": "currency"},
+        synonyms={
+            "date": ("Дата", "День", "Күн", "Day"),
+            "channel": ("Канал", "Источник", "Арна", "Source", "utm_source"),
+            "campaign": ("Кампания", "Название кампании", "Науқан", "Campaign name", "utm_campaign"),
+            "amount": ("Расход", "Расходы", "Сумма", "Стоимость", "Затраты", "Шығын", "Cost", "Spend",
+                       "Amount spent"),
+            "currency": ("Валюта", "Currency code"),
+        },
     ),
     "aliases": Spec(ALIASES, {"alias": "text", "customer_id": "text"}, generated_key=False),
+    "deals": Spec(
+        DEALS,
+        {"change_id": "text", "deal_id": "text", "pipeline": "text", "stage": "text", "changed_at": "timestamp",
+         "manager": "text", "amount": "money", "currency": "currency", "status": "status"},
+        generated_key=True,
+        synonyms={
+            "deal_id": ("ID сделки", "OWNER_ID", "deal id", "lead_id", "ID"),
+            "pipeline": ("Воронка", "Направление", "Направление сделки", "Pipeline name", "CATEGORY_ID",
+                         "pipeline_id", "Category"),
+            "stage": ("Этап", "Этап сделки", "Стадия", "Стадия сделки", "Stage name", "STAGE_ID", "status_id"),
+            "changed_at": ("Дата изменения", "Дата перехода", "Дата перехода на этап", "Дата смены стадии",
+                           "Changed at", "Date changed", "CREATED_TIME", "Дата"),
+            "manager": ("Ответственный", "Менеджер", "Responsible", "Responsible user", "ASSIGNED_BY_ID",
+                        "responsible_user_id"),
+            "amount": ("Бюджет", "Сумма", "Сумма сделки", "Budget", "OPPORTUNITY", "price"),
+            "currency": ("Валюта", "CURRENCY_ID"),
+            "status": ("Статус", "Результат", "Статус сделки", "STAGE_SEMANTIC_ID", "Semantics"),
+        },
+    ),
+    "rates": Spec(
+        RATES, {"row_id": "text", "date": "date", "currency": "currency", "rate": "number"},
+        generated_key=True,
+        synonyms={"date": ("Дата", "day"), "currency": ("Валюта",), "rate": ("Курс", "Rate to base")},
+    ),
+    "plan": Spec(
+        PLAN,
+        {"row_id": "text", "month": "month", "channel": "text", "spend": "money", "leads": "count",
+         "sales": "count", "currency": "currency"},
+        generated_key=True,
+        synonyms={"month": ("Месяц", "Период", "Ай"), "channel": ("Канал", "Источник", "Арна"),
+                  "spend": ("Бюджет", "Расход", "Расходы", "Шығын"), "leads": ("Лиды", "Лидов", "Заявки"),
+                  "sales": ("Продажи", "Продаж", "Сделки", "Сатылым"), "currency": ("Валюта",)},
+    ),
 }
 
 _MESSAGES = {
@@ -98,6 +148,10 @@ _MESSAGES = {
     "money": "not an amount (expected e.g. 1234.56 or 1 234,56, at most 14 integer digits)",
     "currency": "not a currency code (expected ISO 4217, e.g. KZT)",
     "json": "not a JSON object",
+    "number": "not a number (expected e.g. 0.0021 or 471,5)",
+    "count": "not a whole number (expected e.g. 120)",
+    "month": "not a month (expected YYYY-MM, MM.YYYY or a date)",
+    "status": "not a deal status (expected won, lost or open; e.g. успешно, провал, в работе)",
 }
 
 
@@ -128,7 +182,7 @@ def plan(table: str, columns: list[tuple[str, str]], relation: str, *,
     spec = SPECS[table]
     canonical = spec.table.columns
     types = dict(columns)
-    mapped = resolve([c for c, _ in columns], canonical, mapping, file=file)
+    mapped = resolve([c for c, _ in columns], canonical, mapping, file=file, synonyms=spec.synonyms)
     key = spec.table.key
     missing = [c for c in spec.table.required
                if c not in mapped and c != spec.properties and not (c == key and spec.generated_key)]
@@ -191,7 +245,7 @@ def plan(table: str, columns: list[tuple[str, str]], relation: str, *,
 
     layer3 = (
         [ROW, f"({bad}) AS _bad", f"{case(1)} AS _column", f"{case(2)} AS _error", f"{case(3)} AS _value"]
-        + [f"v_{c} AS {ident(c)}" for c in canonical]
+        + [f"{_final(spec, c)} AS {ident(c)}" for c in canonical]
         + list(props.values())
         + ([f"{raw[spec.properties]} AS _given_properties"] if spec.properties else [])
     )
@@ -218,6 +272,13 @@ def plan(table: str, columns: list[tuple[str, str]], relation: str, *,
     normal = f"SELECT {select} FROM ({body})"
     checks = f"SELECT {ROW}, _column, _error, _value FROM ({body}) WHERE _bad"
     return Plan(table, tuple(canonical), key, body, normal, checks, dup_key, mapped)
+
+
+def _final(spec: Spec, column: str) -> str:
+    """The stored value of ``column``: its parsed value; a deal status falls back to its stage."""
+    if spec.kinds[column] == "status":
+        return f"coalesce(v_{column}, {stage_status_sql('v_stage')})"
+    return f"v_{column}"
 
 
 # --- value expressions -------------------------------------------------------------------
@@ -271,6 +332,15 @@ def parse(kind: str, expr: str, duck_type: str, tz: str | None) -> str:
         return currency(expr)
     if kind == "money":
         return money(expr) if is_text(duck_type) else f"TRY_CAST({expr} AS DECIMAL(18,4))"
+    if kind == "number":
+        return f"TRY_CAST({number_text(expr)} AS DOUBLE)" if is_text(duck_type) else f"TRY_CAST({expr} AS DOUBLE)"
+    if kind == "count":
+        value = f"TRY_CAST({number_text(expr)} AS DOUBLE)" if is_text(duck_type) else f"TRY_CAST({expr} AS DOUBLE)"
+        return f"CASE WHEN {value} = trunc({value}) AND abs({value}) < 1e15 THEN CAST({value} AS BIGINT) END"
+    if kind == "month":
+        return month(expr, duck_type)
+    if kind == "status":
+        return status_sql(expr if is_text(duck_type) else f"CAST({expr} AS VARCHAR)")
     if kind == "timestamp":
         return timestamp(expr, duck_type, tz)
     if kind == "date":
@@ -284,6 +354,20 @@ def money(expr: str) -> str:
     >>> 'TRY_CAST' in money('x')
     True
     """
+    return f"coalesce(TRY_CAST({expr} AS DECIMAL(18,4)), TRY_CAST({number_text(expr)} AS DECIMAL(18,4)))"
+
+
+def month(expr: str, duck_type: str) -> str:
+    """A raw value to the first day of its month: ``2026-03``, ``03.2026`` or a date."""
+    if not is_text(duck_type):
+        return f"CAST(date_trunc('month', {date(expr, duck_type)}) AS DATE)"
+    whole = (f"coalesce(try_strptime({expr}, ['%Y-%m', '%m.%Y', '%m/%Y', '%Y.%m']), "
+             f"CAST({date(expr, duck_type)} AS TIMESTAMP))")
+    return f"CAST(date_trunc('month', {whole}) AS DATE)"
+
+
+def number_text(expr: str) -> str:
+    """Text to a plain decimal literal (``1 234,56`` → ``1234.56``); NULL when not a number."""
     t = f"replace(regexp_replace({expr}, '[\\s\\x{{00A0}}\\x{{202F}}\\x{{2009}}]', '', 'g'), '\u2212', '-')"
     commas = f"(length({t}) - length(replace({t}, ',', '')))"
     dots = f"(length({t}) - length(replace({t}, '.', '')))"
@@ -296,8 +380,7 @@ def money(expr: str) -> str:
         f"WHEN {dots} > 1 THEN replace({t}, '.', '') "
         f"ELSE {t} END"
     )
-    checked = f"CASE WHEN regexp_full_match({normal}, '[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)') THEN {normal} END"
-    return f"coalesce(TRY_CAST({expr} AS DECIMAL(18,4)), TRY_CAST({checked} AS DECIMAL(18,4)))"
+    return f"CASE WHEN regexp_full_match({normal}, '[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)') THEN {normal} END"
 
 
 def localize(expr: str, tz: str | None) -> str:

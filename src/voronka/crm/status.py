@@ -1,0 +1,39 @@
+"""Deal status words: how CRM exports say won, lost and open, as one vocabulary.
+
+A deal row's status is ``won``, ``lost`` or ``open``. It is read from the ``status``
+column when the export has one (amoCRM and Bitrix24 words, Bitrix24 stage semantics
+``S``/``F``/``P``), else from the stage name when it is one of the CRMs' final stages
+(amoCRM «Успешно реализовано» / «Закрыто и не реализовано», Bitrix24 «Сделка успешна» /
+«Сделка провалена», stage ids ``WON`` / ``LOSE``); any other stage is open.
+"""
+
+from __future__ import annotations
+
+WON = ("won", "win", "s", "success", "successful", "closed won", "успешно", "успех", "успешно реализовано",
+       "сделка успешна", "выиграна", "выиграно", "реализовано", "сәтті")
+LOST = ("lost", "lose", "f", "fail", "failed", "closed lost", "провал", "провалена", "сделка провалена",
+        "проиграна", "проиграно", "закрыто и не реализовано", "не реализовано", "отказ", "apology",
+        "анализ причины провала", "сәтсіз")
+OPEN = ("open", "p", "in progress", "active", "в работе", "открыта", "открыто", "активна", "процесс")
+
+WON_STAGES = ("успешно реализовано", "сделка успешна", "won", "closed won", "142")
+LOST_STAGES = ("закрыто и не реализовано", "сделка провалена", "lose", "lost", "closed lost", "apology",
+               "анализ причины провала", "143")
+
+
+def _quoted(words: tuple[str, ...]) -> str:
+    return ", ".join("'" + w.replace("'", "''") + "'" for w in words)
+
+
+def status_sql(expr: str) -> str:
+    """SQL: ``won`` / ``lost`` / ``open`` for a status word ``expr``; NULL for an unknown word."""
+    low = f"lower({expr})"
+    return (f"CASE WHEN {low} IN ({_quoted(WON)}) THEN 'won' WHEN {low} IN ({_quoted(LOST)}) THEN 'lost' "
+            f"WHEN {low} IN ({_quoted(OPEN)}) THEN 'open' END")
+
+
+def stage_status_sql(stage: str) -> str:
+    """SQL: ``won`` / ``lost`` when the stage name is a CRM's final stage, else ``open``."""
+    low = f"lower({stage})"
+    return (f"CASE WHEN {low} IN ({_quoted(WON_STAGES)}) THEN 'won' "
+            f"WHEN {low} IN ({_quoted(LOST_STAGES)}) THEN 'lost' ELSE 'open' END")
