@@ -1,0 +1,274 @@
+"""``voronka diagnose``, ``voronka whatif`` and ``voronka plan``: weak links, what-if and the
+backwards plan on the command line."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import pyarrow as pa
+import typer
+
+from voronka.cli.app import (
+    DEFAULT_STORE,
+    FormatOption,
+    Lang,
+    LangOption,
+    OutputFormat,
+    StoreOption,
+    app,
+    console,
+    user_errors,
+)
+from voronka.cli.funnel import DataOption
+from voronka.cli.output import emit
+from voronka.cli.sources import EngineOption, MapOption, TableOption, open_engine
+from voronka.errors import DefinitionError
+
+ModelOption = Annotated[Optional[str], typer.Option("--model", help="A stage model: built-in name or YAML file "
+                                                                    "(default: hourglass).")]
+StepsOption = Annotated[Optional[str], typer.Option("--steps", help="Comma-separated steps instead of a model.")]
+WindowOption = Annotated[Optional[str], typer.Option(help="Conversion window from step 1, e.g. 30d.")]
+CheckOption = Annotated[Optional[float], typer.Option("--check", help="Average revenue per buyer "
+                                                                      "(default: measured from the data).")]
+ValueStepOption = Annotated[Optional[str], typer.Option("--value-step", help="The step where customers become "
+                                                                              "buyers (default: the purchase step).")]
+
+
+def _definition(model: str | None, steps: str | None, lang: Lang, **fields: Any):
+    from voronka.funnel.spec import build_funnel
+
+    spec: dict[str, Any] = {k: v for k, v in fields.items() if v is not None}
+    if steps and model:
+        raise typer.BadParameter("give --steps or --model, not both")
+    if steps:
+        spec["steps"] = [s for s in steps.split(",") if s.strip()]
+    else:
+        spec["model"] = model or "hourglass"
+    return build_funnel(spec, lang=lang.value)
+
+
+def _model(model: str | None, steps: str | None):
+    from voronka.stage_models import load_model
+
+    return None if steps else load_model(model or "hourglass")
+
+
+def _days(text: str) -> int:
+    from voronka.duration import parse_duration
+
+    days = parse_duration(text).total_seconds() / 86400
+    if days < 1 or days != int(days):
+        raise DefinitionError(f"--compare-previous {text!r}: give whole days, e.g. 30d", field="compare_previous")
+    return int(days)
+
+
+@app.command()
+@user_errors
+def diagnose(
+    model: ModelOption = None,
+    steps: StepsOption = None,
+    by: Annotated[Optional[str], typer.Option("--by", help="Segments: a column or property (channel, campaign, ...).")] = None,
+    top: Annotated[Optional[int], typer.Option(help="Segments to keep; the rest is (other).")] = None,
+    cohort: Annotated[Optional[str], typer.Option(help="day | week | month: the entry periods as segments "
+                                                       "(without --by).")] = None,
+    window: WindowOption = None,
+    date_from: Annotated[Optional[dt.datetime], typer.Option("--from", formats=["%Y-%m-%d"], help="First day of entry.")] = None,
+    date_to: Annotated[Optional[dt.datetime], typer.Option("--to", formats=["%Y-%m-%d"], help="Last day of entry.")] = None,
+    tz: Annotated[Optional[str], typer.Option("--tz", help="Time zone of dates, e.g. Asia/Almaty.")] = None,
+    compare_previous: Annotated[Optional[str], typer.Option(help="Compare the last period of this length (e.g. 30d; "
+                                                                 "with --from/--to: that period) with the one before.")] = None,
+    alpha: Annotated[float, typer.Option(help="Significance level for the BH q-values.")] = 0.05,
+    check: CheckOption = None,
+    currency: Annotated[Optional[str], typer.Option(help="Currency of --check, e.g. KZT.")] = None,
+    value_step: ValueStepOption = None,
+    show: Annotated[str, typer.Option(help="findings | flagged | cells | changes")] = "findings",
+    report: Annotated[Optional[Path], typer.Option(help="Also write a self-contained HTML report here.")] = None,
+    data: DataOption = None,
+    engine_url: EngineOption = None,
+    events_table: TableOption = None,
+    mapping: MapOption = None,
+    store: StoreOption = Path(DEFAULT_STORE),
+    fmt: FormatOption = OutputFormat.table,
+    lang: LangOption = Lang.en,
+) -> None:
+    """Where the funnel loses customers: conversion per transition and segment with 95% intervals,
+    the cells significantly worse than the rest (BH-adjusted), ranked by what they cost."""
+    from voronka.diagnose import diagnose as run
+
+    if show not in ("findings", "flagged", "cells", "changes"):
+        raise typer.BadParameter("--show takes findings, flagged, cells or changes")
+    if show == "changes" and not compare_previous:
+        raise typer.BadParameter("--show changes needs --compare-previous (with --from and --to: their period)")
+    breakdown = {k: v for k, v in {"field": by, "top": top}.items() if v is not None} if by else None
+    definition = _definition(model, steps, lang, breakdown=breakdown, cohort=cohort, window=window, timezone=tz,
+                             date_from=date_from.date() if date_from else None,
+                             date_to=date_to.date() if date_to else None)
+    days = _days(compare_previous) if compare_previous else None
+    result = run(open_engine(store, data, engine_url, events_table, mapping), definition, model=_model(model, steps),
+                 alpha=alpha, check=check, currency=currency, value_step=value_step, compare_days=days,
+                 lang=lang.value)
+    if show == "findings":
+        rows = [{"kind": f.kind, "text": f.text, "method": f.method, "p": f.p, "q": f.q, "action": f.action}
+                for f in result.findings]
+        if fmt is OutputFormat.table:
+            for f in result.findings:
+                console.print("• " + f.sentence(), highlight=False, soft_wrap=True)
+        else:
+            emit(pa.Table.from_pylist(rows), fmt)
+    elif show in ("flagged", "cells"):
+        cells = result.links.cells
+        if show == "flagged":
+            cells = pa.Table.from_pylist(result.links.flagged(), schema=cells.schema)
+        if fmt is OutputFormat.table:
+            from voronka.reports.diagnose import TABLE_COLUMNS, cell_columns
+
+            columns = [c for c in TABLE_COLUMNS if c != "segment" or result.links.breakdown]
+            emit(cells.select(columns), fmt, **cell_columns(lang.value, result.links.revenue.currency))
+        else:
+            emit(cells, fmt)
+    elif result.changes is not None:
+        if fmt is OutputFormat.table:
+            from voronka.reports.diagnose import CHANGE_COLUMNS, cell_columns
+
+            emit(result.changes.table.select(CHANGE_COLUMNS), fmt, **cell_columns(lang.value, None))
+        else:
+            emit(result.changes.table, fmt)
+    if report is not None:
+        from voronka.i18n import t
+        from voronka.report import Report
+        from voronka.reports.diagnose import add_diagnose_sections
+
+        add_diagnose_sections(Report(t("diagnose.section.lose", lang.value), lang.value), result, lang.value,
+                              currency=result.links.revenue.currency).write(report)
+        if fmt is OutputFormat.table:
+            console.print(f"report: {report}", highlight=False)
+
+
+def _rates(text: str) -> list[float]:
+    try:
+        return [float(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise DefinitionError(f"--rates {text!r}: write shares separated by commas, e.g. 0.3,0.5,0.2",
+                              field="rates") from None
+
+
+def _measured(model, steps, lang, window, store, data, engine_url, events_table, mapping, value_step, check):
+    """The funnel's measured rates and the average check (given, or measured from the data)."""
+    from voronka.diagnose.weak_links import Revenue, measured_rates, revenue_per_buyer
+    from voronka.funnel import compute_funnel
+
+    definition = _definition(model, steps, lang, window=window)
+    engine = open_engine(store, data, engine_url, events_table, mapping)
+    rates = measured_rates(compute_funnel(engine, definition), value_step)
+    revenue = Revenue(check) if check is not None else revenue_per_buyer(engine, definition, value_step)
+    return rates, revenue
+
+
+@app.command()
+@user_errors
+def whatif(
+    stage: Annotated[str, typer.Option("--stage", help="Raise the conversion INTO this stage (key or number).")],
+    points: Annotated[float, typer.Option("--points", help="By this many percentage points.")],
+    rates: Annotated[Optional[str], typer.Option(help="Typed-in rates, e.g. 0.3,0.5,0.2 (no data needed).")] = None,
+    entrants: Annotated[Optional[float], typer.Option(help="Customers at the first stage (with --rates).")] = None,
+    stages: Annotated[Optional[str], typer.Option("--stages", help="Names of the stages for typed-in rates.")] = None,
+    model: ModelOption = None,
+    steps: StepsOption = None,
+    window: WindowOption = None,
+    check: CheckOption = None,
+    currency: Annotated[Optional[str], typer.Option(help="Currency of the check, e.g. KZT.")] = None,
+    value_step: ValueStepOption = None,
+    data: DataOption = None,
+    engine_url: EngineOption = None,
+    events_table: TableOption = None,
+    mapping: MapOption = None,
+    store: StoreOption = Path(DEFAULT_STORE),
+    fmt: FormatOption = OutputFormat.table,
+    lang: LangOption = Lang.en,
+) -> None:
+    """What if a stage converted better: extra customers at every later stage and extra revenue."""
+    from voronka.plan import what_if
+
+    if rates is not None:
+        rate_list = _rates(rates)
+        keys = [s.strip() for s in stages.split(",")] if stages else [str(i + 1) for i in range(len(rate_list) + 1)]
+        if entrants is None:
+            raise typer.BadParameter("--rates needs --entrants (customers at the first stage)")
+        value = int(value_step) if value_step and value_step.isdigit() else (
+            keys.index(value_step) + 1 if value_step in keys else None)
+        per_buyer = check
+    else:
+        measured, revenue = _measured(model, steps, lang, window, store, data, engine_url, events_table, mapping,
+                                      value_step, check)
+        entrants, rate_list, keys, value = measured.entrants, measured.rates, measured.stages, measured.value_stage
+        per_buyer, currency = revenue.per_buyer, currency or revenue.currency
+    if len(keys) != len(rate_list) + 1:
+        raise DefinitionError(f"{len(keys)} stages need {len(keys) - 1} rates, not {len(rate_list)}", field="rates")
+    number = int(stage) if stage.isdigit() else (keys.index(stage) + 1 if stage in keys else None)
+    if number is None:
+        raise DefinitionError(f"no stage {stage!r}; the stages are {', '.join(keys)}", field="stage")
+    result = what_if(entrants, rate_list, number, points, check=per_buyer, value_stage=value, stages=keys)
+    if fmt is OutputFormat.table:
+        from voronka.reports.diagnose import plan_columns, what_if_summary
+
+        emit(result.table.drop_columns(["step"]), fmt, **plan_columns(lang.value))
+        console.print(what_if_summary(result, lang.value, currency), highlight=False, soft_wrap=True)
+    else:
+        emit(result.table, fmt)
+
+
+@app.command()
+@user_errors
+def plan(
+    target: Annotated[float, typer.Option("--target", help="Sales (or revenue with --revenue) per period.")],
+    per: Annotated[str, typer.Option("--per", help="seller | team: whom the target is for.")] = "seller",
+    period: Annotated[str, typer.Option("--period", help="day | week | month")] = "month",
+    sellers: Annotated[int, typer.Option("--sellers", help="Number of sellers.")] = 1,
+    rates: Annotated[str, typer.Option("--rates", help="Conversions stage to stage, e.g. 0.3,0.5,0.2, or "
+                                                       "'measured' (from the data).")] = "measured",
+    stages: Annotated[Optional[str], typer.Option("--stages", help="Names of the stages for typed-in rates, "
+                                                                   "e.g. contact,meeting,proposal,deal.")] = None,
+    check: Annotated[Optional[float], typer.Option("--check", help="Average check (revenue per sale).")] = None,
+    currency: Annotated[Optional[str], typer.Option(help="Currency of the check, e.g. KZT.")] = None,
+    revenue: Annotated[bool, typer.Option("--revenue", help="The target is revenue, not sales.")] = False,
+    working_days: Annotated[Optional[int], typer.Option(help="Working days per month (default 21).")] = None,
+    month: Annotated[Optional[dt.datetime], typer.Option(formats=["%Y-%m"], help="Count the working days "
+                                                         "(Mon–Fri) of this month, e.g. 2026-03.")] = None,
+    model: ModelOption = None,
+    steps: StepsOption = None,
+    window: WindowOption = None,
+    value_step: ValueStepOption = None,
+    data: DataOption = None,
+    engine_url: EngineOption = None,
+    events_table: TableOption = None,
+    mapping: MapOption = None,
+    store: StoreOption = Path(DEFAULT_STORE),
+    fmt: FormatOption = OutputFormat.table,
+    lang: LangOption = Lang.en,
+) -> None:
+    """The backwards plan: how many contacts, meetings, ... each seller needs per working day to
+    reach a target. With typed-in --rates no data is needed. Volumes are rounded up."""
+    from voronka.plan import WORKING_DAYS_PER_MONTH, backwards_plan, working_days_in_month
+
+    if per not in ("seller", "team"):
+        raise typer.BadParameter("--per takes seller or team")
+    if rates.strip() == "measured":
+        measured, per_buyer = _measured(model, steps, lang, window, store, data, engine_url, events_table, mapping,
+                                        value_step, check)
+        rate_list, keys = measured.up_to_value()
+        check, currency = per_buyer.per_buyer, currency or per_buyer.currency
+    else:
+        rate_list = _rates(rates)
+        keys = [s.strip() for s in stages.split(",")] if stages else None
+    days = working_days or (working_days_in_month(month.year, month.month) if month else WORKING_DAYS_PER_MONTH)
+    result = backwards_plan(target, rate_list, target_kind="revenue" if revenue else "sales", per=per,  # type: ignore[arg-type]
+                            sellers=sellers, period=period, working_days=days, check=check, stages=keys)  # type: ignore[arg-type]
+    if fmt is OutputFormat.table:
+        from voronka.reports.diagnose import plan_columns, plan_summary
+
+        emit(result.table.drop_columns(["step"]), fmt, **plan_columns(lang.value))
+        console.print(plan_summary(result, period, lang.value, currency), highlight=False, soft_wrap=True)
+    else:
+        emit(result.table, fmt)

@@ -1,0 +1,92 @@
+"""The statistics behind weak links and changes: pure functions of counts (numpy/scipy).
+
+* ``wilson_interval(x, n)``: the Wilson score interval for a proportion x/n (Wilson 1927),
+  95 % by default: centre (p̂ + z²/2n) / (1 + z²/n), half-width
+  z·√(p̂(1−p̂)/n + z²/4n²) / (1 + z²/n). Unlike p̂ ± z·√(p̂(1−p̂)/n) it stays inside [0, 1]
+  and is sensible for small n and for 0 or n successes (statsmodels
+  ``proportion_confint(method="wilson")``).
+* ``two_proportion_ztest(x1, n1, x2, n2)``: the pooled two-sided z-test of p1 = p2:
+  z = (p̂1 − p̂2) / √(p̂(1−p̂)(1/n1 + 1/n2)) with p̂ = (x1+x2)/(n1+n2) (statsmodels
+  ``proportions_ztest``). z = 0, p = 1 when p̂ is 0 or 1 (both samples agree exactly).
+* ``proportion_test``: the z-test, or Fisher's exact test (two-sided, scipy
+  ``fisher_exact``) when an expected count of the 2×2 table is below 5, where the normal
+  approximation is poor (Cochran's rule).
+* ``benjamini_hochberg(p)``: q-values controlling the false discovery rate (Benjamini &
+  Hochberg 1995): sort p ascending, q_(i) = min over j ≥ i of p_(j)·m/j, capped at 1
+  (statsmodels ``multipletests(method="fdr_bh")``). A cell is significant at level α when
+  q ≤ α.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from scipy import stats
+
+FISHER_BELOW = 5.0
+"""Fisher's exact test replaces the z-test when an expected count is below this."""
+
+
+def wilson_interval(successes: int, trials: int, confidence: float = 0.95) -> tuple[float, float]:
+    """The Wilson score interval of ``successes / trials``; (0, 1) for no trials."""
+    if trials <= 0:
+        return 0.0, 1.0
+    z = float(stats.norm.ppf(0.5 + confidence / 2))
+    p = successes / trials
+    denom = 1 + z * z / trials
+    centre = (p + z * z / (2 * trials)) / denom
+    half = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / denom
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def two_proportion_ztest(x1: int, n1: int, x2: int, n2: int) -> tuple[float, float]:
+    """(z, two-sided p) of the pooled z-test that x1/n1 and x2/n2 share one proportion."""
+    pooled = (x1 + x2) / (n1 + n2)
+    variance = pooled * (1 - pooled) * (1 / n1 + 1 / n2)
+    if variance <= 0:
+        return 0.0, 1.0
+    z = (x1 / n1 - x2 / n2) / math.sqrt(variance)
+    return z, float(2 * stats.norm.sf(abs(z)))
+
+
+@dataclass(frozen=True)
+class ProportionTest:
+    """The result of comparing two proportions: which test, its statistic (z; Fisher: the
+    odds ratio) and the two-sided p-value."""
+
+    method: Literal["z", "fisher"]
+    statistic: float
+    p: float
+
+
+def proportion_test(x1: int, n1: int, x2: int, n2: int) -> ProportionTest:
+    """Compare x1/n1 with x2/n2: the z-test, or Fisher's exact test when the smallest
+    expected count of the 2×2 table (row total × column total / n) is below ``FISHER_BELOW``."""
+    if n1 <= 0 or n2 <= 0:
+        raise ValueError("both samples need at least one trial")
+    n = n1 + n2
+    successes, failures = x1 + x2, n - x1 - x2
+    smallest = min(n1, n2) * min(successes, failures) / n
+    if smallest < FISHER_BELOW:
+        odds, p = stats.fisher_exact([[x1, n1 - x1], [x2, n2 - x2]])
+        return ProportionTest("fisher", float(odds), float(p))
+    z, p = two_proportion_ztest(x1, n1, x2, n2)
+    return ProportionTest("z", z, p)
+
+
+def benjamini_hochberg(pvalues: Sequence[float]) -> list[float]:
+    """Benjamini–Hochberg adjusted p-values (q-values), in the input order."""
+    p = np.asarray(pvalues, dtype=float)
+    m = len(p)
+    if m == 0:
+        return []
+    order = np.argsort(p)
+    scaled = p[order] * m / np.arange(1, m + 1)
+    q_sorted = np.minimum(np.minimum.accumulate(scaled[::-1])[::-1], 1.0)
+    q = np.empty(m)
+    q[order] = q_sorted
+    return q.tolist()

@@ -1,0 +1,190 @@
+"""What-if and the backwards plan: funnel arithmetic on numbers (pure; no engine, no data).
+
+A funnel of stages 1..n is described by the number of **entrants** (customers at stage 1)
+and the **rates**: ``rates[j]`` is the conversion from stage j+1 into stage j+2 (n − 1
+rates, each in (0, 1]). Customers at stage j = entrants × rates[0] × … × rates[j−2].
+
+* **What-if** (``what_if``): raise the conversion *into* ``stage`` by ``points``
+  percentage points. Extra customers at that stage = customers at the stage before ×
+  points/100; at every later stage, that times the later rates. Extra revenue = extra
+  customers at the value stage (default: the last) × the average ``check``.
+* **Backwards plan** (``backwards_plan``): from a ``target`` of sales (customers at the
+  last stage) or revenue (÷ ``check`` = sales) per ``period``, for each seller
+  (``per="seller"``) or the whole team of ``sellers``: needed at stage j = sales ÷
+  (rates[j−1] × … × rates[n−2]), for the team and per seller per period and per seller
+  per working day (a month has ``working_days`` days, default 21; a week 5; a day 1).
+  Every volume shown is **rounded up** (ceil) from the exact value, separately, so a
+  plan is never short; exact values are kept in ``exact``.
+
+Example (the article's "8–10 deals per person per month: how many contacts must each
+seller make?"): 10 deals per seller per month, rates contact → meeting 0.3, meeting →
+proposal 0.5, proposal → deal 0.2: proposals 10 / 0.2 = 50, meetings 50 / 0.5 = 100,
+contacts 100 / 0.3 = 333.3 → 334 a month, 333.3 / 21 = 15.9 → 16 a working day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import pyarrow as pa
+
+from voronka.errors import DefinitionError
+
+Period = Literal["day", "week", "month"]
+PERIOD_DAYS: dict[str, int | None] = {"day": 1, "week": 5, "month": None}
+"""Working days per period; a month's are the ``working_days`` argument."""
+WORKING_DAYS_PER_MONTH = 21
+
+PLAN_SCHEMA = pa.schema([
+    ("step", pa.int64()), ("stage", pa.string()), ("conversion_from_previous", pa.float64()),
+    ("per_seller_per_day", pa.int64()), ("per_seller_per_period", pa.int64()), ("team_per_period", pa.int64()),
+])
+WHAT_IF_SCHEMA = pa.schema([
+    ("step", pa.int64()), ("stage", pa.string()), ("conversion_from_previous", pa.float64()),
+    ("new_conversion", pa.float64()), ("customers", pa.float64()), ("new_customers", pa.float64()),
+    ("extra_customers", pa.float64()),
+])
+
+
+def ceil(x: float) -> int:
+    """Round up, ignoring floating-point dust (10 / 0.2 = 50.000000000000004 → 50)."""
+    return math.ceil(round(x, 9))
+
+
+def check_rates(rates: Sequence[float], stages: Sequence[str] | None = None) -> list[str]:
+    """Validate the rates (each in (0, 1]) and name the stages (``stages`` or 1..n)."""
+    if not rates:
+        raise DefinitionError("give at least one conversion rate (two stages)", field="rates")
+    for i, r in enumerate(rates):
+        if not 0 < r <= 1:
+            raise DefinitionError(f"conversion {i + 1} is {r}: each rate must be above 0 and at most 1 "
+                                  "(write 30% as 0.3)", field="rates")
+    names = list(stages) if stages is not None else [str(i + 1) for i in range(len(rates) + 1)]
+    if len(names) != len(rates) + 1:
+        raise DefinitionError(f"{len(names)} stages need {len(names) - 1} rates, not {len(rates)}", field="rates")
+    return names
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The backwards plan: ``table`` (``PLAN_SCHEMA``, volumes rounded up), the exact team
+    volumes per period (``exact``), sales and revenue per period for the team."""
+
+    table: pa.Table
+    exact: list[float]
+    team_sales: float
+    team_revenue: float | None
+    working_days: int
+    sellers: int
+
+
+def backwards_plan(
+    target: float,
+    rates: Sequence[float],
+    *,
+    target_kind: Literal["sales", "revenue"] = "sales",
+    per: Literal["seller", "team"] = "seller",
+    sellers: int = 1,
+    period: Period = "month",
+    working_days: int = WORKING_DAYS_PER_MONTH,
+    check: float | None = None,
+    stages: Sequence[str] | None = None,
+) -> Plan:
+    """The volume each stage needs to reach ``target`` (module docstring)."""
+    names = check_rates(rates, stages)
+    if target <= 0:
+        raise DefinitionError("the target must be above 0", field="target")
+    if sellers < 1:
+        raise DefinitionError("sellers must be at least 1", field="sellers")
+    if period not in PERIOD_DAYS:
+        raise DefinitionError(f"period {period!r}: use day, week or month", field="period")
+    days = PERIOD_DAYS[period] or working_days
+    if days < 1:
+        raise DefinitionError("working days must be at least 1", field="working_days")
+    if check is not None and check <= 0:
+        raise DefinitionError("the average check must be above 0", field="check")
+    if target_kind == "revenue":
+        if check is None:
+            raise DefinitionError("a revenue target needs the average check (--check)", field="check")
+        sales = target / check
+    else:
+        sales = float(target)
+    team_sales = sales * sellers if per == "seller" else sales
+    exact = [team_sales]
+    for r in reversed(rates):
+        exact.insert(0, exact[0] / r)
+    rows = [
+        {"step": j + 1, "stage": names[j], "conversion_from_previous": rates[j - 1] if j else None,
+         "per_seller_per_day": ceil(x / sellers / days), "per_seller_per_period": ceil(x / sellers),
+         "team_per_period": ceil(x)}
+        for j, x in enumerate(exact)
+    ]
+    return Plan(pa.Table.from_pylist(rows, schema=PLAN_SCHEMA), exact, team_sales,
+                team_sales * check if check is not None else None, days, sellers)
+
+
+@dataclass(frozen=True)
+class WhatIf:
+    """``table`` (``WHAT_IF_SCHEMA``) and the extra revenue at the value stage (None
+    without an average check)."""
+
+    table: pa.Table
+    stage: int
+    points: float
+    value_stage: int
+    extra_revenue: float | None
+
+
+def what_if(
+    entrants: float,
+    rates: Sequence[float],
+    stage: int,
+    points: float,
+    *,
+    check: float | None = None,
+    value_stage: int | None = None,
+    stages: Sequence[str] | None = None,
+) -> WhatIf:
+    """Raise the conversion into ``stage`` (1-based, 2..n) by ``points`` percentage points."""
+    n = len(rates) + 1
+    names = list(stages) if stages is not None else [str(i + 1) for i in range(n)]
+    if len(names) != n:
+        raise DefinitionError(f"{n} stages need {n - 1} rates", field="rates")
+    if not 2 <= stage <= n:
+        raise DefinitionError(f"stage {stage}: the first stage has no conversion into it; use 2..{n}", field="stage")
+    if any(not 0 <= r <= 1 for r in rates):
+        raise DefinitionError("each rate must be between 0 and 1", field="rates")
+    new_rate = rates[stage - 2] + points / 100
+    if not 0 <= new_rate <= 1:
+        raise DefinitionError(f"{rates[stage - 2]:.1%} + {points} points is outside 0–100%", field="points")
+    new_rates = list(rates)
+    new_rates[stage - 2] = new_rate
+    before, after = _customers(entrants, rates), _customers(entrants, new_rates)
+    rows = [
+        {"step": j + 1, "stage": names[j], "conversion_from_previous": rates[j - 1] if j else None,
+         "new_conversion": new_rates[j - 1] if j else None, "customers": before[j], "new_customers": after[j],
+         "extra_customers": after[j] - before[j]}
+        for j in range(n)
+    ]
+    v = (value_stage or n) - 1
+    return WhatIf(pa.Table.from_pylist(rows, schema=WHAT_IF_SCHEMA), stage, points, v + 1,
+                  (after[v] - before[v]) * check if check is not None else None)
+
+
+def _customers(entrants: float, rates: Sequence[float]) -> list[float]:
+    out = [float(entrants)]
+    for r in rates:
+        out.append(out[-1] * r)
+    return out
+
+
+def working_days_in_month(year: int, month: int, holidays: Sequence[dt.date] = ()) -> int:
+    """Monday–Friday days of a calendar month, minus the ``holidays`` that fall on them."""
+    first = dt.date(year, month, 1)
+    days = (dt.date(year + month // 12, month % 12 + 1, 1) - first).days
+    dates = {first + dt.timedelta(days=i) for i in range(days)}
+    return sum(1 for d in dates if d.weekday() < 5 and d not in set(holidays))
