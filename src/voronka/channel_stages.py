@@ -25,7 +25,6 @@ Definitions (docs/paths.md, "Channel × stage"):
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass
 from typing import Literal
 
@@ -39,6 +38,7 @@ from voronka.funnel.spec import build_funnel
 from voronka.funnel.sql import flagged_sql
 from voronka.sql import literal
 from voronka.stage_models import load_model
+from voronka.stats import two_proportion_ztest
 from voronka.touches import resolve_source
 
 ENTRIES_TABLE = "voronka_stage_entries"
@@ -132,7 +132,8 @@ def channel_stages(
                 "converted": r["converted"] if onward else None,
                 "conversion_rate": r["converted"] / r["customers"] if onward else None,
                 "stage_rate": total_converted / total if onward else None,
-                "p_value": two_proportion_p(r["converted"], r["customers"], rest_x, rest_n) if onward else None,
+                "p_value": two_proportion_ztest(r["converted"], r["customers"], rest_x, rest_n)[1]
+                if onward and rest_n else None,
                 "recommended": r["channel"] in recommended, "flag": "",
             })
         _flag(stage_rows, min_customers, alpha)
@@ -154,19 +155,6 @@ def _flag(rows: list[dict], min_customers: int, alpha: float) -> None:
             r["flag"] = "recommended_worse"
         elif not r["recommended"] and significant and above and r["conversion_rate"] == best:
             r["flag"] = "unrecommended_best"
-
-
-def two_proportion_p(x1: int, n1: int, x2: int, n2: int) -> float | None:
-    """Two-sided p-value of the pooled two-proportion z-test of x1/n1 against x2/n2
-    (None when a group is empty; 1.0 when the pooled rate is 0 or 1)."""
-    if n1 == 0 or n2 == 0:
-        return None
-    pooled = (x1 + x2) / (n1 + n2)
-    se = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
-    if se == 0:
-        return 1.0
-    z = (x1 / n1 - x2 / n2) / se
-    return math.erfc(abs(z) / math.sqrt(2))
 
 
 def heatmap_figure(result: ChannelStages, title: str = "", lang: str = "en"):

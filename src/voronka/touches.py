@@ -34,7 +34,6 @@ Source: "5–7 touchpoints before a paid offer" (seeds/003_*.txt, MODELS.md sect
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass
 
 import pyarrow as pa
@@ -45,6 +44,7 @@ from voronka.errors import DefinitionError
 from voronka.funnel import events_source, latest_event
 from voronka.rules import Condition, StepRule
 from voronka.sql import literal, resolved_events, rule_predicate
+from voronka.stats import wilson_interval
 
 TOUCH = StepRule(where=(Condition(field="channel", op="ne", value=""),))
 """The default touch: an event with a channel."""
@@ -245,17 +245,7 @@ def range_table(rows: list[dict], ranges: tuple[tuple[int, int | None], ...] = R
         inside = [r for r in rows if r["k"] >= low and (high is None or r["k"] <= high)]
         n = sum(int(r["customers"]) for r in inside)
         c = sum(int(r["converted"] or 0) for r in inside)
-        lo, hi = wilson(c, n)
+        lo, hi = wilson_interval(c, n) if n else (None, None)
         out.append({"range": f"{low}–{high}" if high is not None else f"{low}+", "customers": n, "converted": c,
                     "conversion_rate": c / n if n else None, "ci_low": lo, "ci_high": hi})
     return pa.Table.from_pylist(out, schema=RANGE_SCHEMA)
-
-
-def wilson(successes: int, n: int, z: float = 1.959964) -> tuple[float | None, float | None]:
-    """The Wilson score interval of a proportion (95 % by default); (None, None) for n = 0."""
-    if n == 0:
-        return None, None
-    p = successes / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return max(0.0, centre - half), min(1.0, centre + half)

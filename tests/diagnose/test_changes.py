@@ -8,7 +8,7 @@ import pytest
 
 from tests.backends import T0, event
 from voronka.diagnose.changes import period_changes, periods
-from voronka.diagnose.stats import proportion_test
+from voronka.stats import proportion_test
 from voronka.funnel.spec import build_funnel
 
 DAY = 1440

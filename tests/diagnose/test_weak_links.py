@@ -13,7 +13,7 @@ from statsmodels.stats.proportion import proportion_confint
 
 from tests.backends import engine_for as duckdb_engine
 from tests.backends import event
-from voronka.diagnose.stats import benjamini_hochberg, proportion_test
+from voronka.stats import benjamini_hochberg, proportion_test
 from voronka.diagnose.weak_links import Revenue, counts, revenue_per_buyer, transitions, weak_links
 from voronka.errors import DefinitionError
 from voronka.funnel import compute_funnel

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from voronka.diagnose.changes import Changes, compare_periods, period_changes, periods
 from voronka.diagnose.findings import Finding, change_findings, weak_link_findings
-from voronka.diagnose.stats import (
+from voronka.stats import (
     benjamini_hochberg,
     proportion_test,
     two_proportion_ztest,

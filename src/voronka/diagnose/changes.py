@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 
-from voronka.diagnose.stats import benjamini_hochberg, proportion_test
+from voronka.stats import benjamini_hochberg, proportion_test
 from voronka.diagnose.weak_links import counts, transitions
 from voronka.engines import Engine
 from voronka.errors import DefinitionError

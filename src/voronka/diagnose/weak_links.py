@@ -30,7 +30,7 @@ from itertools import pairwise
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from voronka.diagnose.stats import benjamini_hochberg, proportion_test, wilson_interval
+from voronka.stats import benjamini_hochberg, proportion_test, wilson_interval
 from voronka.engines import Engine
 from voronka.errors import DefinitionError
 from voronka.funnel import FunnelDefinition, FunnelResult, events_source

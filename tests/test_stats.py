@@ -1,4 +1,4 @@
-"""Every statistic against statsmodels / scipy on the same numbers."""
+"""The shared statistics (voronka.stats) against statsmodels and scipy on the same numbers."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from scipy import stats as sps
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import proportion_confint, proportions_ztest
 
-from voronka.diagnose.stats import (
+from voronka.stats import (
     benjamini_hochberg,
     proportion_test,
     two_proportion_ztest,
