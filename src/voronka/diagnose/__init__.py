@@ -4,7 +4,7 @@ previous period, and plain-language findings. Definitions: ``docs/diagnose.md``.
     diagnose(engine, definition, model=..., compare_days=30) -> Diagnosis
 
 The funnel runs inside the engine (``compute_funnel``); only its unit table comes back,
-and the statistics (``diagnose.stats``) run in Python on the counts.
+and the statistics (``voronka.stats``) run in Python on the counts.
 """
 
 from __future__ import annotations
