@@ -1,0 +1,170 @@
+"""``voronka clv``, ``referrals`` and ``complaints``: lifetime value, the referral loop and
+the distance of the cluster funnel on the command line (definitions: docs/clv.md,
+docs/referrals.md, docs/distance.md)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated
+
+import pyarrow as pa
+import typer
+
+from voronka.cli.app import (
+    DEFAULT_STORE,
+    FormatOption,
+    Lang,
+    LangOption,
+    OutputFormat,
+    StoreOption,
+    app,
+    console,
+    user_errors,
+)
+from voronka.cli.output import emit
+from voronka.cli.sources import EngineOption, MapOption, TableOption, open_engine
+from voronka.rules import StepRule
+
+DataOption = Annotated[
+    list[Path] | None,
+    typer.Option("--data", help="Analyse these event files directly, without ingesting them (repeatable)."),
+]
+TzOption = Annotated[str, typer.Option("--tz", help="Time zone of calendar days and periods, e.g. Asia/Almaty.")]
+PurchaseOption = Annotated[str, typer.Option("--purchase", help="Purchase events, comma-separated.")]
+ReportOption = Annotated[Path | None, typer.Option("--report", help="Also write a self-contained HTML report here.")]
+
+
+def _events(names: str) -> StepRule:
+    return StepRule(events=[e.strip() for e in names.split(",") if e.strip()])
+
+
+def _show(tables: dict[str, pa.Table], show: str) -> pa.Table:
+    if show not in tables:
+        raise typer.BadParameter(f"--show takes {' | '.join(tables)}")
+    return tables[show]
+
+
+def _emit(table: pa.Table, fmt: OutputFormat, lang: Lang, currency: str | None = None) -> None:
+    from voronka.reports.value import columns
+
+    if fmt is OutputFormat.table:
+        headers, formatters = columns(table, lang.value, currency)
+        emit(table, fmt, headers=headers, formatters=formatters)
+    else:
+        emit(table, fmt)
+
+
+def _report(path: Path | None, fmt: OutputFormat, lang: Lang, **results) -> None:
+    if path is None:
+        return
+    from voronka.i18n import t
+    from voronka.report import Report
+    from voronka.reports.value import add_value_sections
+
+    title = t(f"value.section.{next(k for k, v in results.items() if v is not None)}", lang.value)
+    add_value_sections(Report(title, lang.value), lang.value, **results).write(path)
+    if fmt is OutputFormat.table:
+        console.print(f"report: {path}", highlight=False)
+
+
+@app.command()
+@user_errors
+def clv(
+    horizon: Annotated[int, typer.Option(help="Months to value.")] = 12,
+    discount: Annotated[float, typer.Option(help="Monthly discount rate, e.g. 0.01.")] = 0.01,
+    unit: Annotated[str, typer.Option(help="Time unit of the models: day | week.")] = "week",
+    holdout_from: Annotated[dt.datetime | None, typer.Option("--holdout-from", formats=["%Y-%m-%d"],
+                                                             help="Check the model on the days from here on.")] = None,
+    as_of: Annotated[dt.datetime | None, typer.Option("--as-of", formats=["%Y-%m-%d"],
+                                                      help="Last day of data (local); default: the latest event's.")] = None,
+    margin: Annotated[float, typer.Option(help="Share of revenue that is profit (1 = value revenue).")] = 1.0,
+    currency: Annotated[str | None, typer.Option(help="Currency of revenue, when purchases have several.")] = None,
+    show: Annotated[str, typer.Option(help="customers | totals | parameters | holdout | by-frequency")] = "customers",
+    top: Annotated[int | None, typer.Option(help="Customers to show (highest CLV first).")] = 20,
+    purchase: PurchaseOption = "purchase",
+    tz: TzOption = "UTC",
+    report: ReportOption = None,
+    data: DataOption = None,
+    engine_url: EngineOption = None,
+    events_table: TableOption = None,
+    mapping: MapOption = None,
+    store: StoreOption = Path(DEFAULT_STORE),
+    fmt: FormatOption = OutputFormat.table,
+    lang: LangOption = Lang.en,
+) -> None:
+    """Lifetime value: BG/NBD expected purchases and P(alive), Gamma-Gamma spend, discounted CLV."""
+    from voronka.clv import clv_analysis
+
+    engine = open_engine(store, data, engine_url, events_table, mapping)
+    result = clv_analysis(engine, horizon_months=horizon, discount=discount, unit=unit, margin=margin,
+                          holdout_from=holdout_from.date() if holdout_from else None,
+                          as_of=as_of.date() if as_of else None, purchase=_events(purchase), timezone=tz,
+                          currency=currency)
+    if show in ("holdout", "by-frequency") and result.holdout is None:
+        raise typer.BadParameter("--show holdout needs --holdout-from DATE")
+    tables = {"customers": result.customers.slice(0, top) if top else result.customers, "totals": result.totals,
+              "parameters": result.parameters, "holdout": result.holdout, "by-frequency": result.holdout_by_frequency}
+    _emit(_show(tables, show), fmt, lang, result.summary.currency)
+    _report(report, fmt, lang, clv=result)
+
+
+@app.command()
+@user_errors
+def referrals(
+    commission: Annotated[float, typer.Option(help="Promoters' commission: share of their referred customers' revenue.")] = 0.1,
+    period: Annotated[str, typer.Option(help="Periods of the K-factor: day | week | month.")] = "month",
+    reward_property: Annotated[str, typer.Option(help="Property marking a rewarded referral (true/1/yes).")] = "rewarded",
+    invite: Annotated[str, typer.Option(help="Invitation events, comma-separated.")] = "referral_invite",
+    currency: Annotated[str | None, typer.Option(help="Currency of revenue, when purchases have several.")] = None,
+    show: Annotated[str, typer.Option(help="summary | generations | referrers | k | comparison | tree")] = "summary",
+    purchase: PurchaseOption = "purchase",
+    tz: TzOption = "UTC",
+    report: ReportOption = None,
+    data: DataOption = None,
+    engine_url: EngineOption = None,
+    events_table: TableOption = None,
+    mapping: MapOption = None,
+    store: StoreOption = Path(DEFAULT_STORE),
+    fmt: FormatOption = OutputFormat.table,
+    lang: LangOption = Lang.en,
+) -> None:
+    """Referrals: tree and generations, K-factor, viral cycle time, promoters' commission."""
+    from voronka.referrals import referral_analysis
+
+    engine = open_engine(store, data, engine_url, events_table, mapping)
+    result = referral_analysis(engine, commission=commission, period=period, reward_property=reward_property,
+                               invite=_events(invite), purchase=_events(purchase), timezone=tz, currency=currency)
+    tables = {"summary": result.summary, "generations": result.generations, "referrers": result.referrers,
+              "k": result.k_factor, "comparison": result.comparison, "tree": result.customers}
+    _emit(_show(tables, show), fmt, lang, result.summary.column("currency")[0].as_py())
+    _report(report, fmt, lang, referrals=result)
+
+
+@app.command()
+@user_errors
+def complaints(
+    churn_after: Annotated[str, typer.Option(help="No event for this long before the end = churned, e.g. 90d.")] = "90d",
+    complaint: Annotated[str, typer.Option(help="Complaint events, comma-separated.")] = "complaint",
+    support: Annotated[str, typer.Option(help="Support-contact events (the steps), comma-separated.")] = "support_contact",
+    resolved: Annotated[str, typer.Option(help="Resolution events, comma-separated.")] = "complaint_resolved",
+    show: Annotated[str, typer.Option(help="outcomes | summary")] = "outcomes",
+    purchase: PurchaseOption = "purchase",
+    tz: TzOption = "UTC",
+    report: ReportOption = None,
+    data: DataOption = None,
+    engine_url: EngineOption = None,
+    events_table: TableOption = None,
+    mapping: MapOption = None,
+    store: StoreOption = Path(DEFAULT_STORE),
+    fmt: FormatOption = OutputFormat.table,
+    lang: LangOption = Lang.en,
+) -> None:
+    """Distance: share of customers with a complaint, steps and time to resolution, what followed."""
+    from voronka.distance import distance_analysis
+
+    engine = open_engine(store, data, engine_url, events_table, mapping)
+    result = distance_analysis(engine, churn_after=churn_after, complaint=_events(complaint), support=_events(support),
+                               resolved=_events(resolved), purchase=_events(purchase), timezone=tz)
+    _emit(_show({"outcomes": result.outcomes, "summary": result.summary}, show), fmt, lang)
+    _report(report, fmt, lang, distance=result)

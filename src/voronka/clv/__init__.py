@@ -1,0 +1,110 @@
+"""Lifetime value: BG/NBD purchases, Gamma-Gamma spend and discounted CLV per customer.
+
+``clv_analysis(engine, ...)`` computes the per-customer summary inside the engine
+(``clv.summary``), fits both models in Python by maximum likelihood (``clv.bgnbd``,
+``clv.gamma_gamma``), values every customer over a horizon (``clv.value``) and, with
+``holdout_from``, checks the purchase model on a holdout: fitted on the days before
+``holdout_from``, predicting each customer's purchases from that day to the end. The CLV
+itself always uses a fit on all the data up to the end. docs/clv.md has every definition.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, replace
+
+import pyarrow as pa
+
+from voronka.clv.bgnbd import BetaGeo, fit_bgnbd
+from voronka.clv.gamma_gamma import GammaGamma, fit_gamma_gamma
+from voronka.clv.summary import Summary, customer_summary, local_day
+from voronka.clv.value import customer_values, holdout_check
+from voronka.engines import Engine
+from voronka.errors import DefinitionError, InputError
+from voronka.loop.occasions import PURCHASE
+from voronka.rules import StepRule
+
+
+@dataclass(frozen=True)
+class ClvResult:
+    """Everything ``clv_analysis`` found: the summary and fits on all data, the customers'
+    values, the parameters, and (with a holdout) the check of the calibration fit."""
+
+    summary: Summary
+    model: BetaGeo
+    spend: GammaGamma | None
+    customers: pa.Table
+    horizon_months: int
+    discount: float
+    holdout: pa.Table | None = None
+    holdout_by_frequency: pa.Table | None = None
+    holdout_model: BetaGeo | None = None
+    holdout_from: dt.date | None = None
+
+    @property
+    def parameters(self) -> pa.Table:
+        """One row per fitted parameter: model, parameter, value."""
+        rows = [("bgnbd", k, getattr(self.model, k)) for k in ("r", "alpha", "a", "b")]
+        if self.spend is not None:
+            rows += [("gamma_gamma", k, getattr(self.spend, k)) for k in ("p", "q", "gamma")]
+        return pa.table({"model": [r[0] for r in rows], "parameter": [r[1] for r in rows],
+                         "value": [float(r[2]) for r in rows]})
+
+    @property
+    def totals(self) -> pa.Table:
+        """One row: customers, expected purchases and total CLV in the horizon, mean p_alive."""
+        c = self.customers
+        clv = c.column("clv").to_numpy(zero_copy_only=False) if self.spend is not None else None
+        return pa.table({
+            "customers": [c.num_rows], "horizon_months": [self.horizon_months], "discount": [self.discount],
+            "expected_purchases": [float(sum(c.column("expected_purchases").to_pylist()))],
+            "mean_p_alive": [float(sum(c.column("p_alive").to_pylist()) / c.num_rows) if c.num_rows else None],
+            "clv_total": [float(clv.sum()) if clv is not None else None],
+            "clv_mean": [float(clv.mean()) if clv is not None and len(clv) else None],
+            "currency": [self.summary.currency],
+        })
+
+
+def clv_analysis(engine: Engine, *, horizon_months: int = 12, discount: float = 0.01, unit: str = "week",
+                 holdout_from: dt.date | None = None, as_of: dt.date | None = None, margin: float = 1.0,
+                 purchase: StepRule = PURCHASE, timezone: str = "UTC", currency: str | None = None,
+                 events: str | None = None, aliases: str | None = "aliases") -> ClvResult:
+    """Fit BG/NBD and Gamma-Gamma on occasions up to ``as_of`` (a local date; default: the
+    latest event's) and value every customer over ``horizon_months`` at monthly
+    ``discount``; with ``holdout_from``, also the holdout check (see ``clv.value``)."""
+    if horizon_months < 1:
+        raise DefinitionError("the horizon must be at least one month", field="horizon")
+    if not 0 <= discount < 1:
+        raise DefinitionError("the monthly discount rate must be in [0, 1), e.g. 0.01", field="discount")
+    common = {"unit": unit, "purchase": purchase, "timezone": timezone, "currency": currency, "events": events,
+              "aliases": aliases}
+    if as_of is None:
+        from voronka.funnel import events_source, latest_event
+
+        as_of = local_day(latest_event(engine, events_source(engine, events)), timezone)
+    summary = customer_summary(engine, calibration_end=as_of, **common)
+    model = _fit(summary)
+    try:
+        spend = fit_gamma_gamma(*(summary.customers.column(n).to_numpy() for n in ("frequency", "monetary_value")))
+    except InputError:  # no repeat purchase with revenue: purchases are valued, spend is not
+        spend = None
+    values = customer_values(summary, model, spend, horizon_months=horizon_months, discount=discount, margin=margin)
+    result = ClvResult(summary, model, spend, values, horizon_months, discount)
+    if holdout_from is None:
+        return result
+    if holdout_from > as_of:
+        raise DefinitionError(f"the holdout starts after the end of the data ({as_of})", field="holdout_from")
+    calibration = customer_summary(engine, calibration_end=holdout_from - dt.timedelta(days=1), holdout_end=as_of,
+                                   **common)
+    holdout_model = _fit(calibration)
+    totals, by_frequency = holdout_check(calibration, holdout_model)
+    return replace(result, holdout=totals, holdout_by_frequency=by_frequency, holdout_model=holdout_model,
+                   holdout_from=holdout_from)
+
+
+def _fit(summary: Summary) -> BetaGeo:
+    return fit_bgnbd(*(summary.customers.column(n).to_numpy() for n in ("frequency", "recency", "T")))
+
+
+__all__ = ["BetaGeo", "ClvResult", "GammaGamma", "Summary", "clv_analysis", "customer_summary", "customer_values",
+           "fit_bgnbd", "fit_gamma_gamma", "holdout_check"]
