@@ -1,2 +1,68 @@
 """The loop after the purchase: purchase occasions, repeat purchases, retention, lifecycle,
-customers drifting away, and RFM loyalty segments."""
+customers drifting away, and RFM loyalty segments (definitions: docs/loop.md).
+
+    compute_loop(engine, timezone="Asia/Almaty") -> LoopResults   # every analysis at once
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+from voronka.engines import Engine
+from voronka.loop.drift import OverdueResult, WinbackResult, overdue_customers, winback
+from voronka.loop.lifecycle import lifecycle
+from voronka.loop.occasions import PURCHASE, occasions_sql
+from voronka.loop.repeat import RepeatResult, repeat_purchases
+from voronka.loop.retention import RetentionResult, retention
+from voronka.loop.rfm import RFMResult, rfm
+
+
+@dataclass(frozen=True)
+class LoopResults:
+    """The loop analyses of one dataset (any may be None); ``currency`` labels money."""
+
+    repeat: RepeatResult | None = None
+    retention: RetentionResult | None = None
+    lifecycle: pa.Table | None = None
+    rfm: RFMResult | None = None
+    overdue: OverdueResult | None = None
+    winback: WinbackResult | None = None
+    currency: str = "KZT"
+
+
+def compute_loop(engine: Engine, *, timezone: str = "UTC", as_of: dt.datetime | None = None, lang: str = "en",
+                 retention_period: str = "month", lifecycle_period: str = "month",
+                 currency: str = "KZT") -> LoopResults:
+    """Every loop analysis with its defaults, for a report."""
+    common = {"timezone": timezone, "as_of": as_of}
+    return LoopResults(
+        repeat=repeat_purchases(engine, **common),
+        retention=retention(engine, period=retention_period, **common),
+        lifecycle=lifecycle(engine, period=lifecycle_period, **common),
+        rfm=rfm(engine, lang=lang, currency=currency, **common),
+        overdue=overdue_customers(engine, lang=lang, **common),
+        winback=winback(engine, **common),
+        currency=currency,
+    )
+
+
+__all__ = [
+    "PURCHASE",
+    "LoopResults",
+    "OverdueResult",
+    "RFMResult",
+    "RepeatResult",
+    "RetentionResult",
+    "WinbackResult",
+    "compute_loop",
+    "lifecycle",
+    "occasions_sql",
+    "overdue_customers",
+    "repeat_purchases",
+    "retention",
+    "rfm",
+    "winback",
+]

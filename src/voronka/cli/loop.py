@@ -1,0 +1,249 @@
+"""``voronka repeat``, ``retention``, ``lifecycle``, ``overdue``, ``winback`` and ``rfm``:
+the loop after the purchase on the command line (definitions: docs/loop.md)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated, Any
+
+import pyarrow as pa
+import typer
+
+from voronka.cli.app import (
+    DEFAULT_STORE,
+    FormatOption,
+    Lang,
+    LangOption,
+    OutputFormat,
+    StoreOption,
+    app,
+    console,
+    user_errors,
+)
+from voronka.cli.funnel import DataOption
+from voronka.cli.output import emit
+from voronka.cli.sources import EngineOption, MapOption, TableOption, open_engine
+from voronka.i18n import format_percent, t
+from voronka.rules import StepRule
+
+TzOption = Annotated[str, typer.Option("--tz", help="Time zone of calendar days and periods, e.g. Asia/Almaty.")]
+AsOfOption = Annotated[dt.datetime | None, typer.Option("--as-of", help="'Now' (UTC); default: the latest event.")]
+PurchaseOption = Annotated[str, typer.Option("--purchase", help="Purchase events, comma-separated.")]
+PeriodOption = Annotated[str, typer.Option("--period", help="day | week | month")]
+
+
+def _events(text: str, option: str) -> StepRule:
+    events = [e.strip() for e in text.split(",") if e.strip()]
+    if not events:
+        raise typer.BadParameter(f"{option} needs at least one event name")
+    return StepRule(events=events)
+
+
+def _common(purchase: str, tz: str, as_of: dt.datetime | None) -> dict[str, Any]:
+    return {"purchase": _events(purchase, "--purchase"), "timezone": tz, "as_of": as_of}
+
+
+def _percent(lang: Lang):
+    return lambda v: format_percent(v, lang.value)
+
+
+@app.command()
+@user_errors
+def repeat(
+    show: Annotated[str, typer.Option(help="summary | counts | gaps")] = "summary",
+    purchase: PurchaseOption = "purchase",
+    tz: TzOption = "UTC",
+    as_of: AsOfOption = None,
+    data: DataOption = None,
+    engine_url: EngineOption = None,
+    events_table: TableOption = None,
+    mapping: MapOption = None,
+    store: StoreOption = Path(DEFAULT_STORE),
+    fmt: FormatOption = OutputFormat.table,
+    lang: LangOption = Lang.en,
+) -> None:
+    """Repeat purchases: repeat-purchase rate, purchases per customer, days between purchases."""
+    from voronka.loop.repeat import repeat_purchases
+
+    result = repeat_purchases(open_engine(store, data, engine_url, events_table, mapping),
+                              **_common(purchase, tz, as_of))
+    table = {"summary": result.summary, "counts": result.counts, "gaps": result.gaps}.get(show)
+    if table is None:
+        raise typer.BadParameter("--show takes summary, counts or gaps")
+    pct = _percent(lang)
+    emit(table, fmt, formatters={"repeat_rate": pct, "share": pct},
+         headers={k: t(f"loop.col.{k}", lang.value) for k in
+                  ("repeat_rate", "repeat_customers", "occasions", "occasions_per_customer", "gaps",
+                   "median_gap_days", "mean_gap_days")} | {"customers": t("loop.axis.customers", lang.value)})
+
+
+@app.command()
+@user_errors
+def retention(
+    period: PeriodOption = "month",
+    revenue: Annotated[bool, typer.Option("--revenue", help="Revenue retention: revenue in k / revenue in 0.")] = False,
+    k_or_later: Annotated[bool, typer.Option("--k-or-later", help="Share buying in period k or any later one.")] = False,
+    long: Annotated[bool, typer.Option("--long", help="One row per cohort and k, with every measure.")] = False,
+    currency: Annotated[str | None, typer.Option(help="Only purchases in this currency.")] = None,
+    purchase: PurchaseOption = "purchase",
+    tz: TzOption = "UTC",
+    as_of: AsOfOption = None,
+    data: DataOption = None,
+    engine_url: EngineOption = None,
+    events_table: TableOption = None,
+    mapping: MapOption = None,
+    store: StoreOption = Path(DEFAULT_STORE),
+    fmt: FormatOption = OutputFormat.table,
+    lang: LangOption = Lang.en,
+) -> None:
+    """Cohort retention by first-purchase period: cohorts as rows, k = 0, 1, 2… as columns."""
+    from voronka.loop.retention import retention as compute
+
+    if revenue and k_or_later:
+        raise typer.BadParameter("give --revenue or --k-or-later, not both")
+    result = compute(open_engine(store, data, engine_url, events_table, mapping), period=period, currency=currency,
+                     **_common(purchase, tz, as_of))
+    if long:
+        emit(result.table, fmt)
+        return
+    measure = "revenue_retention" if revenue else "retention_k_or_later" if k_or_later else "retention"
+    table = result.matrix(measure)
+    pct = _percent(lang)
+    emit(table, fmt, title=t(f"loop.measure.{measure}", lang.value),
+         formatters={c: pct for c in table.column_names if c.startswith("k")},
+         headers={"cohort": t("loop.axis.cohort", lang.value)})
+
+
+@app.command()
+@user_errors
+def lifecycle(
+    period: PeriodOption = "week",
+    purchase: PurchaseOption = "purchase",
+    tz: TzOption = "UTC",
+    as_of: AsOfOption = None,
+    data: DataOption = None,
+    engine_url: EngineOption = None,
+    events_table: TableOption = None,
+    mapping: MapOption = None,
+    store: StoreOption = Path(DEFAULT_STORE),
+    fmt: FormatOption = OutputFormat.table,
+    lang: LangOption = Lang.en,
+) -> None:
+    """Per period: new, returning, resurrecting and dormant customers (dormant as a positive count)."""
+    from voronka.loop.lifecycle import lifecycle as compute
+
+    table = compute(open_engine(store, data, engine_url, events_table, mapping), period=period,
+                    **_common(purchase, tz, as_of))
+    emit(table, fmt, headers={"period": t("loop.axis.period", lang.value),
+                              **{s: t(f"loop.state.{s}", lang.value)
+                                 for s in ("new", "returning", "resurrecting", "dormant")}})
+
+
+@app.command()
+@user_errors
+def overdue(
+    factor: Annotated[float, typer.Option(help="Overdue when days since last > factor × own median gap.")] = 2.0,
+    min_gaps: Annotated[int, typer.Option(help="Own rule only for customers with at least this many gaps.")] = 2,
+    percentile: Annotated[float, typer.Option(help="Population rule: the percentile of all gaps.")] = 90.0,
+    summary: Annotated[bool, typer.Option("--summary", help="Print the counts instead of the list.")] = False,
+    model: Annotated[str, typer.Option(help="Stage model whose playbook gives the action.")] = "journey",
+    stage: Annotated[str, typer.Option(help="Its stage for drifting customers.")] = "curiosity",
+    purchase: PurchaseOption = "purchase",
+    tz: TzOption = "UTC",
+    as_of: AsOfOption = None,
+    data: DataOption = None,
+    engine_url: EngineOption = None,
+    events_table: TableOption = None,
+    mapping: MapOption = None,
+    store: StoreOption = Path(DEFAULT_STORE),
+    fmt: FormatOption = OutputFormat.table,
+    lang: LangOption = Lang.en,
+) -> None:
+    """Customers overdue against their own usual gap or the population's, with the playbook action."""
+    from voronka.loop.drift import overdue_customers
+
+    result = overdue_customers(open_engine(store, data, engine_url, events_table, mapping), factor=factor,
+                               min_gaps=min_gaps, percentile=percentile, model=model, stage=stage, lang=lang.value,
+                               **_common(purchase, tz, as_of))
+    emit(result.summary if summary else result.customers, fmt,
+         headers={k: t(f"loop.col.{k}", lang.value) for k in ("overdue", "overdue_own", "overdue_population", "action")}
+         | {"population_threshold_days": t("loop.col.threshold", lang.value)})
+
+
+@app.command()
+@user_errors
+def winback(
+    offer: Annotated[str, typer.Option(help="The win-back offer event(s), comma-separated.")] = "winback_offer",
+    lapse_after: Annotated[str, typer.Option(help="Lapsed after this long without a purchase, e.g. 60d.")] = "60d",
+    offer_within: Annotated[str, typer.Option(help="An offer up to this long after the lapse point counts.")] = "7d",
+    return_within: Annotated[str, typer.Option(help="Returned when buying within this long of the offer.")] = "60d",
+    confidence: Annotated[float, typer.Option(help="Confidence level of the uplift interval.")] = 0.95,
+    purchase: PurchaseOption = "purchase",
+    tz: TzOption = "UTC",
+    as_of: AsOfOption = None,
+    data: DataOption = None,
+    engine_url: EngineOption = None,
+    events_table: TableOption = None,
+    mapping: MapOption = None,
+    store: StoreOption = Path(DEFAULT_STORE),
+    fmt: FormatOption = OutputFormat.table,
+    lang: LangOption = Lang.en,
+) -> None:
+    """Did customers who got a win-back offer come back more often than those who did not?"""
+    from voronka.loop.drift import winback as compute
+
+    result = compute(open_engine(store, data, engine_url, events_table, mapping), offer=_events(offer, "--offer"),
+                     lapse_after=lapse_after, offer_within=offer_within, return_within=return_within,
+                     confidence=confidence, **_common(purchase, tz, as_of))
+    pct = _percent(lang)
+    if fmt is not OutputFormat.table:
+        summary = result.summary().to_pylist()[0]
+        emit(pa.Table.from_pylist([dict(r, **summary) for r in result.groups.to_pylist()]), fmt)
+        return
+    emit(result.groups, fmt, formatters={"return_rate": pct, "group": lambda g: t(f"loop.winback.{g}", lang.value)})
+    if result.uplift is not None:
+        from voronka.reports.loop import winback_sentence
+
+        console.print(winback_sentence(result, lang.value), highlight=False)
+
+
+@app.command()
+@user_errors
+def rfm(
+    segment: Annotated[str | None, typer.Option(help="List the customers of this segment (e.g. at_risk).")] = None,
+    customers: Annotated[bool, typer.Option("--customers", help="List every scored customer.")] = False,
+    currency: Annotated[str | None, typer.Option(help="Only purchases in this currency.")] = None,
+    export: Annotated[Path | None, typer.Option(help="Also write the listed customers as CSV here.")] = None,
+    purchase: PurchaseOption = "purchase",
+    tz: TzOption = "UTC",
+    as_of: AsOfOption = None,
+    data: DataOption = None,
+    engine_url: EngineOption = None,
+    events_table: TableOption = None,
+    mapping: MapOption = None,
+    store: StoreOption = Path(DEFAULT_STORE),
+    fmt: FormatOption = OutputFormat.table,
+    lang: LangOption = Lang.en,
+) -> None:
+    """RFM scores 1–5 and segments: sizes and revenue, or the customers of one segment."""
+    from voronka.loop.rfm import rfm as compute
+
+    result = compute(open_engine(store, data, engine_url, events_table, mapping), segment=segment, lang=lang.value,
+                     currency=currency, **_common(purchase, tz, as_of))
+    pct = _percent(lang)
+    if segment or customers:
+        emit(result.customers, fmt)
+    else:
+        segments = result.segments.drop_columns(["segment"]) if fmt is OutputFormat.table else result.segments
+        emit(segments, fmt, formatters={"share": pct, "revenue_share": pct},
+             headers={"label": t("loop.col.segment", lang.value), "share": t("loop.col.share", lang.value),
+                      "revenue_share": t("loop.col.revenue_share", lang.value),
+                      "customers": t("loop.axis.customers", lang.value), "revenue": t("loop.axis.revenue", lang.value)}
+             | {k: t(f"loop.col.{k}", lang.value) for k in ("mean_recency_days", "mean_frequency", "mean_monetary")})
+    if export is not None:
+        import pyarrow.csv as pacsv
+
+        pacsv.write_csv(result.customers, export)
+        if fmt is OutputFormat.table:
+            console.print(f"wrote {export}", highlight=False)
