@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import tempfile
 from pathlib import Path
 from typing import Annotated
@@ -10,6 +11,9 @@ import typer
 
 from voronka.cli.app import FormatOption, Lang, LangOption, OutputFormat, app, console, user_errors
 from voronka.cli.output import emit
+
+HOLDOUT_FROM = dt.date(2026, 8, 1)
+"""The demo's lifetime-value holdout: fitted on January–July, checked on August–October."""
 
 
 @app.command()
@@ -25,11 +29,9 @@ def demo(
     """Generate seeded demo data, load it into a fresh store, print the hourglass, write the report."""
     from voronka import demo as demo_data
     from voronka.engines.duckdb import DuckDBEngine
-    from voronka.funnel import compute_funnel
-    from voronka.funnel.spec import build_funnel
     from voronka.i18n import format_number, t
-    from voronka.report import Report, funnel_columns
-    from voronka.reports import add_funnel_sections
+    from voronka.report import funnel_columns
+    from voronka.reports.full import full_report
     from voronka.sql import resolved_events
     from voronka.store import Store
 
@@ -41,23 +43,21 @@ def demo(
         db.ingest_events([files["events"]])
         db.ingest_spend([files["spend"]])
         engine = DuckDBEngine(db.connection)
-        result = compute_funnel(engine, build_funnel({"model": "hourglass"}, lang=lang.value))
         n_customers = engine.query(
             f"SELECT count(DISTINCT customer_id) AS n FROM ({resolved_events('events', None)})"
         ).column("n")[0].as_py()
-        n_events = db.count("events")
+        intro = t("report.demo_intro", lang.value, customers=format_number(n_customers, lang.value),
+                  events=format_number(db.count("events"), lang.value))
+        built = full_report(engine, lang.value, title=t("report.demo_title", lang.value), intro=intro,
+                            timezone=demo_data.TIME_ZONE, holdout_from=HOLDOUT_FROM, plan_sellers=4)
 
+    result = built.hourglass
     if fmt is OutputFormat.table:
         headers, formatters = funnel_columns(lang.value)
         emit(result.steps.drop_columns(["step_key", "breakdown"]), fmt, formatters=formatters, headers=headers,
              title=t("chart.hourglass.title", lang.value))
     else:
         emit(result.steps, fmt)
-    page = Report(t("report.demo_title", lang.value), lang.value)
-    page.add_section(t("report.demo_title", lang.value), text=t(
-        "report.demo_intro", lang.value, customers=format_number(n_customers, lang.value),
-        events=format_number(n_events, lang.value)))
-    add_funnel_sections(page, result, lang.value, hourglass_split="buy")
-    page.write(report)
+    built.report.write(report)
     if fmt is OutputFormat.table:
         console.print(f"store: {store}   report: {report}", highlight=False)

@@ -19,6 +19,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ru": "Магазин протеиновых батончиков: песочные часы клиента (демо-данные)",
         "kk": "Протеин батончиктері дүкені: клиенттің құм сағаты (демо деректер)",
     },
+    "report.full_title": {
+        "en": "Customer journey report",
+        "ru": "Отчёт о пути клиента",
+        "kk": "Клиент жолы туралы есеп",
+    },
+    "report.skipped": {
+        "en": "Analyses left out (the data does not support them)",
+        "ru": "Пропущенные анализы (данных для них нет)",
+        "kk": "Өткізілген талдаулар (олар үшін деректер жоқ)",
+    },
     "report.demo_intro": {
         "en": "{customers} customers, {events} events. Each stage counts the customers who reached it in order; "
               "conversion is from the previous stage.",

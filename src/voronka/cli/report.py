@@ -1,0 +1,43 @@
+"""``voronka report``: every analysis the data supports, in one self-contained HTML file."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from voronka.cli.app import DEFAULT_STORE, Lang, LangOption, StoreOption, app, console, user_errors
+from voronka.cli.sources import EngineOption, MapOption, TableOption, open_engine
+
+
+@app.command()
+@user_errors
+def report(
+    output: Annotated[Path, typer.Option("--output", "-o", help="The HTML file to write.")] = Path("voronka-report.html"),
+    title: Annotated[Optional[str], typer.Option(help="The report's title.")] = None,
+    tz: Annotated[str, typer.Option("--tz", help="Time zone of days and periods, e.g. Asia/Almaty.")] = "UTC",
+    holdout_from: Annotated[Optional[dt.datetime], typer.Option(
+        formats=["%Y-%m-%d"], help="Check the lifetime-value model on purchases from this day on.")] = None,
+    target: Annotated[int, typer.Option(help="Sales target per month for the plan section.")] = 10,
+    sellers: Annotated[int, typer.Option(min=1, help="Sellers sharing the target.")] = 1,
+    data: Annotated[Optional[list[Path]], typer.Option("--data", help="Event files instead of the store.")] = None,
+    engine_url: EngineOption = None,
+    events_table: TableOption = None,
+    mapping: MapOption = None,
+    store: StoreOption = Path(DEFAULT_STORE),
+    lang: LangOption = Lang.en,
+) -> None:
+    """Write the full report: hourglass, weak links and plan, paths, attribution, money, retention, value."""
+    from voronka.i18n import t
+    from voronka.reports.full import full_report
+
+    built = full_report(open_engine(store, data, engine_url, events_table, mapping), lang.value,
+                        title=title or t("report.full_title", lang.value), timezone=tz,
+                        holdout_from=holdout_from.date() if holdout_from else None,
+                        plan_target=target, plan_sellers=sellers)
+    built.report.write(output)
+    for name, reason in built.skipped.items():
+        console.print(f"skipped {name}: {reason}", highlight=False)
+    console.print(f"report: {output}", highlight=False)

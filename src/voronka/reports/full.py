@@ -1,0 +1,96 @@
+"""The full report: every analysis the data supports, in the order of the customer's
+journey — the hourglass, where customers are lost and the plan, touches and paths,
+attribution, channels and money, the loop after the purchase, lifetime value, referrals
+and complaints.
+
+An analysis the data cannot support (no spend loaded, no repeat purchase yet, …) raises a
+``VoronkaError``; its sections are left out and the reason is listed at the end of the
+report, so one missing table never costs the rest of the report.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from voronka.engines import Engine
+from voronka.errors import VoronkaError
+from voronka.funnel import FunnelResult, compute_funnel
+from voronka.funnel.spec import build_funnel
+from voronka.i18n import t
+from voronka.report import Report
+
+
+@dataclass
+class FullReport:
+    """The report, the hourglass it opens with, and the analyses left out (name → reason)."""
+
+    report: Report
+    hourglass: FunnelResult
+    skipped: dict[str, str] = field(default_factory=dict)
+
+
+def full_report(engine: Engine, lang: str, *, title: str, intro: str | None = None, timezone: str = "UTC",
+                holdout_from: dt.date | None = None, plan_target: int = 10, plan_sellers: int = 1) -> FullReport:
+    """Run every analysis on ``engine`` and lay the results out in one report."""
+    from voronka.attribution import AttributionSettings, compute_attribution
+    from voronka.channel_stages import channel_stages
+    from voronka.clv import clv_analysis
+    from voronka.diagnose import diagnose, measured_rates
+    from voronka.distance import distance_analysis
+    from voronka.loop import compute_loop
+    from voronka.money import channel_economics
+    from voronka.paths import compute_paths
+    from voronka.plan import backwards_plan
+    from voronka.referrals import referral_analysis
+    from voronka.reports.attribution import add_attribution_sections
+    from voronka.reports.diagnose import add_diagnose_sections
+    from voronka.reports.funnel import add_funnel_sections
+    from voronka.reports.loop import add_loop_sections
+    from voronka.reports.money import add_money_sections
+    from voronka.reports.paths import add_paths_sections
+    from voronka.reports.value import add_value_sections
+    from voronka.stage_models import load_model
+    from voronka.touches import compute_touches
+
+    page = Report(title, lang)
+    if intro:
+        page.add_section(title, text=intro)
+    hourglass = compute_funnel(engine, build_funnel({"model": "hourglass", "timezone": timezone}, lang=lang))
+    add_funnel_sections(page, hourglass, lang, hourglass_split="buy")
+    out = FullReport(page, hourglass)
+
+    def attempt(name: str, run: Callable[[], Any]) -> None:
+        try:
+            run()
+        except VoronkaError as exc:
+            out.skipped[name] = str(exc)
+
+    def weak_links_and_plan() -> None:
+        definition = build_funnel({"model": "hourglass", "breakdown": "channel", "timezone": timezone}, lang=lang)
+        diagnosis = diagnose(engine, definition, model=load_model("hourglass"), lang=lang)
+        rates, stages = measured_rates(diagnosis.funnel).up_to_value()
+        plan = backwards_plan(plan_target, rates, stages=stages, sellers=plan_sellers,
+                              check=diagnosis.links.revenue.per_buyer)
+        add_diagnose_sections(page, diagnosis, lang, plan=plan, currency=diagnosis.links.revenue.currency)
+
+    attempt("diagnose", weak_links_and_plan)
+    attempt("paths", lambda: add_paths_sections(
+        page, lang, touches=compute_touches(engine, lookback=None), paths=compute_paths(engine),
+        channels=channel_stages(engine, lang=lang)))
+    attempt("attribution", lambda: add_attribution_sections(
+        page, compute_attribution(engine, settings=AttributionSettings(order=2)), lang))
+    if engine.has_table("spend"):
+        attempt("money", lambda: add_money_sections(page, channel_economics(engine, timezone=timezone), lang))
+    attempt("loop", lambda: add_loop_sections(page, compute_loop(engine, timezone=timezone, lang=lang), lang))
+    attempt("clv", lambda: add_value_sections(
+        page, lang, clv=clv_analysis(engine, holdout_from=holdout_from, timezone=timezone)))
+    attempt("referrals", lambda: add_value_sections(
+        page, lang, referrals=referral_analysis(engine, timezone=timezone),
+        distance=distance_analysis(engine, timezone=timezone)))
+    if out.skipped:
+        page.add_section(t("report.skipped", lang),
+                         text="\n\n".join(f"{name}: {reason}" for name, reason in out.skipped.items()))
+    return out
