@@ -11,6 +11,7 @@ from statsmodels.stats.proportion import proportion_confint, proportions_ztest
 
 from voronka.stats import (
     benjamini_hochberg,
+    difference_interval,
     proportion_test,
     two_proportion_ztest,
     wilson_interval,
@@ -79,3 +80,11 @@ def test_bh_by_hand():
     # m = 4: sorted 0.01, 0.02, 0.03, 0.5 → 0.04, 0.04, 0.04, 0.5 (monotone from the top)
     assert benjamini_hochberg([0.5, 0.03, 0.01, 0.02]) == pytest.approx([0.5, 0.04, 0.04, 0.04])
     assert benjamini_hochberg([]) == []
+
+
+def test_difference_interval_matches_statsmodels():
+    from statsmodels.stats.proportion import confint_proportions_2indep
+
+    diff, low, high = difference_interval(53, 141, 18, 135)
+    assert diff == pytest.approx(53 / 141 - 18 / 135)
+    assert (low, high) == pytest.approx(confint_proportions_2indep(53, 141, 18, 135, method="wald", compare="diff"))

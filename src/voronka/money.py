@@ -47,11 +47,10 @@ import pyarrow as pa
 from voronka.engines import Engine
 from voronka.errors import DefinitionError, InputError
 from voronka.funnel import events_source
-from voronka.rules import StepRule
+from voronka.rules import PURCHASE, StepRule
 from voronka.sql import literal, local_time_sql, resolved_events, rule_predicate
 
 LEAD = StepRule(events=["lead_magnet", "callback_request", "consultation"])
-PURCHASE = StepRule(events=["purchase"])
 NONE = "(none)"
 BY = ("channel", "campaign")
 MONTH_DAYS = 30

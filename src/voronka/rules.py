@@ -102,6 +102,10 @@ class StepRule(BaseModel):
         return text
 
 
+PURCHASE = StepRule(events=["purchase"])
+"""The default purchase rule of every analysis: an event named ``purchase``."""
+
+
 _OP_SIGNS = {"eq": "=", "ne": "≠", "gt": ">", "gte": "≥", "lt": "<", "lte": "≤"}
 
 

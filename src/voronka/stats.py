@@ -8,6 +8,9 @@
 * ``two_proportion_ztest(x1, n1, x2, n2)``: the pooled two-sided z-test of p1 = p2:
   z = (p̂1 − p̂2) / √(p̂(1−p̂)(1/n1 + 1/n2)) with p̂ = (x1+x2)/(n1+n2) (statsmodels
   ``proportions_ztest``). z = 0, p = 1 when p̂ is 0 or 1 (both samples agree exactly).
+* ``difference_interval(x1, n1, x2, n2)``: p̂1 − p̂2 with its Wald interval, half-width
+  z·√(p̂1(1−p̂1)/n1 + p̂2(1−p̂2)/n2) (unpooled; statsmodels
+  ``confint_proportions_2indep(method="wald", compare="diff")``).
 * ``proportion_test``: the z-test, or Fisher's exact test (two-sided, scipy
   ``fisher_exact``) when an expected count of the 2×2 table is below 5, where the normal
   approximation is poor (Cochran's rule).
@@ -51,6 +54,14 @@ def two_proportion_ztest(x1: int, n1: int, x2: int, n2: int) -> tuple[float, flo
         return 0.0, 1.0
     z = (x1 / n1 - x2 / n2) / math.sqrt(variance)
     return z, float(2 * stats.norm.sf(abs(z)))
+
+
+def difference_interval(x1: int, n1: int, x2: int, n2: int, confidence: float = 0.95
+                        ) -> tuple[float, float, float]:
+    """(x1/n1 − x2/n2, low, high): the difference of two proportions and its Wald interval."""
+    p1, p2 = x1 / n1, x2 / n2
+    half = float(stats.norm.ppf(0.5 + confidence / 2)) * math.sqrt(p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2)
+    return p1 - p2, p1 - p2 - half, p1 - p2 + half
 
 
 @dataclass(frozen=True)

@@ -42,14 +42,13 @@ from voronka.duration import parse_duration
 from voronka.engines import Engine
 from voronka.errors import DefinitionError
 from voronka.funnel import events_source, latest_event
-from voronka.rules import Condition, StepRule
+from voronka.rules import PURCHASE, Condition, StepRule
 from voronka.sql import literal, resolved_events, rule_predicate
 from voronka.stats import wilson_interval
 
 TOUCH = StepRule(where=(Condition(field="channel", op="ne", value=""),))
 """The default touch: an event with a channel."""
 
-PURCHASE = StepRule(events=("purchase",))
 """The default conversion: a purchase (the first one counts)."""
 
 RANGES: tuple[tuple[int, int | None], ...] = ((0, 4), (5, 7), (8, None))

@@ -9,7 +9,7 @@ import pytest
 
 from tests.backends import at, event
 from voronka.errors import DefinitionError
-from voronka.loop.drift import overdue_customers, two_proportions, winback
+from voronka.loop.drift import overdue_customers, winback
 from voronka.rules import StepRule
 
 D = 24 * 60
@@ -74,17 +74,6 @@ def test_winback_windows_are_parameters(engine_on):
     # follow-up of 30 days: r's return after 40 days no longer counts
     short = winback(engine, return_within="30d")
     assert [r["returned"] for r in short.groups.to_pylist()] == [1, 0]
-
-
-def test_two_proportions_match_statsmodels():
-    from statsmodels.stats.proportion import confint_proportions_2indep, proportions_ztest
-
-    diff, low, high, p = two_proportions(141, 53, 135, 18)
-    assert diff == pytest.approx(53 / 141 - 18 / 135)
-    ref_low, ref_high = confint_proportions_2indep(53, 141, 18, 135, method="wald", compare="diff")
-    assert (low, high) == pytest.approx((ref_low, ref_high))
-    assert p == pytest.approx(proportions_ztest([53, 18], [141, 135])[1])
-    assert two_proportions(0, 0, 10, 1) == (None, None, None, None)
 
 
 def test_the_demo_win_back_uplift_is_found(demo_engine):

@@ -10,6 +10,7 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
+from rich.console import Console
 from rich.table import Table
 
 from voronka.cli.app import OutputFormat, console
@@ -40,7 +41,10 @@ def emit(table: pa.Table, fmt: OutputFormat, *, title: str | None = None,
                             overflow="fold")
         for row in table.to_pylist():
             view.add_row(*[_cell(row[c], formatters.get(c)) for c in table.column_names])
-        console.print(view)
+        if console.is_terminal:
+            console.print(view)
+        else:  # a pipe or a file gets the table unwrapped
+            Console(width=Console(width=100_000).measure(view).maximum).print(view)
 
 
 def _cell(value: Any, formatter: Any) -> str:

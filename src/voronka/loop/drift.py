@@ -35,7 +35,6 @@ Definitions (unit: purchase occasions up to ``as_of``; days are local calendar d
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass
 
 import pyarrow as pa
@@ -46,6 +45,7 @@ from voronka.loop.occasions import PURCHASE, prepare_occasions
 from voronka.loop.repeat import gap_counts, percentile_of_counts
 from voronka.rules import StepRule
 from voronka.sql import literal, resolved_events, rule_predicate
+from voronka.stats import difference_interval, two_proportion_ztest
 
 WINBACK_OFFER = StepRule(events=["winback_offer"])
 
@@ -173,30 +173,17 @@ def winback(engine: Engine, *, offer: StepRule = WINBACK_OFFER, lapse_after: str
     found = {r["targeted"]: (int(r["lapses"]), int(r["returned"] or 0)) for r in rows}
     groups = [{"group": g, "lapses": n, "returned": k, "return_rate": k / n if n else None}
               for g in ("targeted", "not_targeted") for n, k in [found.get(g, (0, 0))]]
-    uplift, low, high, p = two_proportions(*found.get("targeted", (0, 0)), *found.get("not_targeted", (0, 0)),
-                                           confidence=confidence)
+    (n1, k1), (n2, k2) = found.get("targeted", (0, 0)), found.get("not_targeted", (0, 0))
+    uplift = low = high = p = None
+    if n1 and n2:
+        uplift, low, high = difference_interval(k1, n1, k2, n2, confidence)
+        p = two_proportion_ztest(k1, n1, k2, n2)[1]
     return WinbackResult(pa.Table.from_pylist(groups, schema=WINBACK_SCHEMA), uplift, low, high, p, confidence,
                          occ.as_of)
-
-
-def two_proportions(n1: int, k1: int, n2: int, k2: int, *, confidence: float = 0.95
-                    ) -> tuple[float | None, float | None, float | None, float | None]:
-    """k1/n1 − k2/n2, its Wald interval (unpooled SE) and the pooled z-test's two-sided p-value."""
-    from scipy.stats import norm
-
-    if not n1 or not n2:
-        return None, None, None, None
-    p1, p2 = k1 / n1, k2 / n2
-    diff = p1 - p2
-    half = norm.ppf(0.5 + confidence / 2) * math.sqrt(p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2)
-    pooled = (k1 + k2) / (n1 + n2)
-    se0 = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
-    p_value = float(2 * norm.sf(abs(diff) / se0)) if se0 else (1.0 if diff == 0 else 0.0)
-    return diff, diff - half, diff + half, p_value
 
 
 def _us(delta: dt.timedelta) -> int:
     return (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
-__all__ = ["WINBACK_OFFER", "OverdueResult", "WinbackResult", "overdue_customers", "two_proportions", "winback"]
+__all__ = ["WINBACK_OFFER", "OverdueResult", "WinbackResult", "overdue_customers", "winback"]

@@ -17,10 +17,8 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from voronka.engines import Engine
-from voronka.rules import StepRule
+from voronka.rules import PURCHASE, StepRule
 from voronka.sql import literal, local_time_sql, resolved_events, rule_predicate
-
-PURCHASE = StepRule(events=["purchase"])
 
 
 def occasions_sql(events: str, aliases: str | None, *, purchase: StepRule = PURCHASE,
