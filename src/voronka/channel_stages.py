@@ -91,7 +91,7 @@ def entries_sql(model: str, events: str, aliases: str | None, as_of: dt.datetime
     )
 
 
-def channel_stages(
+def compute_channel_stages(
     engine: Engine,
     model: str = "channel_funnel",
     *,

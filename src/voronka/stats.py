@@ -23,27 +23,35 @@
 from __future__ import annotations
 
 import math
+from statistics import NormalDist
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-from scipy import stats
 
 FISHER_BELOW = 5.0
 """Fisher's exact test replaces the z-test when an expected count is below this."""
+
+
+def _z(confidence: float) -> float:
+    """The two-sided standard normal quantile, e.g. 1.95996 for 0.95."""
+    return NormalDist().inv_cdf(0.5 + confidence / 2)
 
 
 def wilson_interval(successes: int, trials: int, confidence: float = 0.95) -> tuple[float, float]:
     """The Wilson score interval of ``successes / trials``; (0, 1) for no trials."""
     if trials <= 0:
         return 0.0, 1.0
-    z = float(stats.norm.ppf(0.5 + confidence / 2))
+    z = _z(confidence)
     p = successes / trials
     denom = 1 + z * z / trials
     centre = (p + z * z / (2 * trials)) / denom
     half = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
+    # exactly 0 (1) at 0 (all) successes, where the formula only rounds to it
+    low = 0.0 if successes == 0 else max(0.0, centre - half)
+    high = 1.0 if successes == trials else min(1.0, centre + half)
+    return low, high
 
 
 def two_proportion_ztest(x1: int, n1: int, x2: int, n2: int) -> tuple[float, float]:
@@ -53,14 +61,14 @@ def two_proportion_ztest(x1: int, n1: int, x2: int, n2: int) -> tuple[float, flo
     if variance <= 0:
         return 0.0, 1.0
     z = (x1 / n1 - x2 / n2) / math.sqrt(variance)
-    return z, float(2 * stats.norm.sf(abs(z)))
+    return z, math.erfc(abs(z) / math.sqrt(2))
 
 
 def difference_interval(x1: int, n1: int, x2: int, n2: int, confidence: float = 0.95
                         ) -> tuple[float, float, float]:
     """(x1/n1 − x2/n2, low, high): the difference of two proportions and its Wald interval."""
     p1, p2 = x1 / n1, x2 / n2
-    half = float(stats.norm.ppf(0.5 + confidence / 2)) * math.sqrt(p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2)
+    half = _z(confidence) * math.sqrt(p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2)
     return p1 - p2, p1 - p2 - half, p1 - p2 + half
 
 
@@ -83,7 +91,9 @@ def proportion_test(x1: int, n1: int, x2: int, n2: int) -> ProportionTest:
     successes, failures = x1 + x2, n - x1 - x2
     smallest = min(n1, n2) * min(successes, failures) / n
     if smallest < FISHER_BELOW:
-        odds, p = stats.fisher_exact([[x1, n1 - x1], [x2, n2 - x2]])
+        from scipy.stats import fisher_exact  # scipy loads slowly: only when needed
+
+        odds, p = fisher_exact([[x1, n1 - x1], [x2, n2 - x2]])
         return ProportionTest("fisher", float(odds), float(p))
     z, p = two_proportion_ztest(x1, n1, x2, n2)
     return ProportionTest("z", z, p)

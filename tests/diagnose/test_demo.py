@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from voronka import demo
-from voronka.diagnose import diagnose
+from voronka.diagnose import diagnose_funnel
 from voronka.engines.duckdb import DuckDBEngine
 from voronka.funnel.spec import build_funnel
 from voronka.stage_models import load_model
@@ -16,7 +16,7 @@ from voronka.stage_models import load_model
 def diagnosis():
     engine = DuckDBEngine.from_events(demo.generate(5000).events)
     definition = build_funnel({"model": "hourglass", "breakdown": "channel"})
-    return diagnose(engine, definition, model=load_model("hourglass"))
+    return diagnose_funnel(engine, definition, model=load_model("hourglass"))
 
 
 def test_trust_to_try_is_the_costliest_weak_link(diagnosis):

@@ -9,7 +9,7 @@ import pytest
 from tests.backends import engine_for
 from tests.diagnose.test_changes import rows as change_rows
 from tests.diagnose.test_weak_links import FUNNEL, rows
-from voronka.diagnose import diagnose
+from voronka.diagnose import diagnose_funnel
 from voronka.funnel.spec import build_funnel
 from voronka.i18n import t
 from voronka.plan import backwards_plan, what_if
@@ -19,7 +19,7 @@ from voronka.reports.diagnose import add_diagnose_sections, interval_chart
 
 @pytest.mark.parametrize("lang", ["en", "ru", "kk"])
 def test_sections_in_every_language(tmp_path, lang):
-    diagnosis = diagnose(engine_for(rows()), build_funnel(FUNNEL), lang=lang)
+    diagnosis = diagnose_funnel(engine_for(rows()), build_funnel(FUNNEL), lang=lang)
     plan = backwards_plan(10, [0.3, 0.5, 0.2], sellers=4, check=12_000)
     change = what_if(1000, [0.5, 0.4, 0.5], 3, 5, check=100)
     report = add_diagnose_sections(Report("d", lang), diagnosis, lang, plan=plan, what_if=change, currency="KZT")
@@ -38,7 +38,7 @@ def test_sections_in_every_language(tmp_path, lang):
 def test_changes_section():
     definition = build_funnel({"steps": ["visit", "signup"], "breakdown": "channel",
                                "date_from": dt.date(2026, 3, 12), "date_to": dt.date(2026, 3, 21)})
-    diagnosis = diagnose(engine_for(change_rows()), definition, compare_days=10)
+    diagnosis = diagnose_funnel(engine_for(change_rows()), definition, compare_days=10)
     report = add_diagnose_sections(Report("d", "en"), diagnosis, "en")
     changes = report.sections[1]
     assert changes.title == t("diagnose.section.changes", "en")
@@ -47,7 +47,7 @@ def test_changes_section():
 
 
 def test_interval_chart_marks_flagged_cells():
-    diagnosis = diagnose(engine_for(rows()), build_funnel(FUNNEL))
+    diagnosis = diagnose_funnel(engine_for(rows()), build_funnel(FUNNEL))
     figure = interval_chart(diagnosis.links.cells, "en")
     names = [trace.name for trace in figure.data]
     assert names == ["All customers", "a", "b", "c", "d"]

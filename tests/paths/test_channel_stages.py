@@ -8,7 +8,7 @@ import pytest
 from tests.backends import engine_for as make_engine
 from tests.backends import event
 from voronka import demo
-from voronka.channel_stages import _flag, channel_stages, heatmap_figure
+from voronka.channel_stages import _flag, compute_channel_stages, heatmap_figure
 from voronka.engines.duckdb import DuckDBEngine
 from voronka.errors import DefinitionError
 from voronka.stats import two_proportion_ztest
@@ -34,7 +34,7 @@ def cells(result):
 
 
 def test_entries_and_onward_conversion_by_hand(engine_for):
-    result = channel_stages(engine_for(rows()))
+    result = compute_channel_stages(engine_for(rows()))
     assert cells(result) == {
         ("awareness", "tv"): (2, 2, True), ("awareness", "digital"): (1, 0, False),
         ("awareness", "radio"): (1, 0, True),
@@ -52,13 +52,13 @@ def test_entries_and_onward_conversion_by_hand(engine_for):
 
 
 def test_first_touch_channel_and_errors():
-    result = channel_stages(make_engine(rows()), by="first_touch", lang="ru")
+    result = compute_channel_stages(make_engine(rows()), by="first_touch", lang="ru")
     got = cells(result)
     assert got[("awareness", "tv")] == (3, 2, True)  # a, b and d (whose first touch is a tv compare)
     assert got[("awareness", "digital")] == (1, 0, False)
     assert result.table.column("stage_label")[0].as_py() == "Осведомленность"
     with pytest.raises(DefinitionError, match="by"):
-        channel_stages(make_engine(rows()), by="last")  # type: ignore[arg-type]
+        compute_channel_stages(make_engine(rows()), by="last")  # type: ignore[arg-type]
 
 
 def test_flag_rule():
@@ -78,7 +78,7 @@ def test_demo_disagrees_with_the_article_where_it_was_planted():
     """docs/demo.md effect 1: the mass channels the article recommends for awareness bring
     people who rarely move on; referred friends (wom, not recommended for engagement)
     convert best from trial."""
-    result = channel_stages(DuckDBEngine.from_events(demo.generate(5000, seed=7).events))
+    result = compute_channel_stages(DuckDBEngine.from_events(demo.generate(5000, seed=7).events))
     flags = {(r["stage"], r["channel"]): r["flag"] for r in result.flagged.to_pylist()}
     assert {flags.get(("awareness", c)) for c in ("tv", "ooh")} == {"recommended_worse"}
     assert flags[("engagement", "wom")] == "unrecommended_best"

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from tests.backends import engine_for as make_engine
 from tests.backends import event
-from voronka.channel_stages import channel_stages
+from voronka.channel_stages import compute_channel_stages
 from voronka.cli import app
 from voronka.paths import compute_paths
 from voronka.report import Report
@@ -84,7 +84,7 @@ def test_report_sections(tmp_path):
         event("a", 9, "purchase", channel="digital"), event("b", 0, "ad_view", channel="tv"),
     ])
     report = add_paths_sections(Report("Paths", "ru"), "ru", touches=compute_touches(engine),
-                                paths=compute_paths(engine), channels=channel_stages(engine))
+                                paths=compute_paths(engine), channels=compute_channel_stages(engine))
     titles = [s.title for s in report.sections]
     assert titles == ["Касания до конверсии", "Конверсия по диапазонам касаний («5–7 касаний до платного предложения»)",
                       "Частые пути", "Пути (диаграмма Санки)", "Каналы по этапам"]

@@ -95,7 +95,7 @@ def diagnose(
 ) -> None:
     """Where the funnel loses customers: conversion per transition and segment with 95% intervals,
     the cells significantly worse than the rest (BH-adjusted), ranked by what they cost."""
-    from voronka.diagnose import diagnose as run
+    from voronka.diagnose import diagnose_funnel as run
 
     if show not in ("findings", "flagged", "cells", "changes"):
         raise typer.BadParameter("--show takes findings, flagged, cells or changes")

@@ -159,10 +159,10 @@ def channels(
 ) -> None:
     """Channels by stage: who brings customers into each stage, how each converts onward,
     and where the data disagrees with the recommended channels."""
-    from voronka.channel_stages import channel_stages
+    from voronka.channel_stages import compute_channel_stages
     from voronka.i18n import t
 
-    result = channel_stages(open_engine(store, data, engine_url, events_table, mapping), model, by=by,  # type: ignore[arg-type]
+    result = compute_channel_stages(open_engine(store, data, engine_url, events_table, mapping), model, by=by,  # type: ignore[arg-type]
                             lang=lang.value, min_customers=min_customers, as_of=as_of)
     table = result.flagged if flagged else result.table
     if fmt is OutputFormat.table:

@@ -1,7 +1,7 @@
 """Diagnose a funnel: where it loses customers (weak links), what changed against the
 previous period, and plain-language findings. Definitions: ``docs/diagnose.md``.
 
-    diagnose(engine, definition, model=..., compare_days=30) -> Diagnosis
+    diagnose_funnel(engine, definition, model=..., compare_days=30) -> Diagnosis
 
 The funnel runs inside the engine (``compute_funnel``); only its unit table comes back,
 and the statistics (``voronka.stats``) run in Python on the counts.
@@ -43,7 +43,7 @@ class Diagnosis:
     findings: list[Finding]
 
 
-def diagnose(
+def diagnose_funnel(
     engine: Engine,
     definition: FunnelDefinition,
     *,
@@ -73,6 +73,6 @@ def diagnose(
 
 __all__ = [
     "Changes", "Diagnosis", "Finding", "MeasuredRates", "Revenue", "WeakLinks", "benjamini_hochberg", "change_findings",
-    "compare_periods", "diagnose", "measured_rates", "period_changes", "periods", "proportion_test", "revenue_per_buyer",
+    "compare_periods", "diagnose_funnel", "measured_rates", "period_changes", "periods", "proportion_test", "revenue_per_buyer",
     "transitions", "two_proportion_ztest", "weak_link_findings", "weak_links", "wilson_interval",
 ]

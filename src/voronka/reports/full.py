@@ -36,9 +36,9 @@ def full_report(engine: Engine, lang: str, *, title: str, intro: str | None = No
                 holdout_from: dt.date | None = None, plan_target: int = 10, plan_sellers: int = 1) -> FullReport:
     """Run every analysis on ``engine`` and lay the results out in one report."""
     from voronka.attribution import AttributionSettings, compute_attribution
-    from voronka.channel_stages import channel_stages
+    from voronka.channel_stages import compute_channel_stages
     from voronka.clv import clv_analysis
-    from voronka.diagnose import diagnose, measured_rates
+    from voronka.diagnose import diagnose_funnel, measured_rates
     from voronka.distance import distance_analysis
     from voronka.loop import compute_loop
     from voronka.money import channel_economics
@@ -70,7 +70,7 @@ def full_report(engine: Engine, lang: str, *, title: str, intro: str | None = No
 
     def weak_links_and_plan() -> None:
         definition = build_funnel({"model": "hourglass", "breakdown": "channel", "timezone": timezone}, lang=lang)
-        diagnosis = diagnose(engine, definition, model=load_model("hourglass"), lang=lang)
+        diagnosis = diagnose_funnel(engine, definition, model=load_model("hourglass"), lang=lang)
         rates, stages = measured_rates(diagnosis.funnel).up_to_value()
         plan = backwards_plan(plan_target, rates, stages=stages, sellers=plan_sellers,
                               check=diagnosis.links.revenue.per_buyer)
@@ -79,7 +79,7 @@ def full_report(engine: Engine, lang: str, *, title: str, intro: str | None = No
     attempt("diagnose", weak_links_and_plan)
     attempt("paths", lambda: add_paths_sections(
         page, lang, touches=compute_touches(engine, lookback=None), paths=compute_paths(engine),
-        channels=channel_stages(engine, lang=lang)))
+        channels=compute_channel_stages(engine, lang=lang)))
     attempt("attribution", lambda: add_attribution_sections(
         page, compute_attribution(engine, settings=AttributionSettings(order=2)), lang))
     if engine.has_table("spend"):
