@@ -86,8 +86,9 @@ def deal_pipeline(
             f"coalesce(status, 'open') AS status FROM {deals} {where}")
     orders = _stage_orders(engine, base, stage_order)
     if not orders:
-        what = f"pipeline {pipeline!r}" if pipeline is not None else deals
-        raise StoreError(f"no deals in {what}")
+        if pipeline is not None:
+            raise StoreError(f"no deals in pipeline {pipeline!r}")
+        raise StoreError(f"the {deals} table is empty: load a CRM export with 'voronka ingest deals FILE'")
     if as_of is None:
         as_of = engine.query(f"SELECT max(changed_at) AS m FROM ({base}) AS b").column("m")[0].as_py()
     position = " ".join(
