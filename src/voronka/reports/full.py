@@ -82,11 +82,15 @@ def full_report(engine: Engine, lang: str, *, title: str, intro: str | None = No
         channels=compute_channel_stages(engine, lang=lang)))
     attempt("attribution", lambda: add_attribution_sections(
         page, compute_attribution(engine, settings=AttributionSettings(order=2)), lang))
+    values: list[Any] = []  # lifetime value, when it can be fitted: also gives money its LTV/CAC
+    attempt("clv", lambda: values.append(clv_analysis(engine, holdout_from=holdout_from, timezone=timezone)))
+    clv = values[0] if values else None
     if engine.has_table("spend"):
-        attempt("money", lambda: add_money_sections(page, channel_economics(engine, timezone=timezone), lang))
+        attempt("money", lambda: add_money_sections(page, channel_economics(
+            engine, timezone=timezone, clv=clv.customers if clv else None), lang))
     attempt("loop", lambda: add_loop_sections(page, compute_loop(engine, timezone=timezone, lang=lang), lang))
-    attempt("clv", lambda: add_value_sections(
-        page, lang, clv=clv_analysis(engine, holdout_from=holdout_from, timezone=timezone)))
+    if clv is not None:
+        add_value_sections(page, lang, clv=clv)
     attempt("referrals", lambda: add_value_sections(
         page, lang, referrals=referral_analysis(engine, timezone=timezone),
         distance=distance_analysis(engine, timezone=timezone)))
