@@ -1,91 +1,244 @@
-"""Funnel speed on a synthetic event log (a script, not a test).
+"""Funnel speed against ClickHouse's windowFunnel, plain DuckDB SQL and a plain scan (a script, not a test).
 
-    uv run python benchmarks/funnel.py --events 10000000 [--engine duckdb|chdb|local[2]]
+    uv run python benchmarks/funnel.py --events 50000000 [--runs 3] [--dir /tmp/voronka-bench]
 
-Builds a seeded log inside DuckDB (skewed events per customer, 20 event names of which
-the funnel steps are a few, 9 channels), then times (median of --runs) a 5-step ordered
-funnel with a 7-day window, the same with a breakdown by channel, and a 20-step funnel.
-With ``--engine`` the log is loaded into that engine (chdb: ClickHouse in-process; local[2]:
-Spark) and the same funnels run there. Prints seconds, events/s, the step counts (equal on
-every engine) and the process's peak RSS. The side-by-side comparison with
-ClickHouse's windowFunnel belongs to the performance benchmark (issue 5).
+On one seeded Parquet log (``benchmarks/generate.py``; made once per size and seed) it
+times, each case in its own child process (so the peak RSS printed is that case's own),
+the median of ``--runs`` runs:
+
+* ``scan``: plain DuckDB scan-and-aggregate of the columns a funnel reads (the floor);
+* ``voronka``: ``compute_funnel``, 5 ordered steps, 7-day window, ``ties: strict``
+  (with ``--engine chdb`` or ``local[2]``: voronka's SQL on that engine, log loaded first);
+* ``windowfunnel``: chdb ``windowFunnel(604800, 'strict_increase')`` on ``DateTime``;
+* ``asof``: the best plain DuckDB SQL found: a chain of ASOF joins, one per step;
+* ``by_channel``: voronka's 5 steps with a breakdown by channel (first touch);
+* ``steps20``: voronka's 20-step funnel (every event name, 7-day window);
+* ``hourglass``: the hourglass model on demo data (``--demo`` events, made once);
+* ``ingest``: ``benchmarks/ingest.py`` (Parquet and CSV into a store, rows/s).
+
+It prints each time, the ratios voronka / windowFunnel and voronka / scan, by_channel /
+voronka and steps20 / voronka, and checks that the step counts agree: ``asof`` computes
+the same definition (identical counts); ``windowfunnel`` differs where its definition
+does (docs/performance.md).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import resource
 import statistics
+import subprocess
+import sys
 import time
+from pathlib import Path
 
-import duckdb
+from generate import FUNNEL, NAMES, generate
 
-from voronka.engines import Engine, open_engine
-from voronka.engines.duckdb import DuckDBEngine
-from voronka.schema import EVENTS
-from voronka.funnel import compute_funnel
-from voronka.funnel.spec import build_funnel
-
-NAMES = [f"e{i:02d}" for i in range(20)]
+WEEK = 7 * 86400
 
 
-def make_log(con: duckdb.DuckDBPyConnection, events: int, seed: float) -> None:
-    customers = max(events // 25, 1)
-    con.execute(f"SELECT setseed({seed})")
-    con.execute(f"""
-        CREATE TABLE events AS
-        SELECT 'x' || i AS event_id,
-               'c' || CAST(floor(pow(random(), 2) * {customers}) AS BIGINT) AS customer_id,
-               TIMESTAMP '2026-01-01' + to_microseconds(CAST(random() * 365 * 86400e6 AS BIGINT)) AS ts,
-               'e' || lpad(CAST(CAST(floor(pow(random(), 1.5) * 20) AS INT) AS VARCHAR), 2, '0') AS event,
-               (['tv','radio','print','ooh','digital','mobile','pos','direct_mail','wom'])[1 + CAST(floor(random() * 9) AS INT)] AS channel,
-               CAST(NULL AS VARCHAR) AS campaign, CAST(NULL AS DECIMAL(18,4)) AS revenue,
-               CAST(NULL AS VARCHAR) AS currency, CAST(NULL AS VARCHAR) AS referrer_id, '{{}}' AS properties
-        FROM range({events}) AS t(i)
-    """)
+def _voronka(path: Path, spec: dict, runs: int, engine_url: str) -> tuple[list[float], list[int]]:
+    import duckdb
 
+    from voronka.engines import open_engine
+    from voronka.engines.duckdb import DuckDBEngine
+    from voronka.funnel import compute_funnel
+    from voronka.funnel.spec import build_funnel
 
-def timed(engine: Engine, spec: dict, runs: int) -> tuple[float, list[int]]:
+    if engine_url == "duckdb":
+        con = duckdb.connect()
+        con.execute(f"CREATE VIEW events AS SELECT * FROM read_parquet('{path}')")
+        engine = DuckDBEngine(con)
+    else:
+        import pyarrow.parquet as pq
+
+        from voronka.schema import EVENTS
+
+        engine = open_engine(engine_url if engine_url.startswith("local") else f"{engine_url}://")
+        engine.load(EVENTS, pq.read_table(path))
+    definition = build_funnel(spec)
     times, counts = [], []
     for _ in range(runs):
         start = time.perf_counter()
-        result = compute_funnel(engine, build_funnel(spec), aliases=None)
+        result = compute_funnel(engine, definition)
         times.append(time.perf_counter() - start)
-        counts = [r["customers"] for r in result.steps.to_pylist() if r["breakdown"] in (None,)] or counts
-    return statistics.median(times), counts
+        counts = [sum(r["customers"] for r in result.steps.to_pylist() if r["step"] == k + 1)
+                  for k in range(len(definition.steps))]
+    return times, counts
+
+
+def _duckdb(path: Path, sql: str, runs: int) -> tuple[list[float], list]:
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute(f"CREATE VIEW events AS SELECT * FROM read_parquet('{path}')")
+    times, rows = [], []
+    for _ in range(runs):
+        start = time.perf_counter()
+        rows = con.sql(sql).fetchall()
+        times.append(time.perf_counter() - start)
+    return times, rows
+
+
+SCAN = ("SELECT event, count(*), min(ts), max(ts), max(customer_id), max(event_id) "
+        "FROM events GROUP BY event")
+
+
+def asof_sql(steps: list[str], window_seconds: int) -> str:
+    """Ordered steps, window from step 1, strictly later timestamps: per step-1 event, each
+    next step is the first later event of that step (ASOF ``>``); per customer the best."""
+    n = len(steps)
+    ctes = [f"s{k} AS (SELECT customer_id, ts FROM events WHERE event = '{name}')" for k, name in enumerate(steps)]
+    joins = " ".join(
+        f"ASOF LEFT JOIN s{k} AS j{k} ON j{k}.customer_id = j0.customer_id AND j{k}.ts > j{k - 1}.ts"
+        for k in range(1, n)
+    )
+    inside = [f"j{k}.ts IS NOT NULL AND j{k}.ts <= j0.ts + INTERVAL {window_seconds} SECOND" for k in range(1, n)]
+    level = "1" + "".join(f" + CASE WHEN {c} THEN 1 ELSE 0 END" for c in inside)
+    return (
+        "WITH " + ", ".join(ctes)
+        + f", best AS (SELECT j0.customer_id, max({level}) AS level FROM s0 AS j0 {joins} GROUP BY j0.customer_id) "
+        + "SELECT " + ", ".join(f"count(*) FILTER (WHERE level >= {k + 1})" for k in range(n)) + " FROM best"
+    )
+
+
+def windowfunnel_sql(path: Path, steps: list[str], window_seconds: int) -> str:
+    conditions = ", ".join(f"event = '{name}'" for name in steps)
+    return (
+        f"SELECT level, count() AS customers FROM (SELECT customer_id, windowFunnel({window_seconds}, "
+        f"'strict_increase')(toDateTime(ts), {conditions}) AS level FROM file('{path}', Parquet) "
+        "GROUP BY customer_id) GROUP BY level ORDER BY level FORMAT JSONEachRow"
+    )
+
+
+def _windowfunnel(path: Path, runs: int) -> tuple[list[float], list[int]]:
+    import chdb
+
+    sql = windowfunnel_sql(path, FUNNEL, WEEK)
+    times, levels = [], {}
+    for _ in range(runs):
+        start = time.perf_counter()
+        out = str(chdb.query(sql))
+        times.append(time.perf_counter() - start)
+        rows = [json.loads(line) for line in out.splitlines() if line.strip()]
+        levels = {int(r["level"]): int(r["customers"]) for r in rows}
+    counts = [sum(c for level, c in levels.items() if level >= k + 1) for k in range(len(FUNNEL))]
+    return times, counts
+
+
+def demo_log(events: int, directory: Path) -> Path:
+    """Seeded demo datasets of 100,000 people each (seeds 1, 2, …) until ``events`` rows."""
+    import pyarrow.parquet as pq
+
+    from voronka import demo
+    from voronka.schema import EVENTS
+
+    path = directory / f"demo-{events}.parquet"
+    if path.exists():
+        return path
+    directory.mkdir(parents=True, exist_ok=True)
+    written, seed = 0, 1
+    with pq.ParquetWriter(path.with_suffix(".partial"), EVENTS.schema) as writer:
+        while written < events:
+            table = demo.generate(100_000, seed=seed).events.slice(0, events - written)
+            writer.write_table(table)
+            written += table.num_rows
+            seed += 1
+    path.with_suffix(".partial").rename(path)
+    return path
+
+
+def run_case(case: str, path: Path, runs: int, engine_url: str) -> dict:
+    before = resource.getrusage(resource.RUSAGE_SELF)
+    result = _run_case(case, path, runs, engine_url)
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = (after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime) / runs
+    return {**result, "cpu_seconds": cpu, "rss_mib": after.ru_maxrss / 1024}
+
+
+def _run_case(case: str, path: Path, runs: int, engine_url: str) -> dict:
+    five = {"steps": FUNNEL, "window": "7d", "ties": "strict"}
+    if case == "scan":
+        times, rows = _duckdb(path, SCAN, runs)
+        counts = [sum(r[1] for r in rows)]
+    elif case == "asof":
+        times, rows = _duckdb(path, asof_sql(FUNNEL, WEEK), runs)
+        counts = list(rows[0])
+    elif case == "windowfunnel":
+        times, counts = _windowfunnel(path, runs)
+    elif case == "voronka":
+        times, counts = _voronka(path, five, runs, engine_url)
+    elif case == "by_channel":
+        times, counts = _voronka(path, {**five, "breakdown": {"field": "channel"}}, runs, engine_url)
+    elif case == "steps20":
+        times, counts = _voronka(path, {"steps": NAMES, "window": "7d", "ties": "strict"}, runs, engine_url)
+    elif case == "hourglass":
+        times, counts = _voronka(path, {"model": "hourglass"}, runs, engine_url)
+    else:
+        raise SystemExit(f"unknown case {case}")
+    return {"seconds": statistics.median(times), "runs": times, "counts": counts}
+
+
+def child(case: str, path: Path, runs: int, engine_url: str) -> dict:
+    """Run one case in a fresh process; its result and peak RSS."""
+    out = subprocess.run(
+        [sys.executable, __file__, "--one", case, "--path", str(path), "--runs", str(runs), "--engine", engine_url],
+        check=True, capture_output=True, text=True,
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=10_000_000)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--seed", type=float, default=0.42)
-    parser.add_argument("--engine", default="duckdb", help="duckdb, chdb or local[2] (Spark)")
-    parser.add_argument("--cases", default="5,by_channel,20", help="which funnels, comma-separated")
+    parser.add_argument("--seed", type=int, default=5)
+    parser.add_argument("--dir", type=Path, default=Path("/tmp/voronka-bench"))
+    parser.add_argument("--engine", default="duckdb", help="engine of the voronka cases: duckdb, chdb or local[2]")
+    parser.add_argument("--cases", default="scan,voronka,windowfunnel,asof,by_channel,steps20")
+    parser.add_argument("--demo", type=int, default=10_000_000, help="events of demo data for 'hourglass'")
+    parser.add_argument("--one", help=argparse.SUPPRESS)
+    parser.add_argument("--path", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.one:
+        print(json.dumps(run_case(args.one, args.path, args.runs, args.engine)))
+        return
 
-    con = duckdb.connect()
     start = time.perf_counter()
-    make_log(con, args.events, args.seed)
-    print(f"log: {args.events:,} events built in {time.perf_counter() - start:.1f} s")
-    engine: Engine = DuckDBEngine(con)
-    if args.engine != "duckdb":
-        start = time.perf_counter()
-        engine = open_engine(args.engine if "://" in args.engine or args.engine.startswith("local")
-                             else f"{args.engine}://")
-        engine.load(EVENTS, con.sql("SELECT * FROM events").to_arrow_table())  # type: ignore[attr-defined]
-        print(f"loaded into {args.engine} in {time.perf_counter() - start:.1f} s")
-    five = {"steps": NAMES[:5], "window": "7d", "ties": "strict"}
-    cases = {
-        "5": ("5 steps, 7d window", five),
-        "by_channel": ("5 steps, by channel", {**five, "breakdown": {"field": "channel"}}),
-        "20": ("20 steps, 7d window", {"steps": NAMES, "window": "7d", "ties": "strict"}),
-    }
-    for key in args.cases.split(","):
-        name, spec = cases[key]
-        seconds, counts = timed(engine, spec, args.runs)
-        print(f"{name:24s} {seconds:7.2f} s  {args.events / seconds / 1e6:6.2f} M events/s  steps: {counts[:5]}")
-    print(f"peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+    path = generate(args.events, args.seed, args.dir)
+    print(f"log: {path} ({path.stat().st_size / 2**20:.0f} MiB) ready in {time.perf_counter() - start:.1f} s")
+    with open("/proc/loadavg") as f:
+        print(f"load average before: {' '.join(f.read().split()[:3])}")
+    results = {}
+    for case in args.cases.split(","):
+        if case == "ingest":
+            subprocess.run([sys.executable, str(Path(__file__).with_name("ingest.py")), "--rows",
+                            str(args.events), "--dir", str(args.dir)], check=True)
+            continue
+        source = demo_log(args.demo, args.dir) if case == "hourglass" else path
+        r = results[case] = child(case, source, args.runs, args.engine)
+        runs = " ".join(f"{t:.2f}" for t in r["runs"])
+        print(f"{case:13s} {r['seconds']:7.2f} s  (runs {runs}; CPU {r['cpu_seconds']:.2f} s/run)  "
+              f"peak RSS {r['rss_mib']:7,.0f} MiB  "
+              f"counts {r['counts'][:6]}")
+
+    def ratio(a: str, b: str) -> None:
+        if a in results and b in results:
+            print(f"{a} / {b}: {results[a]['seconds'] / results[b]['seconds']:.2f} "
+                  f"(CPU {results[a]['cpu_seconds'] / results[b]['cpu_seconds']:.2f})")
+
+    for a, b in (("voronka", "windowfunnel"), ("voronka", "scan"), ("voronka", "asof"),
+                 ("by_channel", "voronka"), ("steps20", "voronka")):
+        ratio(a, b)
+    if "voronka" in results:
+        for other in ("asof", "windowfunnel", "by_channel"):
+            if other in results:
+                same = results[other]["counts"] == results["voronka"]["counts"]
+                print(f"step counts voronka vs {other}: {'identical' if same else 'differ'}"
+                      + ("" if same else f" ({results['voronka']['counts']} vs {results[other]['counts']})"))
+    with open("/proc/loadavg") as f:
+        print(f"load average after: {' '.join(f.read().split()[:3])}")
 
 
 if __name__ == "__main__":

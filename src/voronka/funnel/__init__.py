@@ -4,7 +4,9 @@
 
 The computation runs inside the engine: one query builds the per-unit outcomes
 (``funnel.sql.stage_sql`` then ``units_sql``), small aggregate queries build the tables; only aggregates
-and the unit table come back.
+and the unit table come back. On DuckDB (an embedded engine, in this process) the per-unit
+table is built faster from the engine's pruned, sorted event stream by ``funnel.chains``
+(``funnel.sql.stream_sql``; same definition, same results), then stored in the engine.
 """
 
 from __future__ import annotations
@@ -14,13 +16,23 @@ import datetime as dt
 import pyarrow as pa
 
 from voronka.engines import Engine
+from voronka.engines.duckdb import DuckDBEngine
+from voronka.funnel import chains
 from voronka.funnel.definition import Breakdown, Exclusion, FunnelDefinition, Step
 from voronka.funnel.outcomes import finish_steps
 from voronka.funnel.result import STEPS_SCHEMA, TRENDS_SCHEMA, FunnelResult, histogram_table
-from voronka.funnel.sql import histogram_sql, stage_sql, steps_sql, trends_sql, units_sql
+from voronka.funnel.sql import (
+    histogram_sql,
+    stage_sql,
+    steps_sql,
+    stream_sql,
+    trends_sql,
+    units_sql,
+)
 
 STAGE_TABLE = "voronka_funnel_stage"
 UNITS_TABLE = "voronka_funnel_units"
+BATCH_ROWS = 1_000_000  # rows of the sorted stream per batch on the DuckDB fast path
 
 
 def events_source(engine: Engine, events: str | None = None) -> str:
@@ -49,8 +61,11 @@ def compute_funnel(
     if aliases is not None and not engine.has_table(aliases):
         aliases = None
     as_of = definition.as_of or latest_event(engine, events)
-    engine.materialize(STAGE_TABLE, stage_sql(definition, events, aliases))
-    engine.materialize(UNITS_TABLE, units_sql(definition, STAGE_TABLE, as_of))
+    if isinstance(engine, DuckDBEngine) and chains.handles(definition):
+        store_units_fast(engine, definition, events, aliases, as_of)
+    else:
+        engine.materialize(STAGE_TABLE, stage_sql(definition, events, aliases))
+        engine.materialize(UNITS_TABLE, units_sql(definition, STAGE_TABLE, as_of))
     raw = engine.query(steps_sql(definition, UNITS_TABLE)).to_pylist()
     steps = pa.Table.from_pylist(finish_steps(definition, raw), schema=STEPS_SCHEMA)
     histogram = histogram_table(engine.query(histogram_sql(definition, UNITS_TABLE)).to_pylist())
@@ -77,6 +92,25 @@ def compute_funnel(
         + f", in_progress FROM {UNITS_TABLE} ORDER BY customer_id, t0, breakdown"
     )
     return FunnelResult(definition, steps, histogram, trends, units, as_of)
+
+
+def store_units_fast(engine: DuckDBEngine, definition: FunnelDefinition, events: str, aliases: str | None,
+                     as_of: dt.datetime, batch_rows: int = BATCH_ROWS) -> None:
+    """The per-unit table of ``units_sql``, built by ``funnel.chains`` from DuckDB's sorted
+    event stream read in batches of ``batch_rows``, stored as ``UNITS_TABLE``. Without
+    ``identify`` events and alias rows every id is its own: the alias joins are skipped."""
+    sources = [f"SELECT count(*) AS n FROM {events} AS e WHERE event = 'identify'"]
+    if aliases is not None:
+        sources.append(f"SELECT count(*) AS n FROM {aliases}")
+    resolve = engine.connection.sql(" UNION ALL ".join(sources)).fetchall() != [(0,)] * len(sources)
+    sql = stream_sql(definition, events, aliases, resolve=resolve)
+    reader = engine.connection.sql(sql).to_arrow_reader(batch_rows)
+    units = chains.units_table(definition, reader, as_of)
+    engine.connection.register("_voronka_units", units)
+    try:
+        engine.connection.execute(f"CREATE OR REPLACE TEMP TABLE {UNITS_TABLE} AS SELECT * FROM _voronka_units")
+    finally:
+        engine.connection.unregister("_voronka_units")
 
 
 __all__ = ["Breakdown", "Exclusion", "FunnelDefinition", "FunnelResult", "Step", "compute_funnel"]

@@ -100,15 +100,10 @@ def stage_sql(defn: FunnelDefinition, events: str, aliases: str | None) -> str:
     time inside the window (``f<k>``). The engine stores it once: every step's join reads
     it, and an engine that inlines CTEs (ClickHouse) would otherwise recompute it per step.
     """
-    rules = defn.rules
-    b = defn.breakdown
-    by_value, group = _grouping(defn)
-    bv_expr = f"COALESCE({field_sql(b.field)}, {literal(NONE)})" if by_value else (
-        field_sql(b.field) if b else "CAST(NULL AS VARCHAR)")
+    _, group = _grouping(defn)
+    bv_expr, keep = _value_and_keep(defn)
     ctes, stream = flagged_sql(defn, events, aliases)
-    any_flag = " OR ".join(f"m{r}" for r in range(len(rules)))
-    keep = "TRUE" if defn.order == "strict" else f"({any_flag})"
-    flag_cols = ", ".join(f"m{r}" for r in range(len(rules)))
+    flag_cols = ", ".join(f"m{r}" for r in range(len(defn.rules)))
 
     # 3. the events that matter, numbered
     ctes.append(
@@ -118,6 +113,63 @@ def stage_sql(defn: FunnelDefinition, events: str, aliases: str | None) -> str:
     )
     stage = _unordered_stage(defn, group) if defn.order == "unordered" else _ordered_stage(defn, group)
     return "WITH " + ",\n".join(ctes) + "\n" + stage
+
+
+def stream_sql(defn: FunnelDefinition, events: str, aliases: str | None, *, resolve: bool = True) -> str:
+    """SQL for the events that matter in event order per group, for ``funnel.chains``.
+
+    The rows of ``seq`` (steps 1–3 above) without the numbering: ``customer_id``, ``bv``
+    (with a breakdown), ``tsu`` (microseconds) and the rule flags ``m<r>``, sorted by
+    customer, breakdown value (``all_steps``), ``ts`` and ``event_id`` (when
+    ``ties_need_order``). ``resolve=False`` skips the alias map: for a caller that found
+    it empty (every id maps to itself).
+    When every rule names its events and none counts referrals, only events with those
+    names are read (``prunable``): the others can set no flag.
+    """
+    by_value, _ = _grouping(defn)
+    bv_expr, keep = _value_and_keep(defn)
+    ctes, stream = flagged_sql(defn, events, aliases)
+    ev = resolved_events(events, aliases) if resolve else f"SELECT {', '.join(EVENT_FIELDS)} FROM {events} AS e"
+    if prunable(defn):
+        names = ", ".join(literal(e) for e in sorted({e for r in defn.rules for e in r.events}))
+        ev = f"SELECT * FROM ({ev}) AS r WHERE event IN ({names})"
+    ctes[0] = f"ev AS ({ev})"
+    value = f"{bv_expr} AS bv, " if defn.breakdown else ""
+    flag_cols = ", ".join(f"m{r}" for r in range(len(defn.rules)))
+    order = "customer_id, " + ("bv, " if by_value else "") + "ts" + (", event_id" if ties_need_order(defn) else "")
+    return (
+        "WITH " + ",\n".join(ctes) + f"\nSELECT customer_id, {value}epoch_us(ts) AS tsu, {flag_cols} "
+        f"FROM ({stream}) AS s WHERE {keep} ORDER BY {order}"
+    )
+
+
+def ties_need_order(defn: FunnelDefinition) -> bool:
+    """Whether a customer's rows with equal timestamps must come in ``event_id`` order.
+
+    Not for an ordered funnel with ``ties='strict'`` and no breakdown, exclusions or
+    optional steps: each step's row is then the first matching row at a strictly later
+    time, so its time does not depend on the order inside a second, and two attempts
+    starting at the same time reach the same steps at the same times.
+    """
+    return not (defn.order == "ordered" and defn.ties == "strict" and defn.breakdown is None
+                and not defn.exclusions and defn.required == list(range(len(defn.steps))))
+
+
+def prunable(defn: FunnelDefinition) -> bool:
+    """Whether only events named by the rules matter: every rule names events, none counts
+    referrals (those read other events), and the order is not strict (every event breaks a chain)."""
+    return defn.order != "strict" and all(r.events and r.min_referrals is None for r in defn.rules)
+
+
+def _value_and_keep(defn: FunnelDefinition) -> tuple[str, str]:
+    """The breakdown value of an event (``(none)`` for a missing one with ``all_steps``), and
+    which events matter: all of them for strict order, else those matching a rule."""
+    b = defn.breakdown
+    by_value, _ = _grouping(defn)
+    bv_expr = f"COALESCE({field_sql(b.field)}, {literal(NONE)})" if by_value else (
+        field_sql(b.field) if b else "CAST(NULL AS VARCHAR)")
+    any_flag = " OR ".join(f"m{r}" for r in range(len(defn.rules)))
+    return bv_expr, "TRUE" if defn.order == "strict" else f"({any_flag})"
 
 
 def units_sql(defn: FunnelDefinition, stage: str, as_of: dt.datetime) -> str:

@@ -1,0 +1,219 @@
+"""The funnel's chains and units computed with NumPy over a sorted event stream.
+
+The fast path of ``compute_funnel`` on DuckDB: the engine prunes the events to those
+that matter and sorts them (``funnel.sql.stream_sql``: one row per event, its group key,
+time in microseconds and one flag per rule, in event order per group); this module then
+builds the same per-unit table ``funnel.sql.units_sql`` would (steps 5–6 of that module,
+as docs/funnels.md defines them), vectorised over all attempts of a batch at once:
+
+* step k's event of an attempt is the first row after step k−1's row (after its last
+  equal timestamp, for ``ties='strict'``) flagged for step k, in the same group (a binary
+  search over the rows flagged for step k); for ``order='strict'`` it is the very next row;
+  then it must lie inside the window and the step's ``max_from_previous``;
+* exclusions count flagged rows strictly between two steps' rows (running sums);
+* the unit of a group is its kept attempt with the highest level, earliest first.
+
+Rows arrive in batches (``RecordBatch``es of any size); a customer's rows may be split
+across batches, so each batch's last customer is held back and joined to the next one.
+Cohort trends (``definition.cohort``) and unordered funnels are not handled here
+(``handles``): they take the SQL path.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from voronka.funnel.definition import NONE, FunnelDefinition
+from voronka.funnel.outcomes import range_bounds
+from voronka.funnel.sql import _epoch_us, _us
+
+_MISSING = -1
+
+
+def handles(defn: FunnelDefinition) -> bool:
+    """Whether this module computes ``defn`` (ordered or strict order, no cohort)."""
+    return defn.order != "unordered" and defn.cohort is None
+
+
+def units_schema(defn: FunnelDefinition) -> pa.Schema:
+    """The per-unit table, as ``funnel.sql.units_sql`` gives it in DuckDB."""
+    times = [(f"t{k}", pa.timestamp("us")) for k in range(len(defn.steps))]
+    return pa.schema([("customer_id", pa.string()), ("breakdown", pa.string()), ("period", pa.date32()),
+                      ("level", pa.int32()), *times, ("in_progress", pa.bool_())])
+
+
+def units_table(defn: FunnelDefinition, batches: Iterable[pa.RecordBatch], as_of: dt.datetime) -> pa.Table:
+    """The per-unit table from the sorted stream ``batches`` (columns: ``customer_id``,
+    ``bv`` when there is a breakdown, ``tsu``, ``m0``..: see ``funnel.sql.stream_sql``)."""
+    as_of_us = _epoch_us(as_of)
+    parts = []
+    carry: pa.Table | None = None
+    for batch in batches:
+        table = pa.Table.from_batches([batch])
+        if carry is not None and carry.num_rows:
+            table = pa.concat_tables([carry, table])
+        table = table.combine_chunks()
+        if table.num_rows == 0:
+            continue
+        # hold back the last customer: more of their rows may follow in the next batch
+        last = int(np.flatnonzero(_changes(table.column("customer_id")))[-1])
+        parts.append(_units(defn, table.slice(0, last), as_of_us))
+        carry = table.slice(last)
+    if carry is not None and carry.num_rows:
+        parts.append(_units(defn, carry.combine_chunks(), as_of_us))
+    schema = units_schema(defn)
+    parts = [p for p in parts if p.num_rows]
+    return pa.concat_tables(parts).cast(schema) if parts else schema.empty_table()
+
+
+def _changes(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """True where a row's value differs from the previous row's (and on the first row)."""
+    values = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    out = np.ones(len(values), dtype=bool)
+    if len(values) > 1:
+        out[1:] = _bools(pc.not_equal(values.slice(1), values.slice(0, len(values) - 1)))
+    return out
+
+
+def _bools(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """A boolean column as a NumPy bool array (null as False; a view of its ``uint8`` cast)."""
+    values = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    return pc.cast(pc.fill_null(values, False), pa.uint8()).to_numpy().view(np.bool_)
+
+
+def _units(defn: FunnelDefinition, table: pa.Table, as_of_us: int) -> pa.Table:
+    """The units of the whole customers in ``table`` (sorted: customer, value, time)."""
+    n = len(defn.steps)
+    rows = table.num_rows
+    if rows == 0:
+        return units_schema(defn).empty_table()
+    by_value = defn.breakdown is not None and defn.breakdown.attribution == "all_steps"
+    customers = table.column("customer_id").combine_chunks()
+    new_customer = _changes(customers)
+    new_group = new_customer | _changes(table.column("bv")) if by_value else new_customer
+    tsu = table.column("tsu").combine_chunks().to_numpy()
+    flags = [_bools(table.column(f"m{r}")) for r in range(len(defn.rules))]
+
+    starts = np.flatnonzero(new_group)
+    group = np.cumsum(new_group) - 1
+    group_end = np.append(starts[1:], rows)[group]  # one past the group's last row
+    if defn.ties == "strict":
+        run_start = new_group.copy()
+        run_start[1:] |= tsu[1:] != tsu[:-1]
+        runs = np.flatnonzero(run_start)
+        after = np.append(runs[1:], rows)[np.cumsum(run_start) - 1]  # first row with a later ts
+    else:
+        after = np.arange(1, rows + 1)
+    flagged = [np.flatnonzero(f) for f in flags[:n]]
+
+    # 5. per attempt (a row filling step 1), the greedy chain
+    first = flagged[0]
+    attempts = len(first)
+    at = [first] + [np.full(attempts, _MISSING) for _ in range(1, n)]
+    for k in range(1, n):
+        step = defn.steps[k]
+        prev = at[defn.previous_required(k)]  # type: ignore[index]
+        live = np.flatnonzero(prev != _MISSING)
+        p = prev[live]
+        if defn.order == "strict":
+            cand = p + 1
+            ok = cand < group_end[p]
+            cand = np.where(ok, cand, 0)
+            ok &= flags[k][cand]
+            if defn.ties == "strict":
+                ok &= tsu[cand] > tsu[p]
+        else:
+            i = np.searchsorted(flagged[k], after[p])
+            ok = i < len(flagged[k])
+            cand = np.where(ok, flagged[k][np.minimum(i, len(flagged[k]) - 1)] if len(flagged[k]) else 0, 0)
+            ok &= cand < group_end[p]
+        if defn.window is not None:
+            ok &= tsu[cand] - tsu[first[live]] <= _us(defn.window)
+        if step.max_from_previous is not None:
+            ok &= tsu[cand] - tsu[p] <= _us(step.max_from_previous)
+        at[k][live[ok]] = cand[ok]
+
+    reached = [a != _MISSING for a in at]
+    level = sum(reached[k].astype(np.int32) for k in defn.required)
+    shown = list(reached)
+    for k, step in enumerate(defn.steps):  # an optional step counts only before the next required one
+        q = next((j for j in defn.required if j > k), None)
+        if step.optional and q is not None:
+            shown[k] = reached[k] & (~reached[q] | (at[k] < at[q]))
+    disq = np.zeros(attempts, dtype=bool)
+    for x, ex in enumerate(defn.exclusions):
+        i, j = ex.from_step - 1, ex.to_step - 1
+        counts = np.cumsum(flags[n + x], dtype=np.int64)
+        aj, ai = np.where(reached[j], at[j], 0), at[i].clip(0)
+        between = counts[aj] - flags[n + x][aj] - counts[ai]
+        disq |= reached[j] & (between > 0)
+
+    # 6. one unit per customer (or attempt)
+    t0 = tsu[first]
+    lo, hi = range_bounds(defn)
+    kept = np.ones(attempts, dtype=bool)
+    if lo:
+        kept &= t0 >= _epoch_us(lo)
+    if hi:
+        kept &= t0 < _epoch_us(hi)
+    is_open = (t0 + _us(defn.window) > as_of_us) if defn.window is not None else np.zeros(attempts, dtype=bool)
+    if defn.exclusion_scope == "customer":
+        customer = (np.cumsum(new_customer) - 1)[first]
+        bad = np.zeros(int(customer[-1]) + 1 if attempts else 0, dtype=bool)
+        bad[customer[kept & disq]] = True
+        kept &= ~bad[customer]
+    else:
+        kept &= ~disq
+    units = np.flatnonzero(kept)
+    in_progress = is_open[units]
+    if defn.counting == "customers" and len(units):
+        g = group[first[units]]
+        segment = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+        seg_of = np.cumsum(np.r_[True, g[1:] != g[:-1]]) - 1
+        best = np.maximum.reduceat(level[units], segment)
+        candidates = np.flatnonzero(level[units] == best[seg_of])
+        firsts = candidates[np.r_[True, seg_of[candidates][1:] != seg_of[candidates][:-1]]]
+        in_progress = np.maximum.reduceat(is_open[units].astype(np.uint8), segment).astype(bool)
+        units = units[firsts]
+
+    rows_of = [at[k][units] for k in range(n)]
+    times = {
+        f"t{k}": pa.array(np.where(shown[k][units], tsu[rows_of[k].clip(0)], 0), pa.int64(),
+                          mask=~shown[k][units]).cast(pa.timestamp("us"))
+        for k in range(n)
+    }
+    return pa.table({
+        "customer_id": customers.take(pa.array(first[units])),
+        "breakdown": _attributed(defn, table, units, rows_of, [r[units] for r in reached]),
+        "period": pa.nulls(len(units), pa.date32()),
+        "level": pa.array(level[units], pa.int32()),
+        **times,
+        "in_progress": pa.array(in_progress, pa.bool_()),
+    })
+
+
+def _attributed(defn: FunnelDefinition, table: pa.Table, units: np.ndarray, rows_of: list[np.ndarray],
+                reached: list[np.ndarray]) -> pa.Array:
+    """Each unit's breakdown value (``funnel.sql._attribution_sql``)."""
+    b = defn.breakdown
+    if b is None:
+        return pa.nulls(len(units), pa.string())
+    values = table.column("bv").combine_chunks()
+    if b.attribution in ("all_steps", "first_touch"):
+        source = rows_of[0]
+        value = values.take(pa.array(source))
+    else:
+        if b.attribution == "step":
+            k = b.step - 1  # type: ignore[operator]
+            source, hit = rows_of[k], reached[k]
+        else:  # last_touch: the furthest required step reached
+            source, hit = rows_of[0].copy(), np.ones(len(units), dtype=bool)
+            for k in defn.required:
+                source = np.where(reached[k], rows_of[k], source)
+        value = values.take(pa.array(np.where(hit, source, 0), mask=~hit))
+    return value if b.attribution == "all_steps" else pc.coalesce(value, pa.scalar(NONE))

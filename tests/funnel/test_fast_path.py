@@ -1,0 +1,106 @@
+"""The DuckDB fast path (``funnel.chains`` over ``funnel.sql.stream_sql``) against the SQL path.
+
+The fast path is also what ``compute_funnel`` runs on DuckDB in every semantics test and in
+the property test against the reference; here it is held to the engine's own SQL
+(``stage_sql`` + ``units_sql``) unit for unit, with the sorted stream cut into batches as
+small as one row, so a customer's rows are split across batches.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from tests.backends import at, engine_for, event
+from tests.funnel.test_engine_matches_reference import definitions, event_logs
+from voronka.funnel import (
+    STAGE_TABLE,
+    UNITS_TABLE,
+    chains,
+    compute_funnel,
+    latest_event,
+    store_units_fast,
+)
+from voronka.funnel.definition import Breakdown, Exclusion, FunnelDefinition, Step
+from voronka.funnel.sql import stage_sql, ties_need_order, units_sql
+from voronka.rules import StepRule
+
+ORDER = "ORDER BY ALL"
+
+
+def _units(engine, defn: FunnelDefinition, batch_rows: int | None) -> list[tuple]:
+    aliases = "aliases" if engine.has_table("aliases") else None
+    as_of = defn.as_of or latest_event(engine)
+    if batch_rows is None:
+        engine.materialize(STAGE_TABLE, stage_sql(defn, "events", aliases))
+        engine.materialize(UNITS_TABLE, units_sql(defn, STAGE_TABLE, as_of))
+    else:
+        store_units_fast(engine, defn, "events", aliases, as_of, batch_rows=batch_rows)
+    return engine.connection.execute(f"SELECT * FROM {UNITS_TABLE} {ORDER}").fetchall()
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(log=event_logs(), defn=definitions(), batch_rows=st.integers(1, 6))
+def test_fast_path_gives_the_sql_units_in_any_batching(log, defn, batch_rows):
+    assume(chains.handles(defn))
+    engine = engine_for(log)
+    assert _units(engine, defn, batch_rows) == _units(engine, defn, None)
+
+
+def _steps(*names: str, **options) -> FunnelDefinition:
+    return FunnelDefinition(steps=tuple(Step(key=n, rule=StepRule(events=(n,))) for n in names), **options)
+
+
+def test_a_customer_split_across_batches_keeps_one_chain():
+    rows = [event("u1", 0, "a"), event("u1", 1, "x"), event("u1", 2, "b"), event("u1", 3, "c"),
+            event("u2", 0, "a"), event("u2", 5, "b")]
+    engine = engine_for(rows)
+    defn = _steps("a", "b", "c", window="10m")
+    for batch_rows in (1, 2, 3, 100):
+        units = _units(engine, defn, batch_rows)
+        assert [(u[0], u[3]) for u in units] == [("u1", 3), ("u2", 2)]
+        assert units[0][4:7] == (at(0), at(2), at(3))
+
+
+def test_customer_exclusion_spans_breakdown_values_and_batches():
+    # u1's tv attempt is disqualified (x between a and b); with exclusion_scope customer,
+    # u1's web attempt goes too, although its rows are another group of the stream.
+    rows = [event("u1", 0, "a", channel="tv"), event("u1", 1, "x", channel="tv"), event("u1", 2, "b", channel="tv"),
+            event("u1", 3, "a", channel="web"), event("u1", 4, "b", channel="web"),
+            event("u2", 0, "a", channel="web"), event("u2", 1, "b", channel="web")]
+    engine = engine_for(rows)
+    base = {"breakdown": Breakdown(field="channel", attribution="all_steps"),
+            "exclusions": (Exclusion(rule=StepRule(events=("x",)), from_step=1, to_step=2),)}
+    for scope, expected in (("attempt", [("u1", "web"), ("u2", "web")]), ("customer", [("u2", "web")])):
+        defn = _steps("a", "b", exclusion_scope=scope, **base)
+        for batch_rows in (1, 2, 7):
+            assert [(u[0], u[1]) for u in _units(engine, defn, batch_rows)] == expected
+
+
+def test_ties_strict_skips_every_row_of_the_same_second():
+    rows = [event("u1", 0, "a", "e1"), event("u1", 0, "b", "e2"), event("u1", 0, "b", "e3"), event("u1", 1, "b", "e4")]
+    result = compute_funnel(engine_for(rows), _steps("a", "b", ties="strict"))
+    assert result.units.column("t2").to_pylist() == [at(1)]
+
+
+def test_rows_inside_one_second_are_sorted_by_event_id_only_when_it_matters():
+    # a@0 (e9) and a@0 (e1) start two attempts; with strict ties both reach b@1 alone, so
+    # the stream need not order the second by event_id; a breakdown by channel needs it
+    # (the earlier attempt, e1, gives the value: web).
+    rows = [event("u1", 0, "a", "e9", channel="tv"), event("u1", 0, "a", "e1", channel="web"),
+            event("u1", 0, "b", "e5"), event("u1", 1, "b", "e7")]
+    plain = _steps("a", "b", ties="strict")
+    by_channel = _steps("a", "b", ties="strict", breakdown=Breakdown(field="channel"))
+    assert not ties_need_order(plain) and ties_need_order(by_channel)
+    assert ties_need_order(_steps("a", "b"))  # ties allowed: b may follow a inside a second
+    engine = engine_for(rows)
+    assert [(u[3], u[4], u[5]) for u in _units(engine, plain, 2)] == [(2, at(0), at(1))]
+    assert [(u[1], u[5]) for u in _units(engine, by_channel, 1)] == [("web", at(1))]
+
+
+def test_an_empty_stream_gives_no_units():
+    engine = engine_for([event("u1", 0, "x")])
+    assert _units(engine, _steps("a", "b", window=dt.timedelta(minutes=5)), 2) == []
+    assert compute_funnel(engine, _steps("a", "b")).steps.column("customers").to_pylist() == [0, 0]
