@@ -218,3 +218,17 @@ def test_breakdown_all_steps_runs_the_funnel_per_value(engine_for):
                                                                                      attribution="all_steps")))
     got = {(r["breakdown"], r["step"]): r["customers"] for r in result.steps.to_pylist()}
     assert got == {("web", 1): 1, ("web", 2): 1, ("tv", 1): 1, ("tv", 2): 0}
+
+
+def test_without_unit_rows_the_aggregates_are_the_same(engine_for):
+    """``units=False`` (billions of events): same step table, no per-customer rows back."""
+    from voronka.errors import DefinitionError
+
+    rows = [event("a", 0, "visit"), event("a", 5, "buy"), event("b", 1, "visit")]
+    engine = engine_for(rows)
+    full = compute_funnel(engine, steps("visit", "buy"))
+    slim = compute_funnel(engine, steps("visit", "buy"), units=False)
+    assert slim.steps.equals(full.steps) and slim.histogram.equals(full.histogram)
+    assert slim.units is None and full.customers("buy").column("customer_id").to_pylist() == ["a"]
+    with pytest.raises(DefinitionError, match="units=False"):
+        slim.customers(1)

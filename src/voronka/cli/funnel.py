@@ -78,7 +78,7 @@ def funnel(
         definition = build_funnel(flags, lang=lang.value)
 
     engine = open_engine(store, data, engine_url, events_table, mapping)
-    result = compute_funnel(engine, definition)
+    result = compute_funnel(engine, definition, units=export is not None)  # unit rows only to export
     table = {"steps": result.steps, "histogram": result.histogram, "trends": result.trends}.get(show)
     if table is None:
         raise typer.BadParameter("--show takes steps, histogram or trends (trends need --cohort)")

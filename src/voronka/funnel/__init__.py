@@ -49,13 +49,16 @@ def latest_event(engine: Engine, events: str | None = None) -> dt.datetime:
 
 
 def compute_funnel(
-    engine: Engine, definition: FunnelDefinition, *, events: str | None = None, aliases: str | None = "aliases"
+    engine: Engine, definition: FunnelDefinition, *, events: str | None = None, aliases: str | None = "aliases",
+    units: bool = True,
 ) -> FunnelResult:
     """Compute ``definition`` over the ``events`` table (read through ``aliases``).
 
     ``events`` is a table name or a subquery with the canonical columns (default: the
     engine's ``events_table``, else ``events``). On every engine the per-unit table is
-    materialised inside the engine and only aggregates and unit rows come back.
+    materialised inside the engine and only aggregates and (with ``units``, the default)
+    the unit rows come back: one row per customer, so at billions of events pass
+    ``units=False``.
     """
     events = events_source(engine, events)
     if aliases is not None and not engine.has_table(aliases):
@@ -86,12 +89,12 @@ def compute_funnel(
             schema=TRENDS_SCHEMA,
         )
     n = len(definition.steps)
-    units = engine.query(
+    unit_rows = engine.query(
         "SELECT customer_id, breakdown, period, level, "
         + ", ".join(f"t{k} AS t{k + 1}" for k in range(n))
         + f", in_progress FROM {UNITS_TABLE} ORDER BY customer_id, t0, breakdown"
-    )
-    return FunnelResult(definition, steps, histogram, trends, units, as_of)
+    ) if units else None
+    return FunnelResult(definition, steps, histogram, trends, unit_rows, as_of)
 
 
 def store_units_fast(engine: DuckDBEngine, definition: FunnelDefinition, events: str, aliases: str | None,

@@ -9,6 +9,7 @@ from typing import Literal
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from voronka.errors import DefinitionError
 from voronka.funnel.definition import FunnelDefinition
 from voronka.funnel.outcomes import HISTOGRAM_EDGES, Outcome
 
@@ -41,14 +42,16 @@ class FunnelResult:
       previous required step;
     * ``histogram``: time from step 1 to each later step, in fixed buckets;
     * ``trends``: per cohort period (when ``cohort`` is set) and step;
-    * ``units``: one row per unit with ``t1..tn`` (when each step was reached), for export.
+    * ``units``: one row per unit with ``t1..tn`` (when each step was reached), for export;
+      None when computed with ``compute_funnel(..., units=False)`` (billions of events:
+      the aggregates come back, the per-unit rows stay in the engine).
     """
 
     definition: FunnelDefinition
     steps: pa.Table
     histogram: pa.Table
     trends: pa.Table | None
-    units: pa.Table
+    units: pa.Table | None
     as_of: dt.datetime
 
     def to_pandas(self):  # noqa: ANN201 - pandas is optional for callers
@@ -57,6 +60,9 @@ class FunnelResult:
     def customers(self, step: int | str, status: Status = "reached") -> pa.Table:
         """The units at a step (1-based number or key): who ``reached`` it, who ``converted``
         to the next required step, who ``dropped`` after it, who is still ``in_progress``."""
+        if self.units is None:
+            raise DefinitionError("this funnel was computed without its per-customer rows (units=False)",
+                                  field="units")
         defn = self.definition
         k = step - 1 if isinstance(step, int) else [s.key for s in defn.steps].index(step)
         if not 0 <= k < len(defn.steps):
