@@ -33,13 +33,12 @@ import pyarrow.compute as pc
 
 from voronka.engines import Engine
 from voronka.errors import DefinitionError
-from voronka.funnel import latest_event
+from voronka.funnel import event_sources, latest_event
 from voronka.funnel.spec import build_funnel
 from voronka.funnel.sql import flagged_sql
 from voronka.sql import literal
 from voronka.stage_models import load_model
 from voronka.stats import two_proportion_ztest
-from voronka.touches import resolve_source
 
 ENTRIES_TABLE = "voronka_stage_entries"
 NONE = "(none)"
@@ -107,7 +106,7 @@ def compute_channel_stages(
     if by not in ("entry", "first_touch"):
         raise DefinitionError(f"by {by!r}: use entry or first_touch", field="by")
     stage_model = load_model(model)
-    events, aliases = resolve_source(engine, events, aliases)
+    events, aliases = event_sources(engine, events, aliases)
     as_of = as_of or latest_event(engine, events)
     engine.materialize(ENTRIES_TABLE, entries_sql(model, events, aliases, as_of, by))
     counts = engine.query(

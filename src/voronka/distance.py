@@ -87,11 +87,9 @@ def distance_analysis(engine: Engine, *, churn_after: str | dt.timedelta = "90d"
                       purchase: StepRule = PURCHASE, timezone: str = "UTC", events: str | None = None,
                       aliases: str | None = "aliases") -> DistanceResult:
     """The summary of negative experiences and the outcomes by group (module docstring)."""
-    from voronka.funnel import events_source, latest_event
+    from voronka.funnel import event_sources, latest_event
 
-    events = events_source(engine, events)
-    if aliases is not None and not engine.has_table(aliases):
-        aliases = None
+    events, aliases = event_sources(engine, events, aliases)
     as_of = as_of or latest_event(engine, events)
     churn = parse_duration(churn_after)
     people = people_sql(events, aliases, as_of=as_of, churn_after=churn, complaint=complaint, support=support,

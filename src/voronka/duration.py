@@ -21,6 +21,16 @@ def parse_duration(text: str | int | float | dt.timedelta) -> dt.timedelta:
     return dt.timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2)])
 
 
+def micros(delta: dt.timedelta) -> int:
+    """A duration in whole microseconds: the unit windows are compared in (``epoch_us``)."""
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def epoch_micros(ts: dt.datetime) -> int:
+    """A naive UTC timestamp as microseconds since 1970-01-01."""
+    return micros(ts - dt.datetime(1970, 1, 1))
+
+
 def format_duration(delta: dt.timedelta) -> str:
     """The shortest exact ``parse_duration`` form: 7 days → ``'7d'``."""
     seconds = delta.total_seconds()

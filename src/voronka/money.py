@@ -46,7 +46,7 @@ import pyarrow as pa
 
 from voronka.engines import Engine
 from voronka.errors import DefinitionError, InputError
-from voronka.funnel import events_source
+from voronka.funnel import event_sources
 from voronka.rules import PURCHASE, StepRule
 from voronka.sql import literal, local_time_sql, resolved_events, rule_predicate
 
@@ -118,8 +118,7 @@ class _Query:
             raise DefinitionError(f"--by takes {' or '.join(BY)}, not {by!r}", field="by")
         self.engine = engine
         self.keys = ["channel"] + (["campaign"] if by == "campaign" else [])
-        events = events_source(engine, events)
-        aliases = aliases if aliases is not None and engine.has_table(aliases) else None
+        events, aliases = event_sources(engine, events, aliases)
         self.spend = spend if engine.has_table(spend) else None
         local = lambda col: f"CAST({local_time_sql(col, timezone)} AS DATE)"
         self.local = local

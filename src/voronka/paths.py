@@ -46,10 +46,10 @@ import pyarrow as pa
 
 from voronka.engines import Engine
 from voronka.errors import DefinitionError
-from voronka.funnel import latest_event
+from voronka.funnel import event_sources, latest_event
 from voronka.rules import StepRule
 from voronka.sql import literal, resolved_events
-from voronka.touches import PURCHASE, lookback_micros, parse_rule, resolve_source, rule_flag_sql
+from voronka.touches import PURCHASE, lookback_micros, parse_rule, rule_flag_sql
 
 StepsBy = Literal["event", "channel"]
 SEPARATOR = " → "
@@ -174,7 +174,7 @@ def compute_paths(
     steps = steps or PathSteps()
     rule = parse_rule(conversion, PURCHASE)
     label = conversion if isinstance(conversion, str) else (rule.describe() if conversion else "purchase")
-    events, aliases = resolve_source(engine, events, aliases)
+    events, aliases = event_sources(engine, events, aliases)
     as_of = as_of or latest_event(engine, events)
     engine.materialize(PATHS_TABLE, path_rows_sql(events, aliases, steps, as_of=as_of, conversion=rule,
                                                   conversion_label=label, lookback=lookback_micros(lookback)))
@@ -252,7 +252,7 @@ def steps_around(
     if after < 0 or before < 0 or after + before == 0:
         raise DefinitionError("give at least one step after or before the event", field="steps")
     steps = steps or PathSteps()
-    events, aliases = resolve_source(engine, events, aliases)
+    events, aliases = event_sources(engine, events, aliases)
     as_of = as_of or latest_event(engine, events)
     engine.materialize(AROUND_TABLE, path_rows_sql(events, aliases, steps, as_of=as_of, conversion=None))
     rows = (f"(SELECT p.customer_id AS customer_id, p.step AS step, p.pos - a.anchor AS k "

@@ -16,7 +16,7 @@ import pyarrow as pa
 
 from voronka.duration import parse_duration
 from voronka.engines import Engine
-from voronka.funnel import events_source, latest_event
+from voronka.funnel import event_sources, latest_event
 from voronka.funnel.spec import build_funnel
 from voronka.funnel.sql import flagged_sql
 from voronka.sql import literal
@@ -43,9 +43,7 @@ def customer_positions(
 
         raise DefinitionError(f"no stage {stage!r} in {stage_model.key} (stages: {', '.join(stage_model.keys)})",
                               field="stage")
-    events = events_source(engine, events)
-    if aliases is not None and not engine.has_table(aliases):
-        aliases = None
+    events, aliases = event_sources(engine, events, aliases)
     defn = build_funnel({"model": model}, lang=lang)
     as_of = as_of or latest_event(engine, events)
     ctes, stream = flagged_sql(defn, events, aliases)

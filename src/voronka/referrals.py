@@ -113,15 +113,13 @@ def referral_analysis(engine: Engine, *, commission: float = 0.1, period: str = 
                       aliases: str | None = "aliases") -> ReferralResult:
     """The referral tree and everything derived from it (see the module docstring)."""
     from voronka.clv.summary import purchase_currency
-    from voronka.funnel import events_source
+    from voronka.funnel import event_sources
 
     if period not in PERIODS:
         raise DefinitionError(f"period must be one of {', '.join(PERIODS)}, not {period!r}", field="period")
     if not 0 <= commission <= 1:
         raise DefinitionError("commission is a share of revenue in [0, 1], e.g. 0.1", field="commission")
-    events = events_source(engine, events)
-    if aliases is not None and not engine.has_table(aliases):
-        aliases = None
+    events, aliases = event_sources(engine, events, aliases)
     currency = purchase_currency(engine, events, aliases, purchase=purchase, timezone=timezone, currency=currency)
     rows = engine.query(customers_sql(events, aliases, purchase=purchase, invite=invite,
                                       reward_property=reward_property, timezone=timezone, period=period,

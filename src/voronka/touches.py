@@ -38,10 +38,10 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-from voronka.duration import parse_duration
+from voronka.duration import micros, parse_duration
 from voronka.engines import Engine
 from voronka.errors import DefinitionError
-from voronka.funnel import events_source, latest_event
+from voronka.funnel import event_sources, latest_event
 from voronka.rules import PURCHASE, Condition, StepRule
 from voronka.sql import literal, resolved_events, rule_predicate
 from voronka.stats import wilson_interval
@@ -93,21 +93,13 @@ def rule_flag_sql(rule: StepRule, field: str = "conversion") -> str:
     return predicate
 
 
-def resolve_source(engine: Engine, events: str | None, aliases: str | None) -> tuple[str, str | None]:
-    """The events source and the alias table to use (None when the engine has none)."""
-    events = events_source(engine, events)
-    if aliases is not None and not engine.has_table(aliases):
-        aliases = None
-    return events, aliases
-
-
 def lookback_micros(lookback: str | dt.timedelta | None) -> int | None:
     if lookback is None:
         return None
     delta = parse_duration(lookback)
     if delta.total_seconds() <= 0:
         raise DefinitionError("lookback must be positive", field="lookback")
-    return round(delta.total_seconds() * 1_000_000)
+    return micros(delta)
 
 
 def touches_sql(events: str, aliases: str | None, *, touch: StepRule, conversion: StepRule,
@@ -192,7 +184,7 @@ def compute_touches(
     """
     if cap < 1:
         raise DefinitionError("cap must be at least 1", field="cap")
-    events, aliases = resolve_source(engine, events, aliases)
+    events, aliases = event_sources(engine, events, aliases)
     as_of = as_of or latest_event(engine, events)
     sql = touches_sql(events, aliases, touch=touch or TOUCH, conversion=parse_rule(conversion, PURCHASE),
                       as_of=as_of, lookback=lookback_micros(lookback),

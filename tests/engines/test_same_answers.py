@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from tests.backends import at, engine_for
+from tests.backends import engine_for
 from tests.funnel.test_engine_matches_reference import _same_rows, definitions, event_logs
 from voronka.funnel import compute_funnel
 from voronka.positions import customer_positions

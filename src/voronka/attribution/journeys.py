@@ -31,9 +31,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from voronka.attribution.path import ConversionPath
-from voronka.duration import parse_duration
+from voronka.duration import micros, parse_duration
 from voronka.engines import Engine
-from voronka.funnel import events_source
+from voronka.funnel import event_sources
 from voronka.loop.occasions import PURCHASE
 from voronka.rules import StepRule
 from voronka.sql import resolved_events, rule_predicate
@@ -51,10 +51,6 @@ path), ``ts`` the conversion time (NULL when not converted), ``ages`` the second
 each touch to the conversion (to the last touch for a non-converting path)."""
 
 
-def _us(delta: dt.timedelta) -> int:
-    return round(delta.total_seconds() * 1_000_000)
-
-
 def journeys_sql(events: str, aliases: str | None, *, conversion: StepRule = PURCHASE,
                  touch: StepRule | None = None, first_only: bool = False,
                  lookback: dt.timedelta = dt.timedelta(days=30)) -> tuple[str, str]:
@@ -64,7 +60,7 @@ def journeys_sql(events: str, aliases: str | None, *, conversion: StepRule = PUR
     ``age_seconds``; ``path_number`` 0 for non-converting paths)."""
     is_conversion = rule_predicate(conversion)
     touch_where = "channel IS NOT NULL" + (f" AND {rule_predicate(touch)}" if touch else "")
-    window = _us(lookback)
+    window = micros(lookback)
     ctes = f"""WITH ev AS ({resolved_events(events, aliases)}),
     numbered AS (SELECT customer_id, event_id, ts, CAST(COALESCE(revenue, 0) AS DOUBLE) AS revenue, currency,
                         row_number() OVER (PARTITION BY customer_id ORDER BY ts, event_id) AS n
@@ -109,9 +105,7 @@ def conversion_journeys(
 ) -> pa.Table:
     """The paths of every conversion (and, by default, the non-converting paths), one row
     each in ``JOURNEYS_SCHEMA``, ordered by customer and path number (module docstring)."""
-    events = events_source(engine, events)
-    if aliases is not None and not engine.has_table(aliases):
-        aliases = None
+    events, aliases = event_sources(engine, events, aliases)
     window = parse_duration(lookback) if isinstance(lookback, str) else lookback
     if window.total_seconds() <= 0:
         from voronka.errors import DefinitionError

@@ -8,7 +8,17 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from voronka.cli.app import DEFAULT_STORE, FormatOption, LangOption, Lang, OutputFormat, StoreOption, app, console, user_errors
+from voronka.cli.app import (
+    DEFAULT_STORE,
+    FormatOption,
+    Lang,
+    LangOption,
+    OutputFormat,
+    StoreOption,
+    app,
+    console,
+    user_errors,
+)
 from voronka.cli.output import emit
 from voronka.cli.sources import EngineOption, MapOption, TableOption, open_engine
 from voronka.funnel import compute_funnel

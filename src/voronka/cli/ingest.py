@@ -8,7 +8,15 @@ from typing import Annotated
 
 import typer
 
-from voronka.cli.app import DEFAULT_STORE, FormatOption, OutputFormat, StoreOption, app, err_console, user_errors
+from voronka.cli.app import (
+    DEFAULT_STORE,
+    FormatOption,
+    OutputFormat,
+    StoreOption,
+    app,
+    err_console,
+    user_errors,
+)
 from voronka.cli.output import emit
 
 

@@ -17,11 +17,11 @@ import pyarrow as pa
 
 from voronka.clv.bgnbd import BetaGeo, fit_bgnbd
 from voronka.clv.gamma_gamma import GammaGamma, fit_gamma_gamma
-from voronka.clv.summary import Summary, customer_summary, local_day
+from voronka.clv.summary import Summary, customer_summary
 from voronka.clv.value import customer_values, holdout_check
 from voronka.engines import Engine
 from voronka.errors import DefinitionError, InputError
-from voronka.loop.occasions import PURCHASE
+from voronka.loop.occasions import PURCHASE, local_date
 from voronka.rules import StepRule
 
 
@@ -79,9 +79,9 @@ def clv_analysis(engine: Engine, *, horizon_months: int = 12, discount: float = 
     common = {"unit": unit, "purchase": purchase, "timezone": timezone, "currency": currency, "events": events,
               "aliases": aliases}
     if as_of is None:
-        from voronka.funnel import events_source, latest_event
+        from voronka.funnel import latest_event
 
-        as_of = local_day(latest_event(engine, events_source(engine, events)), timezone)
+        as_of = local_date(latest_event(engine, events), timezone)
     summary = customer_summary(engine, calibration_end=as_of, **common)
     model = _fit(summary)
     try:

@@ -24,13 +24,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 
 from voronka.engines import Engine
 from voronka.errors import DefinitionError
-from voronka.loop.occasions import PURCHASE, occasions_sql
+from voronka.loop.occasions import PURCHASE, local_date, occasions_sql
 from voronka.rules import StepRule
 from voronka.sql import literal
 
@@ -98,17 +97,15 @@ def customer_summary(engine: Engine, *, unit: str = "week", calibration_end: dt.
     ``calibration_end`` defaults to the local date of the latest event (no holdout), or,
     with ``holdout_end``, must come before it. Revenue of several currencies is never
     summed: give ``currency`` when the purchases hold more than one (DefinitionError)."""
-    from voronka.funnel import events_source, latest_event
+    from voronka.funnel import event_sources, latest_event
 
     if unit not in UNITS:
         raise DefinitionError(f"unit must be one of {', '.join(UNITS)}, not {unit!r}", field="unit")
-    events = events_source(engine, events)
-    if aliases is not None and not engine.has_table(aliases):
-        aliases = None
+    events, aliases = event_sources(engine, events, aliases)
     if calibration_end is None:
         if holdout_end is not None:
             raise DefinitionError("a holdout needs the end of calibration", field="calibration_end")
-        calibration_end = local_day(latest_event(engine, events), timezone)
+        calibration_end = local_date(latest_event(engine, events), timezone)
     if holdout_end is not None and holdout_end <= calibration_end:
         raise DefinitionError(f"the holdout must end after calibration ({calibration_end})", field="holdout_end")
     currency = purchase_currency(engine, events, aliases, purchase=purchase, timezone=timezone, currency=currency)
@@ -130,11 +127,6 @@ def customer_summary(engine: Engine, *, unit: str = "week", calibration_end: dt.
     return Summary(customers, unit, calibration_end, holdout_end, currency)
 
 
-def local_day(ts: dt.datetime, timezone: str) -> dt.date:
-    """The calendar date in ``timezone`` of the naive UTC timestamp ``ts``."""
-    return ts.replace(tzinfo=dt.UTC).astimezone(ZoneInfo(timezone)).date()
-
-
 def purchase_currency(engine: Engine, events: str, aliases: str | None, *, purchase: StepRule = PURCHASE,
                       timezone: str = "UTC", currency: str | None = None) -> str | None:
     """The currency whose revenue is summed: ``currency`` when given, else the only one
@@ -150,4 +142,4 @@ def purchase_currency(engine: Engine, events: str, aliases: str | None, *, purch
     return found[0] if found else None
 
 
-__all__ = ["UNITS", "Summary", "customer_summary", "local_day", "purchase_currency", "summary_sql"]
+__all__ = ["UNITS", "Summary", "customer_summary", "purchase_currency", "summary_sql"]

@@ -13,12 +13,6 @@ from dataclasses import dataclass
 
 from voronka.diagnose.changes import Changes, compare_periods, period_changes, periods
 from voronka.diagnose.findings import Finding, change_findings, weak_link_findings
-from voronka.stats import (
-    benjamini_hochberg,
-    proportion_test,
-    two_proportion_ztest,
-    wilson_interval,
-)
 from voronka.diagnose.weak_links import (
     MeasuredRates,
     Revenue,
@@ -31,6 +25,12 @@ from voronka.diagnose.weak_links import (
 from voronka.engines import Engine
 from voronka.funnel import FunnelDefinition, FunnelResult, compute_funnel
 from voronka.stage_models import StageModel
+from voronka.stats import (
+    benjamini_hochberg,
+    proportion_test,
+    two_proportion_ztest,
+    wilson_interval,
+)
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,6 @@ from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 
-from voronka.stats import benjamini_hochberg, proportion_test
 from voronka.diagnose.weak_links import counts, transitions
 from voronka.engines import Engine
 from voronka.errors import DefinitionError
@@ -29,9 +28,9 @@ from voronka.funnel import (
     FunnelDefinition,
     FunnelResult,
     compute_funnel,
-    events_source,
     latest_event,
 )
+from voronka.stats import benjamini_hochberg, proportion_test
 
 CHANGES_SCHEMA = pa.schema([
     ("transition", pa.int64()), ("from_key", pa.string()), ("to_key", pa.string()), ("label", pa.string()),
@@ -100,7 +99,7 @@ def compare_periods(current: FunnelResult, previous: FunnelResult, *, alpha: flo
 def period_changes(engine: Engine, definition: FunnelDefinition, *, days: int | None = None, alpha: float = 0.05,
                    events: str | None = None, aliases: str | None = "aliases") -> Changes:
     """Compute the funnel for the current and the previous period and compare them."""
-    as_of = definition.as_of or latest_event(engine, events_source(engine, events))
+    as_of = definition.as_of or latest_event(engine, events)
     current, previous = periods(definition, as_of, days)
     fixed = {"as_of": as_of, "cohort": None}  # periods are the comparison here, not segments
     now = compute_funnel(engine, definition.model_copy(update={**fixed, "date_from": current[0], "date_to": current[1]}),

@@ -30,12 +30,12 @@ from itertools import pairwise
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from voronka.stats import benjamini_hochberg, proportion_test, wilson_interval
 from voronka.engines import Engine
 from voronka.errors import DefinitionError
-from voronka.funnel import FunnelDefinition, FunnelResult, events_source
+from voronka.funnel import FunnelDefinition, FunnelResult, event_sources
 from voronka.funnel.definition import OTHER
 from voronka.sql import resolved_events, rule_predicate
+from voronka.stats import benjamini_hochberg, proportion_test, wilson_interval
 
 CELLS_SCHEMA = pa.schema([
     ("transition", pa.int64()), ("from_key", pa.string()), ("to_key", pa.string()), ("label", pa.string()),
@@ -260,9 +260,7 @@ def revenue_per_buyer(engine: Engine, definition: FunnelDefinition, value_step: 
     step's rule (``events`` and ``where``; NULL revenue counts as 0) / the customers with such
     an event, over the whole data, read through the alias map. Purchases in more than one
     currency cannot be averaged: a ``DefinitionError`` asks for the average check instead."""
-    events = events_source(engine, events)
-    if aliases is not None and not engine.has_table(aliases):
-        aliases = None
+    events, aliases = event_sources(engine, events, aliases)
     rule = definition.steps[value_step_index(definition, value_step)].rule
     row = engine.query(
         "SELECT count(DISTINCT customer_id) AS buyers, sum(revenue) AS revenue, "

@@ -41,6 +41,12 @@ def events_source(engine: Engine, events: str | None = None) -> str:
     return events or getattr(engine, "events_table", None) or "events"
 
 
+def event_sources(engine: Engine, events: str | None, aliases: str | None) -> tuple[str, str | None]:
+    """Where the events are (``events_source``) and the alias table to read them through
+    (``aliases`` when the engine has that table, else None). Every analysis starts here."""
+    return events_source(engine, events), aliases if aliases is not None and engine.has_table(aliases) else None
+
+
 def latest_event(engine: Engine, events: str | None = None) -> dt.datetime:
     """The default ``as_of``: the latest event timestamp (1970-01-01 for no events)."""
     events = events_source(engine, events)
@@ -60,9 +66,7 @@ def compute_funnel(
     the unit rows come back: one row per customer, so at billions of events pass
     ``units=False``.
     """
-    events = events_source(engine, events)
-    if aliases is not None and not engine.has_table(aliases):
-        aliases = None
+    events, aliases = event_sources(engine, events, aliases)
     as_of = definition.as_of or latest_event(engine, events)
     if isinstance(engine, DuckDBEngine) and chains.handles(definition):
         store_units_fast(engine, definition, events, aliases, as_of)

@@ -28,9 +28,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from voronka.duration import epoch_micros, micros
 from voronka.funnel.definition import NONE, FunnelDefinition
 from voronka.funnel.outcomes import range_bounds
-from voronka.funnel.sql import _epoch_us, _us
 
 _MISSING = -1
 
@@ -50,7 +50,7 @@ def units_schema(defn: FunnelDefinition) -> pa.Schema:
 def units_table(defn: FunnelDefinition, batches: Iterable[pa.RecordBatch], as_of: dt.datetime) -> pa.Table:
     """The per-unit table from the sorted stream ``batches`` (columns: ``customer_id``,
     ``bv`` when there is a breakdown, ``tsu``, ``m0``..: see ``funnel.sql.stream_sql``)."""
-    as_of_us = _epoch_us(as_of)
+    as_of_us = epoch_micros(as_of)
     parts = []
     carry: pa.Table | None = None
     for batch in batches:
@@ -133,9 +133,9 @@ def _units(defn: FunnelDefinition, table: pa.Table, as_of_us: int) -> pa.Table:
             cand = np.where(ok, flagged[k][np.minimum(i, len(flagged[k]) - 1)] if len(flagged[k]) else 0, 0)
             ok &= cand < group_end[p]
         if defn.window is not None:
-            ok &= tsu[cand] - tsu[first[live]] <= _us(defn.window)
+            ok &= tsu[cand] - tsu[first[live]] <= micros(defn.window)
         if step.max_from_previous is not None:
-            ok &= tsu[cand] - tsu[p] <= _us(step.max_from_previous)
+            ok &= tsu[cand] - tsu[p] <= micros(step.max_from_previous)
         at[k][live[ok]] = cand[ok]
 
     reached = [a != _MISSING for a in at]
@@ -158,10 +158,10 @@ def _units(defn: FunnelDefinition, table: pa.Table, as_of_us: int) -> pa.Table:
     lo, hi = range_bounds(defn)
     kept = np.ones(attempts, dtype=bool)
     if lo:
-        kept &= t0 >= _epoch_us(lo)
+        kept &= t0 >= epoch_micros(lo)
     if hi:
-        kept &= t0 < _epoch_us(hi)
-    is_open = (t0 + _us(defn.window) > as_of_us) if defn.window is not None else np.zeros(attempts, dtype=bool)
+        kept &= t0 < epoch_micros(hi)
+    is_open = (t0 + micros(defn.window) > as_of_us) if defn.window is not None else np.zeros(attempts, dtype=bool)
     if defn.exclusion_scope == "customer":
         customer = (np.cumsum(new_customer) - 1)[first]
         bad = np.zeros(int(customer[-1]) + 1 if attempts else 0, dtype=bool)

@@ -27,15 +27,19 @@ from __future__ import annotations
 
 import datetime as dt
 
+from voronka.duration import epoch_micros, micros
 from voronka.funnel.definition import NONE, OTHER, FunnelDefinition
 from voronka.funnel.outcomes import HISTOGRAM_EDGES, range_bounds
-from voronka.sql import EVENT_FIELDS, field_sql, literal, local_time_sql, resolved_events, rule_predicate
+from voronka.sql import (
+    EVENT_FIELDS,
+    field_sql,
+    literal,
+    local_time_sql,
+    resolved_events,
+    rule_predicate,
+)
 
 _OTHER_COLUMNS = [c for c in EVENT_FIELDS if c not in ("event_id", "customer_id")]
-
-
-def _us(delta: dt.timedelta) -> int:
-    return round(delta.total_seconds() * 1_000_000)
 
 
 def flagged_sql(defn: FunnelDefinition, events: str, aliases: str | None) -> tuple[list[str], str]:
@@ -187,7 +191,7 @@ def units_sql(defn: FunnelDefinition, stage: str, as_of: dt.datetime) -> str:
     if hi:
         where.append(f"t0 < {literal(hi)}")
     period = _period_sql(defn, "t0") if defn.cohort else "CAST(NULL AS DATE)"
-    open_ = f"CAST(t0u + {_us(defn.window)} > {literal(_epoch_us(as_of))} AS BOOLEAN)" if defn.window else "FALSE"
+    open_ = f"CAST(t0u + {micros(defn.window)} > {literal(epoch_micros(as_of))} AS BOOLEAN)" if defn.window else "FALSE"
     ctes.append(
         f"ranged AS (SELECT *, {period} AS period, {open_} AS is_open FROM chain WHERE {' AND '.join(where)})"
     )
@@ -212,10 +216,6 @@ def units_sql(defn: FunnelDefinition, stage: str, as_of: dt.datetime) -> str:
             f"bool_or(is_open) OVER (PARTITION BY {part}) AS in_progress FROM kept) AS k WHERE pick = 1"
         )
     return "WITH " + ",\n".join(ctes) + "\n" + body
-
-
-def _epoch_us(ts: dt.datetime) -> int:
-    return _us(ts - dt.datetime(1970, 1, 1))
 
 
 def _period_sql(defn: FunnelDefinition, column: str) -> str:
@@ -261,9 +261,9 @@ def _ordered_chain(defn: FunnelDefinition, group: str, stage: str) -> list[str]:
         else:
             cond.append(f"s{k}.ord = {prev}.nx{k}")
         if defn.window:
-            cond.append(f"s{k}.tsu - a.tsu <= {_us(defn.window)}")
+            cond.append(f"s{k}.tsu - a.tsu <= {micros(defn.window)}")
         if step.max_from_previous is not None:
-            cond.append(f"s{k}.tsu - {prev}.tsu <= {_us(step.max_from_previous)}")
+            cond.append(f"s{k}.tsu - {prev}.tsu <= {micros(step.max_from_previous)}")
         # a pointer to step k always lands on an event filling step k: join only those rows
         joins.append(f"LEFT JOIN (SELECT * FROM {stage} WHERE m{k}) AS s{k} ON " + " AND ".join(cond))
 
@@ -307,7 +307,7 @@ def _unordered_stage(defn: FunnelDefinition, group: str) -> str:
         for k in range(n)
     )
     firsts = ", ".join(
-        (f"CASE WHEN g{k} - tsu <= {_us(defn.window)} THEN g{k} END AS f{k}" if defn.window else f"g{k} AS f{k}")
+        (f"CASE WHEN g{k} - tsu <= {micros(defn.window)} THEN g{k} END AS f{k}" if defn.window else f"g{k} AS f{k}")
         for k in range(n)
     )
     any_step = " OR ".join(f"m{k}" for k in range(n))

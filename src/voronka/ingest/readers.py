@@ -33,7 +33,14 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from voronka.errors import InputError
-from voronka.ingest.text import HEAD_BYTES, decode_head, parse_header, sniff_delimiter, sniff_encoding, unique_names
+from voronka.ingest.text import (
+    HEAD_BYTES,
+    decode_head,
+    parse_header,
+    sniff_delimiter,
+    sniff_encoding,
+    unique_names,
+)
 
 ROW = "_voronka_row"
 """The name of the row-number column every source carries."""

@@ -39,7 +39,7 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-from voronka.duration import parse_duration
+from voronka.duration import epoch_micros, micros, parse_duration
 from voronka.engines import Engine
 from voronka.loop.occasions import PURCHASE, prepare_occasions
 from voronka.loop.repeat import gap_counts, percentile_of_counts
@@ -145,14 +145,12 @@ def winback(engine: Engine, *, offer: StepRule = WINBACK_OFFER, lapse_after: str
             confidence: float = 0.95, events: str | None = None, aliases: str | None = "aliases",
             purchase: StepRule = PURCHASE, timezone: str = "UTC", as_of: dt.datetime | None = None) -> WinbackResult:
     """Return rates of targeted and untargeted lapses and the uplift (see module)."""
-    from voronka.funnel import events_source
+    from voronka.funnel import event_sources
 
     occ = prepare_occasions(engine, events=events, aliases=aliases, purchase=purchase, timezone=timezone, as_of=as_of)
-    src = events_source(engine, events)
-    if aliases is not None and not engine.has_table(aliases):
-        aliases = None
-    lapse, within, back = (_us(parse_duration(d)) for d in (lapse_after, offer_within, return_within))
-    as_of_us = _us(occ.as_of - dt.datetime(1970, 1, 1))
+    src, aliases = event_sources(engine, events, aliases)
+    lapse, within, back = (micros(parse_duration(d)) for d in (lapse_after, offer_within, return_within))
+    as_of_us = epoch_micros(occ.as_of)
     rows = engine.query(f"""
         WITH o AS (SELECT customer_id, n, epoch_us(ts) AS t FROM {occ.days}),
         lapses AS (SELECT a.customer_id AS customer_id, a.t AS t0, a.t + {lapse} AS tl, b.t AS t_next
@@ -180,10 +178,6 @@ def winback(engine: Engine, *, offer: StepRule = WINBACK_OFFER, lapse_after: str
         p = two_proportion_ztest(k1, n1, k2, n2)[1]
     return WinbackResult(pa.Table.from_pylist(groups, schema=WINBACK_SCHEMA), uplift, low, high, p, confidence,
                          occ.as_of)
-
-
-def _us(delta: dt.timedelta) -> int:
-    return (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
 __all__ = ["WINBACK_OFFER", "OverdueResult", "WinbackResult", "overdue_customers", "winback"]

@@ -68,7 +68,7 @@ def prepare_occasions(engine: Engine, *, events: str | None = None, aliases: str
                       currency: str | None = None) -> Occasions:
     """Materialise the occasions of purchases at or before ``as_of`` (default: the latest
     event). Only purchases in ``currency`` count when it is given."""
-    from voronka.funnel import events_source, latest_event
+    from voronka.funnel import event_sources, latest_event
 
     try:
         ZoneInfo(timezone)
@@ -76,9 +76,7 @@ def prepare_occasions(engine: Engine, *, events: str | None = None, aliases: str
         from voronka.errors import DefinitionError
 
         raise DefinitionError(f"unknown time zone {timezone!r} (e.g. Asia/Almaty, UTC)", field="timezone") from None
-    events = events_source(engine, events)
-    if aliases is not None and not engine.has_table(aliases):
-        aliases = None
+    events, aliases = event_sources(engine, events, aliases)
     as_of = as_of or latest_event(engine, events)
     upto = f"(SELECT * FROM {events} AS e0 WHERE ts <= {literal(as_of)})"
     engine.materialize(OCCASIONS_TABLE, occasions_sql(upto, aliases, purchase=purchase, timezone=timezone))
