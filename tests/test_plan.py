@@ -94,6 +94,16 @@ def test_what_if_errors(stage, points, message):
         what_if(1000, [0.5, 0.4, 0.5], stage, points)
 
 
+@pytest.mark.parametrize("kwargs, message", [
+    ({"rates": [0.5, 0.0, 0.5]}, "above 0"), ({"stages": ["a", "b"]}, "2 stages need 1 rates"),
+    ({"value_stage": 5}, "1..4"), ({"value_stage": 0}, "1..4"),
+])
+def test_what_if_input_errors(kwargs, message):
+    args = {"rates": [0.5, 0.4, 0.5], **kwargs}
+    with pytest.raises(DefinitionError, match=message):
+        what_if(1000, args.pop("rates"), 3, 5, **args)
+
+
 def test_working_days_in_month():
     assert working_days_in_month(2026, 3) == 22  # March 2026: starts on a Sunday, 31 days
     assert working_days_in_month(2026, 2) == 20

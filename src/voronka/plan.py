@@ -150,14 +150,12 @@ def what_if(
     stages: Sequence[str] | None = None,
 ) -> WhatIf:
     """Raise the conversion into ``stage`` (1-based, 2..n) by ``points`` percentage points."""
-    n = len(rates) + 1
-    names = list(stages) if stages is not None else [str(i + 1) for i in range(n)]
-    if len(names) != n:
-        raise DefinitionError(f"{n} stages need {n - 1} rates", field="rates")
+    names = check_rates(rates, stages)
+    n = len(names)
     if not 2 <= stage <= n:
         raise DefinitionError(f"stage {stage}: the first stage has no conversion into it; use 2..{n}", field="stage")
-    if any(not 0 <= r <= 1 for r in rates):
-        raise DefinitionError("each rate must be between 0 and 1", field="rates")
+    if value_stage is not None and not 1 <= value_stage <= n:
+        raise DefinitionError(f"value stage {value_stage}: use 1..{n}", field="value_step")
     new_rate = rates[stage - 2] + points / 100
     if not 0 <= new_rate <= 1:
         raise DefinitionError(f"{rates[stage - 2]:.1%} + {points} points is outside 0–100%", field="points")
@@ -170,7 +168,7 @@ def what_if(
          "extra_customers": after[j] - before[j]}
         for j in range(n)
     ]
-    v = (value_stage or n) - 1
+    v = (value_stage if value_stage is not None else n) - 1
     return WhatIf(pa.Table.from_pylist(rows, schema=WHAT_IF_SCHEMA), stage, points, v + 1,
                   (after[v] - before[v]) * check if check is not None else None)
 
@@ -186,5 +184,5 @@ def working_days_in_month(year: int, month: int, holidays: Sequence[dt.date] = (
     """Monday–Friday days of a calendar month, minus the ``holidays`` that fall on them."""
     first = dt.date(year, month, 1)
     days = (dt.date(year + month // 12, month % 12 + 1, 1) - first).days
-    dates = {first + dt.timedelta(days=i) for i in range(days)}
-    return sum(1 for d in dates if d.weekday() < 5 and d not in set(holidays))
+    off = set(holidays)
+    return sum(1 for d in (first + dt.timedelta(days=i) for i in range(days)) if d.weekday() < 5 and d not in off)

@@ -65,6 +65,16 @@ def test_status_column_and_bitrix_stage_history_names(store, tmp_path):
                    ("56", "0", "PREPARATION", "8", "lost")]
 
 
+def test_bitrix_final_stage_ids_of_other_pipelines_without_a_status(store, tmp_path):
+    path = tmp_path / "history.csv"
+    path.write_text("OWNER_ID,CATEGORY_ID,STAGE_ID,CREATED_TIME\n"
+                    "55,2,C2:NEW,2026-04-01 10:00:00\n55,2,C2:WON,2026-04-02 10:00:00\n"
+                    "56,2,C2:LOSE,2026-04-03 10:00:00\n57,2,C2:APOLOGY,2026-04-04 10:00:00\n", encoding="utf-8")
+    store.ingest_deals([path])
+    assert store.connection.execute("SELECT stage, status FROM deals ORDER BY changed_at").fetchall() == [
+        ("C2:NEW", "open"), ("C2:WON", "won"), ("C2:LOSE", "lost"), ("C2:APOLOGY", "lost")]
+
+
 def test_map_overrides_the_accepted_names(store, tmp_path):
     path = tmp_path / "deals.csv"
     path.write_text("Сделка;Шаг;Когда\nA-1;Звонок;01.04.2026 10:00\n", encoding="utf-8")

@@ -83,6 +83,18 @@ def test_stuck_threshold_and_as_of(deals, engine_for_duckdb):
     assert result_ids(later) == ["103", "104"]
 
 
+def test_an_earlier_as_of_leaves_the_later_rows_out(deals, engine_for_duckdb):
+    # as of 09.03: 101 at Принимают решение (won 10.03), 105 at Переговоры (moved on 12.03), 102 lost;
+    # the stays ending after 09.03 (105 at Переговоры, 101 at Принимают решение) are still open
+    result = deal_pipeline(engine_for_duckdb(deals), as_of=dt.datetime(2026, 3, 9))
+    stages = sales_rows(result.stages)
+    assert [r["reached"] for r in stages] == [5, 4, 1]
+    assert [r["stays"] for r in stages] == [4, 2, 0]
+    assert [r["open_now"] for r in stages] == [1, 2, 1]
+    assert [(r["pipeline"], r["won"], r["lost"], r["open"]) for r in result.outcomes.to_pylist()] == [
+        ("Продажи", 0, 1, 4)]
+
+
 def result_ids(result):
     return [r["deal_id"] for r in result.stuck.to_pylist()]
 
@@ -131,4 +143,6 @@ def test_each_managers_plan_from_the_backwards_plan(deals, engine_for_duckdb):
     assert {r["manager"] for r in plan} == {"Иванова Анна", "Петров Олег"}
     never_won = deals.filter(pc.not_equal(deals.column("status"), "won"))
     with pytest.raises(DefinitionError, match="no deal reached 'won'"):
-        manager_plans(deal_pipeline(engine_for_duckdb(never_won), pipeline="Продажи"), 3)
+        manager_plans(deal_pipeline(engine_for_duckdb(never_won), pipeline="Продажи", by="manager"), 3)
+    with pytest.raises(DefinitionError, match="--by manager"):
+        manager_plans(deal_pipeline(engine_for_duckdb(deals), pipeline="Продажи"), 3)

@@ -54,6 +54,9 @@ def test_whatif_with_typed_rates():
     assert result.exit_code == 0, result.output
     rows = json.loads(result.stdout)
     assert [r["extra_customers"] for r in rows] == pytest.approx([0, 0, 25, 12.5])
+    result = runner.invoke(app, ["whatif", "--stage", "c", "--points", "5", "--rates", "0.5,0.4,0.5", "--entrants",
+                                 "1000", "--stages", "a,b,c,d", "--value-step", "buy"])
+    assert result.exit_code == 1 and "no stage 'buy'; the stages are a, b, c, d" in result.stderr
 
 
 def test_diagnose_finds_print_on_demo_events(events_file):

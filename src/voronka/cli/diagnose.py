@@ -166,6 +166,15 @@ def _measured(model, steps, lang, window, store, data, engine_url, events_table,
     return rates, revenue
 
 
+def _stage_number(stage: str, keys: list[str], field: str) -> int:
+    """A stage given by key or 1-based number."""
+    if stage.isdigit():
+        return int(stage)
+    if stage in keys:
+        return keys.index(stage) + 1
+    raise DefinitionError(f"no stage {stage!r}; the stages are {', '.join(keys)}", field=field)
+
+
 @app.command()
 @user_errors
 def whatif(
@@ -196,20 +205,15 @@ def whatif(
         keys = [s.strip() for s in stages.split(",")] if stages else [str(i + 1) for i in range(len(rate_list) + 1)]
         if entrants is None:
             raise typer.BadParameter("--rates needs --entrants (customers at the first stage)")
-        value = int(value_step) if value_step and value_step.isdigit() else (
-            keys.index(value_step) + 1 if value_step in keys else None)
+        value = _stage_number(value_step, keys, "value_step") if value_step else None
         per_buyer = check
     else:
         measured, revenue = _measured(model, steps, lang, window, store, data, engine_url, events_table, mapping,
                                       value_step, check)
         entrants, rate_list, keys, value = measured.entrants, measured.rates, measured.stages, measured.value_stage
         per_buyer, currency = revenue.per_buyer, currency or revenue.currency
-    if len(keys) != len(rate_list) + 1:
-        raise DefinitionError(f"{len(keys)} stages need {len(keys) - 1} rates, not {len(rate_list)}", field="rates")
-    number = int(stage) if stage.isdigit() else (keys.index(stage) + 1 if stage in keys else None)
-    if number is None:
-        raise DefinitionError(f"no stage {stage!r}; the stages are {', '.join(keys)}", field="stage")
-    result = what_if(entrants, rate_list, number, points, check=per_buyer, value_stage=value, stages=keys)
+    result = what_if(entrants, rate_list, _stage_number(stage, keys, "stage"), points, check=per_buyer,
+                     value_stage=value, stages=keys)
     if fmt is OutputFormat.table:
         from voronka.reports.diagnose import plan_columns, what_if_summary
 

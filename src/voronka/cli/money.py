@@ -22,6 +22,7 @@ from voronka.cli.app import (
     console,
     user_errors,
 )
+from voronka.cli.funnel import DataOption
 from voronka.cli.output import emit
 from voronka.cli.sources import EngineOption, MapOption, TableOption, open_engine
 from voronka.engines import Engine
@@ -37,9 +38,6 @@ class DealsBy(str, Enum):
     manager = "manager"
 
 
-DataOption = Annotated[
-    list[Path] | None, typer.Option("--data", help="Analyse these event files directly, without ingesting them.")
-]
 SpendOption = Annotated[
     list[Path] | None, typer.Option("--spend", help="Spend files (CSV/XLSX) to use instead of the store's spend.")
 ]

@@ -15,7 +15,8 @@ stage. A deal is one ``(pipeline, deal_id)``. docs/crm.md is the definition; in 
   (any stage, won or lost included). Stays still open at ``as_of`` are left out
   (censored); median and p90 (linear interpolation, as ``numpy.quantile``) in days.
 * **Stuck** — an open deal (its latest row not won / lost) whose current stage was
-  entered at least ``stuck_for`` before ``as_of`` (default: the latest ``changed_at``).
+  entered at least ``stuck_for`` before ``as_of`` (default: the latest ``changed_at``;
+  rows after an earlier ``as_of`` are left out of every number).
 * **Win rate** — won / (won + lost), over deals whose latest row is won or lost.
 * **Manager** — the responsible manager of the deal's latest row.
 
@@ -81,7 +82,9 @@ def deal_pipeline(
     if not engine.has_table(deals):
         raise StoreError(f"no {deals} table here: load a CRM export with 'voronka ingest deals FILE'")
     threshold = parse_duration(stuck_for) if isinstance(stuck_for, str) else stuck_for
-    where = f"WHERE coalesce(pipeline, '') = {literal(pipeline)}" if pipeline is not None else ""
+    conditions = ([f"coalesce(pipeline, '') = {literal(pipeline)}"] if pipeline is not None else []) + (
+        [f"changed_at <= {literal(as_of)}"] if as_of is not None else [])  # the pipeline as it stood at as_of
+    where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
     base = (f"SELECT deal_id, coalesce(pipeline, '') AS pipeline, stage, changed_at, manager, "
             f"coalesce(status, 'open') AS status FROM {deals} {where}")
     orders = _stage_orders(engine, base, stage_order)
@@ -210,6 +213,8 @@ def manager_plans(result: DealPipeline, target: float, *, period: str = "month",
     """
     from voronka.plan import WORKING_DAYS_PER_MONTH, backwards_plan
 
+    if result.by != "manager":
+        raise DefinitionError("each manager's plan needs the deals per manager (--by manager)", field="by")
     rows = result.stages.to_pylist()
     out = []
     for name in sorted({r["pipeline"] for r in rows}):
@@ -223,7 +228,7 @@ def manager_plans(result: DealPipeline, target: float, *, period: str = "month",
             raise DefinitionError(f"pipeline {name!r}: no deal reached {empty!r}, so its conversion is 0; "
                                   "a plan needs every measured conversion above 0", field="target")
         rates = [b / a for a, b in itertools.pairwise(counts)]
-        managers = sorted({r.get("manager") for r in mine}, key=lambda m: m or "")
+        managers = sorted({r["manager"] for r in mine}, key=lambda m: m or "")
         plan = backwards_plan(target, rates, per="seller", sellers=len(managers), period=period,  # type: ignore[arg-type]
                               working_days=working_days or WORKING_DAYS_PER_MONTH,
                               stages=[s for _, s in stages] + ["won"])

@@ -4,10 +4,13 @@ A deal row's status is ``won``, ``lost`` or ``open``. It is read from the ``stat
 column when the export has one (amoCRM and Bitrix24 words, Bitrix24 stage semantics
 ``S``/``F``/``P``), else from the stage name when it is one of the CRMs' final stages
 (amoCRM «Успешно реализовано» / «Закрыто и не реализовано», Bitrix24 «Сделка успешна» /
-«Сделка провалена», stage ids ``WON`` / ``LOSE``); any other stage is open.
+«Сделка провалена», stage ids ``WON`` / ``LOSE``, also with a category prefix
+``C2:WON``); any other stage is open.
 """
 
 from __future__ import annotations
+
+from voronka.sql import literal
 
 WON = ("won", "win", "s", "success", "successful", "closed won", "успешно", "успех", "успешно реализовано",
        "сделка успешна", "выиграна", "выиграно", "реализовано", "сәтті")
@@ -22,7 +25,7 @@ LOST_STAGES = ("закрыто и не реализовано", "сделка п
 
 
 def _quoted(words: tuple[str, ...]) -> str:
-    return ", ".join("'" + w.replace("'", "''") + "'" for w in words)
+    return ", ".join(literal(w) for w in words)
 
 
 def status_sql(expr: str) -> str:
@@ -33,7 +36,9 @@ def status_sql(expr: str) -> str:
 
 
 def stage_status_sql(stage: str) -> str:
-    """SQL: ``won`` / ``lost`` when the stage name is a CRM's final stage, else ``open``."""
+    """SQL: ``won`` / ``lost`` when the stage name is a CRM's final stage, else ``open``.
+    Bitrix24 prefixes the stage ids of its other pipelines with the category: ``C2:WON``."""
     low = f"lower({stage})"
-    return (f"CASE WHEN {low} IN ({_quoted(WON_STAGES)}) THEN 'won' "
-            f"WHEN {low} IN ({_quoted(LOST_STAGES)}) THEN 'lost' ELSE 'open' END")
+    return (f"CASE WHEN {low} IN ({_quoted(WON_STAGES)}) OR {low} LIKE 'c%:won' THEN 'won' "
+            f"WHEN {low} IN ({_quoted(LOST_STAGES)}) OR {low} LIKE 'c%:lose' OR {low} LIKE 'c%:apology' "
+            f"THEN 'lost' ELSE 'open' END")

@@ -2,9 +2,10 @@
 significantly. Definitions: ``docs/diagnose.md``, *Changes*.
 
 The **current period** is the funnel's ``date_from``..``date_to`` (both inclusive, local
-dates), or the ``days`` days ending on the day of ``as_of`` (default: the latest event),
-or with a window, on the day of ``as_of − window``, so that the period's attempts are
-settled (``weak_links.counts``: only units whose window has closed are compared).
+dates), or the ``days`` days ending on ``date_to`` when only it is given, else on the day
+of ``as_of`` (default: the latest event), or with a window, on the day of
+``as_of − window``, so that the period's attempts are settled (``weak_links.counts``:
+only units whose window has closed are compared).
 The **previous period** has the same number of days and ends the day before the current
 one starts. The funnel is computed for each (attempts that start in the period count;
 later steps may fall after it), every transition's and segment's rate (weak-links
@@ -17,7 +18,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 
@@ -30,6 +30,7 @@ from voronka.funnel import (
     compute_funnel,
     latest_event,
 )
+from voronka.loop.occasions import local_date
 from voronka.stats import benjamini_hochberg, proportion_test
 
 CHANGES_SCHEMA = pa.schema([
@@ -61,8 +62,7 @@ def periods(definition: FunnelDefinition, as_of: dt.datetime, days: int | None =
         start, end = definition.date_from, definition.date_to
     elif days is not None and days >= 1:
         settled = as_of - definition.window if definition.window else as_of
-        local = settled.replace(tzinfo=ZoneInfo("UTC")).astimezone(ZoneInfo(definition.timezone))
-        end = definition.date_to or local.date()
+        end = definition.date_to or local_date(settled, definition.timezone)
         start = end - dt.timedelta(days=days - 1)
     else:
         raise DefinitionError("give the period: a length (e.g. 30d) or both --from and --to", field="compare_previous")

@@ -86,7 +86,7 @@ def deals_chart(pipeline: DealPipeline, lang: str) -> go.Figure:
     figure = go.Figure()
     traces: dict[str, list[dict]] = {}
     for r in pipeline.stages.to_pylist():
-        name = r["pipeline"] + (f" · {r['manager']}" if "manager" in r else "")
+        name = r["pipeline"] + (f" · {r['manager'] or '—'}" if "manager" in r else "")
         traces.setdefault(name, []).append(r)
     for name, rows in traces.items():
         figure.add_trace(go.Bar(
