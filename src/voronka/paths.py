@@ -47,9 +47,9 @@ import pyarrow as pa
 from voronka.engines import Engine
 from voronka.errors import DefinitionError
 from voronka.funnel import event_sources, latest_event
-from voronka.rules import StepRule
+from voronka.rules import PURCHASE, StepRule
 from voronka.sql import literal, resolved_events
-from voronka.touches import PURCHASE, lookback_micros, parse_rule, rule_flag_sql
+from voronka.touches import lookback_micros, parse_rule, rule_flag_sql
 
 StepsBy = Literal["event", "channel"]
 SEPARATOR = " → "

@@ -49,17 +49,16 @@ from voronka.stats import wilson_interval
 TOUCH = StepRule(where=(Condition(field="channel", op="ne", value=""),))
 """The default touch: an event with a channel."""
 
-"""The default conversion: a purchase (the first one counts)."""
-
 RANGES: tuple[tuple[int, int | None], ...] = ((0, 4), (5, 7), (8, None))
 """The article's touch-count ranges: fewer than five, 5–7, eight or more."""
 
 TOUCHES_TABLE = "voronka_touches"
 
 
-def parse_rule(text: str | StepRule | None, default: StepRule) -> StepRule:
+def parse_rule(text: str | StepRule | None, default: StepRule, field: str = "conversion") -> StepRule:
     """A rule from the command line: ``purchase``, ``trial|purchase`` (any of these events),
-    or ``MODEL:STAGE`` (that stage's rule, e.g. ``hourglass:try``); a rule stays as it is."""
+    or ``MODEL:STAGE`` (that stage's rule, e.g. ``hourglass:try``); a rule stays as it is.
+    Errors name ``field``."""
     if text is None:
         return default
     if isinstance(text, StepRule):
@@ -71,11 +70,11 @@ def parse_rule(text: str | StepRule | None, default: StepRule) -> StepRule:
         model = load_model(model_name)
         if stage not in model.keys:
             raise DefinitionError(f"no stage {stage!r} in {model.key} (stages: {', '.join(model.keys)})",
-                                  field="conversion")
+                                  field=field)
         return model.stage(stage).rule
     names = tuple(n.strip() for n in text.split("|") if n.strip())
     if not names:
-        raise DefinitionError(f"{text!r}: name an event, events a|b, or MODEL:STAGE", field="conversion")
+        raise DefinitionError(f"{text!r}: name an event, events a|b, or MODEL:STAGE", field=field)
     return StepRule(events=names)
 
 
@@ -93,13 +92,20 @@ def rule_flag_sql(rule: StepRule, field: str = "conversion") -> str:
     return predicate
 
 
-def lookback_micros(lookback: str | dt.timedelta | None) -> int | None:
-    if lookback is None:
-        return None
-    delta = parse_duration(lookback)
+def positive_duration(value: str | dt.timedelta, field: str = "lookback") -> dt.timedelta:
+    """``value`` (``30d``, a timedelta) as a positive duration; errors name ``field``."""
+    try:
+        delta = parse_duration(value)
+    except ValueError as exc:
+        raise DefinitionError(str(exc), field=field) from None
     if delta.total_seconds() <= 0:
-        raise DefinitionError("lookback must be positive", field="lookback")
-    return micros(delta)
+        raise DefinitionError(f"{field} must be positive, e.g. 30d", field=field)
+    return delta
+
+
+def lookback_micros(lookback: str | dt.timedelta | None) -> int | None:
+    """A lookback in microseconds (None: no limit)."""
+    return None if lookback is None else micros(positive_duration(lookback))
 
 
 def touches_sql(events: str, aliases: str | None, *, touch: StepRule, conversion: StepRule,
@@ -184,11 +190,12 @@ def compute_touches(
     """
     if cap < 1:
         raise DefinitionError("cap must be at least 1", field="cap")
+    window = None if lookback is None else positive_duration(lookback)
     events, aliases = event_sources(engine, events, aliases)
     as_of = as_of or latest_event(engine, events)
     sql = touches_sql(events, aliases, touch=touch or TOUCH, conversion=parse_rule(conversion, PURCHASE),
-                      as_of=as_of, lookback=lookback_micros(lookback),
-                      among=None if among is None else parse_rule(among, PURCHASE))
+                      as_of=as_of, lookback=lookback_micros(window),
+                      among=None if among is None else parse_rule(among, PURCHASE, "among"))
     engine.materialize(TOUCHES_TABLE, sql)
     counts = {}
     for column in ("touches", "channels"):
@@ -207,7 +214,7 @@ def compute_touches(
             [dict(r, converted=bool(r["converted"]), median_touches=float(r["median_touches"])) for r in summary],
             schema=SUMMARY_SCHEMA),
         as_of=as_of,
-        lookback=None if lookback is None else parse_duration(lookback),
+        lookback=window,
     )
 
 

@@ -48,6 +48,9 @@ def test_spend_campaigns_and_errors(demo_store, tmp_path):
     assert "Атрибуция" in (tmp_path / "a.html").read_text(encoding="utf-8")
     bad = runner.invoke(app, ["attribution", "--store", str(demo_store), "--models", "first,markov"])
     assert bad.exit_code == 1 and "unknown model first" in bad.output
+    for option, value in (("--half-life", "x"), ("--conversion", "")):
+        bad = runner.invoke(app, ["attribution", "--store", str(demo_store), option, value])
+        assert bad.exit_code == 1 and "error: field" in bad.output, bad.output
     table = runner.invoke(app, ["attribution", "--store", str(demo_store), "--show", "removal", "--lang", "ru"])
     assert table.exit_code == 0 and "Эффект удаления" in table.stdout
 

@@ -95,6 +95,18 @@ def test_lookback_and_touch_rule():
     assert ads[("a", 1)] == (["tv"], 100.0) and ads[("a", 2)] == ([], 50.0)
     with pytest.raises(DefinitionError, match="lookback"):
         conversion_journeys(engine, lookback=dt.timedelta(0))
+    with pytest.raises(DefinitionError, match="field 'lookback': not a duration"):
+        compute_attribution(engine, lookback="30days")
+    with pytest.raises(DefinitionError, match="field 'conversion'.*counting purchases"):
+        conversion_journeys(engine, conversion=StepRule(events=["purchase"], min_purchases=2))
+
+
+@pytest.mark.parametrize("backend", ["duckdb", "chdb"])
+def test_an_empty_channel_is_not_a_touch(backend):
+    """The default touch of docs/paths.md: a channel neither null nor empty."""
+    engine = duckdb_engine_for([event("g", 0, "ad_view", channel=""), event("g", 5, "site_visit", channel="tv"),
+                                event("g", 10, "purchase", revenue=Decimal(3), currency="KZT")], backend)
+    assert paths(conversion_journeys(engine)) == {("g", 1): (["tv"], 3.0)}
 
 
 def test_campaign_level_and_date_range():

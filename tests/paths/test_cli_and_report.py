@@ -45,6 +45,7 @@ def test_touches_command(store, tmp_path):
     report = tmp_path / "t.html"
     table = run("touches", "--store", str(store), "--lang", "ru", "--among", "trial", "--report", str(report))
     assert "Конверсия" in table.stdout and report.exists()
+    assert "Distinct" in run("touches", "--store", str(store), "--show", "channels").stdout  # not "Touches"
     bad = runner.invoke(app, ["touches", "--store", str(store), "--to", "hourglass:nope"])
     assert bad.exit_code == 1 and "no stage 'nope'" in bad.output
 

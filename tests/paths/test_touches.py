@@ -85,6 +85,10 @@ def test_rule_errors():
         parse_rule("hourglass:nope", StepRule(events=("purchase",)))
     with pytest.raises(DefinitionError, match="lookback"):
         compute_touches(make_engine(rows()), lookback="0d")
+    with pytest.raises(DefinitionError, match="field 'lookback': not a duration"):
+        compute_touches(make_engine(rows()), lookback="30days")
+    with pytest.raises(DefinitionError, match="field 'among': no stage 'nope'"):
+        compute_touches(make_engine(rows()), among="hourglass:nope")
     assert parse_rule("trial|purchase", StepRule(events=("x",))).events == ("trial", "purchase")
 
 

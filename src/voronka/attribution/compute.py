@@ -26,12 +26,11 @@ from voronka.attribution.journeys import conversion_journeys, journeys_to_paths,
 from voronka.attribution.markov import MarkovResult, markov
 from voronka.attribution.path import ConversionPath, Credit, aggregate
 from voronka.attribution.shapley import shapley
-from voronka.duration import parse_duration
 from voronka.engines import Engine
 from voronka.errors import DefinitionError
-from voronka.loop.occasions import PURCHASE
-from voronka.rules import StepRule
+from voronka.rules import PURCHASE, StepRule
 from voronka.sql import literal
+from voronka.touches import positive_duration
 
 MODELS = ("first_touch", "last_touch", "last_non_direct", "linear", "time_decay", "position_based", "markov",
           "shapley")
@@ -235,7 +234,7 @@ def compute_attribution(
     those dates; non-converting paths are kept whole."""
     if by not in ("channel", "campaign"):
         raise DefinitionError(f"--by {by!r}: channel or campaign", field="by")
-    lookback = parse_duration(lookback) if isinstance(lookback, str) else lookback
+    lookback = positive_duration(lookback)
     journeys = conversion_journeys(engine, conversion=conversion, touch=touch, first_only=first_only,
                                    lookback=lookback,
                                    include_non_converting=settings.include_non_converting, events=events,

@@ -6,8 +6,8 @@ Definition (docs/attribution.md, "Paths"):
 * A **conversion** is an event matching the conversion rule (default: ``purchase``), read
   through the alias map; a customer's conversions are numbered 1, 2, … in time order
   (equal timestamps by ``event_id``). ``first_only`` keeps conversion 1 only.
-* A **touch** is an event with a non-null ``channel`` (and matching the ``touch`` rule,
-  when given) that is not a conversion event.
+* A **touch** is an event with a channel (``touches.TOUCH``: not null, not empty), matching
+  the ``touch`` rule too when one is given, that is not a conversion event.
 * The **path of a conversion** is the customer's touches at or before the conversion,
   after the previous counted conversion (strictly), and at most ``lookback`` before it.
   A touch at the same instant as the conversion belongs to it. A conversion may have an
@@ -31,12 +31,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from voronka.attribution.path import ConversionPath
-from voronka.duration import micros, parse_duration
+from voronka.duration import micros
 from voronka.engines import Engine
+from voronka.errors import DefinitionError
 from voronka.funnel import event_sources
-from voronka.loop.occasions import PURCHASE
-from voronka.rules import StepRule
+from voronka.rules import PURCHASE, StepRule
 from voronka.sql import resolved_events, rule_predicate
+from voronka.touches import TOUCH, positive_duration
 
 NO_CAMPAIGN = "(no campaign)"
 
@@ -58,8 +59,11 @@ def journeys_sql(events: str, aliases: str | None, *, conversion: StepRule = PUR
     ``path_number``, ``ts``, ``revenue``, ``currency``) and the touches kept
     (``customer_id``, ``path_number``, ``event_id``, ``ts``, ``channel``, ``campaign``,
     ``age_seconds``; ``path_number`` 0 for non-converting paths)."""
+    if conversion.min_purchases not in (None, 1) or conversion.min_referrals is not None:
+        raise DefinitionError(f"{conversion.describe()}: every matching event is a conversion here, so a rule "
+                              "counting purchases or referrals cannot be one", field="conversion")
     is_conversion = rule_predicate(conversion)
-    touch_where = "channel IS NOT NULL" + (f" AND {rule_predicate(touch)}" if touch else "")
+    touch_where = rule_predicate(TOUCH) + (f" AND {rule_predicate(touch)}" if touch else "")
     window = micros(lookback)
     ctes = f"""WITH ev AS ({resolved_events(events, aliases)}),
     numbered AS (SELECT customer_id, event_id, ts, CAST(COALESCE(revenue, 0) AS DOUBLE) AS revenue, currency,
@@ -106,11 +110,7 @@ def conversion_journeys(
     """The paths of every conversion (and, by default, the non-converting paths), one row
     each in ``JOURNEYS_SCHEMA``, ordered by customer and path number (module docstring)."""
     events, aliases = event_sources(engine, events, aliases)
-    window = parse_duration(lookback) if isinstance(lookback, str) else lookback
-    if window.total_seconds() <= 0:
-        from voronka.errors import DefinitionError
-
-        raise DefinitionError("lookback must be positive, e.g. 30d", field="lookback")
+    window = positive_duration(lookback)
     conversions_sql, touches_sql = journeys_sql(events, aliases, conversion=conversion, touch=touch,
                                                 first_only=first_only, lookback=window)
     conversions = engine.query(conversions_sql)

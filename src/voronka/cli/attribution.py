@@ -36,7 +36,7 @@ def attribution(
     by: Annotated[str, typer.Option("--by", help="channel | campaign")] = "channel",
     value: Annotated[str, typer.Option(help="The side-by-side table: conversions | revenue | conversion_share "
                                             "| revenue_share.")] = "conversions",
-    conversion: Annotated[str, typer.Option(help="Conversion event(s), a|b = any of a, b.")] = "purchase",
+    conversion: Annotated[str, typer.Option(help="Conversion: an event, events a|b, or MODEL:STAGE.")] = "purchase",
     first_only: Annotated[bool, typer.Option("--first-only/--every", help="First conversion per customer only, "
                                                                            "or every conversion.")] = False,
     non_converting: Annotated[bool, typer.Option("--non-converting/--converting-only",
@@ -59,10 +59,10 @@ def attribution(
 ) -> None:
     """Which channels get credit for conversions and revenue, under every attribution model side by side."""
     from voronka.attribution import AttributionSettings, compute_attribution, parse_models
-    from voronka.duration import parse_duration
     from voronka.errors import DefinitionError
     from voronka.reports.attribution import attribution_columns, localise
-    from voronka.rules import StepRule
+    from voronka.rules import PURCHASE
+    from voronka.touches import parse_rule, positive_duration
 
     if show not in SHOWS:
         raise typer.BadParameter(f"--show takes {', '.join(SHOWS)}")
@@ -71,12 +71,12 @@ def attribution(
     except ValueError:
         raise DefinitionError(f"--position {position!r}: two shares, e.g. 0.4,0.4", field="position") from None
     settings = AttributionSettings(
-        models=parse_models(models), order=order, half_life=parse_duration(half_life),
+        models=parse_models(models), order=order, half_life=positive_duration(half_life, "half_life"),
         direct=tuple(d.strip() for d in direct.split(",") if d.strip()), position=(first, last),
         include_non_converting=non_converting, samples=samples, seed=seed)
     engine = open_engine(store, data, engine_url, events_table, mapping)
     result = compute_attribution(
-        engine, settings=settings, by=by, conversion=StepRule(events=[e for e in conversion.split("|") if e]),
+        engine, settings=settings, by=by, conversion=parse_rule(conversion, PURCHASE),
         first_only=first_only, lookback=lookback, date_from=date_from.date() if date_from else None,
         date_to=date_to.date() if date_to else None)
     headers, formatters = attribution_columns(lang.value, by, shares=show == "comparison" and "share" in value)

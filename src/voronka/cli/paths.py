@@ -33,10 +33,13 @@ ConversionOption = Annotated[
 ]
 
 
-def _emit(table, fmt: OutputFormat, lang: Lang) -> None:
+def _emit(table, fmt: OutputFormat, lang: Lang, label: str | None = None) -> None:
+    """``table`` with translated headers; ``label`` names its ``label`` column instead."""
     from voronka.reports.paths import paths_columns
 
     headers, formatters = paths_columns(table, lang.value)
+    if label:
+        headers["label"] = label
     emit(table, fmt, headers=headers, formatters=formatters)
 
 
@@ -73,15 +76,15 @@ def touches(
     from voronka.i18n import t
     from voronka.touches import compute_touches
 
+    if show not in ("touches", "channels", "ranges", "summary"):
+        raise typer.BadParameter("--show takes touches, channels, ranges or summary")
     result = compute_touches(open_engine(store, data, engine_url, events_table, mapping), conversion=to,
                              lookback=None if lookback == "all" else lookback, among=among, cap=cap, as_of=as_of)
     tables = {"touches": result.by_touches, "channels": result.by_channels, "ranges": result.by_range,
               "summary": result.summary}
-    if show not in tables:
-        raise typer.BadParameter("--show takes touches, channels, ranges or summary")
     table = tables[show]
     _emit(table.drop_columns(["bucket"]) if "bucket" in table.column_names and fmt is OutputFormat.table else table,
-          fmt, lang)
+          fmt, lang, t("paths.touches.channels", lang.value) if show == "channels" else None)
     _write_report(report, t("paths.touches.title", lang.value), fmt, lang, touches=result)
 
 
@@ -117,6 +120,8 @@ def paths(
         raise typer.BadParameter("--by takes event or channel")
     if from_event and until:
         raise typer.BadParameter("give --from or --until, not both")
+    if show not in ("top", "lengths", "sankey"):
+        raise typer.BadParameter("--show takes top, lengths or sankey")
     step_map = None
     if map_steps:
         pairs = [p.split("=", 1) for p in map_steps.split(",") if p.strip()]
@@ -134,8 +139,6 @@ def paths(
     result = compute_paths(engine, conversion=to, steps=how, max_steps=steps, top=top, lookback=lookback,
                            as_of=as_of)
     tables = {"top": result.top, "lengths": result.lengths, "sankey": result.sankey}
-    if show not in tables:
-        raise typer.BadParameter("--show takes top, lengths or sankey")
     _emit(tables[show], fmt, lang)
     _write_report(report, t("paths.top.title", lang.value), fmt, lang, paths=result)
 

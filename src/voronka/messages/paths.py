@@ -5,8 +5,6 @@ MESSAGES: dict[str, dict[str, str]] = {
     # touches
     "paths.touches.title": {"en": "Touches before conversion", "ru": "Касания до конверсии",
                             "kk": "Конверсияға дейінгі байланыстар"},
-    "paths.touches.rate_title": {"en": "Conversion by number of touches", "ru": "Конверсия по числу касаний",
-                                 "kk": "Байланыстар саны бойынша конверсия"},
     "paths.touches.range_title": {"en": "Conversion by touch range (\"5–7 touches before the paid offer\")",
                                   "ru": "Конверсия по диапазонам касаний («5–7 касаний до платного предложения»)",
                                   "kk": "Байланыс аралықтары бойынша конверсия («ақылы ұсынысқа дейін 5–7 байланыс»)"},
@@ -34,7 +32,6 @@ MESSAGES: dict[str, dict[str, str]] = {
     # paths
     "paths.top.title": {"en": "Top paths", "ru": "Частые пути", "kk": "Жиі жолдар"},
     "paths.sankey.title": {"en": "Paths (Sankey)", "ru": "Пути (диаграмма Санки)", "kk": "Жолдар (Санки диаграммасы)"},
-    "paths.length.title": {"en": "Path length", "ru": "Длина пути", "kk": "Жол ұзындығы"},
     "paths.col.path": {"en": "Path", "ru": "Путь", "kk": "Жол"},
     "paths.col.length": {"en": "Steps", "ru": "Шагов", "kk": "Қадамдар"},
     "paths.col.mean_length": {"en": "Mean full length", "ru": "Средняя полная длина", "kk": "Орташа толық ұзындық"},
