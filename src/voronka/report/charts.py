@@ -53,6 +53,7 @@ __all__ = [
     "conversion_trend",
     "funnel_chart",
     "hourglass_chart",
+    "style_figure",
     "time_to_convert_histogram",
 ]
 
@@ -96,7 +97,9 @@ def _esc(text: Any) -> str:
     return html.escape(str(text), quote=False)
 
 
-def _layout(fig: go.Figure, lang: str, title: str, **extra: Any) -> go.Figure:
+def style_figure(fig: go.Figure, lang: str, title: str, **extra: Any) -> go.Figure:
+    """The house style every report figure shares: title, font, palette, the language's
+    number separators, margins and legend."""
     locale = LOCALES[lang]
     fig.update_layout(
         title={"text": _esc(title), "x": 0.0, "xanchor": "left", "font": {"size": 17}},
@@ -251,7 +254,7 @@ def funnel_chart(
         )
     n_steps = max((len(rows) for _, rows in groups), default=1)
     height = max(320, 80 + n_steps * (44 if len(groups) == 1 else 10 + 20 * len(groups)))
-    _layout(
+    style_figure(
         fig,
         lang,
         title if title is not None else t("chart.funnel.title", lang),
@@ -382,7 +385,7 @@ def hourglass_chart(
         )
     )
     height = max(360, 90 + 48 * len(rows))
-    _layout(
+    style_figure(
         fig,
         lang,
         title if title is not None else t("chart.hourglass.title", lang),
@@ -460,7 +463,7 @@ def time_to_convert_histogram(
                 hoverinfo="text",
             )
         )
-    _layout(
+    style_figure(
         fig,
         lang,
         title if title is not None else t("chart.ttc.title", lang),
@@ -520,7 +523,7 @@ def conversion_trend(
                 marker={"size": 7},
             )
         )
-    _layout(fig, lang, title if title is not None else t("chart.trend.title", lang), height=420)
+    style_figure(fig, lang, title if title is not None else t("chart.trend.title", lang), height=420)
     fig.update_xaxes(
         title_text=t("chart.trend.x", lang),
         type="category",

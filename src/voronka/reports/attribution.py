@@ -14,7 +14,7 @@ from voronka.attribution import MODELS, AttributionResult
 from voronka.attribution.compute import NO_TOUCH
 from voronka.i18n import format_duration, format_number, format_percent, t
 from voronka.report import Report
-from voronka.report.charts import PALETTE, _layout
+from voronka.report.charts import PALETTE, style_figure
 
 
 def model_label(model: str, lang: str) -> str:
@@ -68,7 +68,7 @@ def credit_chart(wide: pa.Table, lang: str, title: str) -> go.Figure:
         values = wide.column(model).to_pylist()
         figure.add_bar(name=model_label(model, lang), x=channels, y=values, marker_color=PALETTE[i % len(PALETTE)],
                        hovertemplate="%{x}: %{y:,.1f}<extra>" + model_label(model, lang) + "</extra>")
-    return _layout(figure, lang, title, barmode="group")
+    return style_figure(figure, lang, title, barmode="group")
 
 
 def add_attribution_sections(report: Report, result: AttributionResult, lang: str) -> Report:
