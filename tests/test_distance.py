@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.backends import event
+from tests.backends import at, event
 from voronka.distance import distance_analysis
 from voronka.rules import StepRule
 
@@ -36,6 +36,14 @@ def test_summary_of_negative_experiences(engine_for):
     assert (s["population"], s["negative"], s["negative_share"]) == (4, 3, 0.75)
     assert s["resolved_share"] == pytest.approx(1 / 3)
     assert (s["mean_steps"], s["median_steps"], s["median_days_to_resolution"]) == (1.0, 1.0, 1.0)
+
+
+@pytest.mark.parametrize("backend", ["duckdb", "chdb"])  # Spark: the first test of this file
+def test_events_after_as_of_do_not_count(engine_for):
+    # at DAY + 90 min: a's case is still open (resolved on day 2), e has not complained yet
+    s = distance_analysis(engine_for(rows()), as_of=at(DAY + 90)).summary.to_pylist()[0]
+    assert (s["population"], s["negative"], s["resolved_share"]) == (3, 2, 0.0)
+    assert (s["mean_steps"], s["median_days_to_resolution"]) == (1.0, None)
 
 
 @pytest.mark.parametrize("backend", ["duckdb", "chdb"])  # Spark: the first test of this file

@@ -65,6 +65,20 @@ def test_promoters_fans_and_commission(engine_for):
 
 
 @pytest.mark.parametrize("backend", ["duckdb", "chdb"])  # Spark: the first test of this file
+def test_rewarded_is_read_from_the_event_naming_the_counted_referrer(engine_for):
+    # two referring events at the same moment: the smaller id (a) is the referrer, and
+    # the reward flag of the event naming b does not make a a promoter
+    result = referral_analysis(engine_for([
+        event("a", 0, "site_visit"), event("b", 0, "site_visit"),
+        event("k", DAY, "site_visit", event_id="k1", referrer_id="b", properties=YES),
+        event("k", DAY, "site_visit", event_id="k2", referrer_id="a", properties=NO),
+    ]))
+    (k,) = [r for r in result.customers.to_pylist() if r["customer_id"] == "k"]
+    assert (k["referrer_id"], k["rewarded"]) == ("a", False)
+    assert result.referrers.select(["referrer_id", "kind"]).to_pylist() == [{"referrer_id": "a", "kind": "fan"}]
+
+
+@pytest.mark.parametrize("backend", ["duckdb", "chdb"])  # Spark: the first test of this file
 def test_k_factor_and_referred_vs_others(engine_for):
     result = referral_analysis(engine_for(rows()))
     (k,) = result.k_factor.to_pylist()

@@ -13,8 +13,9 @@ measured from complaint and support events (names configurable; the demo has
 * Groups: ``no_complaint``, ``resolved``, ``unresolved``. Outcomes per group:
   ``repeat_share`` (≥ 2 purchase occasions, over the group), ``purchase_after_share``
   (an occasion after the first complaint; complainers only), ``churned_share`` (no event
-  at all in the last ``churn_after`` before ``as_of``, default 90 days before the latest
-  event) and ``referrer_share`` (referred at least one customer).
+  at all in the last ``churn_after``, default 90 days, before ``as_of``) and
+  ``referrer_share`` (referred at least one customer). Only events at or before ``as_of``
+  (default: the latest event) count.
 """
 
 from __future__ import annotations
@@ -91,6 +92,7 @@ def distance_analysis(engine: Engine, *, churn_after: str | dt.timedelta = "90d"
 
     events, aliases = event_sources(engine, events, aliases)
     as_of = as_of or latest_event(engine, events)
+    events = f"(SELECT * FROM {events} AS e0 WHERE ts <= {literal(as_of)})"  # the data ends at as_of
     churn = parse_duration(churn_after)
     people = people_sql(events, aliases, as_of=as_of, churn_after=churn, complaint=complaint, support=support,
                         resolved=resolved, purchase=purchase, timezone=timezone)

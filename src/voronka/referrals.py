@@ -35,11 +35,11 @@ import pyarrow as pa
 from voronka.engines import Engine
 from voronka.errors import DefinitionError
 from voronka.loop.occasions import PURCHASE, occasions_sql
+from voronka.loop.periods import check_period
 from voronka.rules import StepRule
 from voronka.sql import field_sql, literal, local_time_sql, resolved_events, rule_predicate
 
 INVITE = StepRule(events=["referral_invite"])
-PERIODS = ("day", "week", "month")
 TRUE_VALUES = ("true", "1", "yes")
 
 
@@ -71,12 +71,17 @@ def customers_sql(events: str, aliases: str | None, *, purchase: StepRule = PURC
                CAST(sum(CASE WHEN {rule_predicate(invite)} THEN 1 ELSE 0 END) AS BIGINT) AS invitations
         FROM ev GROUP BY customer_id),
     referring AS (SELECT * FROM ev WHERE referrer_id IS NOT NULL AND referrer_id <> customer_id),
-    refs AS (
-        SELECT r.customer_id AS customer_id, min(r.referrer_id) AS referrer_raw, max({rewarded}) AS rewarded
+    firstref AS (
+        SELECT r.customer_id AS customer_id, r.ts AS t, min(r.referrer_id) AS referrer_raw
         FROM referring AS r
         JOIN (SELECT customer_id, min(ts) AS t FROM referring GROUP BY customer_id) AS m
           ON m.customer_id = r.customer_id AND m.t = r.ts
-        GROUP BY r.customer_id),
+        GROUP BY r.customer_id, r.ts),
+    refs AS (
+        SELECT f.customer_id AS customer_id, f.referrer_raw AS referrer_raw, max({rewarded}) AS rewarded
+        FROM firstref AS f JOIN referring AS r
+          ON r.customer_id = f.customer_id AND r.ts = f.t AND r.referrer_id = f.referrer_raw
+        GROUP BY f.customer_id, f.referrer_raw),
     buys AS (
         SELECT customer_id, min(ts) AS first_purchase, CAST(count(DISTINCT day) AS BIGINT) AS occasions,
                CAST(sum({value}) AS DOUBLE) AS revenue
@@ -115,8 +120,7 @@ def referral_analysis(engine: Engine, *, commission: float = 0.1, period: str = 
     from voronka.clv.summary import purchase_currency
     from voronka.funnel import event_sources
 
-    if period not in PERIODS:
-        raise DefinitionError(f"period must be one of {', '.join(PERIODS)}, not {period!r}", field="period")
+    check_period(period)
     if not 0 <= commission <= 1:
         raise DefinitionError("commission is a share of revenue in [0, 1], e.g. 0.1", field="commission")
     events, aliases = event_sources(engine, events, aliases)

@@ -55,9 +55,14 @@ def test_no_purchases_gives_empty_answers(engine_on):
 def test_median_and_percentile_of_counts_match_the_expanded_list(counts):
     values = sorted(v for v, c in counts.items() for _ in range(c))
     assert median_of_counts(counts) == statistics.median(values)
-    for p in (1, 50, 90, 100):
+    for p in (1, 50, 57, 70, 90, 100):
         rank = -(-p * len(values) // 100)  # ceil
         assert percentile_of_counts(counts, p) == values[max(rank, 1) - 1]
+
+
+def test_percentile_rank_is_not_thrown_off_by_float_rounding():
+    # 70 % of 10 values is rank 7 exactly (0.7 * 10 would be 7.000000000000001, rank 8)
+    assert percentile_of_counts({v: 1 for v in range(1, 11)}, 70) == 7
 
 
 purchases = st.lists(st.tuples(st.sampled_from("abcdef"), st.integers(0, 90 * 24)), min_size=1, max_size=30)

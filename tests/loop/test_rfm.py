@@ -71,3 +71,14 @@ def test_several_currencies_need_a_choice():
     with pytest.raises(DefinitionError, match="several currencies"):
         rfm(engine_for(rows))
     assert rfm(engine_for(rows), currency="USD").customers.column("customer_id").to_pylist() == ["k"]
+
+
+def test_compute_loop_values_rfm_in_the_currency_of_the_data():
+    from voronka.loop import compute_loop
+
+    rows = [event("a", 0, "purchase", revenue=10, currency="USD"), event("b", D, "purchase", revenue=5, currency="USD")]
+    results = compute_loop(engine_for(rows))
+    assert results.currency == "USD"
+    assert sum(results.rfm.segments.column("revenue").to_pylist()) == 15.0
+    with pytest.raises(DefinitionError, match="several currencies"):
+        compute_loop(engine_for(rows + [event("c", 0, "purchase", revenue=1, currency="KZT")]))

@@ -168,7 +168,8 @@ def overdue(
                                **_common(purchase, tz, as_of))
     emit(result.summary if summary else result.customers, fmt,
          headers={k: t(f"loop.col.{k}", lang.value) for k in ("overdue", "overdue_own", "overdue_population", "action")}
-         | {"population_threshold_days": t("loop.col.threshold", lang.value)})
+         | {"population_threshold_days": t("loop.col.threshold", lang.value),
+            "customers": t("loop.axis.customers", lang.value)})
 
 
 @app.command()

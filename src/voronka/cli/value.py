@@ -22,21 +22,12 @@ from voronka.cli.app import (
     console,
     user_errors,
 )
+from voronka.cli.funnel import DataOption
+from voronka.cli.loop import PurchaseOption, TzOption, _events
 from voronka.cli.output import emit
 from voronka.cli.sources import EngineOption, MapOption, TableOption, open_engine
-from voronka.rules import StepRule
 
-DataOption = Annotated[
-    list[Path] | None,
-    typer.Option("--data", help="Analyse these event files directly, without ingesting them (repeatable)."),
-]
-TzOption = Annotated[str, typer.Option("--tz", help="Time zone of calendar days and periods, e.g. Asia/Almaty.")]
-PurchaseOption = Annotated[str, typer.Option("--purchase", help="Purchase events, comma-separated.")]
 ReportOption = Annotated[Path | None, typer.Option("--report", help="Also write a self-contained HTML report here.")]
-
-
-def _events(names: str) -> StepRule:
-    return StepRule(events=[e.strip() for e in names.split(",") if e.strip()])
 
 
 def _show(tables: dict[str, pa.Table], show: str) -> pa.Table:
@@ -99,8 +90,8 @@ def clv(
     engine = open_engine(store, data, engine_url, events_table, mapping)
     result = clv_analysis(engine, horizon_months=horizon, discount=discount, unit=unit, margin=margin,
                           holdout_from=holdout_from.date() if holdout_from else None,
-                          as_of=as_of.date() if as_of else None, purchase=_events(purchase), timezone=tz,
-                          currency=currency)
+                          as_of=as_of.date() if as_of else None, purchase=_events(purchase, "--purchase"),
+                          timezone=tz, currency=currency)
     if show in ("holdout", "by-frequency") and result.holdout is None:
         raise typer.BadParameter("--show holdout needs --holdout-from DATE")
     tables = {"customers": result.customers.slice(0, top) if top else result.customers, "totals": result.totals,
@@ -134,7 +125,8 @@ def referrals(
 
     engine = open_engine(store, data, engine_url, events_table, mapping)
     result = referral_analysis(engine, commission=commission, period=period, reward_property=reward_property,
-                               invite=_events(invite), purchase=_events(purchase), timezone=tz, currency=currency)
+                               invite=_events(invite, "--invite"), purchase=_events(purchase, "--purchase"),
+                               timezone=tz, currency=currency)
     tables = {"summary": result.summary, "generations": result.generations, "referrers": result.referrers,
               "k": result.k_factor, "comparison": result.comparison, "tree": result.customers}
     _emit(_show(tables, show), fmt, lang, result.summary.column("currency")[0].as_py())
@@ -164,7 +156,8 @@ def complaints(
     from voronka.distance import distance_analysis
 
     engine = open_engine(store, data, engine_url, events_table, mapping)
-    result = distance_analysis(engine, churn_after=churn_after, complaint=_events(complaint), support=_events(support),
-                               resolved=_events(resolved), purchase=_events(purchase), timezone=tz)
+    result = distance_analysis(engine, churn_after=churn_after, complaint=_events(complaint, "--complaint"),
+                               support=_events(support, "--support"), resolved=_events(resolved, "--resolved"),
+                               purchase=_events(purchase, "--purchase"), timezone=tz)
     _emit(_show({"outcomes": result.outcomes, "summary": result.summary}, show), fmt, lang)
     _report(report, fmt, lang, distance=result)

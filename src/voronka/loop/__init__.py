@@ -14,7 +14,7 @@ import pyarrow as pa
 from voronka.engines import Engine
 from voronka.loop.drift import OverdueResult, WinbackResult, overdue_customers, winback
 from voronka.loop.lifecycle import lifecycle
-from voronka.loop.occasions import PURCHASE, occasions_sql
+from voronka.loop.occasions import PURCHASE, currencies, occasions_sql, prepare_occasions
 from voronka.loop.repeat import RepeatResult, repeat_purchases
 from voronka.loop.retention import RetentionResult, retention
 from voronka.loop.rfm import RFMResult, rfm
@@ -22,7 +22,8 @@ from voronka.loop.rfm import RFMResult, rfm
 
 @dataclass(frozen=True)
 class LoopResults:
-    """The loop analyses of one dataset (any may be None); ``currency`` labels money."""
+    """The loop analyses of one dataset (any may be None); ``currency`` labels money (None:
+    no purchase has a currency)."""
 
     repeat: RepeatResult | None = None
     retention: RetentionResult | None = None
@@ -30,14 +31,19 @@ class LoopResults:
     rfm: RFMResult | None = None
     overdue: OverdueResult | None = None
     winback: WinbackResult | None = None
-    currency: str = "KZT"
+    currency: str | None = None
 
 
 def compute_loop(engine: Engine, *, timezone: str = "UTC", as_of: dt.datetime | None = None, lang: str = "en",
                  retention_period: str = "month", lifecycle_period: str = "month",
-                 currency: str = "KZT") -> LoopResults:
-    """Every loop analysis with its defaults, for a report."""
+                 currency: str | None = None) -> LoopResults:
+    """Every loop analysis with its defaults, for a report. Without ``currency``, money is
+    that of the one currency of the purchases (RFM refuses several, as on its own)."""
     common = {"timezone": timezone, "as_of": as_of}
+    label = currency
+    if label is None:
+        found = currencies(engine, prepare_occasions(engine, **common))
+        label = found[0] if len(found) == 1 else None
     return LoopResults(
         repeat=repeat_purchases(engine, **common),
         retention=retention(engine, period=retention_period, **common),
@@ -45,7 +51,7 @@ def compute_loop(engine: Engine, *, timezone: str = "UTC", as_of: dt.datetime | 
         rfm=rfm(engine, lang=lang, currency=currency, **common),
         overdue=overdue_customers(engine, lang=lang, **common),
         winback=winback(engine, **common),
-        currency=currency,
+        currency=label,
     )
 
 

@@ -99,8 +99,10 @@ def overdue_customers(engine: Engine, *, factor: float = 2.0, min_gaps: int = 2,
     from voronka.errors import DefinitionError
     from voronka.stage_models import load_model
 
-    if factor <= 0 or min_gaps < 1 or not 0 < percentile <= 100:
-        raise DefinitionError("factor must be > 0, min_gaps ≥ 1 and percentile in (0, 100]", field="overdue")
+    for field, value, ok, rule in (("factor", factor, factor > 0, "> 0"), ("min_gaps", min_gaps, min_gaps >= 1, "≥ 1"),
+                                   ("percentile", percentile, 0 < percentile <= 100, "in (0, 100]")):
+        if not ok:
+            raise DefinitionError(f"{field} must be {rule}, not {value!r}", field=field)
     stage_model = load_model(model)
     if stage not in stage_model.keys:
         raise DefinitionError(f"no stage {stage!r} in {stage_model.key} (stages: {', '.join(stage_model.keys)})",

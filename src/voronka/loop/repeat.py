@@ -106,7 +106,7 @@ def percentile_of_counts(counts: dict[int, int], p: float) -> int | None:
     total = sum(counts.values())
     if not total:
         return None
-    rank = max(1, math.ceil(p / 100 * total))
+    rank = max(1, math.ceil(p * total / 100))  # not p / 100 * total: 0.7 * 10 is 7.000000000000001
     seen = 0
     for value, count in sorted(counts.items()):
         seen += count

@@ -32,6 +32,9 @@ def add_loop_sections(report: Report, results: LoopResults, lang: str) -> Report
     def one(v: float) -> str:
         return format_number(v, lang, digits=1)
 
+    def money(v: float) -> str:
+        return format_money(v, results.currency, lang) if results.currency else format_number(v, lang, digits=2)
+
     if results.repeat is not None:
         headers = {k: t(f"loop.col.{k}", lang) for k in
                    ("repeat_rate", "repeat_customers", "occasions", "occasions_per_customer", "gaps",
@@ -55,8 +58,7 @@ def add_loop_sections(report: Report, results: LoopResults, lang: str) -> Report
                            | {k: t(f"loop.col.{k}", lang) for k in ("mean_recency_days", "mean_frequency", "mean_monetary")},
                            formatters={"share": pct, "revenue_share": pct, "mean_recency_days": one,
                                        "mean_frequency": one,
-                                       "revenue": lambda v: format_money(v, results.currency, lang),
-                                       "mean_monetary": lambda v: format_money(v, results.currency, lang)})
+                                       "revenue": money, "mean_monetary": money})
     if results.overdue is not None:
         text = winback_sentence(results.winback, lang) if results.winback is not None else None
         report.add_section(t("loop.section.overdue", lang), table=results.overdue.summary, text=text,

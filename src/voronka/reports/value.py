@@ -125,7 +125,7 @@ def generations_chart(generations: pa.Table, lang: str) -> go.Figure:
 
 
 def k_factor_chart(k_factor: pa.Table, lang: str) -> go.Figure:
-    """K per period (the invitation variant when recorded, else referred per active)."""
+    """K per period: ``k_referred`` (referred new / active; equal to i × c when invitations are recorded)."""
     x = [str(p) for p in k_factor.column("period").to_pylist()]
     fig = go.Figure([go.Scatter(name=t("value.col.k_referred", lang), x=x, y=k_factor.column("k_referred").to_pylist(),
                                 mode="lines+markers")])
