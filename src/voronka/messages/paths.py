@@ -8,6 +8,14 @@ MESSAGES: dict[str, dict[str, str]] = {
     "paths.touches.range_title": {"en": "Conversion by touch range (\"5–7 touches before the paid offer\")",
                                   "ru": "Конверсия по диапазонам касаний («5–7 касаний до платного предложения»)",
                                   "kk": "Байланыс аралықтары бойынша конверсия («ақылы ұсынысқа дейін 5–7 байланыс»)"},
+    "paths.touches.text_all": {
+        "en": "A touch is an event with a channel; every touch before the conversion is counted "
+              "(or before the last touch of those who did not convert).",
+        "ru": "Касание — событие с каналом; считаются все касания до конверсии "
+              "(или до последнего касания у тех, кто не сконвертировался).",
+        "kk": "Байланыс — арнасы бар оқиға; конверсияға дейінгі барлық байланыс саналады "
+              "(конверсия жасамағандар үшін — соңғы байланысқа дейін).",
+    },
     "paths.touches.text": {
         "en": "A touch is an event with a channel; touches are counted in the {lookback} before the conversion "
               "(or before the last touch of those who did not convert).",

@@ -99,19 +99,19 @@ def _esc(text: Any) -> str:
 
 def style_figure(fig: go.Figure, lang: str, title: str, **extra: Any) -> go.Figure:
     """The house style every report figure shares: title, font, palette, the language's
-    number separators, margins and legend."""
+    number separators, margins and legend; ``extra`` layout settings win over them."""
     locale = LOCALES[lang]
-    fig.update_layout(
-        title={"text": _esc(title), "x": 0.0, "xanchor": "left", "font": {"size": 17}},
-        template="plotly_white",
-        font={"family": _FONT, "size": 13, "color": "#1f2933"},
-        separators=get_decimal_symbol(locale) + get_group_symbol(locale),
-        colorway=list(PALETTE),
-        margin={"l": 20, "r": 20, "t": 60, "b": 40},
-        hoverlabel={"font": {"family": _FONT}},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "left", "x": 0.0},
+    fig.update_layout(**{
+        "title": {"text": _esc(title), "x": 0.0, "xanchor": "left", "font": {"size": 17}},
+        "template": "plotly_white",
+        "font": {"family": _FONT, "size": 13, "color": "#1f2933"},
+        "separators": get_decimal_symbol(locale) + get_group_symbol(locale),
+        "colorway": list(PALETTE),
+        "margin": {"l": 20, "r": 20, "t": 60, "b": 40},
+        "hoverlabel": {"font": {"family": _FONT}},
+        "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "left", "x": 0.0},
         **extra,
-    )
+    })
     return fig
 
 

@@ -68,7 +68,8 @@ def credit_chart(wide: pa.Table, lang: str, title: str) -> go.Figure:
         values = wide.column(model).to_pylist()
         figure.add_bar(name=model_label(model, lang), x=channels, y=values, marker_color=PALETTE[i % len(PALETTE)],
                        hovertemplate="%{x}: %{y:,.1f}<extra>" + model_label(model, lang) + "</extra>")
-    return style_figure(figure, lang, title, barmode="group")
+    # two legend rows: room for them under the title
+    return style_figure(figure, lang, title, barmode="group", margin={"l": 20, "r": 20, "t": 110, "b": 40})
 
 
 def add_attribution_sections(report: Report, result: AttributionResult, lang: str) -> Report:

@@ -18,6 +18,7 @@ from voronka.crm import DealPipeline
 from voronka.i18n import format_date, format_datetime, format_number, format_percent, t
 from voronka.money import PLAN_METRICS, ChannelEconomics
 from voronka.report import Report
+from voronka.report.charts import style_figure
 
 PERCENT = ("romi", "roi", "conversion", "win_rate")
 MONEY = ("spend", "cpl", "cpa", "revenue", "revenue_to_date", "ltv")
@@ -75,7 +76,7 @@ def cpa_romi_chart(economics: ChannelEconomics, lang: str) -> go.Figure:
     figure.add_trace(go.Bar(x=names, y=[r["romi"] for r in rows], name=t("money.romi", lang), offsetgroup=1,
                             hovertext=[format_percent(r["romi"], lang) if r["romi"] is not None else "—"
                                        for r in rows], hoverinfo="x+text"), secondary_y=True)
-    figure.update_layout(title=t("money.chart.cpa_romi", lang), barmode="group")
+    style_figure(figure, lang, t("money.chart.cpa_romi", lang), barmode="group")
     figure.update_yaxes(title_text=t("money.cpa", lang), secondary_y=False)
     figure.update_yaxes(title_text=t("money.romi", lang), tickformat=".0%", secondary_y=True)
     return figure
@@ -94,8 +95,7 @@ def deals_chart(pipeline: DealPipeline, lang: str) -> go.Figure:
             name=html.escape(name or "—"),
             text=[format_percent(r["conversion"], lang) if r["conversion"] is not None else "" for r in rows],
         ))
-    figure.update_layout(title=t("money.chart.deals", lang), barmode="group", yaxis={"autorange": "reversed"})
-    return figure
+    return style_figure(figure, lang, t("money.chart.deals", lang), barmode="group", yaxis={"autorange": "reversed"})
 
 
 def add_money_sections(report: Report, economics: ChannelEconomics | None, lang: str, *,

@@ -13,6 +13,7 @@ from voronka.i18n import format_duration, format_number, format_percent, t
 from voronka.messages.paths import MESSAGES
 from voronka.paths import PathsResult, sankey_figure
 from voronka.report import Report
+from voronka.report.charts import style_figure
 from voronka.touches import TouchesResult
 
 _PERCENT = ("conversion_rate", "share_of_converted", "share_of_not_converted", "ci_low", "ci_high", "share",
@@ -61,10 +62,11 @@ def add_paths_sections(report: Report, lang: str, *, touches: TouchesResult | No
 
 
 def _touches(report: Report, result: TouchesResult, lang: str) -> None:
-    lookback = format_duration(result.lookback, lang) if result.lookback else "∞"
+    text = (t("paths.touches.text", lang, lookback=format_duration(result.lookback, lang)) if result.lookback
+            else t("paths.touches.text_all", lang))
     table = result.by_touches.drop_columns(["bucket"])
     headers, formatters = paths_columns(table, lang)
-    report.add_section(t("paths.touches.title", lang), text=t("paths.touches.text", lang, lookback=lookback),
+    report.add_section(t("paths.touches.title", lang), text=text,
                        figure=touches_figure(result, lang), table=table, headers=headers, formatters=formatters)
     headers, formatters = paths_columns(result.by_range, lang)
     report.add_section(t("paths.touches.range_title", lang), table=result.by_range, headers=headers,
@@ -81,10 +83,9 @@ def touches_figure(result: TouchesResult, lang: str) -> go.Figure:
         figure.add_bar(x=labels, y=[r[column] for r in rows], name=t(f"paths.col.{column}", lang))
     figure.add_scatter(x=labels, y=[r["conversion_rate"] for r in rows], name=t("paths.col.conversion_rate", lang),
                        yaxis="y2", mode="lines+markers")
-    figure.update_layout(
-        height=420, barmode="group", xaxis={"title": t("paths.touches.touches", lang), "type": "category"},
+    return style_figure(
+        figure, lang, "", height=420, barmode="group",
+        xaxis={"title": t("paths.touches.touches", lang), "type": "category"},
         yaxis={"tickformat": ".0%", "rangemode": "tozero"},
         yaxis2={"overlaying": "y", "side": "right", "tickformat": ".0%", "range": [0, 1], "dtick": 0.2, "showgrid": False},
-        legend={"orientation": "h", "y": -0.3}, margin={"l": 10, "r": 10, "t": 40, "b": 10},
     )
-    return figure
