@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
+import re
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any, Callable, TypeVar
+from typing import Annotated, Any, Callable, Optional, TypeVar
 
 import typer
 from rich.console import Console
 
 from voronka.errors import VoronkaError
+from voronka.rules import StepRule
 
 app = typer.Typer(
     name="voronka",
@@ -52,6 +55,18 @@ FormatOption = Annotated[
     OutputFormat, typer.Option("--format", "-f", help="How to print results.")
 ]
 LangOption = Annotated[Lang, typer.Option("--lang", help="Language of labels.")]
+TzOption = Annotated[str, typer.Option("--tz", help="Time zone of calendar days and periods, e.g. Asia/Almaty.")]
+AsOfOption = Annotated[Optional[dt.datetime], typer.Option("--as-of", help="'Now' (UTC); default: the latest event.")]
+ReportOption = Annotated[Optional[Path], typer.Option("--report", help="Also write a self-contained HTML report here.")]
+PurchaseOption = Annotated[str, typer.Option("--purchase", help="Purchase events: a|b (or a,b).")]
+
+
+def event_rule(text: str, option: str) -> StepRule:
+    """``a|b`` (or ``a,b``) from a command line → the rule matching those events."""
+    events = [e.strip() for e in re.split(r"[|,]", text) if e.strip()]
+    if not events:
+        raise typer.BadParameter(f"{option} needs at least one event name")
+    return StepRule(events=events)
 
 
 F = TypeVar("F", bound=Callable[..., Any])

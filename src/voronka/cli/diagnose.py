@@ -21,9 +21,8 @@ from voronka.cli.app import (
     console,
     user_errors,
 )
-from voronka.cli.funnel import DataOption
 from voronka.cli.output import emit
-from voronka.cli.sources import EngineOption, MapOption, TableOption, open_engine
+from voronka.cli.sources import DataOption, EngineOption, MapOption, TableOption, open_engine
 from voronka.errors import DefinitionError
 
 ModelOption = Annotated[Optional[str], typer.Option("--model", help="A stage model: built-in name or YAML file "

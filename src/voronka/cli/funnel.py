@@ -20,14 +20,9 @@ from voronka.cli.app import (
     user_errors,
 )
 from voronka.cli.output import emit
-from voronka.cli.sources import EngineOption, MapOption, TableOption, open_engine
+from voronka.cli.sources import DataOption, EngineOption, MapOption, TableOption, open_engine
 from voronka.funnel import compute_funnel
 from voronka.funnel.spec import build_funnel, load_funnel, parse_exclusion_flag
-
-DataOption = Annotated[
-    Optional[list[Path]],
-    typer.Option("--data", help="Analyse these event files directly, without ingesting them (repeatable)."),
-]
 
 
 @app.command()

@@ -12,36 +12,28 @@ import typer
 
 from voronka.cli.app import (
     DEFAULT_STORE,
+    AsOfOption,
     FormatOption,
     Lang,
     LangOption,
     OutputFormat,
+    PurchaseOption,
     StoreOption,
+    TzOption,
     app,
     console,
+    event_rule,
     user_errors,
 )
-from voronka.cli.funnel import DataOption
 from voronka.cli.output import emit
-from voronka.cli.sources import EngineOption, MapOption, TableOption, open_engine
+from voronka.cli.sources import DataOption, EngineOption, MapOption, TableOption, open_engine
 from voronka.i18n import format_percent, t
-from voronka.rules import StepRule
 
-TzOption = Annotated[str, typer.Option("--tz", help="Time zone of calendar days and periods, e.g. Asia/Almaty.")]
-AsOfOption = Annotated[dt.datetime | None, typer.Option("--as-of", help="'Now' (UTC); default: the latest event.")]
-PurchaseOption = Annotated[str, typer.Option("--purchase", help="Purchase events, comma-separated.")]
 PeriodOption = Annotated[str, typer.Option("--period", help="day | week | month")]
 
 
-def _events(text: str, option: str) -> StepRule:
-    events = [e.strip() for e in text.split(",") if e.strip()]
-    if not events:
-        raise typer.BadParameter(f"{option} needs at least one event name")
-    return StepRule(events=events)
-
-
 def _common(purchase: str, tz: str, as_of: dt.datetime | None) -> dict[str, Any]:
-    return {"purchase": _events(purchase, "--purchase"), "timezone": tz, "as_of": as_of}
+    return {"purchase": event_rule(purchase, "--purchase"), "timezone": tz, "as_of": as_of}
 
 
 def _percent(lang: Lang):
@@ -194,7 +186,7 @@ def winback(
     """Did customers who got a win-back offer come back more often than those who did not?"""
     from voronka.loop.drift import winback as compute
 
-    result = compute(open_engine(store, data, engine_url, events_table, mapping), offer=_events(offer, "--offer"),
+    result = compute(open_engine(store, data, engine_url, events_table, mapping), offer=event_rule(offer, "--offer"),
                      lapse_after=lapse_after, offer_within=offer_within, return_within=return_within,
                      confidence=confidence, **_common(purchase, tz, as_of))
     pct = _percent(lang)

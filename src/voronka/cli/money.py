@@ -17,14 +17,17 @@ from voronka.cli.app import (
     Lang,
     LangOption,
     OutputFormat,
+    PurchaseOption,
+    ReportOption,
     StoreOption,
+    TzOption,
     app,
     console,
+    event_rule,
     user_errors,
 )
-from voronka.cli.funnel import DataOption
 from voronka.cli.output import emit
-from voronka.cli.sources import EngineOption, MapOption, TableOption, open_engine
+from voronka.cli.sources import DataOption, EngineOption, MapOption, TableOption, open_engine
 from voronka.engines import Engine
 
 
@@ -45,12 +48,7 @@ RatesOption = Annotated[
     Path | None, typer.Option("--rates", help="Currency rates file: date, currency, rate (units of --base).")
 ]
 BaseOption = Annotated[str | None, typer.Option("--base", help="The currency --rates converts to, e.g. KZT.")]
-LeadOption = Annotated[
-    str, typer.Option("--lead", help="Lead events, a|b|c.")
-]
-PurchaseOption = Annotated[str, typer.Option("--purchase", help="Purchase events, a|b.")]
-TzOption = Annotated[str, typer.Option("--tz", help="Time zone of calendar days, e.g. Asia/Almaty.")]
-ReportOption = Annotated[Path | None, typer.Option("--report", help="Also write an HTML report here.")]
+LeadOption = Annotated[str, typer.Option("--lead", help="Lead events: a|b|c (or a,b,c).")]
 
 
 def _engine(store: Path, data: list[Path] | None, engine_url: str | None, events_table: str | None,
@@ -143,7 +141,8 @@ def money(
     result = channel_economics(
         _engine(store, data, engine_url, events_table, mapping, spend), by=by.value,
         date_from=date_from.date() if date_from else None, date_to=date_to.date() if date_to else None,
-        lead=lead, purchase=purchase, margin=margin, rates=_rates(rates), base=base, clv=_clv(clv), timezone=tz,
+        lead=event_rule(lead, "--lead"), purchase=event_rule(purchase, "--purchase"), margin=margin,
+        rates=_rates(rates), base=base, clv=_clv(clv), timezone=tz,
     )
     _emit(result.totals if totals else result.table, fmt, lang.value)
     _write_report(report, lang.value, fmt, economics=result)
@@ -173,7 +172,8 @@ def planfact(
     from voronka.money import plan_vs_fact
 
     table = plan_vs_fact(_engine(store, data, engine_url, events_table, mapping, spend),
-                         read_table("plan", [plan_file]), lead=lead, purchase=purchase, rates=_rates(rates),
+                         read_table("plan", [plan_file]), lead=event_rule(lead, "--lead"),
+                         purchase=event_rule(purchase, "--purchase"), rates=_rates(rates),
                          base=base, timezone=tz)
     _emit(table, fmt, lang.value)
     _write_report(report, lang.value, fmt, plan=table)

@@ -3,7 +3,6 @@ conversion, customer paths, and channels by stage (docs/paths.md)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
@@ -11,22 +10,21 @@ import typer
 
 from voronka.cli.app import (
     DEFAULT_STORE,
+    AsOfOption,
     FormatOption,
     Lang,
     LangOption,
     OutputFormat,
+    ReportOption,
     StoreOption,
     app,
     console,
     user_errors,
 )
-from voronka.cli.funnel import DataOption
 from voronka.cli.output import emit
-from voronka.cli.sources import EngineOption, MapOption, TableOption, open_engine
+from voronka.cli.sources import DataOption, EngineOption, MapOption, TableOption, open_engine
 from voronka.errors import DefinitionError
 
-AsOfOption = Annotated[dt.datetime | None, typer.Option(help="'Now' (UTC); default: the latest event.")]
-ReportOption = Annotated[Path | None, typer.Option(help="Also write a self-contained HTML report here.")]
 ConversionOption = Annotated[
     str | None,
     typer.Option("--to", help="Conversion: an event, events a|b, or MODEL:STAGE (default: purchase)."),

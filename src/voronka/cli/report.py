@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from voronka.cli.app import DEFAULT_STORE, Lang, LangOption, StoreOption, app, console, user_errors
-from voronka.cli.sources import EngineOption, MapOption, TableOption, open_engine
+from voronka.cli.sources import DataOption, EngineOption, MapOption, TableOption, open_engine
 
 
 @app.command()
@@ -22,7 +22,7 @@ def report(
         formats=["%Y-%m-%d"], help="Check the lifetime-value model on purchases from this day on.")] = None,
     target: Annotated[int, typer.Option(help="Sales target per month for the plan section.")] = 10,
     sellers: Annotated[int, typer.Option(min=1, help="Sellers sharing the target.")] = 1,
-    data: Annotated[Optional[list[Path]], typer.Option("--data", help="Event files instead of the store.")] = None,
+    data: DataOption = None,
     engine_url: EngineOption = None,
     events_table: TableOption = None,
     mapping: MapOption = None,

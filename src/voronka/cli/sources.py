@@ -12,6 +12,10 @@ import typer
 from voronka.engines import Engine
 from voronka.errors import StoreError
 
+DataOption = Annotated[
+    Optional[list[Path]],
+    typer.Option("--data", help="Analyse these event files directly, without ingesting them (repeatable)."),
+]
 EngineOption = Annotated[
     Optional[str],
     typer.Option("--engine", help="Run inside this engine: clickhouse://host:8123/db, spark://host:7077, "

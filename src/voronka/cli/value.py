@@ -17,17 +17,17 @@ from voronka.cli.app import (
     Lang,
     LangOption,
     OutputFormat,
+    PurchaseOption,
+    ReportOption,
     StoreOption,
+    TzOption,
     app,
     console,
+    event_rule,
     user_errors,
 )
-from voronka.cli.funnel import DataOption
-from voronka.cli.loop import PurchaseOption, TzOption, _events
 from voronka.cli.output import emit
-from voronka.cli.sources import EngineOption, MapOption, TableOption, open_engine
-
-ReportOption = Annotated[Path | None, typer.Option("--report", help="Also write a self-contained HTML report here.")]
+from voronka.cli.sources import DataOption, EngineOption, MapOption, TableOption, open_engine
 
 
 def _show(tables: dict[str, pa.Table], show: str) -> pa.Table:
@@ -90,7 +90,7 @@ def clv(
     engine = open_engine(store, data, engine_url, events_table, mapping)
     result = clv_analysis(engine, horizon_months=horizon, discount=discount, unit=unit, margin=margin,
                           holdout_from=holdout_from.date() if holdout_from else None,
-                          as_of=as_of.date() if as_of else None, purchase=_events(purchase, "--purchase"),
+                          as_of=as_of.date() if as_of else None, purchase=event_rule(purchase, "--purchase"),
                           timezone=tz, currency=currency)
     if show in ("holdout", "by-frequency") and result.holdout is None:
         raise typer.BadParameter("--show holdout needs --holdout-from DATE")
@@ -125,7 +125,7 @@ def referrals(
 
     engine = open_engine(store, data, engine_url, events_table, mapping)
     result = referral_analysis(engine, commission=commission, period=period, reward_property=reward_property,
-                               invite=_events(invite, "--invite"), purchase=_events(purchase, "--purchase"),
+                               invite=event_rule(invite, "--invite"), purchase=event_rule(purchase, "--purchase"),
                                timezone=tz, currency=currency)
     tables = {"summary": result.summary, "generations": result.generations, "referrers": result.referrers,
               "k": result.k_factor, "comparison": result.comparison, "tree": result.customers}
@@ -156,8 +156,8 @@ def complaints(
     from voronka.distance import distance_analysis
 
     engine = open_engine(store, data, engine_url, events_table, mapping)
-    result = distance_analysis(engine, churn_after=churn_after, complaint=_events(complaint, "--complaint"),
-                               support=_events(support, "--support"), resolved=_events(resolved, "--resolved"),
-                               purchase=_events(purchase, "--purchase"), timezone=tz)
+    result = distance_analysis(engine, churn_after=churn_after, complaint=event_rule(complaint, "--complaint"),
+                               support=event_rule(support, "--support"), resolved=event_rule(resolved, "--resolved"),
+                               purchase=event_rule(purchase, "--purchase"), timezone=tz)
     _emit(_show({"outcomes": result.outcomes, "summary": result.summary}, show), fmt, lang)
     _report(report, fmt, lang, distance=result)

@@ -43,9 +43,7 @@ def read_table(
         con.execute("SET enable_progress_bar_print = false")
         con.execute(SPECS[table].table.ddl())
         ingest(con, table, paths, mapping=mapping, tz=tz, encoding=encoding, delimiter=delimiter)
-        result = con.sql(f"SELECT * FROM {table}").arrow()
-        result = result.read_all() if hasattr(result, "read_all") else result
-        return result.cast(SPECS[table].table.schema)
+        return con.sql(f"SELECT * FROM {table}").to_arrow_table().cast(SPECS[table].table.schema)
     finally:
         con.close()
 
