@@ -61,7 +61,7 @@ def _voronka(path: Path, spec: dict, runs: int, engine_url: str) -> tuple[list[f
     times, counts = [], []
     for _ in range(runs):
         start = time.perf_counter()
-        result = compute_funnel(engine, definition)
+        result = compute_funnel(engine, definition, units=False)  # as `voronka funnel` without --export
         times.append(time.perf_counter() - start)
         counts = [sum(r["customers"] for r in result.steps.to_pylist() if r["step"] == k + 1)
                   for k in range(len(definition.steps))]

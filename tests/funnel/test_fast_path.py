@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pyarrow as pa
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -24,7 +26,7 @@ from voronka.funnel import (
     store_units_fast,
 )
 from voronka.funnel.definition import Breakdown, Exclusion, FunnelDefinition, Step
-from voronka.funnel.sql import stage_sql, ties_need_order, units_sql
+from voronka.funnel.sql import stage_sql, stream_sql, tie_breaking_rows, units_sql
 from voronka.rules import StepRule
 
 ORDER = "ORDER BY ALL"
@@ -85,22 +87,63 @@ def test_ties_strict_skips_every_row_of_the_same_second():
     assert result.units.column("t2").to_pylist() == [at(1)]
 
 
-def test_rows_inside_one_second_are_sorted_by_event_id_only_when_it_matters():
-    # a@0 (e9) and a@0 (e1) start two attempts; with strict ties both reach b@1 alone, so
-    # the stream need not order the second by event_id; a breakdown by channel needs it
-    # (the earlier attempt, e1, gives the value: web).
+def test_rows_inside_one_second_are_put_in_event_id_order_only_where_it_matters():
+    # a@0 (e9) and a@0 (e1) start two attempts; with strict ties both reach b@1, so the
+    # order inside the second matters only for the value a breakdown reads: the earlier
+    # attempt (e1) gives step 1's (web), the first b@1 (e3) gives step 2's (print).
     rows = [event("u1", 0, "a", "e9", channel="tv"), event("u1", 0, "a", "e1", channel="web"),
-            event("u1", 0, "b", "e5"), event("u1", 1, "b", "e7")]
+            event("u1", 0, "b", "e5"), event("u1", 1, "b", "e7", channel="ooh"),
+            event("u1", 1, "b", "e3", channel="print")]
+
+    def by_channel(attribution: str, **options) -> FunnelDefinition:
+        return _steps("a", "b", ties="strict", breakdown=Breakdown(field="channel", attribution=attribution, **options))
+
     plain = _steps("a", "b", ties="strict")
-    by_channel = _steps("a", "b", ties="strict", breakdown=Breakdown(field="channel"))
-    assert not ties_need_order(plain) and ties_need_order(by_channel)
-    assert ties_need_order(_steps("a", "b"))  # ties allowed: b may follow a inside a second
+    first, second = by_channel("first_touch"), by_channel("step", step=2)
+    assert tie_breaking_rows(plain) is None and tie_breaking_rows(by_channel("all_steps")) is None
+    assert (tie_breaking_rows(first), tie_breaking_rows(second)) == ("m0", "m1")
+    assert tie_breaking_rows(by_channel("last_touch")) == "TRUE"
+    assert tie_breaking_rows(_steps("a", "b")) == "TRUE"  # ties allowed: b may follow a inside a second
     engine = engine_for(rows)
     assert [(u[3], u[4], u[5]) for u in _units(engine, plain, 2)] == [(2, at(0), at(1))]
-    assert [(u[1], u[5]) for u in _units(engine, by_channel, 1)] == [("web", at(1))]
+    assert [(u[1], u[5]) for u in _units(engine, first, 1)] == [("web", at(1))]
+    assert [(u[1], u[5]) for u in _units(engine, second, 2)] == [("print", at(1))]
 
 
 def test_an_empty_stream_gives_no_units():
     engine = engine_for([event("u1", 0, "x")])
     assert _units(engine, _steps("a", "b", window=dt.timedelta(minutes=5)), 2) == []
     assert compute_funnel(engine, _steps("a", "b")).steps.column("customers").to_pylist() == [0, 0]
+
+
+def test_the_stream_sorted_by_id_gives_the_units_of_the_stream_sorted_by_hash():
+    rows = [event(f"u{i % 7}", i * 37 % 50, "ab"[i % 2], f"e{i}", channel="tv" if i % 3 else "web") for i in range(60)]
+    engine = engine_for(rows)
+    defn = _steps("a", "b", window="20s", breakdown=Breakdown(field="channel", attribution="all_steps"))
+    as_of = latest_event(engine)
+
+    def units(hashed: bool) -> list[dict]:
+        sql = stream_sql(defn, "events", None, hashed=hashed)
+        table = chains.units_table(defn, engine.connection.sql(sql).to_arrow_reader(4), as_of)
+        return sorted(table.to_pylist(), key=lambda u: (u["customer_id"], u["breakdown"]))
+
+    assert units(hashed=True) == units(hashed=False) != []
+
+
+def test_two_customers_with_one_hash_are_caught():
+    # the stream is sorted by h; were two customers to share one, their rows could interleave
+    batch = pa.record_batch({"h": pa.array([7, 7, 7, 9], pa.uint64()), "customer_id": ["u1", "u2", "u1", "u3"],
+                             "tsu": pa.array([0, 1, 2, 0], pa.int64()), "f0": pa.array([1, 1, 2, 1], pa.uint8())})
+    with pytest.raises(chains.HashCollision):
+        chains.units_table(_steps("a", "b"), [batch], at(10))
+
+
+def test_more_rules_than_one_flag_mask_holds():
+    # 70 steps: the flags travel as two masks, f0 (steps 1–64) and f1 (65–70)
+    names = [f"s{k}" for k in range(70)]
+    rows = [event("u1", k, name) for k, name in enumerate(names)]
+    rows += [event("u2", k, name) for k, name in enumerate(names[:66])]
+    engine = engine_for(rows)
+    defn = _steps(*names)
+    assert _units(engine, defn, 50) == _units(engine, defn, None)
+    assert [u[3] for u in _units(engine, defn, 50)] == [70, 66]

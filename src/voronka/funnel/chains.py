@@ -2,7 +2,7 @@
 
 The fast path of ``compute_funnel`` on DuckDB: the engine prunes the events to those
 that matter and sorts them (``funnel.sql.stream_sql``: one row per event, its group key,
-time in microseconds and one flag per rule, in event order per group); this module then
+time in microseconds and one flag per rule, sorted by group and time); this module then
 builds the same per-unit table ``funnel.sql.units_sql`` would (steps 5–6 of that module,
 as docs/funnels.md defines them), vectorised over all attempts of a batch at once:
 
@@ -13,6 +13,8 @@ as docs/funnels.md defines them), vectorised over all attempts of a batch at onc
 * exclusions count flagged rows strictly between two steps' rows (running sums);
 * the unit of a group is its kept attempt with the highest level, earliest first.
 
+The stream comes sorted by group and time only; rows of one group and one time are put
+in ``event_id`` order here, where the definition needs it (``funnel.sql.tie_breaking_rows``).
 Rows arrive in batches (``RecordBatch``es of any size); a customer's rows may be split
 across batches, so each batch's last customer is held back and joined to the next one.
 Cohort trends (``definition.cohort``) and unordered funnels are not handled here
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
 import numpy as np
 import pyarrow as pa
@@ -33,6 +36,7 @@ from voronka.funnel.definition import NONE, FunnelDefinition
 from voronka.funnel.outcomes import range_bounds
 
 _MISSING = -1
+_WORKERS = 2  # batches computed at once
 
 
 def handles(defn: FunnelDefinition) -> bool:
@@ -47,28 +51,44 @@ def units_schema(defn: FunnelDefinition) -> pa.Schema:
                       ("level", pa.int32()), *times, ("in_progress", pa.bool_())])
 
 
+class HashCollision(Exception):
+    """Two customers of the stream share ``hash(customer_id)``: their rows may interleave."""
+
+
 def units_table(defn: FunnelDefinition, batches: Iterable[pa.RecordBatch], as_of: dt.datetime) -> pa.Table:
     """The per-unit table from the sorted stream ``batches`` (columns: ``customer_id``,
-    ``bv`` when there is a breakdown, ``tsu``, ``m0``..: see ``funnel.sql.stream_sql``)."""
+    ``bv`` when there is a breakdown, ``tsu``, the flag masks ``f0``..: see
+    ``funnel.sql.stream_sql``).
+
+    A stream sorted by ``h`` (the customer's hash) must change customer exactly where
+    ``h`` changes, else ``HashCollision`` is raised. Batches are computed two at a time on
+    worker threads (NumPy and Arrow release the GIL), while the next batch is read.
+    """
     as_of_us = epoch_micros(as_of)
-    parts = []
+    parts: list[Future[pa.Table]] = []
     carry: pa.Table | None = None
-    for batch in batches:
-        table = pa.Table.from_batches([batch])
+    with ThreadPoolExecutor(max_workers=_WORKERS) as pool:
+        for batch in batches:
+            table = pa.Table.from_batches([batch])
+            if carry is not None and carry.num_rows:
+                table = pa.concat_tables([carry, table])
+            table = table.combine_chunks()
+            if table.num_rows == 0:
+                continue
+            new_customer = _changes(table.column("customer_id"))
+            if "h" in table.column_names and not np.array_equal(new_customer, _changes(table.column("h"))):
+                raise HashCollision
+            # hold back the last customer: more of their rows may follow in the next batch
+            last = int(np.flatnonzero(new_customer)[-1])
+            if len([p for p in parts if not p.done()]) >= _WORKERS:
+                wait(parts, return_when=FIRST_COMPLETED)
+            parts.append(pool.submit(_units, defn, table.slice(0, last), new_customer[:last], as_of_us))
+            carry = table.slice(last)
         if carry is not None and carry.num_rows:
-            table = pa.concat_tables([carry, table])
-        table = table.combine_chunks()
-        if table.num_rows == 0:
-            continue
-        # hold back the last customer: more of their rows may follow in the next batch
-        last = int(np.flatnonzero(_changes(table.column("customer_id")))[-1])
-        parts.append(_units(defn, table.slice(0, last), as_of_us))
-        carry = table.slice(last)
-    if carry is not None and carry.num_rows:
-        parts.append(_units(defn, carry.combine_chunks(), as_of_us))
+            parts.append(pool.submit(_units, defn, carry, _changes(carry.column("customer_id")), as_of_us))
+        tables = [p for p in (f.result() for f in parts) if p.num_rows]
     schema = units_schema(defn)
-    parts = [p for p in parts if p.num_rows]
-    return pa.concat_tables(parts).cast(schema) if parts else schema.empty_table()
+    return pa.concat_tables(tables).cast(schema) if tables else schema.empty_table()
 
 
 def _changes(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
@@ -86,18 +106,22 @@ def _bools(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
     return pc.cast(pc.fill_null(values, False), pa.uint8()).to_numpy().view(np.bool_)
 
 
-def _units(defn: FunnelDefinition, table: pa.Table, as_of_us: int) -> pa.Table:
-    """The units of the whole customers in ``table`` (sorted: customer, value, time)."""
+def _units(defn: FunnelDefinition, table: pa.Table, new_customer: np.ndarray, as_of_us: int) -> pa.Table:
+    """The units of the whole customers in ``table`` (sorted: customer, value, time;
+    ``new_customer`` marks each customer's first row)."""
     n = len(defn.steps)
     rows = table.num_rows
     if rows == 0:
         return units_schema(defn).empty_table()
     by_value = defn.breakdown is not None and defn.breakdown.attribution == "all_steps"
     customers = table.column("customer_id").combine_chunks()
-    new_customer = _changes(customers)
     new_group = new_customer | _changes(table.column("bv")) if by_value else new_customer
     tsu = table.column("tsu").combine_chunks().to_numpy()
-    flags = [_bools(table.column(f"m{r}")) for r in range(len(defn.rules))]
+    masks = [table.column(f"f{j}").combine_chunks().to_numpy() for j in range((len(defn.rules) + 63) // 64)]
+    flags = [((masks[r // 64] >> (r % 64)) & 1) == 1 for r in range(len(defn.rules))]
+    order = _event_order(table.column("event_id"), new_group, tsu) if "event_id" in table.column_names else None
+    if order is not None:  # rows of one group and time, in event_id order
+        flags = [f[order] for f in flags]
 
     starts = np.flatnonzero(new_group)
     group = np.cumsum(new_group) - 1
@@ -189,7 +213,7 @@ def _units(defn: FunnelDefinition, table: pa.Table, as_of_us: int) -> pa.Table:
     }
     return pa.table({
         "customer_id": customers.take(pa.array(first[units])),
-        "breakdown": _attributed(defn, table, units, rows_of, [r[units] for r in reached]),
+        "breakdown": _attributed(defn, table, order, units, rows_of, [r[units] for r in reached]),
         "period": pa.nulls(len(units), pa.date32()),
         "level": pa.array(level[units], pa.int32()),
         **times,
@@ -197,13 +221,33 @@ def _units(defn: FunnelDefinition, table: pa.Table, as_of_us: int) -> pa.Table:
     })
 
 
-def _attributed(defn: FunnelDefinition, table: pa.Table, units: np.ndarray, rows_of: list[np.ndarray],
-                reached: list[np.ndarray]) -> pa.Array:
-    """Each unit's breakdown value (``funnel.sql._attribution_sql``)."""
+def _event_order(event_ids: pa.ChunkedArray, new_group: np.ndarray, tsu: np.ndarray) -> np.ndarray | None:
+    """The row order that sorts each run of rows with one group and one time by ``event_id``
+    (the stream is sorted by group and time only: a sort key fewer for the engine); None
+    when no two rows share a time."""
+    tie = np.zeros(len(tsu), dtype=bool)  # same group and time as the row before
+    tie[1:] = ~new_group[1:] & (tsu[1:] == tsu[:-1])
+    in_run = tie.copy()
+    in_run[:-1] |= tie[1:]
+    rows = np.flatnonzero(in_run)
+    if not len(rows):
+        return None
+    runs = pa.table({"run": np.cumsum(~tie)[rows], "id": event_ids.take(pa.array(rows))})
+    order = np.arange(len(tsu))
+    order[rows] = rows[pc.sort_indices(runs, [("run", "ascending"), ("id", "ascending")]).to_numpy()]
+    return order
+
+
+def _attributed(defn: FunnelDefinition, table: pa.Table, order: np.ndarray | None, units: np.ndarray,
+                rows_of: list[np.ndarray], reached: list[np.ndarray]) -> pa.Array:
+    """Each unit's breakdown value (``funnel.sql._attribution_sql``): ``rows_of`` are rows in
+    event order, the ``order``-th rows of ``table``."""
     b = defn.breakdown
     if b is None:
         return pa.nulls(len(units), pa.string())
     values = table.column("bv").combine_chunks()
+    if order is not None:
+        rows_of = [order[r.clip(0)] for r in rows_of]
     if b.attribution in ("all_steps", "first_touch"):
         source = rows_of[0]
         value = values.take(pa.array(source))

@@ -119,16 +119,23 @@ def stage_sql(defn: FunnelDefinition, events: str, aliases: str | None) -> str:
     return "WITH " + ",\n".join(ctes) + "\n" + stage
 
 
-def stream_sql(defn: FunnelDefinition, events: str, aliases: str | None, *, resolve: bool = True) -> str:
+def stream_sql(defn: FunnelDefinition, events: str, aliases: str | None, *, resolve: bool = True,
+               hashed: bool = True) -> str:
     """SQL for the events that matter in event order per group, for ``funnel.chains``.
 
     The rows of ``seq`` (steps 1–3 above) without the numbering: ``customer_id``, ``bv``
-    (with a breakdown), ``tsu`` (microseconds) and the rule flags ``m<r>``, sorted by
-    customer, breakdown value (``all_steps``), ``ts`` and ``event_id`` (when
-    ``ties_need_order``). ``resolve=False`` skips the alias map: for a caller that found
-    it empty (every id maps to itself).
+    (with a breakdown), ``event_id`` (of the ``tie_breaking_rows``: the reader puts rows
+    of one time in its order, ``funnel.chains``), ``tsu`` (microseconds) and the rule
+    flags packed as bits (``_flag_masks``), sorted by customer, breakdown value
+    (``all_steps``) and time.
+    ``resolve=False`` skips the alias map: for a caller that found it empty (every id
+    maps to itself).
     When every rule names its events and none counts referrals, only events with those
     names are read (``prunable``): the others can set no flag.
+    ``hashed`` (the default) sorts by ``h = hash(customer_id)`` instead of the id (a
+    64-bit integer sorts faster than a string) and returns ``h``: a customer's rows are
+    still together unless two customers share a hash, which the reader must check
+    (``funnel.chains.HashCollision``).
     """
     by_value, _ = _grouping(defn)
     bv_expr, keep = _value_and_keep(defn)
@@ -138,25 +145,50 @@ def stream_sql(defn: FunnelDefinition, events: str, aliases: str | None, *, reso
         names = ", ".join(literal(e) for e in sorted({e for r in defn.rules for e in r.events}))
         ev = f"SELECT * FROM ({ev}) AS r WHERE event IN ({names})"
     ctes[0] = f"ev AS ({ev})"
+    key = "hash(customer_id) AS h, " if hashed else ""
     value = f"{bv_expr} AS bv, " if defn.breakdown else ""
-    flag_cols = ", ".join(f"m{r}" for r in range(len(defn.rules)))
-    order = "customer_id, " + ("bv, " if by_value else "") + "ts" + (", event_id" if ties_need_order(defn) else "")
+    ties = tie_breaking_rows(defn)
+    event_id = "" if ties is None else f"CASE WHEN {ties} THEN event_id END AS event_id, "
+    order = ("h" if hashed else "customer_id") + (", bv" if by_value else "") + ", tsu"
     return (
-        "WITH " + ",\n".join(ctes) + f"\nSELECT customer_id, {value}epoch_us(ts) AS tsu, {flag_cols} "
-        f"FROM ({stream}) AS s WHERE {keep} ORDER BY {order}"
+        "WITH " + ",\n".join(ctes) + f"\nSELECT {key}customer_id, {value}{event_id}epoch_us(ts) AS tsu, "
+        f"{', '.join(_flag_masks(len(defn.rules)))} FROM ({stream}) AS s WHERE {keep} ORDER BY {order}"
     )
 
 
-def ties_need_order(defn: FunnelDefinition) -> bool:
-    """Whether a customer's rows with equal timestamps must come in ``event_id`` order.
+def _flag_masks(rules: int) -> list[str]:
+    """The rule flags packed into unsigned integers, ``f<j>`` holding ``m<64j>``.. as bits 0..
+    (fewer bytes to sort than one boolean per rule)."""
+    masks = []
+    for j in range(0, rules, 64):
+        bits = min(64, rules - j)
+        kind = next(t for width, t in ((8, "UTINYINT"), (16, "USMALLINT"), (32, "UINTEGER"), (64, "UBIGINT"))
+                    if bits <= width)
+        packed = " | ".join(f"(CAST(COALESCE(m{j + b}, FALSE) AS {kind}) << {b})" for b in range(bits))
+        masks.append(f"{packed} AS f{j // 64}")
+    return masks
 
-    Not for an ordered funnel with ``ties='strict'`` and no breakdown, exclusions or
-    optional steps: each step's row is then the first matching row at a strictly later
-    time, so its time does not depend on the order inside a second, and two attempts
-    starting at the same time reach the same steps at the same times.
+
+def tie_breaking_rows(defn: FunnelDefinition) -> str | None:
+    """Which of a customer's rows must come in ``event_id`` order when their times are
+    equal: a SQL condition over the flags (``'TRUE'``: every row), or None (none).
+
+    For an ordered funnel with ``ties='strict'`` and no exclusions or optional steps, each
+    step's row is the first matching row at a strictly later time, so its time does not
+    depend on the order inside a second, and attempts starting at the same time reach the
+    same steps at the same times. The order then only decides which of several rows of
+    one time gives a breakdown value: none matters for no breakdown or ``all_steps`` (the
+    value is the group's), step 1's rows for ``first_touch``, step k's for ``step``.
     """
-    return not (defn.order == "ordered" and defn.ties == "strict" and defn.breakdown is None
-                and not defn.exclusions and defn.required == list(range(len(defn.steps))))
+    if not (defn.order == "ordered" and defn.ties == "strict" and not defn.exclusions
+            and defn.required == list(range(len(defn.steps)))):
+        return "TRUE"
+    b = defn.breakdown
+    if b is None or b.attribution == "all_steps":
+        return None
+    if b.attribution == "first_touch":
+        return "m0"
+    return f"m{b.step - 1}" if b.attribution == "step" else "TRUE"  # type: ignore[operator]
 
 
 def prunable(defn: FunnelDefinition) -> bool:
