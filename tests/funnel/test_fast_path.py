@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from tests.backends import at, engine_for, event
 from tests.funnel.test_engine_matches_reference import definitions, event_logs
+from voronka import funnel
 from voronka.funnel import (
     STAGE_TABLE,
     UNITS_TABLE,
@@ -147,3 +148,21 @@ def test_more_rules_than_one_flag_mask_holds():
     defn = _steps(*names)
     assert _units(engine, defn, 50) == _units(engine, defn, None)
     assert [u[3] for u in _units(engine, defn, 50)] == [70, 66]
+
+
+def test_a_hash_collision_falls_back_to_sorting_by_the_id(monkeypatch):
+    # make every customer's hash 0: their rows interleave, the reader notices, and the
+    # stream is read again sorted by customer_id, with the same units as the SQL path
+    calls = []
+
+    def colliding(*args, hashed: bool = True, **kwargs) -> str:
+        calls.append(hashed)
+        sql = stream_sql(*args, hashed=hashed, **kwargs)
+        return sql.replace("hash(customer_id) AS h", "CAST(0 AS UBIGINT) AS h") if hashed else sql
+
+    monkeypatch.setattr(funnel, "stream_sql", colliding)
+    rows = [event(f"u{i % 3}", i, "ab"[i % 2]) for i in range(12)]
+    engine = engine_for(rows)
+    defn = _steps("a", "b", window="5m")
+    assert _units(engine, defn, 4) == _units(engine, defn, None) != []
+    assert calls == [True, False]

@@ -127,7 +127,8 @@ def store_units_fast(engine: DuckDBEngine, definition: FunnelDefinition, events:
 
 def _units_from_stream(engine: DuckDBEngine, definition: FunnelDefinition, sql: str, as_of: dt.datetime,
                        batch_rows: int) -> pa.Table:
-    return chains.units_table(definition, engine.connection.sql(sql).to_arrow_reader(batch_rows), as_of)
+    with engine.connection.sql(sql).to_arrow_reader(batch_rows) as reader:  # closed if the chains stop early
+        return chains.units_table(definition, reader, as_of)
 
 
 __all__ = ["Breakdown", "Exclusion", "FunnelDefinition", "FunnelResult", "Step", "compute_funnel"]
