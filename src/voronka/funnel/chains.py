@@ -224,7 +224,7 @@ def _units(defn: FunnelDefinition, table: pa.Table, new_customer: np.ndarray, as
 def _event_order(event_ids: pa.ChunkedArray, new_group: np.ndarray, tsu: np.ndarray) -> np.ndarray | None:
     """The row order that sorts each run of rows with one group and one time by ``event_id``
     (the stream is sorted by group and time only: a sort key fewer for the engine); None
-    when no two rows share a time."""
+    when no two rows of a group share a time."""
     tie = np.zeros(len(tsu), dtype=bool)  # same group and time as the row before
     tie[1:] = ~new_group[1:] & (tsu[1:] == tsu[:-1])
     in_run = tie.copy()

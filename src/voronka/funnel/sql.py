@@ -121,7 +121,7 @@ def stage_sql(defn: FunnelDefinition, events: str, aliases: str | None) -> str:
 
 def stream_sql(defn: FunnelDefinition, events: str, aliases: str | None, *, resolve: bool = True,
                hashed: bool = True) -> str:
-    """SQL for the events that matter in event order per group, for ``funnel.chains``.
+    """SQL for the events that matter, sorted by group and time, for ``funnel.chains``.
 
     The rows of ``seq`` (steps 1–3 above) without the numbering: ``customer_id``, ``bv``
     (with a breakdown), ``event_id`` (of the ``tie_breaking_rows``: the reader puts rows
