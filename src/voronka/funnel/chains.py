@@ -61,7 +61,7 @@ def units_table(defn: FunnelDefinition, batches: Iterable[pa.RecordBatch], as_of
     ``funnel.sql.stream_sql``).
 
     A stream sorted by ``h`` (the customer's hash) must change customer exactly where
-    ``h`` changes, else ``HashCollision`` is raised. Batches are computed two at a time on
+    ``h`` changes, else ``HashCollision`` is raised (by the worker that sees it). Batches are computed two at a time on
     worker threads (NumPy and Arrow release the GIL), while the next batch is read.
     """
     as_of_us = epoch_micros(as_of)
@@ -75,20 +75,27 @@ def units_table(defn: FunnelDefinition, batches: Iterable[pa.RecordBatch], as_of
             table = table.combine_chunks()
             if table.num_rows == 0:
                 continue
-            new_customer = _changes(table.column("customer_id"))
-            if "h" in table.column_names and not np.array_equal(new_customer, _changes(table.column("h"))):
-                raise HashCollision
+            key = "h" if "h" in table.column_names else "customer_id"  # integers compare faster
             # hold back the last customer: more of their rows may follow in the next batch
-            last = int(np.flatnonzero(new_customer)[-1])
+            last = int(np.flatnonzero(_changes(table.column(key)))[-1])
             if len([p for p in parts if not p.done()]) >= _WORKERS:
                 wait(parts, return_when=FIRST_COMPLETED)
-            parts.append(pool.submit(_units, defn, table.slice(0, last), new_customer[:last], as_of_us))
+            parts.append(pool.submit(_checked_units, defn, table.slice(0, last), as_of_us))
             carry = table.slice(last)
         if carry is not None and carry.num_rows:
-            parts.append(pool.submit(_units, defn, carry, _changes(carry.column("customer_id")), as_of_us))
+            parts.append(pool.submit(_checked_units, defn, carry, as_of_us))
         tables = [p for p in (f.result() for f in parts) if p.num_rows]
     schema = units_schema(defn)
     return pa.concat_tables(tables).cast(schema) if tables else schema.empty_table()
+
+
+def _checked_units(defn: FunnelDefinition, table: pa.Table, as_of_us: int) -> pa.Table:
+    """``_units`` of whole customers, after checking that the customer changes exactly where
+    ``h`` does (``HashCollision``)."""
+    new_customer = _changes(table.column("customer_id"))
+    if "h" in table.column_names and not np.array_equal(new_customer, _changes(table.column("h"))):
+        raise HashCollision
+    return _units(defn, table, new_customer, as_of_us)
 
 
 def _changes(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
@@ -118,37 +125,44 @@ def _units(defn: FunnelDefinition, table: pa.Table, new_customer: np.ndarray, as
     new_group = new_customer | _changes(table.column("bv")) if by_value else new_customer
     tsu = table.column("tsu").combine_chunks().to_numpy()
     masks = [table.column(f"f{j}").combine_chunks().to_numpy() for j in range((len(defn.rules) + 63) // 64)]
-    flags = [((masks[r // 64] >> (r % 64)) & 1) == 1 for r in range(len(defn.rules))]
     order = _event_order(table.column("event_id"), new_group, tsu) if "event_id" in table.column_names else None
     if order is not None:  # rows of one group and time, in event_id order
-        flags = [f[order] for f in flags]
+        masks = [m[order] for m in masks]
+
+    def flag(r: int) -> np.ndarray:
+        """Whether each row matches rule ``r``."""
+        m = masks[r // 64]
+        return (m & m.dtype.type(1 << (r % 64))) != 0
 
     starts = np.flatnonzero(new_group)
-    group = np.cumsum(new_group) - 1
-    group_end = np.append(starts[1:], rows)[group]  # one past the group's last row
+    group_end = _run_ends(starts, rows)  # one past the group's last row
     if defn.ties == "strict":
         run_start = new_group.copy()
         run_start[1:] |= tsu[1:] != tsu[:-1]
-        runs = np.flatnonzero(run_start)
-        after = np.append(runs[1:], rows)[np.cumsum(run_start) - 1]  # first row with a later ts
+        after = _run_ends(np.flatnonzero(run_start), rows)  # the first row with a later ts
     else:
         after = np.arange(1, rows + 1)
-    flagged = [np.flatnonzero(f) for f in flags[:n]]
+    flagged = [np.flatnonzero(flag(k)) for k in range(n)]
 
     # 5. per attempt (a row filling step 1), the greedy chain
     first = flagged[0]
     attempts = len(first)
     at = [first] + [np.full(attempts, _MISSING) for _ in range(1, n)]
+    alive = [np.arange(attempts)]  # the attempts that reached each step
+    t0 = tsu[first]
     for k in range(1, n):
         step = defn.steps[k]
-        prev = at[defn.previous_required(k)]  # type: ignore[index]
-        live = np.flatnonzero(prev != _MISSING)
-        p = prev[live]
+        live = alive[defn.previous_required(k)]  # type: ignore[index]
+        rows_at = at[defn.previous_required(k)][live]  # type: ignore[index]
+        # attempts at one row go on from it alike: step k's row is found once per distinct row
+        distinct = np.ones(len(live), dtype=bool)
+        distinct[1:] = rows_at[1:] != rows_at[:-1]
+        p = rows_at[distinct]
         if defn.order == "strict":
             cand = p + 1
             ok = cand < group_end[p]
             cand = np.where(ok, cand, 0)
-            ok &= flags[k][cand]
+            ok &= flag(k)[cand]
             if defn.ties == "strict":
                 ok &= tsu[cand] > tsu[p]
         else:
@@ -156,11 +170,14 @@ def _units(defn: FunnelDefinition, table: pa.Table, new_customer: np.ndarray, as
             ok = i < len(flagged[k])
             cand = np.where(ok, flagged[k][np.minimum(i, len(flagged[k]) - 1)] if len(flagged[k]) else 0, 0)
             ok &= cand < group_end[p]
-        if defn.window is not None:
-            ok &= tsu[cand] - tsu[first[live]] <= micros(defn.window)
         if step.max_from_previous is not None:
             ok &= tsu[cand] - tsu[p] <= micros(step.max_from_previous)
-        at[k][live[ok]] = cand[ok]
+        of = np.cumsum(distinct) - 1  # each live attempt's distinct row
+        cand, ok = cand[of], ok[of]
+        if defn.window is not None:
+            ok &= tsu[cand] - t0[live] <= micros(defn.window)
+        alive.append(live[ok])
+        at[k][alive[k]] = cand[ok]
 
     reached = [a != _MISSING for a in at]
     level = sum(reached[k].astype(np.int32) for k in defn.required)
@@ -172,13 +189,13 @@ def _units(defn: FunnelDefinition, table: pa.Table, new_customer: np.ndarray, as
     disq = np.zeros(attempts, dtype=bool)
     for x, ex in enumerate(defn.exclusions):
         i, j = ex.from_step - 1, ex.to_step - 1
-        counts = np.cumsum(flags[n + x], dtype=np.int64)
+        excluded = flag(n + x)
+        counts = np.cumsum(excluded, dtype=np.int64)
         aj, ai = np.where(reached[j], at[j], 0), at[i].clip(0)
-        between = counts[aj] - flags[n + x][aj] - counts[ai]
+        between = counts[aj] - excluded[aj] - counts[ai]
         disq |= reached[j] & (between > 0)
 
     # 6. one unit per customer (or attempt)
-    t0 = tsu[first]
     lo, hi = range_bounds(defn)
     kept = np.ones(attempts, dtype=bool)
     if lo:
@@ -196,7 +213,7 @@ def _units(defn: FunnelDefinition, table: pa.Table, new_customer: np.ndarray, as
     units = np.flatnonzero(kept)
     in_progress = is_open[units]
     if defn.counting == "customers" and len(units):
-        g = group[first[units]]
+        g = np.searchsorted(starts, first[units], side="right")  # the group of each unit
         segment = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
         seg_of = np.cumsum(np.r_[True, g[1:] != g[:-1]]) - 1
         best = np.maximum.reduceat(level[units], segment)
@@ -219,6 +236,13 @@ def _units(defn: FunnelDefinition, table: pa.Table, new_customer: np.ndarray, as
         **times,
         "in_progress": pa.array(in_progress, pa.bool_()),
     })
+
+
+def _run_ends(starts: np.ndarray, rows: int) -> np.ndarray:
+    """For each of ``rows`` rows, one past the last row of its run (runs start at ``starts``,
+    the first at 0)."""
+    ends = np.append(starts[1:], rows)
+    return np.repeat(ends, ends - starts)
 
 
 def _event_order(event_ids: pa.ChunkedArray, new_group: np.ndarray, tsu: np.ndarray) -> np.ndarray | None:

@@ -30,6 +30,7 @@ import datetime as dt
 from voronka.duration import epoch_micros, micros
 from voronka.funnel.definition import NONE, OTHER, FunnelDefinition
 from voronka.funnel.outcomes import HISTOGRAM_EDGES, range_bounds
+from voronka.rules import StepRule
 from voronka.sql import (
     EVENT_FIELDS,
     field_sql,
@@ -136,6 +137,8 @@ def stream_sql(defn: FunnelDefinition, events: str, aliases: str | None, *, reso
     64-bit integer sorts faster than a string) and returns ``h``: a customer's rows are
     still together unless two customers share a hash, which the reader must check
     (``funnel.chains.HashCollision``).
+    Without referral rules, the bits of the rules that test the event name alone come from
+    one join with a table of names (``_name_bits``) instead of one comparison per rule.
     """
     by_value, _ = _grouping(defn)
     bv_expr, keep = _value_and_keep(defn)
@@ -150,22 +153,53 @@ def stream_sql(defn: FunnelDefinition, events: str, aliases: str | None, *, reso
     ties = tie_breaking_rows(defn)
     event_id = "" if ties is None else f"CASE WHEN {ties} THEN event_id END AS event_id, "
     order = ("h" if hashed else "customer_id") + (", bv" if by_value else "") + ", tsu"
+    by_name = [] if any(r.min_referrals for r in defn.rules) else [r for r, rule in enumerate(defn.rules)
+                                                                  if _tests_name_only(rule)]
+    masks = _flag_masks(len(defn.rules), by_name)
+    if by_name:
+        stream = f"SELECT * FROM ({stream}) AS s {_name_bits(defn, by_name)}"
+        if keep != "TRUE":
+            kept = [r for r in range(len(defn.rules)) if r not in by_name]
+            keep = "(" + " OR ".join([f"name_bits{j} <> 0" for j in range(len(masks))] + [f"m{r}" for r in kept]) + ")"
     return (
         "WITH " + ",\n".join(ctes) + f"\nSELECT {key}customer_id, {value}{event_id}epoch_us(ts) AS tsu, "
-        f"{', '.join(_flag_masks(len(defn.rules)))} FROM ({stream}) AS s WHERE {keep} ORDER BY {order}"
+        f"{', '.join(masks)} FROM ({stream}) AS s WHERE {keep} ORDER BY {order}"
     )
 
 
-def _flag_masks(rules: int) -> list[str]:
+def _tests_name_only(rule: StepRule) -> bool:
+    """Whether a rule matches an event by its name alone (no conditions, no counts)."""
+    return bool(rule.events) and not rule.where and (rule.min_purchases or 1) == 1 and rule.min_referrals is None
+
+
+def _name_bits(defn: FunnelDefinition, by_name: list[int]) -> str:
+    """A join giving each event ``name_bits<j>``: the bits of the ``by_name`` rules its
+    name matches (0 or NULL for other names), as ``_flag_masks`` packs them."""
+    names = sorted({e for rule in defn.rules for e in rule.events})  # an inner join must keep every rule's names
+    chunks = range(0, len(defn.rules), 64)
+    rows = ", ".join(
+        "(" + ", ".join([literal(name)] + [
+            f"CAST({sum(1 << (r - j) for r in by_name if j <= r < j + 64 and name in defn.rules[r].events)} AS UBIGINT)"
+            for j in chunks]) + ")"
+        for name in names)
+    columns = ", ".join(["rule_event"] + [f"name_bits{j // 64}" for j in chunks])
+    join = "JOIN" if prunable(defn) else "LEFT JOIN"
+    return f"{join} (VALUES {rows}) AS n({columns}) ON s.event = n.rule_event"
+
+
+def _flag_masks(rules: int, by_name: list[int]) -> list[str]:
     """The rule flags packed into unsigned integers, ``f<j>`` holding ``m<64j>``.. as bits 0..
-    (fewer bytes to sort than one boolean per rule)."""
+    (fewer bytes to sort than one boolean per rule); the bits of the ``by_name`` rules
+    come from the name table's ``name_bits<j>`` (``_name_bits``)."""
     masks = []
     for j in range(0, rules, 64):
         bits = min(64, rules - j)
         kind = next(t for width, t in ((8, "UTINYINT"), (16, "USMALLINT"), (32, "UINTEGER"), (64, "UBIGINT"))
                     if bits <= width)
-        packed = " | ".join(f"(CAST(COALESCE(m{j + b}, FALSE) AS {kind}) << {b})" for b in range(bits))
-        masks.append(f"{packed} AS f{j // 64}")
+        packed = [f"(CAST(COALESCE(m{j + b}, FALSE) AS {kind}) << {b})" for b in range(bits) if j + b not in by_name]
+        if any(j <= r < j + 64 for r in by_name):
+            packed.insert(0, f"CAST(COALESCE(name_bits{j // 64}, 0) AS {kind})")
+        masks.append(f"{' | '.join(packed)} AS f{j // 64}")
     return masks
 
 
