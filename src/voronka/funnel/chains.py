@@ -61,8 +61,9 @@ def units_table(defn: FunnelDefinition, batches: Iterable[pa.RecordBatch], as_of
     ``funnel.sql.stream_sql``).
 
     A stream sorted by ``h`` (the customer's hash) must change customer exactly where
-    ``h`` changes, else ``HashCollision`` is raised (by the worker that sees it). Batches are computed two at a time on
-    worker threads (NumPy and Arrow release the GIL), while the next batch is read.
+    ``h`` changes, else ``HashCollision`` is raised (by the worker that sees it). Batches
+    are computed two at a time on worker threads (NumPy and Arrow release the GIL), while
+    the next batch is read.
     """
     as_of_us = epoch_micros(as_of)
     parts: list[Future[pa.Table]] = []

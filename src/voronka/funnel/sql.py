@@ -153,8 +153,9 @@ def stream_sql(defn: FunnelDefinition, events: str, aliases: str | None, *, reso
     ties = tie_breaking_rows(defn)
     event_id = "" if ties is None else f"CASE WHEN {ties} THEN event_id END AS event_id, "
     order = ("h" if hashed else "customer_id") + (", bv" if by_value else "") + ", tsu"
-    by_name = [] if any(r.min_referrals for r in defn.rules) else [r for r, rule in enumerate(defn.rules)
-                                                                  if _tests_name_only(rule)]
+    # a derived referral row carries the referred customer's event name: no name bits then
+    by_name = [] if any(r.min_referrals for r in defn.rules) else [
+        r for r, rule in enumerate(defn.rules) if _tests_name_only(rule)]
     masks = _flag_masks(len(defn.rules), by_name)
     if by_name:
         stream = f"SELECT * FROM ({stream}) AS s {_name_bits(defn, by_name)}"
