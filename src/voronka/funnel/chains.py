@@ -73,7 +73,6 @@ def units_table(defn: FunnelDefinition, batches: Iterable[pa.RecordBatch], as_of
             table = pa.Table.from_batches([batch])
             if carry is not None and carry.num_rows:
                 table = pa.concat_tables([carry, table])
-            table = table.combine_chunks()
             if table.num_rows == 0:
                 continue
             key = "h" if "h" in table.column_names else "customer_id"  # integers compare faster
@@ -93,6 +92,7 @@ def units_table(defn: FunnelDefinition, batches: Iterable[pa.RecordBatch], as_of
 def _checked_units(defn: FunnelDefinition, table: pa.Table, as_of_us: int) -> pa.Table:
     """``_units`` of whole customers, after checking that the customer changes exactly where
     ``h`` does (``HashCollision``)."""
+    table = table.combine_chunks()
     new_customer = _changes(table.column("customer_id"))
     if "h" in table.column_names and not np.array_equal(new_customer, _changes(table.column("h"))):
         raise HashCollision
