@@ -34,6 +34,7 @@ import pyarrow.compute as pc
 from voronka.duration import epoch_micros, micros
 from voronka.funnel.definition import NONE, FunnelDefinition
 from voronka.funnel.outcomes import range_bounds
+from voronka.funnel.sql import reader_counts
 
 _MISSING = -1
 _WORKERS = 2  # batches computed at once
@@ -130,10 +131,16 @@ def _units(defn: FunnelDefinition, table: pa.Table, new_customer: np.ndarray, as
     if order is not None:  # rows of one group and time, in event_id order
         masks = [m[order] for m in masks]
 
-    def flag(r: int) -> np.ndarray:
-        """Whether each row matches rule ``r``."""
+    def bit(r: int) -> np.ndarray:
         m = masks[r // 64]
         return (m & m.dtype.type(1 << (r % 64))) != 0
+
+    counted = {r: _nth_or_later(bit(r), new_customer, defn.rules[r].min_purchases)  # type: ignore[arg-type]
+               for r in reader_counts(defn)}
+
+    def flag(r: int) -> np.ndarray:
+        """Whether each row matches rule ``r``."""
+        return counted[r] if r in counted else bit(r)
 
     starts = np.flatnonzero(new_group)
     group_end = _run_ends(starts, rows)  # one past the group's last row
@@ -237,6 +244,15 @@ def _units(defn: FunnelDefinition, table: pa.Table, new_customer: np.ndarray, as
         **times,
         "in_progress": pa.array(in_progress, pa.bool_()),
     })
+
+
+def _nth_or_later(matches: np.ndarray, new_customer: np.ndarray, n: int) -> np.ndarray:
+    """Whether each row matches and is its customer's n-th or later matching row (rows in
+    event order; ``new_customer`` marks each customer's first row)."""
+    count = np.cumsum(matches, dtype=np.int64)
+    starts = np.flatnonzero(new_customer)
+    before = np.append(0, count[starts[1:] - 1])  # matching rows before each customer's first
+    return matches & (count - np.repeat(before, np.diff(np.append(starts, len(matches)))) >= n)
 
 
 def _run_ends(starts: np.ndarray, rows: int) -> np.ndarray:

@@ -43,18 +43,21 @@ from voronka.sql import (
 _OTHER_COLUMNS = [c for c in EVENT_FIELDS if c not in ("event_id", "customer_id")]
 
 
-def flagged_sql(defn: FunnelDefinition, events: str, aliases: str | None) -> tuple[list[str], str]:
+def flagged_sql(defn: FunnelDefinition, events: str, aliases: str | None,
+                uncounted: frozenset[int] = frozenset()) -> tuple[list[str], str]:
     """CTEs and a query for every event with one flag ``m<r>`` per rule of ``defn.rules``.
 
     Includes the derived referral events of ``min_referrals`` rules. Every analysis that
-    asks "which events put a customer into a stage" reads this stream.
+    asks "which events put a customer into a stage" reads this stream. The ``uncounted``
+    ``min_purchases`` rules flag every matching event, not only the n-th and later: the
+    reader counts them (``reader_counts``).
     """
     rules = defn.rules
     flags = []
     for r, rule in enumerate(rules):
         if rule.min_referrals is not None:
             flags.append(f"FALSE AS m{r}")
-        elif rule.min_purchases and rule.min_purchases > 1:
+        elif rule.min_purchases and rule.min_purchases > 1 and r not in uncounted:
             flags.append(
                 f"(({rule_predicate(rule)}) AND sum(CASE WHEN {rule_predicate(rule)} THEN 1 ELSE 0 END) "
                 f"OVER (PARTITION BY customer_id ORDER BY ts, event_id ROWS UNBOUNDED PRECEDING) "
@@ -139,10 +142,13 @@ def stream_sql(defn: FunnelDefinition, events: str, aliases: str | None, *, reso
     (``funnel.chains.HashCollision``).
     Without referral rules, the bits of the rules that test the event name alone come from
     one join with a table of names (``_name_bits``) instead of one comparison per rule.
+    The ``min_purchases`` rules of ``reader_counts`` flag every matching event: the reader
+    counts them (a window over every event, sorted, costs DuckDB more than the stream).
     """
     by_value, _ = _grouping(defn)
     bv_expr, keep = _value_and_keep(defn)
-    ctes, stream = flagged_sql(defn, events, aliases)
+    counted = reader_counts(defn)
+    ctes, stream = flagged_sql(defn, events, aliases, counted)
     ev = resolved_events(events, aliases) if resolve else f"SELECT {', '.join(EVENT_FIELDS)} FROM {events} AS e"
     if prunable(defn):
         names = ", ".join(literal(e) for e in sorted({e for r in defn.rules for e in r.events}))
@@ -155,7 +161,7 @@ def stream_sql(defn: FunnelDefinition, events: str, aliases: str | None, *, reso
     order = ("h" if hashed else "customer_id") + (", bv" if by_value else "") + ", tsu"
     # a derived referral row carries the referred customer's event name: no name bits then
     by_name = [] if any(r.min_referrals for r in defn.rules) else [
-        r for r, rule in enumerate(defn.rules) if _tests_name_only(rule)]
+        r for r, rule in enumerate(defn.rules) if _tests_name_only(rule, r in counted)]
     masks = _flag_masks(len(defn.rules), by_name)
     if by_name:
         stream = f"SELECT * FROM ({stream}) AS s {_name_bits(defn, by_name)}"
@@ -168,9 +174,20 @@ def stream_sql(defn: FunnelDefinition, events: str, aliases: str | None, *, reso
     )
 
 
-def _tests_name_only(rule: StepRule) -> bool:
-    """Whether a rule matches an event by its name alone (no conditions, no counts)."""
-    return bool(rule.events) and not rule.where and (rule.min_purchases or 1) == 1 and rule.min_referrals is None
+def reader_counts(defn: FunnelDefinition) -> frozenset[int]:
+    """The ``min_purchases`` rules whose running count ``funnel.chains`` takes over from
+    ``flagged_sql``: all of them, unless the stream is grouped by breakdown value
+    (``all_steps``), which splits a customer's events."""
+    by_value, _ = _grouping(defn)
+    return frozenset() if by_value else frozenset(
+        r for r, rule in enumerate(defn.rules) if rule.min_purchases and rule.min_purchases > 1)
+
+
+def _tests_name_only(rule: StepRule, uncounted: bool) -> bool:
+    """Whether a rule's flag in the stream tests the event's name alone (no conditions, no
+    count, or a count left to the reader)."""
+    return (bool(rule.events) and not rule.where and rule.min_referrals is None
+            and ((rule.min_purchases or 1) == 1 or uncounted))
 
 
 def _name_bits(defn: FunnelDefinition, by_name: list[int]) -> str:
@@ -210,8 +227,9 @@ def tie_breaking_rows(defn: FunnelDefinition) -> str | None:
 
     For an ordered funnel with ``ties='strict'`` and no exclusions or optional steps, each
     step's row is the first matching row at a strictly later time, so its time does not
-    depend on the order inside a second, and attempts starting at the same time reach the
-    same steps at the same times. The order then only decides which of several rows of
+    depend on the order inside a second (nor does a repeat purchase's: how many matching
+    rows a customer has up to a time is the same in any order), and attempts starting at
+    the same time reach the same steps at the same times. The order then only decides which of several rows of
     one time gives a breakdown value: none matters for no breakdown or ``all_steps`` (the
     value is the group's), step 1's rows for ``first_touch``, step k's for ``step``.
     """
