@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from tests.backends import at, engine_for, event
+from tests.backends import T0, at, engine_for, event
 from tests.funnel.test_engine_matches_reference import definitions, event_logs
 from voronka import funnel
 from voronka.funnel import (
@@ -49,6 +49,15 @@ def _units(engine, defn: FunnelDefinition, batch_rows: int | None) -> list[tuple
 def test_fast_path_gives_the_sql_units_in_any_batching(log, defn, batch_rows):
     assume(chains.handles(defn))
     engine = engine_for(log)
+    assert _units(engine, defn, batch_rows) == _units(engine, defn, None)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(log=event_logs(), defn=definitions(), batch_rows=st.integers(1, 6))
+def test_fast_path_gives_the_sql_cohorts_over_many_days(log, defn, batch_rows):
+    assume(chains.handles(defn) and defn.cohort)
+    spread = [{**row, "ts": T0 + (row["ts"] - T0) * 180} for row in log]  # 40 minutes become 5 days
+    engine = engine_for(spread)
     assert _units(engine, defn, batch_rows) == _units(engine, defn, None)
 
 

@@ -177,6 +177,19 @@ def test_trends_per_cohort_period(engine_for):
         ("2026-03-02", 1, 1), ("2026-03-02", 2, 1), ("2026-03-09", 1, 1), ("2026-03-09", 2, 0)]
 
 
+def test_a_customer_entering_in_two_periods_counts_in_both_in_local_time(engine_for):
+    # 09:00 UTC is 14:00 in Almaty (UTC+5); 20:00 UTC is 01:00 there, the next day
+    rows = [event("u", 0, "visit"), event("u", 1, "buy"), event("u", 11 * 60, "visit")]
+
+    def trends(timezone: str) -> list[tuple]:
+        result = compute_funnel(engine_for(rows), steps("visit", "buy", cohort="day", timezone=timezone))
+        return [(str(r["period"]), r["step"], r["customers"]) for r in result.trends.to_pylist()]
+
+    assert trends("Asia/Almaty") == [("2026-03-02", 1, 1), ("2026-03-02", 2, 1),
+                                     ("2026-03-03", 1, 1), ("2026-03-03", 2, 0)]
+    assert trends("UTC") == [("2026-03-02", 1, 1), ("2026-03-02", 2, 1)]
+
+
 def test_twenty_five_steps(engine_for):
     names = [f"e{i}" for i in range(25)]
     rows = [event("u", i, name) for i, name in enumerate(names)] + [event("v", i, n) for i, n in enumerate(names[:7])]

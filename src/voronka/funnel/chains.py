@@ -17,8 +17,7 @@ The stream comes sorted by group and time only; rows of one group and one time a
 in ``event_id`` order here, where the definition needs it (``funnel.sql.tie_breaking_rows``).
 Rows arrive in batches (``RecordBatch``es of any size); a customer's rows may be split
 across batches, so each batch's last customer is held back and joined to the next one.
-Cohort trends (``definition.cohort``) and unordered funnels are not handled here
-(``handles``): they take the SQL path.
+Unordered funnels are not handled here (``handles``): they take the SQL path.
 """
 
 from __future__ import annotations
@@ -41,8 +40,8 @@ _WORKERS = 2  # batches computed at once
 
 
 def handles(defn: FunnelDefinition) -> bool:
-    """Whether this module computes ``defn`` (ordered or strict order, no cohort)."""
-    return defn.order != "unordered" and defn.cohort is None
+    """Whether this module computes ``defn`` (ordered or strict order)."""
+    return defn.order != "unordered"
 
 
 def units_schema(defn: FunnelDefinition) -> pa.Schema:
@@ -218,12 +217,19 @@ def _units(defn: FunnelDefinition, table: pa.Table, new_customer: np.ndarray, as
         kept &= ~bad[customer]
     else:
         kept &= ~disq
+    period = table.column("period").take(pa.array(first if order is None else order[first])) if defn.cohort else None
     units = np.flatnonzero(kept)
     in_progress = is_open[units]
     if defn.counting == "customers" and len(units):
         g = np.searchsorted(starts, first[units], side="right")  # the group of each unit
-        segment = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
-        seg_of = np.cumsum(np.r_[True, g[1:] != g[:-1]]) - 1
+        new_unit = np.r_[True, g[1:] != g[:-1]]
+        if period is not None:  # one unit per group and period (sorted: a period is a local date)
+            days = period.take(pa.array(units)).cast(pa.int32()).to_numpy()
+            by_period = np.lexsort((days, g))
+            units, g, days = units[by_period], g[by_period], days[by_period]
+            new_unit = np.r_[True, (g[1:] != g[:-1]) | (days[1:] != days[:-1])]
+        segment = np.flatnonzero(new_unit)
+        seg_of = np.cumsum(new_unit) - 1
         best = np.maximum.reduceat(level[units], segment)
         candidates = np.flatnonzero(level[units] == best[seg_of])
         firsts = candidates[np.r_[True, seg_of[candidates][1:] != seg_of[candidates][:-1]]]
@@ -239,7 +245,7 @@ def _units(defn: FunnelDefinition, table: pa.Table, new_customer: np.ndarray, as
     return pa.table({
         "customer_id": customers.take(pa.array(first[units])),
         "breakdown": _attributed(defn, table, order, units, rows_of, [r[units] for r in reached]),
-        "period": pa.nulls(len(units), pa.date32()),
+        "period": period.take(pa.array(units)) if period is not None else pa.nulls(len(units), pa.date32()),
         "level": pa.array(level[units], pa.int32()),
         **times,
         "in_progress": pa.array(in_progress, pa.bool_()),
