@@ -68,7 +68,7 @@ def compute_funnel(
     """
     events, aliases = event_sources(engine, events, aliases)
     as_of = definition.as_of or latest_event(engine, events)
-    if isinstance(engine, DuckDBEngine) and chains.handles(definition):
+    if isinstance(engine, DuckDBEngine):
         store_units_fast(engine, definition, events, aliases, as_of)
     else:
         engine.materialize(STAGE_TABLE, stage_sql(definition, events, aliases))

@@ -2,7 +2,7 @@
 
 The fast path of ``compute_funnel`` on DuckDB: the engine prunes the events to those
 that matter and sorts them (``funnel.sql.stream_sql``: one row per event, its group key,
-time in microseconds and one flag per rule, sorted by group and time); this module then
+time in microseconds and the rule flags as bits, sorted by group and time); this module then
 builds the same per-unit table ``funnel.sql.units_sql`` would (steps 5–6 of that module,
 as docs/funnels.md defines them), vectorised over all attempts of a batch at once:
 
@@ -10,6 +10,8 @@ as docs/funnels.md defines them), vectorised over all attempts of a batch at onc
   equal timestamp, for ``ties='strict'``) flagged for step k, in the same group (a binary
   search over the rows flagged for step k); for ``order='strict'`` it is the very next row;
   then it must lie inside the window and the step's ``max_from_previous``;
+* for ``order='unordered'`` an attempt starts at every row filling any step, and each
+  step's time is its first row from the attempt's time on, inside the window;
 * exclusions count flagged rows strictly between two steps' rows (running sums);
 * the unit of a group is its kept attempt with the highest level, earliest first.
 
@@ -17,13 +19,12 @@ The stream comes sorted by group and time only; rows of one group and one time a
 in ``event_id`` order here, where the definition needs it (``funnel.sql.tie_breaking_rows``).
 Rows arrive in batches (``RecordBatch``es of any size); a customer's rows may be split
 across batches, so each batch's last customer is held back and joined to the next one.
-Unordered funnels are not handled here (``handles``): they take the SQL path.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
 import numpy as np
@@ -36,12 +37,8 @@ from voronka.funnel.outcomes import range_bounds
 from voronka.funnel.sql import reader_counts
 
 _MISSING = -1
+_NO_TIME = np.iinfo(np.int64).max  # a step an unordered attempt did not reach
 _WORKERS = 2  # batches computed at once
-
-
-def handles(defn: FunnelDefinition) -> bool:
-    """Whether this module computes ``defn`` (ordered or strict order)."""
-    return defn.order != "unordered"
 
 
 def units_schema(defn: FunnelDefinition) -> pa.Schema:
@@ -143,64 +140,21 @@ def _units(defn: FunnelDefinition, table: pa.Table, new_customer: np.ndarray, as
 
     starts = np.flatnonzero(new_group)
     group_end = _run_ends(starts, rows)  # one past the group's last row
-    if defn.ties == "strict":
-        run_start = new_group.copy()
-        run_start[1:] |= tsu[1:] != tsu[:-1]
-        after = _run_ends(np.flatnonzero(run_start), rows)  # the first row with a later ts
-    else:
-        after = np.arange(1, rows + 1)
+    run_start = new_group.copy()
+    run_start[1:] |= tsu[1:] != tsu[:-1]
+    runs = np.flatnonzero(run_start)  # the first row of each group and time
     flagged = [np.flatnonzero(flag(k)) for k in range(n)]
 
-    # 5. per attempt (a row filling step 1), the greedy chain
-    first = flagged[0]
+    # 5. per attempt, the steps reached and their times
+    if defn.order == "unordered":
+        first, found = _unordered_steps(defn, flagged, tsu, runs, group_end)
+        level = np.count_nonzero(found != _NO_TIME, axis=1).astype(np.int32)
+        disq = np.zeros(len(first), dtype=bool)
+    else:
+        after = _run_ends(runs, rows) if defn.ties == "strict" else np.arange(1, rows + 1)
+        first, at, shown, level, disq = _ordered_steps(defn, flag, flagged, tsu, group_end, after)
     attempts = len(first)
-    at = [first] + [np.full(attempts, _MISSING) for _ in range(1, n)]
-    alive = [np.arange(attempts)]  # the attempts that reached each step
     t0 = tsu[first]
-    for k in range(1, n):
-        step = defn.steps[k]
-        live = alive[defn.previous_required(k)]  # type: ignore[index]
-        rows_at = at[defn.previous_required(k)][live]  # type: ignore[index]
-        # attempts at one row go on from it alike: step k's row is found once per distinct row
-        distinct = np.ones(len(live), dtype=bool)
-        distinct[1:] = rows_at[1:] != rows_at[:-1]
-        p = rows_at[distinct]
-        if defn.order == "strict":
-            cand = p + 1
-            ok = cand < group_end[p]
-            cand = np.where(ok, cand, 0)
-            ok &= flag(k)[cand]
-            if defn.ties == "strict":
-                ok &= tsu[cand] > tsu[p]
-        else:
-            i = np.searchsorted(flagged[k], after[p])
-            ok = i < len(flagged[k])
-            cand = np.where(ok, flagged[k][np.minimum(i, len(flagged[k]) - 1)] if len(flagged[k]) else 0, 0)
-            ok &= cand < group_end[p]
-        if step.max_from_previous is not None:
-            ok &= tsu[cand] - tsu[p] <= micros(step.max_from_previous)
-        of = np.cumsum(distinct) - 1  # each live attempt's distinct row
-        cand, ok = cand[of], ok[of]
-        if defn.window is not None:
-            ok &= tsu[cand] - t0[live] <= micros(defn.window)
-        alive.append(live[ok])
-        at[k][alive[k]] = cand[ok]
-
-    reached = [a != _MISSING for a in at]
-    level = sum(reached[k].astype(np.int32) for k in defn.required)
-    shown = list(reached)
-    for k, step in enumerate(defn.steps):  # an optional step counts only before the next required one
-        q = next((j for j in defn.required if j > k), None)
-        if step.optional and q is not None:
-            shown[k] = reached[k] & (~reached[q] | (at[k] < at[q]))
-    disq = np.zeros(attempts, dtype=bool)
-    for x, ex in enumerate(defn.exclusions):
-        i, j = ex.from_step - 1, ex.to_step - 1
-        excluded = flag(n + x)
-        counts = np.cumsum(excluded, dtype=np.int64)
-        aj, ai = np.where(reached[j], at[j], 0), at[i].clip(0)
-        between = counts[aj] - excluded[aj] - counts[ai]
-        disq |= reached[j] & (between > 0)
 
     # 6. one unit per customer (or attempt)
     lo, hi = range_bounds(defn)
@@ -236,20 +190,108 @@ def _units(defn: FunnelDefinition, table: pa.Table, new_customer: np.ndarray, as
         in_progress = np.maximum.reduceat(is_open[units].astype(np.uint8), segment).astype(bool)
         units = units[firsts]
 
-    rows_of = [at[k][units] for k in range(n)]
-    times = {
-        f"t{k}": pa.array(np.where(shown[k][units], tsu[rows_of[k].clip(0)], 0), pa.int64(),
-                          mask=~shown[k][units]).cast(pa.timestamp("us"))
-        for k in range(n)
-    }
+    if defn.order == "unordered":
+        times = [(found[units, k], found[units, k] != _NO_TIME) for k in range(n)]
+        rows_of, reached = [first[units]], []
+    else:
+        rows_of = [at[k][units] for k in range(n)]
+        times = [(tsu[r.clip(0)], shown[k][units]) for k, r in enumerate(rows_of)]
+        reached = [r != _MISSING for r in rows_of]
     return pa.table({
         "customer_id": customers.take(pa.array(first[units])),
-        "breakdown": _attributed(defn, table, order, units, rows_of, [r[units] for r in reached]),
+        "breakdown": _attributed(defn, table, order, units, rows_of, reached),
         "period": period.take(pa.array(units)) if period is not None else pa.nulls(len(units), pa.date32()),
         "level": pa.array(level[units], pa.int32()),
-        **times,
+        **{f"t{k}": pa.array(np.where(shown_k, values, 0), pa.int64(), mask=~shown_k).cast(pa.timestamp("us"))
+           for k, (values, shown_k) in enumerate(times)},
         "in_progress": pa.array(in_progress, pa.bool_()),
     })
+
+
+def _ordered_steps(defn: FunnelDefinition, flag: Callable[[int], np.ndarray], flagged: list[np.ndarray],
+                   tsu: np.ndarray, group_end: np.ndarray, after: np.ndarray) -> tuple[
+                       np.ndarray, list[np.ndarray], list[np.ndarray], np.ndarray, np.ndarray]:
+    """Per attempt (a row filling step 1) of an ordered or strict funnel, the greedy chain:
+    the attempts' rows, each step's row (``_MISSING``: not reached), whether each step
+    counts as shown (an optional step only before the next required one), the level and
+    whether an exclusion disqualifies the attempt."""
+    n = len(defn.steps)
+    first = flagged[0]
+    attempts = len(first)
+    at = [first] + [np.full(attempts, _MISSING) for _ in range(1, n)]
+    alive = [np.arange(attempts)]  # the attempts that reached each step
+    t0 = tsu[first]
+    for k in range(1, n):
+        step = defn.steps[k]
+        live = alive[defn.previous_required(k)]  # type: ignore[index]
+        rows_at = at[defn.previous_required(k)][live]  # type: ignore[index]
+        # attempts at one row go on from it alike: step k's row is found once per distinct row
+        distinct = np.ones(len(live), dtype=bool)
+        distinct[1:] = rows_at[1:] != rows_at[:-1]
+        p = rows_at[distinct]
+        if defn.order == "strict":
+            cand = p + 1
+            ok = cand < group_end[p]
+            cand = np.where(ok, cand, 0)
+            ok &= flag(k)[cand]
+            if defn.ties == "strict":
+                ok &= tsu[cand] > tsu[p]
+        else:
+            cand, ok = _next_flagged(flagged[k], after[p], group_end[p])
+        if step.max_from_previous is not None:
+            ok &= tsu[cand] - tsu[p] <= micros(step.max_from_previous)
+        of = np.cumsum(distinct) - 1  # each live attempt's distinct row
+        cand, ok = cand[of], ok[of]
+        if defn.window is not None:
+            ok &= tsu[cand] - t0[live] <= micros(defn.window)
+        alive.append(live[ok])
+        at[k][alive[k]] = cand[ok]
+
+    reached = [a != _MISSING for a in at]
+    level = sum(reached[k].astype(np.int32) for k in defn.required)
+    shown = list(reached)
+    for k, step in enumerate(defn.steps):  # an optional step counts only before the next required one
+        q = next((j for j in defn.required if j > k), None)
+        if step.optional and q is not None:
+            shown[k] = reached[k] & (~reached[q] | (at[k] < at[q]))
+    disq = np.zeros(attempts, dtype=bool)
+    for x, ex in enumerate(defn.exclusions):
+        i, j = ex.from_step - 1, ex.to_step - 1
+        excluded = flag(n + x)
+        counts = np.cumsum(excluded, dtype=np.int64)
+        aj, ai = np.where(reached[j], at[j], 0), at[i].clip(0)
+        between = counts[aj] - excluded[aj] - counts[ai]
+        disq |= reached[j] & (between > 0)
+    return first, at, shown, level, disq  # type: ignore[return-value]
+
+
+def _unordered_steps(defn: FunnelDefinition, flagged: list[np.ndarray], tsu: np.ndarray, runs: np.ndarray,
+                     group_end: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per attempt (a row filling any step) of an unordered funnel: the attempts' rows, and
+    the steps' first times in ``[t0, t0 + window]`` sorted, ``_NO_TIME`` for steps not
+    reached (one row per attempt). A step's first time counts rows of the attempt's own
+    time too, whatever their order (as the SQL path's ``RANGE`` frame does)."""
+    first = np.unique(np.concatenate(flagged))
+    t0 = tsu[first]
+    from_row = runs[np.searchsorted(runs, first, side="right") - 1]  # the first row of the attempt's time
+    found = np.full((len(first), len(defn.steps)), _NO_TIME, dtype=np.int64)
+    for k, rows in enumerate(flagged):
+        cand, ok = _next_flagged(rows, from_row, group_end[first])
+        if defn.window is not None:
+            ok &= tsu[cand] - t0 <= micros(defn.window)
+        found[ok, k] = tsu[cand[ok]]
+    found.sort(axis=1)
+    return first, found
+
+
+def _next_flagged(flagged: np.ndarray, start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The first of the sorted rows ``flagged`` at or after each ``start``, and whether it
+    lies before that ``end`` (else the row is 0)."""
+    i = np.searchsorted(flagged, start)
+    ok = i < len(flagged)
+    cand = np.where(ok, flagged[np.minimum(i, len(flagged) - 1)] if len(flagged) else 0, 0)
+    ok &= cand < end
+    return cand, ok
 
 
 def _nth_or_later(matches: np.ndarray, new_customer: np.ndarray, n: int) -> np.ndarray:

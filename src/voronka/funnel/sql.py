@@ -128,7 +128,7 @@ def stream_sql(defn: FunnelDefinition, events: str, aliases: str | None, *, reso
     """SQL for the events that matter, sorted by group and time, for ``funnel.chains``.
 
     The rows of ``seq`` (steps 1–3 above) without the numbering: ``customer_id``, ``bv``
-    (with a breakdown), ``period`` (with a cohort, on step 1's rows), ``event_id`` (of the ``tie_breaking_rows``: the reader puts rows
+    (with a breakdown), ``period`` (with a cohort, on the rows that start attempts), ``event_id`` (of the ``tie_breaking_rows``: the reader puts rows
     of one time in its order, ``funnel.chains``), ``tsu`` (microseconds) and the rule
     flags packed as bits (``_flag_masks``), sorted by customer, breakdown value
     (``all_steps``) and time.
@@ -156,8 +156,9 @@ def stream_sql(defn: FunnelDefinition, events: str, aliases: str | None, *, reso
     ctes[0] = f"ev AS ({ev})"
     key = "hash(customer_id) AS h, " if hashed else ""
     value = f"{bv_expr} AS bv, " if defn.breakdown else ""
-    if defn.cohort:  # of an attempt: its first row's
-        value += f"CASE WHEN m0 THEN {_period_sql(defn, 'ts')} END AS period, "
+    if defn.cohort:  # of an attempt: its first row's (any step's row, for unordered funnels)
+        starts = "TRUE" if defn.order == "unordered" else "m0"
+        value += f"CASE WHEN {starts} THEN {_period_sql(defn, 'ts')} END AS period, "
     ties = tie_breaking_rows(defn)
     event_id = "" if ties is None else f"CASE WHEN {ties} THEN event_id END AS event_id, "
     order = ("h" if hashed else "customer_id") + (", bv" if by_value else "") + ", tsu"
@@ -234,16 +235,19 @@ def tie_breaking_rows(defn: FunnelDefinition) -> str | None:
     the same time reach the same steps at the same times. The order then only decides
     which of several rows of one time gives a breakdown value: none matters for no
     breakdown or ``all_steps`` (the value is the group's), step 1's rows for
-    ``first_touch``, step k's for ``step``.
+    ``first_touch``, step k's for ``step``. The same holds for an unordered funnel, whose
+    steps' times count every row from the attempt's time on; there any step's row starts an
+    attempt, so ``first_touch`` needs every row in order.
     """
-    if not (defn.order == "ordered" and defn.ties == "strict" and not defn.exclusions
+    unordered = defn.order == "unordered"
+    if not (unordered or defn.order == "ordered" and defn.ties == "strict" and not defn.exclusions
             and defn.required == list(range(len(defn.steps)))):
         return "TRUE"
     b = defn.breakdown
     if b is None or b.attribution == "all_steps":
         return None
     if b.attribution == "first_touch":
-        return "m0"
+        return "TRUE" if unordered else "m0"
     return f"m{b.step - 1}" if b.attribution == "step" else "TRUE"  # type: ignore[operator]
 
 
