@@ -8,11 +8,14 @@ the median of ``--runs`` runs:
 
 * ``scan``: plain DuckDB scan-and-aggregate of the columns a funnel reads (the floor);
 * ``voronka``: ``compute_funnel``, 5 ordered steps, 7-day window, ``ties: strict``
-  (with ``--engine chdb`` or ``local[2]``: voronka's SQL on that engine, log loaded first);
+  (with ``--engine chdb`` or ``local[2]``: voronka's SQL on that engine, log loaded first;
+  ``--engine duckdb-sql``: that SQL on DuckDB, not its fast path);
 * ``windowfunnel``: chdb ``windowFunnel(604800, 'strict_increase')`` on ``DateTime``;
 * ``asof``: the best plain DuckDB SQL found: a chain of ASOF joins, one per step;
 * ``by_channel``: voronka's 5 steps with a breakdown by channel (first touch);
 * ``steps20``: voronka's 20-step funnel (every event name, 7-day window);
+* ``by_week``: the 5 steps as weekly cohort trends in ``Asia/Almaty``;
+* ``unordered``: the 5 steps in any order;
 * ``hourglass``: the hourglass model on demo data (``--demo`` events, made once);
 * ``ingest``: ``benchmarks/ingest.py`` (Parquet and CSV into a store, rows/s).
 
@@ -46,7 +49,7 @@ def _voronka(path: Path, spec: dict, runs: int, engine_url: str) -> tuple[list[f
     from voronka.funnel import compute_funnel
     from voronka.funnel.spec import build_funnel
 
-    if engine_url == "duckdb":
+    if engine_url in ("duckdb", "duckdb-sql"):
         con = duckdb.connect()
         con.execute(f"CREATE VIEW events AS SELECT * FROM read_parquet('{path}')")
         engine = DuckDBEngine(con)
@@ -61,11 +64,27 @@ def _voronka(path: Path, spec: dict, runs: int, engine_url: str) -> tuple[list[f
     times, counts = [], []
     for _ in range(runs):
         start = time.perf_counter()
-        result = compute_funnel(engine, definition, units=False)  # as `voronka funnel` without --export
+        if engine_url == "duckdb-sql":
+            steps = _sql_path_steps(engine, definition)
+        else:
+            steps = compute_funnel(engine, definition, units=False).steps.to_pylist()  # `voronka funnel`
         times.append(time.perf_counter() - start)
-        counts = [sum(r["customers"] for r in result.steps.to_pylist() if r["step"] == k + 1)
-                  for k in range(len(definition.steps))]
+        counts = [sum(r["customers"] for r in steps if r["step"] == k + 1) for k in range(len(definition.steps))]
     return times, counts
+
+
+def _sql_path_steps(engine, definition) -> list[dict]:
+    """The step table through voronka's SQL path (what ClickHouse and Spark run) on DuckDB."""
+    from voronka.funnel import STAGE_TABLE, UNITS_TABLE, latest_event
+    from voronka.funnel.outcomes import finish_steps
+    from voronka.funnel.sql import histogram_sql, stage_sql, steps_sql, trends_sql, units_sql
+
+    engine.materialize(STAGE_TABLE, stage_sql(definition, "events", None))
+    engine.materialize(UNITS_TABLE, units_sql(definition, STAGE_TABLE, definition.as_of or latest_event(engine)))
+    engine.query(histogram_sql(definition, UNITS_TABLE))
+    if definition.cohort:
+        engine.query(trends_sql(definition, UNITS_TABLE))
+    return finish_steps(definition, engine.query(steps_sql(definition, UNITS_TABLE)).to_pylist())
 
 
 def _duckdb(path: Path, sql: str, runs: int) -> tuple[list[float], list]:
@@ -173,6 +192,10 @@ def _run_case(case: str, path: Path, runs: int, engine_url: str) -> dict:
         times, counts = _voronka(path, {**five, "breakdown": {"field": "channel"}}, runs, engine_url)
     elif case == "steps20":
         times, counts = _voronka(path, {"steps": NAMES, "window": "7d", "ties": "strict"}, runs, engine_url)
+    elif case == "by_week":
+        times, counts = _voronka(path, {**five, "cohort": "week", "timezone": "Asia/Almaty"}, runs, engine_url)
+    elif case == "unordered":
+        times, counts = _voronka(path, {**five, "order": "unordered"}, runs, engine_url)
     elif case == "hourglass":
         times, counts = _voronka(path, {"model": "hourglass"}, runs, engine_url)
     else:
@@ -195,7 +218,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--seed", type=int, default=5)
     parser.add_argument("--dir", type=Path, default=Path("/tmp/voronka-bench"))
-    parser.add_argument("--engine", default="duckdb", help="engine of the voronka cases: duckdb, chdb or local[2]")
+    parser.add_argument("--engine", default="duckdb", help="engine of the voronka cases: duckdb, duckdb-sql, chdb or local[2]")
     parser.add_argument("--cases", default="scan,voronka,windowfunnel,asof,by_channel,steps20")
     parser.add_argument("--demo", type=int, default=10_000_000, help="events of demo data for 'hourglass'")
     parser.add_argument("--one", help=argparse.SUPPRESS)
