@@ -180,8 +180,8 @@ def _units(defn: FunnelDefinition, table: pa.Table, new_customer: np.ndarray, as
         if period is not None:  # one unit per group and period (sorted: a period is a local date)
             days = period.take(pa.array(units)).cast(pa.int32()).to_numpy()
             by_period = np.lexsort((days, g))
-            units, g, days = units[by_period], g[by_period], days[by_period]
-            new_unit = np.r_[True, (g[1:] != g[:-1]) | (days[1:] != days[:-1])]
+            units, days = units[by_period], days[by_period]
+            new_unit[1:] |= days[1:] != days[:-1]
         segment = np.flatnonzero(new_unit)
         seg_of = np.cumsum(new_unit) - 1
         best = np.maximum.reduceat(level[units], segment)
@@ -208,9 +208,11 @@ def _units(defn: FunnelDefinition, table: pa.Table, new_customer: np.ndarray, as
     })
 
 
+_Chains = tuple[np.ndarray, list[np.ndarray], list[np.ndarray], np.ndarray, np.ndarray]
+
+
 def _ordered_steps(defn: FunnelDefinition, flag: Callable[[int], np.ndarray], flagged: list[np.ndarray],
-                   tsu: np.ndarray, group_end: np.ndarray, after: np.ndarray) -> tuple[
-                       np.ndarray, list[np.ndarray], list[np.ndarray], np.ndarray, np.ndarray]:
+                   tsu: np.ndarray, group_end: np.ndarray, after: np.ndarray) -> _Chains:
     """Per attempt (a row filling step 1) of an ordered or strict funnel, the greedy chain:
     the attempts' rows, each step's row (``_MISSING``: not reached), whether each step
     counts as shown (an optional step only before the next required one), the level and
