@@ -128,10 +128,10 @@ def stream_sql(defn: FunnelDefinition, events: str, aliases: str | None, *, reso
     """SQL for the events that matter, sorted by group and time, for ``funnel.chains``.
 
     The rows of ``seq`` (steps 1–3 above) without the numbering: ``customer_id``, ``bv``
-    (with a breakdown), ``period`` (with a cohort, on the rows that start attempts), ``event_id`` (of the ``tie_breaking_rows``: the reader puts rows
-    of one time in its order, ``funnel.chains``), ``tsu`` (microseconds) and the rule
-    flags packed as bits (``_flag_masks``), sorted by customer, breakdown value
-    (``all_steps``) and time.
+    (with a breakdown), ``period`` (with a cohort, on the rows that start attempts),
+    ``event_id`` (of the ``tie_breaking_rows``: the reader puts rows of one time in its
+    order, ``funnel.chains``), ``tsu`` (microseconds) and the rule flags packed as bits
+    (``_flag_masks``), sorted by customer, breakdown value (``all_steps``) and time.
     ``resolve=False`` skips the alias map: for a caller that found it empty (every id
     maps to itself).
     When every rule names its events and none counts referrals, only events with those
@@ -170,7 +170,8 @@ def stream_sql(defn: FunnelDefinition, events: str, aliases: str | None, *, reso
         stream = f"SELECT * FROM ({stream}) AS s {_name_bits(defn, by_name)}"
         if keep != "TRUE":
             kept = [r for r in range(len(defn.rules)) if r not in by_name]
-            keep = "(" + " OR ".join([f"name_bits{j} <> 0" for j in range(len(masks))] + [f"m{r}" for r in kept]) + ")"
+            tests = [f"name_bits{j} <> 0" for j in range(len(masks))] + [f"m{r}" for r in kept]
+            keep = f"({' OR '.join(tests)})"
     return (
         "WITH " + ",\n".join(ctes) + f"\nSELECT {key}customer_id, {value}{event_id}epoch_us(ts) AS tsu, "
         f"{', '.join(masks)} FROM ({stream}) AS s WHERE {keep} ORDER BY {order}"
@@ -196,14 +197,14 @@ def _tests_name_only(rule: StepRule, uncounted: bool) -> bool:
 def _name_bits(defn: FunnelDefinition, by_name: list[int]) -> str:
     """A join giving each event ``name_bits<j>``: the bits of the ``by_name`` rules its
     name matches (0 or NULL for other names), as ``_flag_masks`` packs them."""
+    def bits(name: str, j: int) -> int:  # of the by_name rules 64j.. that ``name`` matches
+        return sum(1 << (r % 64) for r in by_name if r // 64 == j and name in defn.rules[r].events)
+
     names = sorted({e for rule in defn.rules for e in rule.events})  # an inner join must keep every rule's names
-    chunks = range(0, len(defn.rules), 64)
+    chunks = range((len(defn.rules) + 63) // 64)
     rows = ", ".join(
-        "(" + ", ".join([literal(name)] + [
-            f"CAST({sum(1 << (r - j) for r in by_name if j <= r < j + 64 and name in defn.rules[r].events)} AS UBIGINT)"
-            for j in chunks]) + ")"
-        for name in names)
-    columns = ", ".join(["rule_event"] + [f"name_bits{j // 64}" for j in chunks])
+        "(" + ", ".join([literal(name)] + [f"CAST({bits(name, j)} AS UBIGINT)" for j in chunks]) + ")" for name in names)
+    columns = ", ".join(["rule_event"] + [f"name_bits{j}" for j in chunks])
     join = "JOIN" if prunable(defn) else "LEFT JOIN"
     return f"{join} (VALUES {rows}) AS n({columns}) ON s.event = n.rule_event"
 
