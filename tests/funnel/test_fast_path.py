@@ -28,7 +28,7 @@ from voronka.funnel import (
 )
 from voronka.funnel.definition import Breakdown, Exclusion, FunnelDefinition, Step
 from voronka.funnel.sql import stage_sql, stream_sql, tie_breaking_rows, units_sql
-from voronka.rules import StepRule
+from voronka.rules import Condition, StepRule
 
 ORDER = "ORDER BY ALL"
 
@@ -157,6 +157,23 @@ def test_more_rules_than_one_flag_mask_holds():
     fast = _units(engine, defn, 50)
     assert fast == _units(engine, defn, None)
     assert [u[3] for u in fast] == [70, 66]
+
+
+def test_name_bits_where_rules_and_repeat_purchases_share_both_masks():
+    # step 2 and step 66 test a condition, step 3 is a repeat: their bits come from their
+    # own flags, the other 67 from the table of names, in f0 and in f1
+    names = [f"s{k}" for k in range(70)]
+    tv = (Condition(field="channel", value="tv"),)
+    rules = [StepRule(events=(n,), where=tv if k in (1, 65) else (), min_purchases=2 if k == 2 else None)
+             for k, n in enumerate(names)]
+    defn = FunnelDefinition(steps=tuple(Step(key=n, rule=r) for n, r in zip(names, rules)))
+    rows = [event(c, k, n, channel="web" if (c, k) == ("u2", 65) else "tv") for c in ("u1", "u2", "u3")
+            for k, n in enumerate(names) if (c, k) != ("u3", 2)]
+    rows += [event(c, 2.5, "s2", channel="tv") for c in ("u1", "u2", "u3")]  # u3's only s2: not a repeat
+    engine = engine_for(rows)
+    fast = _units(engine, defn, 50)
+    assert fast == _units(engine, defn, None)
+    assert [(u[0], u[3]) for u in fast] == [("u1", 70), ("u2", 65), ("u3", 2)]
 
 
 def test_a_hash_collision_falls_back_to_sorting_by_the_id(monkeypatch):
