@@ -140,18 +140,15 @@ def _units(defn: FunnelDefinition, table: pa.Table, new_customer: np.ndarray, as
 
     starts = np.flatnonzero(new_group)
     group_end = _run_ends(starts, rows)  # one past the group's last row
-    run_start = new_group.copy()
-    run_start[1:] |= tsu[1:] != tsu[:-1]
-    runs = np.flatnonzero(run_start)  # the first row of each group and time
     flagged = [np.flatnonzero(flag(k)) for k in range(n)]
 
     # 5. per attempt, the steps reached and their times
     if defn.order == "unordered":
-        first, found = _unordered_steps(defn, flagged, tsu, runs, group_end)
+        first, found = _unordered_steps(defn, flagged, tsu, _time_runs(new_group, tsu), group_end)
         level = np.count_nonzero(found != _NO_TIME, axis=1).astype(np.int32)
         disq = np.zeros(len(first), dtype=bool)
     else:
-        after = _run_ends(runs, rows) if defn.ties == "strict" else np.arange(1, rows + 1)
+        after = _run_ends(_time_runs(new_group, tsu), rows) if defn.ties == "strict" else np.arange(1, rows + 1)
         first, at, shown, level, disq = _ordered_steps(defn, flag, flagged, tsu, group_end, after)
     attempts = len(first)
     t0 = tsu[first]
@@ -303,6 +300,13 @@ def _nth_or_later(matches: np.ndarray, new_customer: np.ndarray, n: int) -> np.n
     starts = np.flatnonzero(new_customer)
     before = np.append(0, count[starts[1:] - 1])  # matching rows before each customer's first
     return matches & (count - np.repeat(before, np.diff(np.append(starts, len(matches)))) >= n)
+
+
+def _time_runs(new_group: np.ndarray, tsu: np.ndarray) -> np.ndarray:
+    """The first row of each run of rows with one group and one time."""
+    run_start = new_group.copy()
+    run_start[1:] |= tsu[1:] != tsu[:-1]
+    return np.flatnonzero(run_start)
 
 
 def _run_ends(starts: np.ndarray, rows: int) -> np.ndarray:

@@ -202,8 +202,8 @@ def _name_bits(defn: FunnelDefinition, by_name: list[int]) -> str:
 
     names = sorted({e for rule in defn.rules for e in rule.events})  # an inner join must keep every rule's names
     chunks = range((len(defn.rules) + 63) // 64)
-    rows = ", ".join(
-        "(" + ", ".join([literal(name)] + [f"CAST({bits(name, j)} AS UBIGINT)" for j in chunks]) + ")" for name in names)
+    rows = ", ".join("(" + ", ".join([literal(name)] + [f"CAST({bits(name, j)} AS UBIGINT)" for j in chunks]) + ")"
+                     for name in names)
     columns = ", ".join(["rule_event"] + [f"name_bits{j}" for j in chunks])
     join = "JOIN" if prunable(defn) else "LEFT JOIN"
     return f"{join} (VALUES {rows}) AS n({columns}) ON s.event = n.rule_event"
