@@ -74,12 +74,14 @@ def local_time_sql(column: str, timezone: str) -> str:
     return f"CAST(timezone({literal(timezone)}, CAST({column} AS TIMESTAMP) AT TIME ZONE 'UTC') AS TIMESTAMP)"
 
 
-def resolved_events(events: str, aliases: str | None) -> str:
+def resolved_events(events: str, aliases: str | None, where: str | None = None) -> str:
     """A query over ``events`` with every id read through the alias map.
 
     The alias map is the ``aliases`` table plus every ``identify`` event (its ``alias``
     property names another id of the same customer). An alias claimed by several
     customers maps to the smallest id. One level: an alias of an alias is not followed.
+    ``where``, a condition over the stored columns (``e.event``, ...), keeps only the
+    events that pass it, before the alias joins (the map still reads every event).
     """
     identify = (
         f"SELECT json_extract_string(properties, '$.alias') AS alias, customer_id FROM {events} "
@@ -95,7 +97,8 @@ def resolved_events(events: str, aliases: str | None) -> str:
     LEFT JOIN (SELECT alias, min(customer_id) AS customer_id FROM ({sources}) AS s
                WHERE alias <> customer_id GROUP BY alias) AS a ON a.alias = e.customer_id
     LEFT JOIN (SELECT alias, min(customer_id) AS customer_id FROM ({sources}) AS s
-               WHERE alias <> customer_id GROUP BY alias) AS r ON r.alias = e.referrer_id"""
+               WHERE alias <> customer_id GROUP BY alias) AS r ON r.alias = e.referrer_id""" + (
+        f"\n    WHERE {where}" if where else "")
 
 
 # -- events that already live in the engine -------------------------------------------

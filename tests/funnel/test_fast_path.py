@@ -117,6 +117,10 @@ def test_rows_inside_one_second_are_put_in_event_id_order_only_where_it_matters(
     assert [(u[3], u[4], u[5]) for u in _units(engine, plain, 2)] == [(2, at(0), at(1))]
     assert [(u[1], u[5]) for u in _units(engine, first, 1)] == [("web", at(1))]
     assert [(u[1], u[5]) for u in _units(engine, second, 2)] == [("print", at(1))]
+    # counting attempts, each attempt is a unit with its own first row: no order needed
+    attempts = _steps("a", "b", ties="strict", counting="attempts", breakdown=Breakdown(field="channel"))
+    assert tie_breaking_rows(attempts) is None
+    assert [u[1] for u in _units(engine, attempts, 1)] == ["tv", "web"]
 
 
 def test_an_empty_stream_gives_no_units():

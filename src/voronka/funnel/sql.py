@@ -134,8 +134,8 @@ def stream_sql(defn: FunnelDefinition, events: str, aliases: str | None, *, reso
     (``_flag_masks``), sorted by customer, breakdown value (``all_steps``) and time.
     ``resolve=False`` skips the alias map: for a caller that found it empty (every id
     maps to itself).
-    When every rule names its events and none counts referrals, only events with those
-    names are read (``prunable``): the others can set no flag.
+    Only the events that can set a flag are read (``events_that_matter``), before the
+    alias joins.
     ``hashed`` (the default) sorts by ``h = hash(customer_id)`` instead of the id (a
     64-bit integer sorts faster than a string) and returns ``h``: a customer's rows are
     still together unless two customers share a hash, which the reader must check
@@ -149,11 +149,9 @@ def stream_sql(defn: FunnelDefinition, events: str, aliases: str | None, *, reso
     bv_expr, keep = _value_and_keep(defn)
     counted = reader_counts(defn)
     ctes, stream = flagged_sql(defn, events, aliases, counted)
-    ev = resolved_events(events, aliases) if resolve else f"SELECT {', '.join(EVENT_FIELDS)} FROM {events} AS e"
-    if prunable(defn):
-        names = ", ".join(literal(e) for e in sorted({e for r in defn.rules for e in r.events}))
-        ev = f"SELECT * FROM ({ev}) AS r WHERE event IN ({names})"
-    ctes[0] = f"ev AS ({ev})"
+    where = events_that_matter(defn)
+    ctes[0] = "ev AS (" + (resolved_events(events, aliases, where) if resolve else
+                           f"SELECT {', '.join(EVENT_FIELDS)} FROM {events} AS e" + (f" WHERE {where}" if where else "")) + ")"
     key = "hash(customer_id) AS h, " if hashed else ""
     value = f"{bv_expr} AS bv, " if defn.breakdown else ""
     if defn.cohort:  # of an attempt: its first row's (any step's row, for unordered funnels)
@@ -205,7 +203,7 @@ def _name_bits(defn: FunnelDefinition, by_name: list[int]) -> str:
     rows = ", ".join("(" + ", ".join([literal(name)] + [f"CAST({bits(name, j)} AS UBIGINT)" for j in chunks]) + ")"
                      for name in names)
     columns = ", ".join(["rule_event"] + [f"name_bits{j}" for j in chunks])
-    join = "JOIN" if prunable(defn) else "LEFT JOIN"
+    join = "JOIN" if events_that_matter(defn) else "LEFT JOIN"
     return f"{join} (VALUES {rows}) AS n({columns}) ON s.event = n.rule_event"
 
 
@@ -235,7 +233,8 @@ def tie_breaking_rows(defn: FunnelDefinition) -> str | None:
     rows a customer has up to a time is the same in any order), and attempts starting at
     the same time reach the same steps at the same times. The order then only decides
     which of several rows of one time gives a breakdown value: none matters for no
-    breakdown or ``all_steps`` (the value is the group's), step 1's rows for
+    breakdown or ``all_steps`` (the value is the group's) or for ``first_touch`` when
+    counting attempts (each attempt has its own first row), step 1's rows for
     ``first_touch``, step k's for ``step``. The same holds for an unordered funnel, whose
     steps' times count every row from the attempt's time on; there any step's row starts an
     attempt, so ``first_touch`` needs every row in order.
@@ -245,17 +244,26 @@ def tie_breaking_rows(defn: FunnelDefinition) -> str | None:
             and defn.required == list(range(len(defn.steps)))):
         return "TRUE"
     b = defn.breakdown
-    if b is None or b.attribution == "all_steps":
+    if b is None or b.attribution == "all_steps" or b.attribution == "first_touch" and defn.counting == "attempts":
         return None
     if b.attribution == "first_touch":
         return "TRUE" if unordered else "m0"
     return f"m{b.step - 1}" if b.attribution == "step" else "TRUE"  # type: ignore[operator]
 
 
-def prunable(defn: FunnelDefinition) -> bool:
-    """Whether only events named by the rules matter: every rule names events, none counts
-    referrals (those read other events), and the order is not strict (every event breaks a chain)."""
-    return defn.order != "strict" and all(r.events and r.min_referrals is None for r in defn.rules)
+def events_that_matter(defn: FunnelDefinition) -> str | None:
+    """Which stored events can set a flag, as a condition over them (``e.event``, ...), or
+    None (any event can). When the order is not strict (there every event breaks a
+    chain) and every rule names its events or counts referrals: the events with those
+    names and, with a referral rule, every event with a referrer (a referred customer's
+    first such event is the one a referral rule tests)."""
+    if defn.order == "strict" or not all(r.events or r.min_referrals is not None for r in defn.rules):
+        return None
+    names = ", ".join(literal(e) for e in sorted({e for r in defn.rules if r.min_referrals is None for e in r.events}))
+    tests = [f"e.event IN ({names})"] if names else []
+    if any(r.min_referrals is not None for r in defn.rules):
+        tests.append("e.referrer_id IS NOT NULL")
+    return " OR ".join(tests)
 
 
 def _value_and_keep(defn: FunnelDefinition) -> tuple[str, str]:
