@@ -52,6 +52,24 @@ def flagged_sql(defn: FunnelDefinition, events: str, aliases: str | None,
     ``min_purchases`` rules flag every matching event, not only the n-th and later: the
     reader counts them (``reader_counts``).
     """
+    ctes, own, derived = _flagged_parts(defn, events, aliases, uncounted)
+    return ctes, _union(own, derived)
+
+
+def _union(own: str, derived: list[str]) -> str:
+    return " UNION ALL ".join([own] + [f"SELECT * FROM ({d}) AS d" for d in derived])
+
+
+def _flagged_parts(defn: FunnelDefinition, events: str, aliases: str | None, uncounted: frozenset[int],
+                   where: str | None = None, resolve: bool = True) -> tuple[list[str], str, list[str]]:
+    """``flagged_sql`` in parts: the CTEs, the query for the customers' own events and one
+    for each referral rule's derived events (same columns). ``where`` keeps only the own
+    events passing it, ``resolve=False`` reads ids as they are (see ``stream_sql``)."""
+    def source(condition: str | None) -> str:
+        if resolve:
+            return resolved_events(events, aliases, condition)
+        return f"SELECT {', '.join(EVENT_FIELDS)} FROM {events} AS e" + (f" WHERE {condition}" if condition else "")
+
     rules = defn.rules
     flags = []
     for r, rule in enumerate(rules):
@@ -77,20 +95,18 @@ def flagged_sql(defn: FunnelDefinition, events: str, aliases: str | None,
             f"SELECT 'ref{r}:' || event_id AS event_id, referrer_id AS customer_id, {cols}, {other} "
             f"FROM first_referred WHERE {rule_predicate(rule)}"
         )
-    flag_cols = ", ".join(f"m{r}" for r in range(len(rules)))
     ctes = [
-        f"ev AS ({resolved_events(events, aliases)})",
+        f"ev AS ({source(where)})",
         f"flagged AS (SELECT event_id, customer_id, {cols}, {', '.join(flags)} FROM ev)",
     ]
-    stream = f"SELECT event_id, customer_id, {cols}, {flag_cols} FROM flagged"
-    if derived:
+    if derived:  # read on their own: a filter on the resolved referrer_id cannot pass the alias join
         ctes.append(
             "first_referred AS (SELECT * FROM (SELECT ev.*, row_number() OVER "
-            "(PARTITION BY customer_id ORDER BY ts, event_id) AS rn FROM ev WHERE referrer_id IS NOT NULL) AS f "
-            "WHERE rn = 1)"
+            f"(PARTITION BY customer_id ORDER BY ts, event_id) AS rn FROM ({source('e.referrer_id IS NOT NULL')}) AS ev) "
+            "AS f WHERE rn = 1)"
         )
-        stream += " UNION ALL " + " UNION ALL ".join(f"SELECT * FROM ({d}) AS d" for d in derived)
-    return ctes, stream
+    own = f"SELECT event_id, customer_id, {cols}, {', '.join(f'm{r}' for r in range(len(rules)))} FROM flagged"
+    return ctes, own, derived
 
 
 def _grouping(defn: FunnelDefinition) -> tuple[bool, str]:
@@ -140,18 +156,16 @@ def stream_sql(defn: FunnelDefinition, events: str, aliases: str | None, *, reso
     64-bit integer sorts faster than a string) and returns ``h``: a customer's rows are
     still together unless two customers share a hash, which the reader must check
     (``funnel.chains.HashCollision``).
-    Without referral rules, the bits of the rules that test the event name alone come from
-    one join with a table of names (``_name_bits``) instead of one comparison per rule.
+    The bits of the rules that test the event name alone come from one join with a table
+    of names (``_name_bits``) instead of one comparison per rule (on the customers' own
+    events: a derived referral row carries another customer's event name).
     The ``min_purchases`` rules of ``reader_counts`` flag every matching event: the reader
     counts them (a window over every event, sorted, costs DuckDB more than the stream).
     """
     by_value, _ = _grouping(defn)
     bv_expr, keep = _value_and_keep(defn)
     counted = reader_counts(defn)
-    ctes, stream = flagged_sql(defn, events, aliases, counted)
-    where = events_that_matter(defn)
-    ctes[0] = "ev AS (" + (resolved_events(events, aliases, where) if resolve else
-                           f"SELECT {', '.join(EVENT_FIELDS)} FROM {events} AS e" + (f" WHERE {where}" if where else "")) + ")"
+    ctes, own, derived = _flagged_parts(defn, events, aliases, counted, events_that_matter(defn), resolve)
     key = "hash(customer_id) AS h, " if hashed else ""
     value = f"{bv_expr} AS bv, " if defn.breakdown else ""
     if defn.cohort:  # of an attempt: its first row's (any step's row, for unordered funnels)
@@ -160,16 +174,18 @@ def stream_sql(defn: FunnelDefinition, events: str, aliases: str | None, *, reso
     ties = tie_breaking_rows(defn)
     event_id = "" if ties is None else f"CASE WHEN {ties} THEN event_id END AS event_id, "
     order = ("h" if hashed else "customer_id") + (", bv" if by_value else "") + ", tsu"
-    # a derived referral row carries the referred customer's event name: no name bits then
-    by_name = [] if any(r.min_referrals for r in defn.rules) else [
-        r for r, rule in enumerate(defn.rules) if _tests_name_only(rule, r in counted)]
+    by_name = [r for r, rule in enumerate(defn.rules) if _tests_name_only(rule, r in counted)]
     masks = _flag_masks(len(defn.rules), by_name)
     if by_name:
-        stream = f"SELECT * FROM ({stream}) AS s {_name_bits(defn, by_name)}"
+        join, bits = _name_bits(defn, by_name)
+        own = f"SELECT s.*, {', '.join(bits)} FROM ({own}) AS s {join}"
+        # a derived referral row carries the referred customer's event name: no name bits
+        derived = [f"SELECT *, {', '.join(f'NULL AS {b}' for b in bits)} FROM ({d})" for d in derived]
         if keep != "TRUE":
             kept = [r for r in range(len(defn.rules)) if r not in by_name]
-            tests = [f"name_bits{j} <> 0" for j in range(len(masks))] + [f"m{r}" for r in kept]
+            tests = [f"{b} <> 0" for b in bits] + [f"m{r}" for r in kept]
             keep = f"({' OR '.join(tests)})"
+    stream = _union(own, derived)
     return (
         "WITH " + ",\n".join(ctes) + f"\nSELECT {key}customer_id, {value}{event_id}epoch_us(ts) AS tsu, "
         f"{', '.join(masks)} FROM ({stream}) AS s WHERE {keep} ORDER BY {order}"
@@ -192,9 +208,10 @@ def _tests_name_only(rule: StepRule, uncounted: bool) -> bool:
             and ((rule.min_purchases or 1) == 1 or uncounted))
 
 
-def _name_bits(defn: FunnelDefinition, by_name: list[int]) -> str:
+def _name_bits(defn: FunnelDefinition, by_name: list[int]) -> tuple[str, list[str]]:
     """A join giving each event ``name_bits<j>``: the bits of the ``by_name`` rules its
-    name matches (0 or NULL for other names), as ``_flag_masks`` packs them."""
+    name matches (0 or NULL for other names), as ``_flag_masks`` packs them; and those
+    columns' names."""
     def bits(name: str, j: int) -> int:  # of the by_name rules 64j.. that ``name`` matches
         return sum(1 << (r % 64) for r in by_name if r // 64 == j and name in defn.rules[r].events)
 
@@ -202,9 +219,9 @@ def _name_bits(defn: FunnelDefinition, by_name: list[int]) -> str:
     chunks = range((len(defn.rules) + 63) // 64)
     rows = ", ".join("(" + ", ".join([literal(name)] + [f"CAST({bits(name, j)} AS UBIGINT)" for j in chunks]) + ")"
                      for name in names)
-    columns = ", ".join(["rule_event"] + [f"name_bits{j}" for j in chunks])
+    columns = [f"name_bits{j}" for j in chunks]
     join = "JOIN" if events_that_matter(defn) else "LEFT JOIN"
-    return f"{join} (VALUES {rows}) AS n({columns}) ON s.event = n.rule_event"
+    return f"{join} (VALUES {rows}) AS n({', '.join(['rule_event', *columns])}) ON s.event = n.rule_event", columns
 
 
 def _flag_masks(rules: int, by_name: list[int]) -> list[str]:
