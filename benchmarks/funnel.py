@@ -42,15 +42,13 @@ WEEK = 7 * 86400
 
 
 def _voronka(path: Path, spec: dict, runs: int, engine_url: str) -> tuple[list[float], list[int]]:
-    import duckdb
-
     from voronka.engines import open_engine
-    from voronka.engines.duckdb import DuckDBEngine
+    from voronka.engines.duckdb import DuckDBEngine, connect
     from voronka.funnel import compute_funnel
     from voronka.funnel.spec import build_funnel
 
     if engine_url in ("duckdb", "duckdb-sql"):
-        con = duckdb.connect()
+        con = connect()  # as voronka opens it (VORONKA_MEMORY_LIMIT applies)
         con.execute(f"CREATE VIEW events AS SELECT * FROM read_parquet('{path}')")
         engine = DuckDBEngine(con)
     else:

@@ -21,6 +21,7 @@ from types import TracebackType
 
 import duckdb
 
+from voronka.engines.duckdb import connect
 from voronka.errors import StoreError
 from voronka.ingest import IngestSummary, Progress, ingest
 from voronka.schema import TABLES
@@ -42,11 +43,10 @@ class Store:
     def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
         self.path = str(path)
         try:
-            self._con = duckdb.connect(self.path, read_only=read_only)
+            self._con = connect(self.path, read_only=read_only)
         except duckdb.Error as exc:
             raise StoreError(f"{self.path}: cannot open the store: {str(exc).splitlines()[0]}") from None
         try:
-            self._con.execute("SET enable_progress_bar_print = false")  # a library prints nothing
             self._prepare(read_only)
         except BaseException:
             self._con.close()

@@ -4,6 +4,7 @@ Conventions every command follows:
 
 * ``--help`` everywhere; ``--format table|json|csv`` on every command that prints results;
   ``--lang en|ru|kk`` for labels; ``--store PATH`` (or ``VORONKA_STORE``) for the store.
+  ``VORONKA_MEMORY_LIMIT`` (``2GB``) caps DuckDB's memory; past it DuckDB spills to disk.
 * Exit code 0 on success; 1 on a user error (a ``VoronkaError``), printed as one line
   ``error: ...`` on stderr with no traceback; 2 on bad usage (typer's own).
 """

@@ -209,13 +209,11 @@ def deals(
     from voronka.crm import deal_pipeline
 
     if file:
-        import duckdb
-
-        from voronka.engines.duckdb import DuckDBEngine
+        from voronka.engines.duckdb import DuckDBEngine, connect
         from voronka.ingest import read_table
         from voronka.schema import DEALS
 
-        engine: Engine = DuckDBEngine(duckdb.connect())
+        engine: Engine = DuckDBEngine(connect())
         engine.load(DEALS, read_table("deals", file, tz=tz))  # type: ignore[attr-defined]
     else:
         engine = open_engine(store, None, engine_url)

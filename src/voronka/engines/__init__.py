@@ -37,12 +37,10 @@ def open_engine(url: str) -> Engine:
     """The engine a URL names (see the module docstring); drivers are imported on demand."""
     scheme = url.split("://", 1)[0].lower() if "://" in url else url.split("[", 1)[0].lower()
     if scheme == "duckdb":
-        import duckdb
-
-        from voronka.engines.duckdb import DuckDBEngine
+        from voronka.engines.duckdb import DuckDBEngine, connect
 
         path = url.split("://", 1)[1]
-        return DuckDBEngine(duckdb.connect(path or ":memory:"))
+        return DuckDBEngine(connect(path or ":memory:"))
     if scheme in ("clickhouse", "clickhouses"):
         from voronka.engines.clickhouse import ClickHouseEngine
 

@@ -2,10 +2,38 @@
 
 from __future__ import annotations
 
+import os
+
 import duckdb
 import pyarrow as pa
 
+from voronka.errors import StoreError
 from voronka.schema import ALIASES, EVENTS, Table
+
+MEMORY_LIMIT = "VORONKA_MEMORY_LIMIT"
+
+
+def connect(path: str = ":memory:", *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection as voronka opens every one: no progress bar printed (a library
+    prints nothing) and, when the ``VORONKA_MEMORY_LIMIT`` environment variable is set
+    (``2GB``, ``512MB``), that ``memory_limit``: past it DuckDB spills sorts, joins and
+    aggregates to disk (``<store>.tmp``; ``.tmp`` for an in-memory database) instead of
+    growing. Unset, DuckDB's own default holds: 80% of the machine's memory.
+
+    Raises ``StoreError`` for a bad limit (before ``path`` is touched), ``duckdb.Error``
+    when ``path`` cannot be opened.
+    """
+    config = {}
+    limit = os.environ.get(MEMORY_LIMIT, "").strip()
+    if limit:
+        try:
+            duckdb.connect(config={"memory_limit": limit}).close()
+        except duckdb.Error:
+            raise StoreError(f"{MEMORY_LIMIT}={limit!r}: not a memory size (e.g. 2GB or 512MB)") from None
+        config["memory_limit"] = limit
+    connection = duckdb.connect(path, read_only=read_only, config=config)
+    connection.execute("SET enable_progress_bar_print = false")
+    return connection
 
 
 class DuckDBEngine:
@@ -19,7 +47,7 @@ class DuckDBEngine:
     @classmethod
     def from_events(cls, events: pa.Table, aliases: pa.Table | None = None) -> DuckDBEngine:
         """An in-memory engine over Arrow tables in the canonical schema (no store)."""
-        engine = cls(duckdb.connect())
+        engine = cls(connect())
         engine.load(EVENTS, events)
         if aliases is not None:
             engine.load(ALIASES, aliases)

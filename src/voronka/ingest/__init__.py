@@ -14,9 +14,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-import duckdb
 import pyarrow as pa
 
+from voronka.engines.duckdb import connect
 from voronka.ingest.mapping import load_mapping_file, parse_pairs
 from voronka.ingest.normalise import SPECS
 from voronka.ingest.pipeline import Progress, ingest
@@ -38,9 +38,8 @@ def read_table(
 
     A bad row raises ``InputError``, exactly as ``voronka ingest`` would.
     """
-    con = duckdb.connect()
+    con = connect()
     try:
-        con.execute("SET enable_progress_bar_print = false")
         con.execute(SPECS[table].table.ddl())
         ingest(con, table, paths, mapping=mapping, tz=tz, encoding=encoding, delimiter=delimiter)
         return con.sql(f"SELECT * FROM {table}").to_arrow_table().cast(SPECS[table].table.schema)

@@ -32,6 +32,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from voronka.engines.duckdb import connect
 from voronka.errors import InputError
 from voronka.ingest.text import (
     HEAD_BYTES,
@@ -250,7 +251,7 @@ def read_json(path: str | Path, *, array: bool = False) -> pa.Table:
     its text, any other value its JSON text (``12``, ``true``, ``{"a": 1}``).
     """
     name = str(path)
-    con = duckdb.connect()
+    con = connect()
     fmt = "auto" if array else "newline_delimited"
     try:
         objects = con.sql(
