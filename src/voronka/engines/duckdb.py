@@ -23,7 +23,7 @@ def connect(path: str = ":memory:", *, read_only: bool = False) -> duckdb.DuckDB
     Raises ``StoreError`` for a bad limit (before ``path`` is touched), ``duckdb.Error``
     when ``path`` cannot be opened.
     """
-    config = {}
+    config: dict[str, str] = {}
     limit = os.environ.get(MEMORY_LIMIT, "").strip()
     if limit:
         try:
