@@ -167,3 +167,22 @@ def test_unknown_format_and_missing_file(tmp_path: Path) -> None:
         read_events([tmp_path / "e.xml"])
     with pytest.raises(InputError, match="no such file"):
         read_events([tmp_path / "nope.csv"])
+
+
+def test_open_table_holds_what_read_events_returns(tmp_path: Path) -> None:
+    """``--data`` analyses run on ``open_table``'s in-memory DuckDB, not a copy of Arrow."""
+    from voronka.errors import InputError
+    from voronka.ingest import open_table
+
+    path = write_csv(tmp_path / "e.csv", ROWS)
+    con = open_table("events", [path])
+    try:
+        assert con.sql("SHOW TABLES").fetchall() == [("events",)]
+        held = con.sql("SELECT * FROM events ORDER BY customer_id, ts").to_arrow_table()
+    finally:
+        con.close()
+    expected = read_events([path]).sort_by([("customer_id", "ascending"), ("ts", "ascending")])
+    assert held.to_pylist() == expected.to_pylist()
+    bad = write_csv(tmp_path / "bad.csv", [["c1", "not a time", "visit", "", "", ""]])
+    with pytest.raises(InputError, match=r"bad\.csv, row 1, column 'ts'"):
+        open_table("events", [bad])

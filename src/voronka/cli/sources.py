@@ -42,9 +42,9 @@ def open_engine(store: Path, data: list[Path] | None, engine: str | None = None,
     from voronka.engines.duckdb import DuckDBEngine
 
     if data:
-        from voronka.ingest import read_events
+        from voronka.ingest import open_table
 
-        result: Engine = DuckDBEngine.from_events(read_events(data))
+        result: Engine = DuckDBEngine(open_table("events", data))
     elif engine:
         from voronka.engines import open_engine as open_url
 

@@ -4,8 +4,8 @@
     plan          those columns → SQL that normalises and checks    (``normalise``, pure)
     ingest        runs the plan on a store's connection, atomically (``pipeline``)
 
-``read_events`` / ``read_table`` run the same steps into an in-memory DuckDB and return
-the canonical table as Arrow, for analyses run directly on files (``--data``).
+``open_table`` runs the same steps into an in-memory DuckDB, for analyses run directly on
+files (``--data``); ``read_table`` / ``read_events`` return the canonical table as Arrow.
 docs/ingest.md describes formats, mapping, time zones, numbers, errors and dedupe.
 """
 
@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 
 from voronka.engines.duckdb import connect
@@ -21,6 +22,32 @@ from voronka.ingest.mapping import load_mapping_file, parse_pairs
 from voronka.ingest.normalise import SPECS
 from voronka.ingest.pipeline import Progress, ingest
 from voronka.ingest.summary import FileSummary, IngestSummary
+
+
+def open_table(
+    table: str,
+    paths: Iterable[str | Path],
+    *,
+    mapping: Mapping[str, str] | None = None,
+    tz: str | None = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB holding only the canonical ``table``, read from ``paths``
+    without a store (duplicates dropped); the caller closes it.
+
+    ``table`` is a store table or a file-only one (``rates``, ``plan``: ``schema.FILES``).
+
+    A bad row raises ``InputError``, exactly as ``voronka ingest`` would.
+    """
+    con = connect()
+    try:
+        con.execute(SPECS[table].table.ddl())
+        ingest(con, table, paths, mapping=mapping, tz=tz, encoding=encoding, delimiter=delimiter)
+    except BaseException:
+        con.close()
+        raise
+    return con
 
 
 def read_table(
@@ -32,16 +59,9 @@ def read_table(
     encoding: str | None = None,
     delimiter: str | None = None,
 ) -> pa.Table:
-    """The canonical ``table`` read from ``paths`` without a store (duplicates dropped).
-
-    ``table`` is a store table or a file-only one (``rates``, ``plan``: ``schema.FILES``).
-
-    A bad row raises ``InputError``, exactly as ``voronka ingest`` would.
-    """
-    con = connect()
+    """The canonical ``table`` read from ``paths`` (``open_table``), as Arrow."""
+    con = open_table(table, paths, mapping=mapping, tz=tz, encoding=encoding, delimiter=delimiter)
     try:
-        con.execute(SPECS[table].table.ddl())
-        ingest(con, table, paths, mapping=mapping, tz=tz, encoding=encoding, delimiter=delimiter)
         return con.sql(f"SELECT * FROM {table}").to_arrow_table().cast(SPECS[table].table.schema)
     finally:
         con.close()
@@ -65,6 +85,7 @@ __all__ = [
     "Progress",
     "ingest",
     "load_mapping_file",
+    "open_table",
     "parse_pairs",
     "read_events",
     "read_table",
