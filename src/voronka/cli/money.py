@@ -209,12 +209,10 @@ def deals(
     from voronka.crm import deal_pipeline
 
     if file:
-        from voronka.engines.duckdb import DuckDBEngine, connect
-        from voronka.ingest import read_table
-        from voronka.schema import DEALS
+        from voronka.engines.duckdb import DuckDBEngine
+        from voronka.ingest import open_table
 
-        engine: Engine = DuckDBEngine(connect())
-        engine.load(DEALS, read_table("deals", file, tz=tz))  # type: ignore[attr-defined]
+        engine: Engine = DuckDBEngine(open_table("deals", file, tz=tz))
     else:
         engine = open_engine(store, None, engine_url)
     order = [s.strip() for s in stages.split(",") if s.strip()] if stages else None
