@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import TypedDict, Unpack
 
 import duckdb
 import pyarrow as pa
@@ -24,15 +25,16 @@ from voronka.ingest.pipeline import Progress, ingest
 from voronka.ingest.summary import FileSummary, IngestSummary
 
 
-def open_table(
-    table: str,
-    paths: Iterable[str | Path],
-    *,
-    mapping: Mapping[str, str] | None = None,
-    tz: str | None = None,
-    encoding: str | None = None,
-    delimiter: str | None = None,
-) -> duckdb.DuckDBPyConnection:
+class ReadOptions(TypedDict, total=False):
+    """How files are read, as ``voronka ingest`` takes it (docs/ingest.md)."""
+
+    mapping: Mapping[str, str] | None
+    tz: str | None
+    encoding: str | None
+    delimiter: str | None
+
+
+def open_table(table: str, paths: Iterable[str | Path], **options: Unpack[ReadOptions]) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB holding only the canonical ``table``, read from ``paths``
     without a store (duplicates dropped); the caller closes it.
 
@@ -43,46 +45,32 @@ def open_table(
     con = connect()
     try:
         con.execute(SPECS[table].table.ddl())
-        ingest(con, table, paths, mapping=mapping, tz=tz, encoding=encoding, delimiter=delimiter)
+        ingest(con, table, paths, **options)
     except BaseException:
         con.close()
         raise
     return con
 
 
-def read_table(
-    table: str,
-    paths: Iterable[str | Path],
-    *,
-    mapping: Mapping[str, str] | None = None,
-    tz: str | None = None,
-    encoding: str | None = None,
-    delimiter: str | None = None,
-) -> pa.Table:
+def read_table(table: str, paths: Iterable[str | Path], **options: Unpack[ReadOptions]) -> pa.Table:
     """The canonical ``table`` read from ``paths`` (``open_table``), as Arrow."""
-    con = open_table(table, paths, mapping=mapping, tz=tz, encoding=encoding, delimiter=delimiter)
+    con = open_table(table, paths, **options)
     try:
         return con.sql(f"SELECT * FROM {table}").to_arrow_table().cast(SPECS[table].table.schema)
     finally:
         con.close()
 
 
-def read_events(
-    paths: Iterable[str | Path],
-    *,
-    mapping: Mapping[str, str] | None = None,
-    tz: str | None = None,
-    encoding: str | None = None,
-    delimiter: str | None = None,
-) -> pa.Table:
+def read_events(paths: Iterable[str | Path], **options: Unpack[ReadOptions]) -> pa.Table:
     """The canonical events table (``voronka.schema.EVENTS``) read from ``paths``."""
-    return read_table("events", paths, mapping=mapping, tz=tz, encoding=encoding, delimiter=delimiter)
+    return read_table("events", paths, **options)
 
 
 __all__ = [
     "FileSummary",
     "IngestSummary",
     "Progress",
+    "ReadOptions",
     "ingest",
     "load_mapping_file",
     "open_table",
