@@ -28,10 +28,10 @@ def test_importing_voronka_loads_no_analysis():
 
 
 def test_the_core_imports_no_edge():
-    """The pure core (definitions, rules, SQL building, the oracle) loads without the CLI or report."""
+    """The pure core (definitions, rules, SQL building, the oracle) loads without the CLI, report or server."""
     code = (
         "import sys, voronka.funnel.definition, voronka.funnel.sql, voronka.funnel.reference, voronka.rules;"
-        "print(sorted(m for m in sys.modules if m.startswith(('voronka.cli', 'voronka.report', 'plotly', 'typer'))))"
+        "print(sorted(m for m in sys.modules if m.startswith(('voronka.cli', 'voronka.report', 'voronka.server', 'plotly', 'typer', 'fastapi', 'uvicorn'))))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

@@ -37,6 +37,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "kk": "{customers} клиент, {events} оқиға. Әр кезеңде — оған ретімен жеткен клиенттер; "
               "конверсия — алдыңғы кезеңнен.",
     },
+    "dashboard.title": {
+        "en": "Customer journey dashboard",
+        "ru": "Панель пути клиента",
+        "kk": "Клиент жолының тақтасы",
+    },
     "report.no_data": {"en": "No data", "ru": "Нет данных", "kk": "Деректер жоқ"},
     "report.rows_truncated": {
         "en": "Showing the first {shown} of {total} rows.",

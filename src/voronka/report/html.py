@@ -105,6 +105,8 @@ class Report:
         self.subtitle = subtitle
         self.generated_at = generated_at or dt.datetime.now().astimezone()
         self.sections: list[Section] = []
+        self.links: list[tuple[str, str]] = []
+        """(text, href) pairs shown under the title: the dashboard's links between languages."""
 
     def add_section(
         self,
@@ -199,6 +201,8 @@ class Report:
             f"<span>{esc(t('report.language', lang))}: {esc(t('lang.' + lang, lang))}</span>"
         )
         subtitle = f'<p class="subtitle">{esc(self.subtitle)}</p>' if self.subtitle else ""
+        if self.links:
+            meta += "".join(f'<span><a href="{esc(href)}">{esc(text)}</a></span>' for text, href in self.links)
         toc = ""
         if self.sections:
             items = "".join(
