@@ -30,6 +30,7 @@ import tempfile
 import threading
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Query, Request
 from fastapi.encoders import jsonable_encoder
@@ -92,7 +93,7 @@ class Collector:
         with self.lock:
             key = (lang, tz, self.generation)
             if key not in self._pages:
-                links = [(t(f"lang.{code}", code), f"?lang={code}&tz={tz}") for code in LANGS]
+                links = [(t(f"lang.{code}", code), "?" + urlencode({"lang": code, "tz": tz})) for code in LANGS]
                 built = full_report(DuckDBEngine(self.store.connection), lang, timezone=tz,
                                     title=t("dashboard.title", lang))
                 built.report.links = links
@@ -145,12 +146,13 @@ def create_app(store_path: str | Path, *, token: str | None = None, allow_origin
                       ) -> JSONResponse:
         if token is not None and request.headers.get("authorization") != f"Bearer {token}":
             return error(401, "missing or wrong bearer token (Authorization: Bearer …)")
-        declared = request.headers.get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > max_body_bytes:
-            return error(413, f"body over {max_body_bytes:,} bytes; send large files with 'voronka ingest'")
+        too_large = error(413, f"body over {max_body_bytes:,} bytes; send large files with 'voronka ingest'")
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > max_body_bytes:  # refused before it is read
+            return too_large
         body = await request.body()
         if len(body) > max_body_bytes:
-            return error(413, f"body over {max_body_bytes:,} bytes; send large files with 'voronka ingest'")
+            return too_large
         mapping = parse_pairs(p for p in (columns or "").split(",") if p.strip())
         return JSONResponse(await run_in_threadpool(collector.ingest, table, body, check_tz(tz), mapping))
 
