@@ -122,7 +122,6 @@ def create_app(store_path: str | Path, *, token: str | None = None, allow_origin
     """The FastAPI application serving ``store_path`` (created if missing)."""
     collector = Collector(store_path)
     app = FastAPI(title="voronka", summary="Collector and dashboard of one voronka store")
-    app.state.collector = collector
     app.router.add_event_handler("shutdown", collector.close)
     if allow_origins:  # web pages posting events straight from the browser
         app.add_middleware(CORSMiddleware, allow_origins=allow_origins, allow_methods=["POST"],
@@ -146,25 +145,23 @@ def create_app(store_path: str | Path, *, token: str | None = None, allow_origin
                       ) -> JSONResponse:
         if token is not None and request.headers.get("authorization") != f"Bearer {token}":
             return error(401, "missing or wrong bearer token (Authorization: Bearer …)")
-        too_large = error(413, f"body over {max_body_bytes:,} bytes; send large files with 'voronka ingest'")
         declared = request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > max_body_bytes:  # refused before it is read
-            return too_large
-        body = await request.body()
-        if len(body) > max_body_bytes:
-            return too_large
+        too_large = declared.isdigit() and int(declared) > max_body_bytes  # refused before it is read
+        body = b"" if too_large else await request.body()
+        if too_large or len(body) > max_body_bytes:
+            return error(413, f"body over {max_body_bytes:,} bytes; send large files with 'voronka ingest'")
         mapping = parse_pairs(p for p in (columns or "").split(",") if p.strip())
         return JSONResponse(await run_in_threadpool(collector.ingest, table, body, check_tz(tz), mapping))
 
     @app.get("/", response_class=HTMLResponse)
     async def dashboard(lang: str = "en", tz: str = "UTC") -> HTMLResponse:
-        page = await run_in_threadpool(collector.dashboard, check_lang(lang), check_tz(tz) or "UTC")
+        page = await run_in_threadpool(collector.dashboard, check_lang(lang), check_tz(tz))
         return HTMLResponse(page)
 
     @app.get("/v1/funnel")
     async def funnel(model: str = "hourglass", steps: str | None = None, window: str | None = None,
                      lang: str = "en", tz: str = "UTC") -> JSONResponse:
-        spec: dict[str, Any] = {"timezone": check_tz(tz) or "UTC"}
+        spec: dict[str, Any] = {"timezone": check_tz(tz)}
         if steps:
             spec["steps"] = [s.strip() for s in re.split(r"[|,]", steps) if s.strip()]
         else:
