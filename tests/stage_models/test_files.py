@@ -153,3 +153,23 @@ def test_copy_never_copies_an_invalid_model(tmp_path: Path) -> None:
         copy_model(BAD / "bad_op.yaml", "fixed", tmp_path)
     assert info.value.line == 26
     assert not (tmp_path / "fixed.yaml").exists()
+
+
+@pytest.mark.parametrize("name", ["/etc/passwd", "/dev/zero", "../x", "C:\\x", "mine.yaml", "mine", "", "hourglass\x00"])
+def test_names_only_never_open_a_file(name, tmp_path, monkeypatch):
+    """``files=False`` (the mode of HTTP requests) takes built-in names only: a path, or a
+    name that is a file in the working directory, is an unknown model, and nothing is read."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "mine").write_text(model_to_yaml(load_model("hourglass")))
+    (tmp_path / "mine.yaml").write_text(model_to_yaml(load_model("hourglass")))
+    assert load_model("mine").key == "hourglass"  # the CLI reads files by design
+    with pytest.raises(DefinitionError, match="no built-in model"):
+        load_model(name, files=False)
+
+
+def test_names_only_ignore_a_file_named_like_a_built_in_model(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "hourglass").write_text("not: [a model")
+    with pytest.raises(DefinitionError):
+        load_model("hourglass")  # the CLI reads the file in the working directory first
+    assert load_model("hourglass", files=False).key == "hourglass"

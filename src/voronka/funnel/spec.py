@@ -38,15 +38,19 @@ def load_funnel(path: str | Path, *, overrides: dict[str, Any] | None = None, la
 
 
 def build_funnel(
-    spec: dict[str, Any], *, lang: str = "en", file: str | None = None, lines: dict | None = None
+    spec: dict[str, Any], *, lang: str = "en", file: str | None = None, lines: dict | None = None,
+    model_files: bool = True,
 ) -> FunnelDefinition:
-    """Validate a funnel mapping (see module docstring); errors name the field (and line)."""
+    """Validate a funnel mapping (see module docstring); errors name the field (and line).
+
+    ``model_files=False`` takes only built-in model names (``load_model(files=False)``): the
+    mode of every HTTP request, where no parameter may open a file."""
     data = dict(spec)
     model = data.pop("model", None)
     if model is not None:
         if data.get("steps"):
             raise DefinitionError("give steps or a model, not both", file=file, field="model")
-        data["steps"] = model_steps(model, lang)
+        data["steps"] = model_steps(model, lang, files=model_files)
     data["steps"] = [_step(s, i) for i, s in enumerate(data.get("steps") or [])]
     if isinstance(data.get("breakdown"), str):
         data["breakdown"] = {"field": data["breakdown"]}
@@ -58,11 +62,11 @@ def build_funnel(
         raise yamlio.definition_error(exc, lines or {}, file, FunnelDefinition) from None
 
 
-def model_steps(model: str, lang: str) -> list[dict[str, Any]]:
+def model_steps(model: str, lang: str, *, files: bool = True) -> list[dict[str, Any]]:
     """A stage model's stages as funnel steps (key, label in ``lang``, rule, optional)."""
     from voronka.stage_models import load_model
 
-    m = load_model(model)
+    m = load_model(model, files=files)
     return [
         {"key": s.key, "label": s.label(lang), "rule": s.rule, "optional": s.optional} for s in m.stages
     ]

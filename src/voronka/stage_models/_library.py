@@ -24,15 +24,28 @@ def builtin_models() -> list[str]:
     )
 
 
-def load_model(name_or_path: str | Path) -> StageModel:
+def load_model(name_or_path: str | Path, *, files: bool = True) -> StageModel:
     """A stage model: a built-in one by name (``hourglass``), or one from a YAML file.
 
     A name with a path separator or a ``.yaml``/``.yml`` suffix, or one naming an
-    existing file, is read as a path; anything else must be a built-in name. Raises
-    ``DefinitionError`` (file, line and field) for an invalid model.
+    existing file, is read as a path; anything else must be a built-in name. With
+    ``files=False`` (every HTTP request) only built-in names are taken and nothing on the
+    file system is opened or even looked at. Raises ``DefinitionError`` (file, line and
+    field) for an invalid model.
     """
+    if not files:
+        return _builtin(name_or_path)
     text, file = _source(name_or_path)
     return parse_model(text, file=file)
+
+
+def _builtin(name: object) -> StageModel:
+    """The built-in model ``name``; nothing but the package's own files is read."""
+    if not isinstance(name, str) or name not in builtin_models():
+        raise DefinitionError(
+            f"no built-in model {str(name)[:80]!r}; built-in models: {', '.join(builtin_models())}", field="model")
+    entry = _BUILTIN / f"{name}.yaml"
+    return parse_model(entry.read_text(encoding="utf-8"), file=f"{name}.yaml (built-in)")
 
 
 def parse_model(text: str, *, file: str | None = None) -> StageModel:
