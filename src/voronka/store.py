@@ -35,6 +35,8 @@ tables it does not know. A read-only open creates nothing, so an analysis of a t
 an old store lacks reports it (see ``voronka.crm.pipeline``)."""
 
 META = "voronka_meta"
+KEYS = "voronka_keys"
+"""The API keys (``voronka.keys``): id, kind, name, hint, SHA-256, created and revoked times."""
 
 
 class Store:
@@ -80,6 +82,10 @@ class Store:
         )
         for table in TABLES.values():
             self._con.execute(table.ddl())
+        self._con.execute(
+            f"CREATE TABLE IF NOT EXISTS {KEYS} (id INTEGER PRIMARY KEY, kind VARCHAR NOT NULL, name VARCHAR, "
+            "hint VARCHAR NOT NULL, hash VARCHAR NOT NULL UNIQUE, created_at TIMESTAMP NOT NULL, "
+            "revoked_at TIMESTAMP)")
         self._con.execute("COMMIT")
 
     @property
@@ -144,3 +150,27 @@ class Store:
         """Add CRM deal stage changes (deal_id, stage, changed_at required; see docs/crm.md)."""
         return self.ingest("deals", paths, mapping=mapping, tz=tz, encoding=encoding, delimiter=delimiter,
                            reject_file=reject_file, progress=progress)
+
+    def add_key(self, kind: str, key: str, name: str | None = None) -> int:
+        """Keep the hash of a new API key (``voronka.keys``); its id."""
+        from voronka.keys import HINT, digest
+
+        return self._con.execute(
+            f"INSERT INTO {KEYS} SELECT coalesce(max(id), 0) + 1, ?, ?, ?, ?, now()::TIMESTAMP, NULL FROM {KEYS} "
+            "RETURNING id", [kind, name, key[:HINT], digest(key)]).fetchall()[0][0]
+
+    def keys(self) -> list[dict[str, object]]:
+        """Every API key ever created (revoked ones too), without the key: id, kind, name,
+        hint (its first characters), hash, created_at, revoked_at; none in a store older than keys."""
+        if not self._con.execute("SELECT 1 FROM information_schema.tables WHERE table_schema = 'main' "
+                                 f"AND table_name = '{KEYS}'").fetchall():
+            return []
+        cursor = self._con.execute(f"SELECT id, kind, name, hint, hash, created_at, revoked_at FROM {KEYS} ORDER BY id")
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+    def revoke_key(self, key_id: int) -> bool:
+        """Revoke the key ``key_id``; whether a live key of that id was found."""
+        return bool(self._con.execute(
+            f"UPDATE {KEYS} SET revoked_at = now()::TIMESTAMP WHERE id = ? AND revoked_at IS NULL RETURNING id",
+            [key_id]).fetchall())
