@@ -11,8 +11,9 @@ A key is 32 random bytes (``secrets``), shown once when it is created; the store
 its SHA-256 (``Store.add_key``), and a key presented to the server is hashed and compared with
 every stored hash in constant time (``hmac.compare_digest``). The rules (``Keyring``):
 
-* writes are open while the store has no write key (and no ``--token``); once it has one,
-  every write needs a write key;
+* writes are open while the store has never had a write key (and there is no ``--token``);
+  once one was created, every write needs a live write key (revoking the last one closes
+  writes, it does not open them);
 * reads need a read key unless the server was started with ``--public-dashboard``;
 * the legacy ``--token`` (``VORONKA_TOKEN``) is a key of both kinds.
 
@@ -54,6 +55,7 @@ class Keyring:
     write: tuple[str, ...] = ()
     read: tuple[str, ...] = ()
     public_reads: bool = False
+    writes_need_key: bool = False
 
 
 def _known(digests: tuple[str, ...], key: str | None) -> bool:
@@ -67,9 +69,9 @@ def _known(digests: tuple[str, ...], key: str | None) -> bool:
 
 
 def allows_write(keyring: Keyring, key: str | None) -> bool:
-    """May a request presenting ``key`` (``None``: none) write events? Yes with a write key,
-    and with no key while the store has no write key."""
-    return not keyring.write or _known(keyring.write, key)
+    """May a request presenting ``key`` (``None``: none) write events? Yes with a live write
+    key, and with any or no key while the store has never had a write key."""
+    return not keyring.writes_need_key or _known(keyring.write, key)
 
 
 def allows_read(keyring: Keyring, key: str | None) -> bool:
@@ -80,8 +82,10 @@ def allows_read(keyring: Keyring, key: str | None) -> bool:
 
 def keyring(store: Store, *, token: str | None = None, public_reads: bool = False) -> Keyring:
     """The keyring of the live (not revoked) keys of ``store``; ``token`` counts as both kinds."""
-    live = [(k["kind"], k["hash"]) for k in store.keys() if k["revoked_at"] is None]
+    every = store.keys()
+    live = [(k["kind"], k["hash"]) for k in every if k["revoked_at"] is None]
     extra = (digest(token),) if token else ()
     return Keyring(write=tuple(h for kind, h in live if kind == "write") + extra,
                    read=tuple(h for kind, h in live if kind == "read") + extra,
-                   public_reads=public_reads)
+                   public_reads=public_reads,
+                   writes_need_key=bool(token) or any(k["kind"] == "write" for k in every))

@@ -17,18 +17,34 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on (0.0.0.0: every interface).")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=0, max=65535, help="Port to listen on.")] = 8765,
     token: Annotated[Optional[str], typer.Option(
-        envvar="VORONKA_TOKEN", help="Require 'Authorization: Bearer TOKEN' on every POST.")] = None,
+        envvar="VORONKA_TOKEN", help="A key of both kinds, 'Authorization: Bearer TOKEN' (older than "
+        "'voronka keys'; prefer a write key and a read key).")] = None,
+    public_dashboard: Annotated[bool, typer.Option(
+        "--public-dashboard", help="Let anyone read the dashboard and the API without a key "
+        "(only with a loopback --host).")] = False,
     allow_origin: Annotated[Optional[list[str]], typer.Option(
         "--allow-origin", help="A web origin whose pages may post events (CORS; repeatable).")] = None,
     store: StoreOption = Path(DEFAULT_STORE),
 ) -> None:
-    """Collect events over HTTP (POST /v1/events) and serve the dashboard (GET /) of the store."""
+    """Collect events over HTTP (POST /v1/events) and serve the dashboard (GET /) of the store.
+
+    Reads need a read key and writes a write key once the store has one (voronka keys)."""
     import uvicorn
 
     from voronka.server import create_app
+    from voronka.server.auth import is_loopback
 
-    application = create_app(store, token=token, allow_origins=allow_origin)
+    if public_dashboard and not is_loopback(host):
+        raise typer.BadParameter(f"--public-dashboard serves every customer's analytics to anyone: only with a "
+                                 f"loopback --host (127.0.0.1, ::1, localhost), not {host}", param_hint="--host")
+    application = create_app(store, token=token, public_dashboard=public_dashboard, allow_origins=allow_origin)
+    keyring = application.state.keyring
     where = f"http://{host}:{port}/"
     console.print(f"voronka on {where} (dashboard); POST {where}v1/events; store {os.fspath(store)}",
                   highlight=False, soft_wrap=True)
+    reads = ("public (--public-dashboard)" if keyring.public_reads else
+             "with a read key" if keyring.read else "refused: no read key yet (voronka keys create --kind read)")
+    writes = ("with a write key" if keyring.writes_need_key else
+              "open to anyone: no write key yet (voronka keys create --kind write)")
+    console.print(f"reads: {reads}; writes: {writes}", highlight=False, soft_wrap=True)
     uvicorn.run(application, host=host, port=port, log_level="warning")

@@ -1,28 +1,43 @@
-"""The FastAPI application of ``voronka serve``: the error policy and the routes of
-``collect`` (writes) and ``read`` (the dashboard and analyses) over one ``Collector``."""
+"""The FastAPI application of ``voronka serve``: the error policy, the keys and the routes of
+``collect`` (writes) and ``read`` (the dashboard and analyses) over one ``Collector``.
+
+The error policy: a ``VoronkaError`` (bad input: a located message) and a parameter outside
+its range are ``422``; a missing key ``401``; anything else is an internal fault, logged with
+its traceback on the server and answered ``500`` with no detail."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
 
 from voronka.errors import VoronkaError
+from voronka.keys import keyring
 from voronka.server import collect, read
 from voronka.server.answers import error
 from voronka.server.collector import Collector
+from voronka.server.params import located
 
 MAX_BODY_BYTES = 64 * 1024 * 1024
 """The largest request body the collector takes (larger: ``413``; send files with ``voronka ingest``)."""
 
+log = logging.getLogger("voronka.server")
 
-def create_app(store_path: str | Path, *, token: str | None = None, allow_origins: list[str] | None = None,
-               max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
-    """The FastAPI application serving ``store_path`` (created if missing)."""
+
+def create_app(store_path: str | Path, *, token: str | None = None, public_dashboard: bool = False,
+               allow_origins: list[str] | None = None, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
+    """The FastAPI application serving ``store_path`` (created if missing).
+
+    The store's keys (``voronka keys``) are read now; ``token`` is a key of both kinds;
+    ``public_dashboard`` lets anyone read (``voronka serve`` allows it on loopback only)."""
     collector = Collector(store_path)
     app = FastAPI(title="voronka", summary="Collector and dashboard of one voronka store")
+    app.state.keyring = keyring(collector.store, token=token, public_reads=public_dashboard)
     app.router.add_event_handler("shutdown", collector.close)
     if allow_origins:  # web pages posting events straight from the browser
         app.add_middleware(CORSMiddleware, allow_origins=allow_origins, allow_methods=["POST"],
@@ -32,6 +47,19 @@ def create_app(store_path: str | Path, *, token: str | None = None, allow_origin
     async def user_error(request: Request, exc: VoronkaError) -> JSONResponse:
         return error(422, str(exc))
 
-    collect.add_routes(app, collector, token=token, max_body_bytes=max_body_bytes)
+    @app.exception_handler(RequestValidationError)
+    async def bad_parameter(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return error(422, located(list(exc.errors())))
+
+    @app.exception_handler(HTTPException)
+    async def refused(request: Request, exc: HTTPException) -> JSONResponse:
+        return error(exc.status_code, str(exc.detail), headers=exc.headers)
+
+    @app.exception_handler(Exception)
+    async def internal_fault(request: Request, exc: Exception) -> JSONResponse:
+        log.error("internal fault answering %s %s", request.method, request.url.path, exc_info=exc)
+        return error(500, "internal error (the server's log has the details)")
+
+    collect.add_routes(app, collector, max_body_bytes=max_body_bytes)
     read.add_routes(app, collector)
     return app

@@ -47,8 +47,9 @@ class Collector:
                     summary = self.store.ingest(table, [path], tz=tz, mapping=mapping)
                     if summary.added:
                         self.generation += 1
-            except InputError as exc:  # name the body, not the temporary file
-                raise InputError(exc.reason.replace(str(path), REQUEST), file=REQUEST, row=exc.row,
+            except InputError as exc:  # name the body, not the temporary file; the query, not the flag
+                reason = exc.reason.replace(str(path), REQUEST).replace("--map ", "?map=")
+                raise InputError(reason, file=REQUEST, row=exc.row,
                                  column=exc.column, value=exc.value) from None
         return {"rows_read": summary.rows_read, "added": summary.added, "duplicates": summary.duplicates}
 
@@ -70,12 +71,13 @@ class Collector:
             return self._pages[key]
 
     def funnel_steps(self, spec: dict[str, Any], lang: str) -> list[dict[str, Any]]:
-        """The steps of the funnel ``spec`` (``funnel.spec.build_funnel``) on the store now."""
+        """The steps of the funnel ``spec`` (``funnel.spec.build_funnel``, built-in models only)
+        on the store now."""
         from voronka.engines.duckdb import DuckDBEngine
         from voronka.funnel import compute_funnel
         from voronka.funnel.spec import build_funnel
 
-        definition = build_funnel(spec, lang=lang)
+        definition = build_funnel(spec, lang=lang, model_files=False)  # names only: no file
         with self.lock:
             result = compute_funnel(DuckDBEngine(self.store.connection), definition, units=False)
         return jsonable_encoder(result.steps.to_pylist())
