@@ -14,8 +14,15 @@ from voronka.server.collector import Collector
 from voronka.server.params import Map, OptionalTz, Table, check_zone
 
 
+BODY = {"required": True, "description": "Rows of the table: a JSON object, an array of objects, or NDJSON.",
+        "content": {"application/json": {"schema": {"oneOf": [
+                        {"type": "object"}, {"type": "array", "items": {"type": "object"}}]}},
+                    "application/x-ndjson": {"schema": {"type": "string"}}}}
+"""The body in the OpenAPI schema (the route reads it raw: the ingest pipeline parses it)."""
+
+
 def add_routes(app: FastAPI, collector: Collector, *, max_body_bytes: int) -> None:
-    @app.post("/v1/{table}", dependencies=[Depends(write_access)])
+    @app.post("/v1/{table}", dependencies=[Depends(write_access)], openapi_extra={"requestBody": BODY})
     async def collect(table: Table, request: Request, tz: OptionalTz = None, columns: Map = None) -> JSONResponse:
         declared = request.headers.get("content-length", "")
         too_large = declared.isdigit() and int(declared) > max_body_bytes  # refused before it is read
