@@ -167,9 +167,11 @@ def test_names_only_never_open_a_file(name, tmp_path, monkeypatch):
         load_model(name, files=False)
 
 
-def test_names_only_ignore_a_file_named_like_a_built_in_model(tmp_path, monkeypatch):
+def test_a_file_named_like_a_built_in_model_does_not_shadow_it(tmp_path, monkeypatch):
+    """The dashboard and the analyses load built-in models by name: a file ``hourglass`` in
+    the server's working directory is not read in its place."""
     monkeypatch.chdir(tmp_path)
     (tmp_path / "hourglass").write_text("not: [a model")
-    with pytest.raises(DefinitionError):
-        load_model("hourglass")  # the CLI reads the file in the working directory first
-    assert load_model("hourglass", files=False).key == "hourglass"
+    assert load_model("hourglass").key == load_model("hourglass", files=False).key == "hourglass"
+    with pytest.raises(DefinitionError, match="line 1"):
+        load_model("./hourglass")  # the file, asked for as a path

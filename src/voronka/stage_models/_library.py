@@ -27,8 +27,9 @@ def builtin_models() -> list[str]:
 def load_model(name_or_path: str | Path, *, files: bool = True) -> StageModel:
     """A stage model: a built-in one by name (``hourglass``), or one from a YAML file.
 
-    A name with a path separator or a ``.yaml``/``.yml`` suffix, or one naming an
-    existing file, is read as a path; anything else must be a built-in name. With
+    A built-in name is the built-in model (a file of that name in the working directory does
+    not shadow it); a name with a path separator or a ``.yaml``/``.yml`` suffix, or one
+    naming an existing file, is read as a path; anything else must be a built-in name. With
     ``files=False`` (every HTTP request) only built-in names are taken and nothing on the
     file system is opened or even looked at. Raises ``DefinitionError`` (file, line and
     field) for an invalid model.
@@ -105,7 +106,9 @@ def _is_builtin(name: str | Path) -> bool:
 
 
 def _looks_like_path(name: str) -> bool:
-    return "/" in name or "\\" in name or name.endswith((".yaml", ".yml")) or Path(name).is_file()
+    if "/" in name or "\\" in name or name.endswith((".yaml", ".yml")):
+        return True
+    return name not in builtin_models() and Path(name).is_file()
 
 
 def _source(name_or_path: str | Path) -> tuple[str, str]:
