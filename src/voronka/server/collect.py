@@ -14,9 +14,13 @@ from voronka.server.collector import Collector
 from voronka.server.params import Map, OptionalTz, Table, check_zone
 
 
-BODY = {"required": True, "description": "Rows of the table: a JSON object, an array of objects, or NDJSON.",
-        "content": {"application/json": {"schema": {"oneOf": [
-                        {"type": "object"}, {"type": "array", "items": {"type": "object"}}]}},
+ROW = {"type": "object", "required": ["customer_id", "ts", "event"], "properties": {
+    "event_id": {"type": "string"}, "customer_id": {"type": "string"}, "ts": {"type": "string", "format": "date-time"},
+    "event": {"type": "string"}, "channel": {"type": "string"}, "revenue": {"type": "number"},
+    "currency": {"type": "string"}, "properties": {"type": "object"}}}
+BODY = {"required": True, "description": "Rows of the table, with its columns (an event's shown): a JSON object, "
+        "an array of objects, or NDJSON (one object per line).",
+        "content": {"application/json": {"schema": {"oneOf": [ROW, {"type": "array", "items": ROW}]}},
                     "application/x-ndjson": {"schema": {"type": "string"}}}}
 """The body in the OpenAPI schema (the route reads it raw: the ingest pipeline parses it)."""
 

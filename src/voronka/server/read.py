@@ -20,7 +20,9 @@ def add_routes(app: FastAPI, collector: Collector) -> None:
     @app.get("/", response_class=HTMLResponse, dependencies=[Depends(read_access)])
     async def dashboard(request: Request, lang: Lang = "en", tz: Tz = "UTC") -> HTMLResponse:
         page = HTMLResponse(await run_in_threadpool(collector.dashboard, lang, check_zone(tz)))
-        if key := request.query_params.get("key"):  # a browser opened ?key=: keep it for the other pages
+        key = request.query_params.get("key")
+        keyring = request.app.state.keyring
+        if key and not keyring.public_reads and allows_read(keyring, key):  # ?key= in a browser: keep it
             page.set_cookie(COOKIE, key, httponly=True, samesite="strict")
         return page
 
