@@ -32,7 +32,6 @@ if TYPE_CHECKING:
     from voronka.store import Store
 
 Kind = Literal["write", "read"]
-KINDS: tuple[Kind, ...] = ("write", "read")
 PREFIX = {"write": "vkw_", "read": "vkr_"}
 HINT = 8
 """The characters of a key kept in the clear (its prefix and 4 random ones) to tell keys apart."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -15,7 +16,13 @@ from voronka.errors import DefinitionError
 from voronka.funnel.spec import build_funnel
 from voronka.stage_models import load_model, model_to_yaml
 
-from .test_server import NDJSON, _serve, served  # noqa: F401 (a fixture)
+from .test_server import NDJSON, Served, _serve
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[Served]:
+    """A server with a public dashboard on an empty store."""
+    yield from _serve(tmp_path / "store.duckdb", public_dashboard=True)
 
 
 @pytest.fixture

@@ -12,7 +12,15 @@ from typing import Annotated, Optional
 import pyarrow as pa
 import typer
 
-from voronka.cli.app import DEFAULT_STORE, FormatOption, OutputFormat, StoreOption, app, console, user_errors
+from voronka.cli.app import (
+    DEFAULT_STORE,
+    FormatOption,
+    OutputFormat,
+    StoreOption,
+    app,
+    console,
+    user_errors,
+)
 from voronka.cli.output import emit
 from voronka.errors import StoreError
 from voronka.keys import new_key

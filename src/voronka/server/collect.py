@@ -13,7 +13,6 @@ from voronka.server.auth import write_access
 from voronka.server.collector import Collector
 from voronka.server.params import Map, OptionalTz, Table, check_zone
 
-
 ROW = {"type": "object", "required": ["customer_id", "ts", "event"], "properties": {
     "event_id": {"type": "string"}, "customer_id": {"type": "string"}, "ts": {"type": "string", "format": "date-time"},
     "event": {"type": "string"}, "channel": {"type": "string"}, "revenue": {"type": "number"},

@@ -7,13 +7,14 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import zoneinfo
-from typing import Annotated, Any, Literal, Optional
+from typing import Annotated, Any, Literal
 
 from fastapi import Query
 
 from voronka.duration import parse_duration
 from voronka.errors import InputError
 from voronka.schema import TABLES
+from voronka.server.collector import LANGS
 from voronka.stage_models import builtin_models
 
 MAX_WINDOW = dt.timedelta(days=3650)
@@ -25,16 +26,16 @@ MAX_TEXT = 2000
 
 Table = Literal[tuple(TABLES)]  # type: ignore[valid-type]
 Model = Literal[tuple(builtin_models())]  # type: ignore[valid-type]
-Lang = Annotated[Literal["en", "ru", "kk"], Query(description="The language of labels.")]
+Lang = Annotated[Literal[LANGS], Query(description="The language of labels.")]  # type: ignore[valid-type]
 TZ_PATTERN = r"^[A-Za-z][A-Za-z0-9_+\-]*(/[A-Za-z0-9_+\-]+){0,2}$"
 Tz = Annotated[str, Query(max_length=64, pattern=TZ_PATTERN, description="An IANA time zone, e.g. Asia/Almaty.")]
-OptionalTz = Annotated[Optional[str], Query(max_length=64, pattern=TZ_PATTERN, description=(
+OptionalTz = Annotated[str | None, Query(max_length=64, pattern=TZ_PATTERN, description=(
     "The time zone of timestamps without an offset (IANA, e.g. Asia/Almaty); default UTC."))]
-Window = Annotated[Optional[str], Query(max_length=16, pattern=r"^[0-9]{1,7}(\.[0-9]{1,6})?[smhdw]$",
+Window = Annotated[str | None, Query(max_length=16, pattern=r"^[0-9]{1,7}(\.[0-9]{1,6})?[smhdw]$",
                                         description="The conversion window: 90s, 30m, 12h, 7d, 2w; at most 3650d.")]
-Steps = Annotated[Optional[str], Query(max_length=MAX_TEXT, description=(
+Steps = Annotated[str | None, Query(max_length=MAX_TEXT, description=(
     f"Event names of the steps, comma-separated (a|b: any of); at most {MAX_STEPS} steps."))]
-Map = Annotated[Optional[str], Query(alias="map", max_length=MAX_TEXT,
+Map = Annotated[str | None, Query(alias="map", max_length=MAX_TEXT,
                                      description="Columns under other names: canonical=input pairs, comma-separated.")]
 
 HINTS = {"window": "a duration such as 30m, 12h, 7d or 2w, at most 3650d",

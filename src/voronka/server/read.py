@@ -13,7 +13,16 @@ from starlette.concurrency import run_in_threadpool
 from voronka.keys import allows_read
 from voronka.server.auth import COOKIE, read_access, read_key
 from voronka.server.collector import Collector
-from voronka.server.params import Lang, Model, Steps, Tz, Window, check_window, check_zone, split_steps
+from voronka.server.params import (
+    Lang,
+    Model,
+    Steps,
+    Tz,
+    Window,
+    check_window,
+    check_zone,
+    split_steps,
+)
 
 
 def add_routes(app: FastAPI, collector: Collector) -> None:
