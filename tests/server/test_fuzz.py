@@ -17,20 +17,21 @@ from schemathesis.checks import not_a_server_error
 from voronka import demo
 from voronka.store import Store
 
-from .test_server import _serve
+from .test_server import Served, _serve
 
 KEY = "fuzz-key-of-both-kinds"
 
 
 @pytest.fixture(scope="module")
-def live_schema(tmp_path_factory) -> Iterator[object]:
+def live(tmp_path_factory) -> Iterator[tuple[Served, object]]:
+    """The server on a little demo store, and its schema as schemathesis loads it from the wire."""
     folder = tmp_path_factory.mktemp("fuzzed")
     files = demo.write(demo.generate(150, seed=5), folder)
     with Store(folder / "demo.duckdb") as store:
         store.ingest_events([files["events"]])
         store.ingest_spend([files["spend"]])
     for server in _serve(folder / "demo.duckdb", token=KEY):
-        yield schemathesis.openapi.from_url(server.url + "/openapi.json")
+        yield server, schemathesis.openapi.from_url(server.url + "/openapi.json")
 
 
 KEPT = ("event_id", "customer_id", "event", "channel", "properties")
@@ -48,16 +49,18 @@ def _plain_events(case, when: datetime.datetime):
     return case
 
 
-def test_no_request_gets_a_server_error(live_schema):
+def test_no_request_gets_a_server_error(live):
     """Valid and invalid parameters and bodies for every operation; every answer below 500.
 
     (schemathesis' own pytest plugin does not run under pytest 9: hypothesis drives its
     strategies here.)"""
-    operations = [result.ok() for result in live_schema.get_all_operations()]
+    server, schema = live
+    stored = server.json("GET", "/health", Authorization=f"Bearer {KEY}")[1]["events"]
+    operations = [result.ok() for result in schema.get_all_operations()]
     assert {op.label for op in operations} >= {"GET /", "GET /v1/funnel", "GET /health", "POST /v1/{table}"}
     for operation in operations:
         cases = st.one_of(*(operation.as_strategy(mode) for mode in GenerationMode))
-        if operation.method.upper() == "POST":  # also events with valid parameters: bodies reach the store
+        if operation.label == "POST /v1/{table}":  # also events with valid parameters: bodies reach the store
             events = st.builds(_plain_events, operation.as_strategy(GenerationMode.POSITIVE),
                                st.datetimes(datetime.datetime(2020, 1, 1), datetime.datetime(2029, 12, 31)))
             cases = st.one_of(cases, events)
@@ -70,3 +73,4 @@ def test_no_request_gets_a_server_error(live_schema):
                                    timeout=120)
 
         no_server_error()
+    assert server.json("GET", "/health", Authorization=f"Bearer {KEY}")[1]["events"] > stored  # rows got in
