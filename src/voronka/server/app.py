@@ -18,10 +18,18 @@ MAX_BODY_BYTES = 64 * 1024 * 1024
 """The largest request body the collector takes (larger: ``413``; send files with ``voronka ingest``)."""
 
 
+MAX_BODIES = 64
+"""The most request bodies read at once (more: ``503`` with ``Retry-After``)."""
+
+MAX_QUEUE = 4096
+"""The most write requests waiting for the writer (more: ``503`` with ``Retry-After``)."""
+
+
 def create_app(store_path: str | Path, *, token: str | None = None, allow_origins: list[str] | None = None,
-               max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
+               max_body_bytes: int = MAX_BODY_BYTES, max_bodies: int = MAX_BODIES,
+               max_queue: int = MAX_QUEUE) -> FastAPI:
     """The FastAPI application serving ``store_path`` (created if missing)."""
-    collector = Collector(store_path)
+    collector = Collector(store_path, max_queue=max_queue)
     app = FastAPI(title="voronka", summary="Collector and dashboard of one voronka store")
     app.router.add_event_handler("shutdown", collector.close)
     if allow_origins:  # web pages posting events straight from the browser
@@ -32,6 +40,6 @@ def create_app(store_path: str | Path, *, token: str | None = None, allow_origin
     async def user_error(request: Request, exc: VoronkaError) -> JSONResponse:
         return error(422, str(exc))
 
-    collect.add_routes(app, collector, token=token, max_body_bytes=max_body_bytes)
+    collect.add_routes(app, collector, token=token, max_body_bytes=max_body_bytes, max_bodies=max_bodies)
     read.add_routes(app, collector)
     return app
