@@ -52,6 +52,7 @@ import binascii
 import datetime as dt
 import hashlib
 import json
+import re
 import zlib
 from dataclasses import dataclass, field
 from typing import Any
@@ -66,6 +67,9 @@ EARLIEST, LATEST = dt.datetime(1900, 1, 1), dt.datetime(2200, 1, 1)
 
 MAX_EVENTS = 100_000
 """The most events one request may carry."""
+
+FORM = re.compile(rb"[A-Za-z_]+=")
+"""The start of a form body (``data=…``, ``compression=lz64&data=…``); JSON never starts so."""
 
 UTM = ("utm_source", "utm_medium", "utm_campaign")
 SEGMENT_EVENTS = {"page": "$pageview", "screen": "$screen", "identify": "$identify", "alias": "$create_alias"}
@@ -118,7 +122,7 @@ def decode(body: bytes, *, content_type: str = "", content_encoding: str = "", c
     if "gzip" in content_encoding.lower() or compression in ("gzip", "gzip-js") or body[:2] == b"\x1f\x8b":
         body = _gunzip(body, max_bytes)
         compression = ""
-    if body[:5] == b"data=" or "application/x-www-form-urlencoded" in content_type.lower():
+    if FORM.match(body) or "application/x-www-form-urlencoded" in content_type.lower():
         form = parse_qs(body.decode("latin-1"), keep_blank_values=True)
         if "data" not in form:
             raise InputError("a form body without a 'data' field", file=REQUEST)
@@ -131,7 +135,8 @@ def decode(body: bytes, *, content_type: str = "", content_encoding: str = "", c
         body = _lz64(body)
     elif compression == "base64":
         try:
-            body = base64.b64decode(body + b"=" * (-len(body) % 4))
+            body = body.strip().replace(b" ", b"+")  # a '+' the client did not escape
+            body = base64.b64decode(body + b"=" * (-len(body) % 4), validate=True)
         except (binascii.Error, ValueError):
             raise InputError("the body is not base64", file=REQUEST) from None
     if body[:3] == b"\xef\xbb\xbf":
