@@ -30,10 +30,11 @@ NDJSON = "\n".join(json.dumps(e, ensure_ascii=False) for e in EVENTS).encode()
 
 
 class Served:
-    """A running server: its base URL and the HTTP calls the tests make."""
+    """A running server: its base URL, its application and the HTTP calls the tests make."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, app: object = None) -> None:
         self.url = url
+        self.app = app
 
     def call(self, method: str, path: str, body: bytes | None = None,
              headers: dict[str, str] | None = None) -> tuple[int, bytes]:
@@ -53,8 +54,8 @@ def _serve(store: Path, **options: object) -> Iterator[Served]:
     with socket.socket() as s:  # a free port on loopback
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(store, **options), host="127.0.0.1", port=port,
-                                           log_level="warning"))
+    app = create_app(store, **options)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
@@ -62,7 +63,7 @@ def _serve(store: Path, **options: object) -> Iterator[Served]:
         assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
         time.sleep(0.05)
     try:
-        yield Served(f"http://127.0.0.1:{port}")
+        yield Served(f"http://127.0.0.1:{port}", app)
     finally:
         server.should_exit = True
         thread.join(30)

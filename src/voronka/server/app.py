@@ -31,6 +31,7 @@ def create_app(store_path: str | Path, *, token: str | None = None, allow_origin
     """The FastAPI application serving ``store_path`` (created if missing)."""
     collector = Collector(store_path, max_queue=max_queue)
     app = FastAPI(title="voronka", summary="Collector and dashboard of one voronka store")
+    app.state.collector = collector
     app.router.add_event_handler("shutdown", collector.close)
     if allow_origins:  # web pages posting events straight from the browser
         app.add_middleware(CORSMiddleware, allow_origins=allow_origins, allow_methods=["POST"],
