@@ -20,15 +20,21 @@ def serve(
         envvar="VORONKA_TOKEN", help="Require 'Authorization: Bearer TOKEN' on every POST.")] = None,
     allow_origin: Annotated[Optional[list[str]], typer.Option(
         "--allow-origin", help="A web origin whose pages may post events (CORS; repeatable).")] = None,
+    max_queue: Annotated[int, typer.Option(
+        min=1, help="Write requests that may wait for the store; more are answered 503 (Retry-After).")] = 4096,
+    max_bodies: Annotated[int, typer.Option(
+        min=1, help="Request bodies read at once; more are answered 503 (Retry-After).")] = 64,
     store: StoreOption = Path(DEFAULT_STORE),
 ) -> None:
-    """Collect events over HTTP (POST /v1/events) and serve the dashboard (GET /) of the store."""
+    """Collect events over HTTP (POST /v1/events; PostHog's /capture/, /batch/, /e/) and serve the
+    dashboard (GET /) of the store."""
     import uvicorn
 
     from voronka.server import create_app
 
-    application = create_app(store, token=token, allow_origins=allow_origin)
+    application = create_app(store, token=token, allow_origins=allow_origin, max_queue=max_queue,
+                             max_bodies=max_bodies)
     where = f"http://{host}:{port}/"
     console.print(f"voronka on {where} (dashboard); POST {where}v1/events; store {os.fspath(store)}",
                   highlight=False, soft_wrap=True)
-    uvicorn.run(application, host=host, port=port, log_level="warning")
+    uvicorn.run(application, host=host, port=port, log_level="warning", access_log=False)
