@@ -13,8 +13,9 @@ client threads in this process, each with its own keep-alive connection (``http.
 * ``overload``: 128 clients flooding 100-event batches at a server started with
   ``--max-queue 64``: the share answered ``503`` (with ``Retry-After``) and ``/health``
   latency meanwhile (asked every 20 ms);
-* memory: the server's peak RSS (``VmHWM``); restart: from the process start to the first
-  ``/health`` answer, wall time and the CPU time the process used until then.
+* memory: the server's peak RSS (``VmHWM``); start and restart (after kill -9, on the filled
+  store): from the process start to the first ``/health`` answer, wall time and the CPU
+  time the process used until then, and how long the first write then takes.
 
 The machine's load average is printed with the figures: the clients share the cores with
 the server, so on a busy machine every figure is lower than the server could do alone.
@@ -58,6 +59,15 @@ def start(store: Path, port: int, *options: str) -> tuple[subprocess.Popen, floa
         fields = f.read().rsplit(")", 1)[1].split()
     cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     return process, wall, cpu
+
+
+def first_write(port: int) -> float:
+    """Seconds the first write after a start takes (it waits for the writer's warm-up)."""
+    con = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    began = time.perf_counter()
+    con.request("POST", "/capture/", body=json.dumps(events(1)[0] | {"api_key": "k"}))
+    con.getresponse().read()
+    return time.perf_counter() - began
 
 
 def peak_rss_mib(process: subprocess.Popen) -> float:
@@ -151,7 +161,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="voronka-bench-") as folder:
         store, port = Path(folder) / "bench.duckdb", free_port()
         process, wall, cpu = start(store, port)
-        figures["first_start"] = {"seconds": wall, "cpu_seconds": cpu}
+        figures["first_start"] = {"seconds": wall, "cpu_seconds": cpu, "first_write_seconds": first_write(port)}
         try:
             batch = drive(port, 4, args.seconds, lambda: json.dumps({"api_key": "k", "batch": events(100)}), "/batch/")
             batch["events_per_s"] = batch["ok_per_s"] * 100
@@ -169,11 +179,12 @@ def main() -> None:
             process.kill()
             process.wait()
         process, wall, cpu = start(store, port)  # a restart on the store the runs filled (after a kill)
-        figures["restart"] = {"seconds": wall, "cpu_seconds": cpu}
+        figures["restart"] = {"seconds": wall, "cpu_seconds": cpu, "first_write_seconds": first_write(port)}
         process.terminate()
         process.wait()
         process, _, _ = start(store, port, "--max-queue", "64")
         try:
+            first_write(port)
             result: dict = {}
             flood = threading.Thread(target=lambda: result.update(drive(
                 port, 128, args.seconds, lambda: json.dumps({"api_key": "k", "batch": events(100)}), "/batch/")))
@@ -211,8 +222,10 @@ def report(f: dict) -> None:
           f"/health p50 {ms(o['health_p50_ms'])}, max {ms(o['health_max_ms'])}")
     print(f"peak RSS: {f['peak_rss_mib_after_load']:,.0f} MiB after the runs, "
           f"{f['peak_rss_mib_after_overload']:,.0f} MiB under overload")
-    print(f"start: {f['first_start']['seconds']:.2f} s ({f['first_start']['cpu_seconds']:.2f} s CPU); "
-          f"restart after kill -9: {f['restart']['seconds']:.2f} s ({f['restart']['cpu_seconds']:.2f} s CPU)")
+    for name, label in (("first_start", "start"), ("restart", "restart after kill -9")):
+        r = f[name]
+        print(f"{label}: /health after {r['seconds']:.2f} s ({r['cpu_seconds']:.2f} s CPU); "
+              f"first write stored after {r['first_write_seconds']:.2f} s more")
 
 
 if __name__ == "__main__":

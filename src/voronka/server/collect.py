@@ -47,7 +47,7 @@ NO_FLAGS = {
 RETRY_AFTER = "1"
 """Seconds a client is asked to wait after a ``503`` (SDKs retry queued events)."""
 
-INLINE_BYTES = 64 * 1024
+INLINE_BYTES = 4 * 1024
 """Capture bodies up to this size are translated on the event loop; larger ones on a worker thread."""
 
 
@@ -92,6 +92,8 @@ def add_routes(app: FastAPI, collector: Collector, *, token: str | None, max_bod
 
     async def guarded_body(request: Request) -> bytes | JSONResponse:
         nonlocal reading
+        if collector.writer.full():
+            return overloaded("the write queue is full")
         if reading >= max_bodies:
             return overloaded(f"{max_bodies} request bodies are being read")
         reading += 1

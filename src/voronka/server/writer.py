@@ -110,7 +110,16 @@ class Writer:
         self.queue.put(None)
         self.thread.join()
 
+    def full(self) -> bool:
+        """Would a job now be refused? (Asked before a body is read, to refuse it cheaply.)"""
+        return self.queue.full() or self.queued_bytes >= self.max_bytes
+
     def _run(self) -> None:
+        # DuckDB imports pandas the first time an Arrow table is registered (seconds): here,
+        # while the server already answers, rather than in the first request's time
+        with self.lock:
+            self.connection.register(CAPTURED, pa.table({"warm": [1]}))
+            self.connection.unregister(CAPTURED)
         while True:
             job = self.queue.get()
             if job is None:
