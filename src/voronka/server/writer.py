@@ -4,7 +4,10 @@ Every write request becomes a ``Job`` and waits for its answer. The writer threa
 oldest job and every job queued behind it (up to ``MAX_BATCH_ROWS`` rows), stores the
 captured rows of all of them in **one transaction**, and only after the commit answers each
 one: a request is acknowledged once its rows are durable (DuckDB syncs its write-ahead log
-at the commit), and concurrent requests share the cost of one commit. If a batch fails
+at the commit), and concurrent requests share the cost of one commit. Exactly once by key:
+of equal ``event_id``s (``alias`` for aliases) in a batch the first is kept, and one
+already in the store is skipped (an anti-join: its cost grows with the store, a scan of
+the key column). If a batch fails
 (which the checks of ``capture.translate`` make rare), it is rolled back and its jobs are
 stored again one per transaction, so a request fails only for its own rows.
 
@@ -20,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,24 +40,31 @@ ALIASES = "_voronka_captured_aliases"
 EVENT_SCHEMA = pa.schema([
     ("event_id", pa.string()), ("customer_id", pa.string()), ("ts", pa.timestamp("us")), ("event", pa.string()),
     ("channel", pa.string()), ("campaign", pa.string()), ("revenue", pa.string()), ("currency", pa.string()),
-    ("referrer_id", pa.string()), ("properties", pa.string()), ("_seq", pa.int64()),
+    ("referrer_id", pa.string()), ("properties", pa.string()),
 ])
-ALIAS_SCHEMA = pa.schema([("alias", pa.string()), ("customer_id", pa.string()), ("_seq", pa.int64())])
+ALIAS_SCHEMA = pa.schema([("alias", pa.string()), ("customer_id", pa.string())])
 
 INSERT_EVENTS = f"""
 INSERT INTO events (event_id, customer_id, ts, event, channel, campaign, revenue, currency, referrer_id, properties)
-SELECT event_id, customer_id, ts, event, channel, campaign, CAST(revenue AS DECIMAL(18, 4)), currency,
+SELECT c.event_id, customer_id, ts, event, channel, campaign, CAST(revenue AS DECIMAL(18, 4)), currency,
        referrer_id, properties
-FROM {CAPTURED} c
-WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.event_id = c.event_id)
-QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY _seq) = 1
+FROM {CAPTURED} c ANTI JOIN events e ON e.event_id = c.event_id
 """
 INSERT_ALIASES = f"""
 INSERT INTO aliases (alias, customer_id)
-SELECT alias, customer_id FROM {ALIASES} c
-WHERE NOT EXISTS (SELECT 1 FROM aliases a WHERE a.alias = c.alias)
-QUALIFY row_number() OVER (PARTITION BY alias ORDER BY _seq) = 1
+SELECT c.alias, c.customer_id FROM {ALIASES} c ANTI JOIN aliases a ON a.alias = c.alias
 """
+
+
+def first_of_each(rows: Iterable[dict[str, Any]], key: str) -> list[dict[str, Any]]:
+    """``rows`` without those whose ``key`` came before (the first of equal keys is kept)."""
+    seen: set[Any] = set()
+    kept = []
+    for row in rows:
+        if row[key] not in seen:
+            seen.add(row[key])
+            kept.append(row)
+    return kept
 
 
 class Overloaded(Exception):
@@ -159,8 +169,8 @@ class Writer:
 
     def _commit(self, captures: list[Capture]) -> int:
         """Insert the rows of ``captures`` in one transaction; the number of events added."""
-        events = [dict(row, _seq=i) for i, row in enumerate(r for c in captures for r in c.events)]
-        aliases = [dict(row, _seq=i) for i, row in enumerate(r for c in captures for r in c.aliases)]
+        events = first_of_each((r for c in captures for r in c.events), "event_id")
+        aliases = first_of_each((r for c in captures for r in c.aliases), "alias")
         con = self.connection
         with self.lock:
             con.register(CAPTURED, pa.Table.from_pylist(events, EVENT_SCHEMA))
