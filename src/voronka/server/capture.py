@@ -1,6 +1,6 @@
 """PostHog (and Segment) capture payloads → voronka's canonical event and alias rows (pure).
 
-``translate(body, content_type=…, content_encoding=…, compression=…, now=…)`` decodes what the
+``translate(body, content_encoding=…, compression=…, now=…)`` decodes what the
 tracking SDKs send and returns a ``Capture``: the rows for ``events`` and ``aliases`` and the
 project key the body carried. Nothing here touches a store; the server's writer stores them.
 
@@ -84,11 +84,10 @@ class Capture:
     api_key: str | None = None
 
 
-def translate(body: bytes, *, content_type: str = "", content_encoding: str = "", compression: str = "",
+def translate(body: bytes, *, content_encoding: str = "", compression: str = "",
               now: dt.datetime, max_bytes: int = 64 * 1024 * 1024) -> Capture:
     """The rows of a capture request (see the module doc); ``now`` is when it was received (UTC)."""
-    payload = decode(body, content_type=content_type, content_encoding=content_encoding,
-                     compression=compression, max_bytes=max_bytes)
+    payload = decode(body, content_encoding=content_encoding, compression=compression, max_bytes=max_bytes)
     api_key = None
     sent_at = None
     if isinstance(payload, dict) and "batch" in payload:
@@ -115,14 +114,14 @@ def translate(body: bytes, *, content_type: str = "", content_encoding: str = ""
     return capture
 
 
-def decode(body: bytes, *, content_type: str = "", content_encoding: str = "", compression: str = "",
+def decode(body: bytes, *, content_encoding: str = "", compression: str = "",
            max_bytes: int = 64 * 1024 * 1024) -> Any:
     """The JSON value a capture body carries, through its compressions and form encoding."""
     compression = compression.lower()
     if "gzip" in content_encoding.lower() or compression in ("gzip", "gzip-js") or body[:2] == b"\x1f\x8b":
         body = _gunzip(body, max_bytes)
         compression = ""
-    if FORM.match(body) or "application/x-www-form-urlencoded" in content_type.lower():
+    if FORM.match(body):  # not by Content-Type: clients send JSON as a "form" and forms as text
         form = parse_qs(body.decode("latin-1"), keep_blank_values=True)
         if "data" not in form:
             raise InputError("a form body without a 'data' field", file=REQUEST)

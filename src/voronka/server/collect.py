@@ -109,8 +109,7 @@ def add_routes(app: FastAPI, collector: Collector, *, token: str | None, max_bod
         body = await guarded_body(request)
         if isinstance(body, JSONResponse):
             return _cors(request, body)
-        options = {"content_type": request.headers.get("content-type", ""),
-                   "content_encoding": request.headers.get("content-encoding", ""),
+        options = {"content_encoding": request.headers.get("content-encoding", ""),
                    "compression": request.query_params.get("compression", ""),
                    "now": received, "max_bytes": max_body_bytes}
         try:
