@@ -55,10 +55,7 @@ def start(store: Path, port: int, *options: str) -> tuple[subprocess.Popen, floa
         if process.poll() is not None:
             raise SystemExit("voronka serve ended at start")
     wall = time.monotonic() - began
-    with open(f"/proc/{process.pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return process, wall, cpu
+    return process, wall, cpu_seconds(process)
 
 
 def first_write(port: int) -> float:
@@ -85,9 +82,17 @@ def events(n: int) -> list[dict]:
             for i in range(n)]
 
 
+def cpu_seconds(process: subprocess.Popen) -> float:
+    """CPU time (user + system) the process has used so far."""
+    with open(f"/proc/{process.pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def drive(port: int, clients: int, seconds: float, body: callable, path: str,
-          content_type: str = "application/json") -> dict:
-    """``clients`` threads posting ``body()`` to ``path`` for ``seconds``: answers and latencies."""
+          content_type: str = "application/json", server: subprocess.Popen | None = None) -> dict:
+    """``clients`` threads posting ``body()`` to ``path`` for ``seconds``: answers, latencies and
+    the server's CPU time per acknowledged request (what the figures would be on idle cores)."""
     latencies: list[float] = []
     statuses: dict[int, int] = {}
     guard = threading.Lock()
@@ -116,14 +121,18 @@ def drive(port: int, clients: int, seconds: float, body: callable, path: str,
                 statuses[k] = statuses.get(k, 0) + v
 
     threads = [threading.Thread(target=run) for _ in range(clients)]
+    cpu_before = cpu_seconds(server) if server else 0.0
     began = time.monotonic()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     elapsed = time.monotonic() - began
+    cpu = cpu_seconds(server) - cpu_before if server else float("nan")
     latencies.sort()
     return {"requests": len(latencies), "seconds": elapsed, "statuses": statuses,
+            "server_cpu_ms_per_ok": 1000 * cpu / max(statuses.get(200, 0), 1),
+            "server_cpu_share": cpu / elapsed,
             "ok_per_s": statuses.get(200, 0) / elapsed,
             "p50_ms": 1000 * latencies[len(latencies) // 2] if latencies else None,
             "p99_ms": 1000 * latencies[int(len(latencies) * 0.99)] if latencies else None}
@@ -163,17 +172,18 @@ def main() -> None:
         process, wall, cpu = start(store, port)
         figures["first_start"] = {"seconds": wall, "cpu_seconds": cpu, "first_write_seconds": first_write(port)}
         try:
-            batch = drive(port, 4, args.seconds, lambda: json.dumps({"api_key": "k", "batch": events(100)}), "/batch/")
+            batch = drive(port, 4, args.seconds, lambda: json.dumps({"api_key": "k", "batch": events(100)}), "/batch/",
+                          server=process)
             batch["events_per_s"] = batch["ok_per_s"] * 100
             figures["batch100"] = batch
             figures["single"] = drive(port, 16, args.seconds, lambda: json.dumps(events(1)[0] | {"api_key": "k"}),
-                                      "/capture/")
+                                      "/capture/", server=process)
             figures["batch1000"] = drive(port, 1, args.seconds, lambda: json.dumps({"api_key": "k", "batch": events(1000)}),
-                                         "/batch/")
+                                         "/batch/", server=process)
             ndjson = '{"customer_id": "c%d", "ts": "2026-03-01 10:00:00", "event": "site_visit", "channel": "tv"}'
             counter = iter(range(10**9))
             figures["v1-single"] = drive(port, 16, args.seconds, lambda: (ndjson % next(counter)).encode(),
-                                         "/v1/events", "application/x-ndjson")
+                                         "/v1/events", "application/x-ndjson", server=process)
             figures["peak_rss_mib_after_load"] = peak_rss_mib(process)
         finally:
             process.kill()
@@ -209,14 +219,22 @@ def report(f: dict) -> None:
         return "-" if x is None else f"{x:,.1f} ms"
 
     print(f"cores {f['cores']}, load average {f['load_average_before']:.1f} before, {f['load_average_after']:.1f} after")
+    def cpu(r: dict) -> str:
+        return (f"; server CPU {r['server_cpu_ms_per_ok']:.2f} ms per request "
+                f"(it had {r['server_cpu_share']:.0%} of a core)")
+
     b = f["batch100"]
-    print(f"batches of 100, 4 clients:       {b['events_per_s']:>10,.0f} events/s   p50 {ms(b['p50_ms'])}, p99 {ms(b['p99_ms'])}")
+    print(f"batches of 100, 4 clients:       {b['events_per_s']:>10,.0f} events/s   p50 {ms(b['p50_ms'])}, "
+          f"p99 {ms(b['p99_ms'])}{cpu(b)}")
     s = f["single"]
-    print(f"single events, 16 clients:       {s['ok_per_s']:>10,.0f} requests/s p50 {ms(s['p50_ms'])}, p99 {ms(s['p99_ms'])}")
+    print(f"single events, 16 clients:       {s['ok_per_s']:>10,.0f} requests/s p50 {ms(s['p50_ms'])}, "
+          f"p99 {ms(s['p99_ms'])}{cpu(s)}")
     k = f["batch1000"]
-    print(f"batches of 1,000, 1 client:      {k['ok_per_s'] * 1000:>10,.0f} events/s   p50 {ms(k['p50_ms'])}, p99 {ms(k['p99_ms'])}")
+    print(f"batches of 1,000, 1 client:      {k['ok_per_s'] * 1000:>10,.0f} events/s   p50 {ms(k['p50_ms'])}, "
+          f"p99 {ms(k['p99_ms'])}{cpu(k)}")
     v = f["v1-single"]
-    print(f"/v1/events single, 16 clients:   {v['ok_per_s']:>10,.0f} requests/s p50 {ms(v['p50_ms'])}, p99 {ms(v['p99_ms'])}")
+    print(f"/v1/events single, 16 clients:   {v['ok_per_s']:>10,.0f} requests/s p50 {ms(v['p50_ms'])}, "
+          f"p99 {ms(v['p99_ms'])}{cpu(v)}")
     o = f["overload"]
     print(f"overload, 128 clients, queue 64: {o['ok_per_s'] * 100:>10,.0f} events/s   answers {o['statuses']}; "
           f"/health p50 {ms(o['health_p50_ms'])}, max {ms(o['health_max_ms'])}")
