@@ -92,6 +92,9 @@ def test_segment_track_identify_page():
     (b'{"event": "x", "distinct_id": "a", "properties": [1]}', "request body, row 1, column 'properties'"),
     (b'{"event": "$create_alias", "distinct_id": "a"}', "request body, row 1, column 'alias'"),
     (b"[1]", "request body, row 1"),
+    (b'{"event": "x", "distinct_id": {"id": 1}}', "request body, row 1, column 'distinct_id'"),
+    (b'{"event": "x", "distinct_id": "a", "offset": 1e300}', "request body, row 1, column 'timestamp'"),
+    (b"[" * 100_000 + b"]" * 100_000, "request body: cannot read JSON"),
     (b"data=%%%", "request body: the body is not base64"),
 ])
 def test_bad_payloads_are_located_errors(body, message):

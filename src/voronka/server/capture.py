@@ -142,6 +142,8 @@ def decode(body: bytes, *, content_encoding: str = "", compression: str = "",
         body = body[3:]
     try:
         return json.loads(body)
+    except RecursionError:
+        raise InputError("cannot read JSON: nested too deep", file=REQUEST) from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read JSON: {exc}", file=REQUEST) from None
 
@@ -210,14 +212,21 @@ def _event(item: dict[str, Any], number: int, now: dt.datetime, skew: dt.timedel
         raise InputError("event is required", file=REQUEST, row=number, column="event")
     if who is None or who == "":
         raise InputError("distinct_id is required", file=REQUEST, row=number, column="distinct_id")
+    for column, value in (("event", name), ("distinct_id", who)):
+        if isinstance(value, (dict, list)):
+            raise InputError(f"{column} must be text, not a JSON {type(value).__name__}", file=REQUEST,
+                             row=number, column=column, value=json.dumps(value)[:80])
     name, who = _text(name), _text(who)
     stamp = item.get("timestamp")
-    if stamp is not None:
-        ts = _time(stamp, number, "timestamp") + skew
-    elif isinstance(item.get("offset"), (int, float)):
-        ts = now - dt.timedelta(milliseconds=item["offset"])
-    else:
-        ts = now
+    try:
+        if stamp is not None:
+            ts = _time(stamp, number, "timestamp") + skew
+        elif isinstance(item.get("offset"), (int, float)):
+            ts = now - dt.timedelta(milliseconds=item["offset"])
+        else:
+            ts = now
+    except OverflowError:
+        ts = dt.datetime.max
     if not EARLIEST <= ts < LATEST:
         raise InputError(f"event time {ts.isoformat()} outside {EARLIEST.year}–{LATEST.year - 1}", file=REQUEST,
                          row=number, column="timestamp", value=stamp)

@@ -19,6 +19,7 @@ from importlib import resources
 from fastapi import FastAPI, Query, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect
 
 from voronka.errors import InputError, VoronkaError
 from voronka.ingest.mapping import parse_pairs
@@ -101,6 +102,8 @@ def add_routes(app: FastAPI, collector: Collector, *, token: str | None, max_bod
             return await read_body(request)
         except TooLarge:
             return too_large()
+        except ClientDisconnect:  # nobody reads the answer; said for the log
+            return error(400, "the client closed the connection before the end of its body")
         finally:
             reading -= 1
 
