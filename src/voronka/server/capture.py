@@ -61,6 +61,7 @@ from urllib.parse import parse_qs, urlsplit
 from voronka.errors import InputError
 
 REQUEST = "request body"
+"""What an error names as the file: the request's own body."""
 
 EARLIEST, LATEST = dt.datetime(1900, 1, 1), dt.datetime(2200, 1, 1)
 """The accepted range of event times (UTC); outside it an event is refused."""

@@ -15,12 +15,9 @@ import duckdb
 from fastapi.encoders import jsonable_encoder
 
 from voronka.errors import InputError
-from voronka.server.capture import Capture
+from voronka.server.capture import REQUEST, Capture
 from voronka.server.writer import Writer
 from voronka.store import Store
-
-REQUEST = "request body"
-"""What an error names as the file: the request's own body."""
 
 LANGS = ("en", "ru", "kk")
 
