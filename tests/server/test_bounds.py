@@ -41,8 +41,10 @@ def test_a_full_queue_is_503_with_retry_after_and_health_still_answers(tmp_path:
         collector = server.app.state.collector
         answers: list[tuple[int, dict, str | None]] = []
         with collector.lock:  # the writer is busy (it waits for the store) …
-            threads = [threading.Thread(target=lambda: answers.append(_post(server.url, "/capture/", EVENT)))
-                       for _ in range(20)]
+            def post(url: str = server.url, into: list = answers) -> None:
+                into.append(_post(url, "/capture/", EVENT))
+
+            threads = [threading.Thread(target=post) for _ in range(20)]
             for thread in threads:
                 thread.start()
             deadline = time.monotonic() + 60

@@ -5,8 +5,8 @@ headless Chromium, and voronka's own ``/snippet.js``."""
 from __future__ import annotations
 
 import functools
-import json
 import http.server
+import json
 import threading
 import time
 from collections.abc import Iterator

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -16,9 +16,9 @@ from voronka.cli.app import DEFAULT_STORE, StoreOption, app, console, user_error
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on (0.0.0.0: every interface).")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=0, max=65535, help="Port to listen on.")] = 8765,
-    token: Annotated[Optional[str], typer.Option(
+    token: Annotated[str | None, typer.Option(
         envvar="VORONKA_TOKEN", help="Require 'Authorization: Bearer TOKEN' on every POST.")] = None,
-    allow_origin: Annotated[Optional[list[str]], typer.Option(
+    allow_origin: Annotated[list[str] | None, typer.Option(
         "--allow-origin", help="A web origin whose pages may post events (CORS; repeatable).")] = None,
     max_queue: Annotated[int, typer.Option(
         min=1, help="Write requests that may wait for the store; more are answered 503 (Retry-After).")] = 4096,

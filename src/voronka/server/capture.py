@@ -52,6 +52,7 @@ import binascii
 import datetime as dt
 import hashlib
 import json
+import math
 import re
 import zlib
 from dataclasses import dataclass, field
@@ -165,7 +166,7 @@ def _lz64(body: bytes) -> bytes:
 
     try:
         text = lzstring.LZString().decompressFromBase64(body.decode("ascii"))
-    except Exception:  # the library raises whatever its decoder meets
+    except Exception:  # noqa: BLE001 - the library raises whatever its decoder meets
         text = None
     if not text:
         raise InputError("cannot decompress the lz64 body", file=REQUEST)
@@ -279,9 +280,9 @@ def _time(value: Any, number: int, column: str) -> dt.datetime:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             parsed = dt.datetime(1970, 1, 1) + dt.timedelta(milliseconds=value)
         else:
-            parsed = dt.datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
+            parsed = dt.datetime.fromisoformat(str(value).strip())
             if parsed.tzinfo is not None:
-                parsed = parsed.astimezone(dt.timezone.utc).replace(tzinfo=None)
+                parsed = parsed.astimezone(dt.UTC).replace(tzinfo=None)
     except (ValueError, OverflowError):
         raise InputError("not an ISO 8601 time", file=REQUEST, row=number or None, column=column,
                          value=value) from None
@@ -294,7 +295,7 @@ def _revenue(value: Any, number: int) -> str:
         amount = float(text)
     except ValueError:
         amount = float("nan")
-    if amount != amount or abs(amount) >= 1e14:
+    if not math.isfinite(amount) or abs(amount) >= 1e14:
         raise InputError("not an amount", file=REQUEST, row=number, column="revenue", value=value)
     return text
 

@@ -108,7 +108,7 @@ def add_routes(app: FastAPI, collector: Collector, *, token: str | None, max_bod
             reading -= 1
 
     async def capture_route(request: Request) -> Response:
-        received = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+        received = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         body = await guarded_body(request)
         if isinstance(body, JSONResponse):
             return _cors(request, body)

@@ -52,7 +52,7 @@ class Collector:
         self.store.close()
 
     async def capture(self, capture: Capture, size: int) -> int:
-        """Store captured rows (group-committed); the number of events added."""
+        """Store captured rows (group-committed, durable on return); the number of events."""
         return await self.writer.run(capture=capture, size=size)
 
     async def ingest_body(self, table: str, body: bytes, tz: str | None, mapping: dict[str, str]) -> dict[str, int]:

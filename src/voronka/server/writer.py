@@ -96,13 +96,13 @@ class Writer:
         self.queue: queue.Queue[Job | None] = queue.Queue(max_jobs)
         self.queued_bytes = 0
         self._budget = threading.Lock()
-        self.batches = 0
         self.thread = threading.Thread(target=self._run, name="voronka-writer", daemon=True)
         self.thread.start()
 
     async def run(self, *, capture: Capture | None = None, call: Callable[[], Any] | None = None,
                   size: int = 0) -> Any:
-        """Queue a job and wait for its answer (the call's result, or the events added)."""
+        """Queue a job and wait for its answer (the call's result, or the number of events stored
+        or already there)."""
         loop = asyncio.get_running_loop()
         job = Job(capture, call, size, loop, loop.create_future())
         with self._budget:
@@ -158,14 +158,13 @@ class Writer:
 
     def _store(self, jobs: list[Job]) -> None:
         try:
-            added = self._commit([j.capture for j in jobs])
-        except Exception:
+            self._commit([j.capture for j in jobs])
+        except Exception:  # noqa: BLE001 - whatever failed, each job is tried alone and answered
             for j in jobs:  # one by one: only the jobs whose own rows fail get an error
                 self._answer(j, lambda j=j: self._commit([j.capture]))
             return
         for j in jobs:
             _resolve(j, len(j.capture.events), None)
-        self.batches += 1
 
     def _commit(self, captures: list[Capture]) -> int:
         """Insert the rows of ``captures`` in one transaction; the number of events added."""
@@ -195,7 +194,7 @@ class Writer:
     def _answer(self, job: Job, call: Callable[[], Any]) -> None:
         try:
             result = call()
-        except Exception as exc:  # handed to the request, which turns it into its answer
+        except Exception as exc:  # noqa: BLE001 - handed to the request, which turns it into its answer
             _resolve(job, None, exc)
         else:
             _resolve(job, result, None)
