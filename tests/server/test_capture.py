@@ -37,7 +37,9 @@ def test_a_pageview_becomes_a_canonical_row_with_channel_and_campaign_from_the_u
     lambda b: (b"data=" + urllib.parse.quote(base64.b64encode(b)).encode(), {}),
     lambda b: (b"compression=lz64&data=" + urllib.parse.quote(lzstring.LZString().compressToBase64(b.decode())).encode(),
                {}),
-], ids=["gzip-header", "gzip-js", "lz64", "form-base64", "form-lz64"])
+    lambda b: (json.dumps({"data": json.loads(b)}).encode(), {}),
+    lambda b: (json.dumps({"data": base64.b64encode(b).decode()}).encode(), {}),
+], ids=["gzip-header", "gzip-js", "lz64", "form-base64", "form-lz64", "data-wrapper", "data-base64"])
 def test_every_encoding_posthog_js_uses(encode):
     body, options = encode(json.dumps([EVENT, dict(EVENT, uuid="0190-bbbb")]).encode())
     assert [r["event_id"] for r in translate(body, now=NOW, **options).events] == ["0190-aaaa", "0190-bbbb"]

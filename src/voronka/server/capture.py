@@ -92,8 +92,13 @@ def translate(body: bytes, *, content_encoding: str = "", compression: str = "",
     payload = decode(body, content_encoding=content_encoding, compression=compression, max_bytes=max_bytes)
     api_key = None
     sent_at = None
+    if isinstance(payload, dict) and "data" in payload and "event" not in payload:  # a wrapper
+        api_key = payload.get("api_key") or payload.get("token")
+        payload = payload["data"]
+        if isinstance(payload, str):
+            payload = decode(payload.encode("utf-8"), compression="" if payload.lstrip()[:1] in ("{", "[") else "base64")
     if isinstance(payload, dict) and "batch" in payload:
-        api_key = payload.get("api_key") or payload.get("token") or payload.get("writeKey")
+        api_key = payload.get("api_key") or payload.get("token") or payload.get("writeKey") or api_key
         sent_at = payload.get("sent_at") or payload.get("sentAt")
         payload = payload["batch"]
     items = payload if isinstance(payload, list) else [payload]
