@@ -145,18 +145,19 @@ def add_routes(app: FastAPI, collector: Collector, *, token: str | None, max_bod
     async def no_flags(request: Request) -> Response:
         return _cors(request, JSONResponse(NO_FLAGS))
 
+    # plain Starlette routes (no FastAPI parameter parsing: they read the raw request)
     for base in CAPTURE_PATHS:
         for path in (base, base + "/"):
-            app.add_api_route(path, capture_route, methods=["POST"], include_in_schema=False)
-            app.add_api_route(path, preflight, methods=["OPTIONS"], include_in_schema=False)
+            app.router.add_route(path, capture_route, methods=["POST"], include_in_schema=False)
+            app.router.add_route(path, preflight, methods=["OPTIONS"], include_in_schema=False)
     for base in FLAGS_PATHS:
         for path in (base, base + "/"):
-            app.add_api_route(path, no_flags, methods=["GET", "POST"], include_in_schema=False)
-            app.add_api_route(path, preflight, methods=["OPTIONS"], include_in_schema=False)
-    app.add_api_route("/array/{key}/config", no_flags, methods=["GET"], include_in_schema=False)
+            app.router.add_route(path, no_flags, methods=["GET", "POST"], include_in_schema=False)
+            app.router.add_route(path, preflight, methods=["OPTIONS"], include_in_schema=False)
+    app.router.add_route("/array/{key}/config", no_flags, methods=["GET"], include_in_schema=False)
 
     for path in SEGMENT_PATHS:  # before /v1/{table}
-        app.add_api_route(path, capture_route, methods=["POST"], include_in_schema=False)
+        app.router.add_route(path, capture_route, methods=["POST"], include_in_schema=False)
 
     @app.post("/v1/{table}")
     async def collect(table: str, request: Request, tz: str | None = None,
