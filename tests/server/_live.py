@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -50,7 +51,7 @@ def spawn(store: Path, port: int, *options: str, wait: float = 60.0) -> subproce
 def stop(process: subprocess.Popen) -> None:
     """End the server as Ctrl-C would (it stores what is queued first)."""
     if process.poll() is None:
-        process.send_signal(subprocess.signal.SIGINT)
+        process.send_signal(signal.SIGINT)
         try:
             process.wait(30)
         except subprocess.TimeoutExpired:

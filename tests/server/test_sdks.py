@@ -77,15 +77,18 @@ def test_the_posthog_python_sdk(server, gzip):
     assert aliases == [("anon-1", "+77011234567"), ("anon-2", "+77011234567")]
 
 
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
+
+
 @pytest.fixture
 def site(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """A web site on another loopback port (another origin): its pages post to voronka."""
     root = tmp_path / "site"
     root.mkdir()
     (root / "posthog.js").write_bytes((ASSETS / "posthog-js" / "array.no-external.js").read_bytes())
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
-    handler.log_message = lambda *args: None
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(root)))
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     try:
