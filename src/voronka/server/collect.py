@@ -53,7 +53,8 @@ INLINE_BYTES = 4 * 1024
 
 
 def write_allowed(token: str | None, presented: str | None) -> bool:
-    """May a request carrying ``presented`` (bearer token or project key) write?"""
+    """May a request carrying ``presented`` (bearer token or project key) write? (The one
+    place the write check lives: ``--token`` now, the project's keys later.)"""
     return token is None or (presented is not None and hmac.compare_digest(presented.encode(), token.encode()))
 
 
@@ -63,7 +64,7 @@ def _bearer(request: Request) -> str | None:
 
 
 class TooLarge(Exception):
-    pass
+    """A request body over ``max_body_bytes`` (answered ``413``)."""
 
 
 def add_routes(app: FastAPI, collector: Collector, *, token: str | None, max_body_bytes: int,
