@@ -30,10 +30,11 @@ NDJSON = "\n".join(json.dumps(e, ensure_ascii=False) for e in EVENTS).encode()
 
 
 class Served:
-    """A running server: its base URL and the HTTP calls the tests make."""
+    """A running server: its base URL, its application and the HTTP calls the tests make."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, app: object = None) -> None:
         self.url = url
+        self.app = app
 
     def call(self, method: str, path: str, body: bytes | None = None,
              headers: dict[str, str] | None = None) -> tuple[int, bytes]:
@@ -53,8 +54,8 @@ def _serve(store: Path, **options: object) -> Iterator[Served]:
     with socket.socket() as s:  # a free port on loopback
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(store, **options), host="127.0.0.1", port=port,
-                                           log_level="warning"))
+    app = create_app(store, **options)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
@@ -62,7 +63,7 @@ def _serve(store: Path, **options: object) -> Iterator[Served]:
         assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
         time.sleep(0.05)
     try:
-        yield Served(f"http://127.0.0.1:{port}")
+        yield Served(f"http://127.0.0.1:{port}", app)
     finally:
         server.should_exit = True
         thread.join(30)
@@ -183,3 +184,27 @@ def test_serve_on_a_file_that_is_not_a_store_is_a_one_line_error(tmp_path):
     result = CliRunner().invoke(app, ["serve", "--store", str(other), "--port", "0"])
     assert result.exit_code == 1
     assert "notes.duckdb: cannot open the store" in result.output and "Traceback" not in result.output
+
+
+def test_capture_routes_segment_and_flags(tmp_path):
+    import gzip
+
+    store = tmp_path / "store.duckdb"
+    for server in _serve(store, token="phc_k"):
+        event = {"event": "$pageview", "distinct_id": "a1", "uuid": "u1", "properties": {"token": "phc_k"}}
+        for path in ("/i/v0/e/?compression=gzip-js", "/e", "/capture/", "/batch"):
+            status, answer = server.call("POST", path, gzip.compress(json.dumps(event).encode()))
+            assert (status, json.loads(answer)) == (200, {"status": 1}), path
+        segment = {"writeKey": "phc_k", "batch": [{"type": "track", "userId": "u9", "event": "purchase",
+                                                    "messageId": "m1", "timestamp": "2026-03-01T10:00:00Z"}]}
+        assert server.json("POST", "/v1/batch", json.dumps(segment).encode())[0] == 200
+        wrong = dict(event, properties={"token": "phc_other"})
+        assert server.json("POST", "/capture/", json.dumps(wrong).encode())[0] == 401
+        assert server.json("POST", "/capture/", b'{"event": "x"}') == (
+            422, {"error": "request body, row 1, column 'distinct_id': distinct_id is required"})
+        for path in ("/decide/?v=3", "/flags/?v=2"):
+            status, flags = server.json("POST", path, b"{}")
+            assert status == 200 and flags["featureFlags"] == {} and flags["errorsWhileComputingFlags"] is False
+        status, script = server.call("GET", "/snippet.js")
+        assert status == 200 and b"window.voronka" in script
+        assert server.json("GET", "/health") == (200, {"status": "ok", "events": 2})  # u1 once, m1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -24,9 +24,14 @@ def serve(
         "(only with a loopback --host).")] = False,
     allow_origin: Annotated[Optional[list[str]], typer.Option(
         "--allow-origin", help="A web origin whose pages may post events (CORS; repeatable).")] = None,
+    max_queue: Annotated[int, typer.Option(
+        min=1, help="Write requests that may wait for the store; more are answered 503 (Retry-After).")] = 4096,
+    max_bodies: Annotated[int, typer.Option(
+        min=1, help="Request bodies read at once; more are answered 503 (Retry-After).")] = 64,
     store: StoreOption = Path(DEFAULT_STORE),
 ) -> None:
-    """Collect events over HTTP (POST /v1/events) and serve the dashboard (GET /) of the store.
+    """Collect events over HTTP (POST /v1/events; PostHog's /capture/, /batch/, /e/) and serve the
+    dashboard (GET /) of the store.
 
     Reads need a read key and writes a write key once the store has one (voronka keys)."""
     import uvicorn
@@ -37,7 +42,8 @@ def serve(
     if public_dashboard and not is_loopback(host):
         raise typer.BadParameter(f"--public-dashboard serves every customer's analytics to anyone: only with a "
                                  f"loopback --host (127.0.0.1, ::1, localhost), not {host}", param_hint="--host")
-    application = create_app(store, token=token, public_dashboard=public_dashboard, allow_origins=allow_origin)
+    application = create_app(store, token=token, public_dashboard=public_dashboard, allow_origins=allow_origin,
+                             max_queue=max_queue, max_bodies=max_bodies)
     keyring = application.state.keyring
     where = f"http://{host}:{port}/"
     console.print(f"voronka on {where} (dashboard); POST {where}v1/events; store {os.fspath(store)}",
@@ -47,4 +53,4 @@ def serve(
     writes = ("with a write key" if keyring.writes_need_key else
               "open to anyone: no write key yet (voronka keys create --kind write)")
     console.print(f"reads: {reads}; writes: {writes}", highlight=False, soft_wrap=True)
-    uvicorn.run(application, host=host, port=port, log_level="warning")
+    uvicorn.run(application, host=host, port=port, log_level="warning", access_log=False)

@@ -29,14 +29,23 @@ MAX_BODY_BYTES = 64 * 1024 * 1024
 log = logging.getLogger("voronka.server")
 
 
+MAX_BODIES = 64
+"""The most request bodies read at once (more: ``503`` with ``Retry-After``)."""
+
+MAX_QUEUE = 4096
+"""The most write requests waiting for the writer (more: ``503`` with ``Retry-After``)."""
+
+
 def create_app(store_path: str | Path, *, token: str | None = None, public_dashboard: bool = False,
-               allow_origins: list[str] | None = None, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
+               allow_origins: list[str] | None = None, max_body_bytes: int = MAX_BODY_BYTES,
+               max_bodies: int = MAX_BODIES, max_queue: int = MAX_QUEUE) -> FastAPI:
     """The FastAPI application serving ``store_path`` (created if missing).
 
     The store's keys (``voronka keys``) are read now; ``token`` is a key of both kinds;
     ``public_dashboard`` lets anyone read (``voronka serve`` allows it on loopback only)."""
-    collector = Collector(store_path)
+    collector = Collector(store_path, max_queue=max_queue)
     app = FastAPI(title="voronka", summary="Collector and dashboard of one voronka store")
+    app.state.collector = collector
     app.state.keyring = keyring(collector.store, token=token, public_reads=public_dashboard)
     app.router.add_event_handler("shutdown", collector.close)
     if allow_origins:  # web pages posting events straight from the browser
@@ -60,6 +69,6 @@ def create_app(store_path: str | Path, *, token: str | None = None, public_dashb
         log.error("internal fault answering %s %s", request.method, request.url.path, exc_info=exc)
         return error(500, "internal error (the server's log has the details)")
 
-    collect.add_routes(app, collector, max_body_bytes=max_body_bytes)
+    collect.add_routes(app, collector, max_body_bytes=max_body_bytes, max_bodies=max_bodies)
     read.add_routes(app, collector)
     return app

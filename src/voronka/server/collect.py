@@ -1,17 +1,33 @@
-"""The write routes: ``POST /v1/{table}`` stores a JSON or NDJSON body through the ingest
-pipeline, one transaction per request."""
+"""The write routes: ``POST /v1/{table}`` (a JSON or NDJSON body through the ingest pipeline),
+the PostHog capture routes (``/capture/``, ``/batch/``, ``/e/``, ``/i/v0/e/``; ``/decide`` and
+``/flags`` answered with no flags), Segment's ``/v1/batch|track|page|identify|alias``, and
+``GET /snippet.js``.
+
+Every write is queued to the collector's writer and answered once stored (group commit:
+``writer``). Bounds, each answered without touching the store: a body over
+``max_body_bytes``, counted while it streams in (chunked bodies too), is ``413``; more than
+``max_bodies`` bodies being read at once, or a full write queue, is ``503`` with
+``Retry-After``.
+"""
 
 from __future__ import annotations
 
-from fastapi import Depends, FastAPI, Request
+import datetime as dt
+from importlib import resources
+
+from fastapi import Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect
 
+from voronka.errors import InputError, VoronkaError
 from voronka.ingest.mapping import parse_pairs
+from voronka.server import capture
 from voronka.server.answers import error
-from voronka.server.auth import write_access
+from voronka.server.auth import allows_write, write_access
 from voronka.server.collector import Collector
 from voronka.server.params import Map, OptionalTz, Table, check_zone
+from voronka.server.writer import Overloaded
 
 ROW = {"type": "object", "required": ["customer_id", "ts", "event"], "properties": {
     "event_id": {"type": "string"}, "customer_id": {"type": "string"}, "ts": {"type": "string", "format": "date-time"},
@@ -24,13 +40,152 @@ BODY = {"required": True, "description": "Rows of the table, with its columns (a
 """The body in the OpenAPI schema (the route reads it raw: the ingest pipeline parses it)."""
 
 
-def add_routes(app: FastAPI, collector: Collector, *, max_body_bytes: int) -> None:
+CAPTURE_PATHS = ("/capture", "/batch", "/e", "/i/v0/e", "/track", "/engage")
+"""PostHog's ingestion paths (each also with a trailing slash)."""
+
+SEGMENT_PATHS = ("/v1/batch", "/v1/track", "/v1/page", "/v1/identify", "/v1/alias")
+
+FLAGS_PATHS = ("/decide", "/flags")
+"""PostHog's feature-flag paths: answered with no flags, no recordings, no surveys."""
+
+NO_FLAGS = {
+    "featureFlags": {}, "featureFlagPayloads": {}, "flags": {}, "errorsWhileComputingFlags": False,
+    "quotaLimited": [], "requestId": "voronka", "config": {"enable_collect_everything": False},
+    "supportedCompression": ["gzip", "gzip-js"], "sessionRecording": False, "capturePerformance": False,
+    "autocapture_opt_out": True, "autocaptureExceptions": False, "heatmaps": False, "surveys": False,
+    "siteApps": [], "toolbarParams": {}, "isAuthenticated": False, "defaultIdentifiedOnly": True,
+}
+
+RETRY_AFTER = "1"
+"""Seconds a client is asked to wait after a ``503`` (SDKs retry queued events)."""
+
+INLINE_BYTES = 4 * 1024
+"""Capture bodies up to this size are translated on the event loop; larger ones on a worker thread."""
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    return header[7:] if header.startswith("Bearer ") else None
+
+
+class TooLarge(Exception):
+    """A request body over ``max_body_bytes`` (answered ``413``)."""
+
+
+def add_routes(app: FastAPI, collector: Collector, *, max_body_bytes: int, max_bodies: int) -> None:
+    reading = 0  # bodies being read now (the event loop is one thread: no lock)
+
+    def overloaded(why: str) -> JSONResponse:
+        answer = error(503, f"{why}; retry later")
+        answer.headers["Retry-After"] = RETRY_AFTER
+        return answer
+
+    def too_large() -> JSONResponse:
+        return error(413, f"body over {max_body_bytes:,} bytes; send large files with 'voronka ingest'")
+
+    async def read_body(request: Request) -> bytes:
+        """The body, refused (``TooLarge``) as soon as it passes ``max_body_bytes``."""
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > max_body_bytes:
+            raise TooLarge
+        chunks, size = [], 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > max_body_bytes:
+                raise TooLarge
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    async def guarded_body(request: Request) -> bytes | JSONResponse:
+        nonlocal reading
+        if collector.writer.full():
+            return overloaded("the write queue is full")
+        if reading >= max_bodies:
+            return overloaded(f"{max_bodies} request bodies are being read")
+        reading += 1
+        try:
+            return await read_body(request)
+        except TooLarge:
+            return too_large()
+        except ClientDisconnect:  # nobody reads the answer; said for the log
+            return error(400, "the client closed the connection before the end of its body")
+        finally:
+            reading -= 1
+
+    async def capture_route(request: Request) -> Response:
+        received = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        body = await guarded_body(request)
+        if isinstance(body, JSONResponse):
+            return _cors(request, body)
+        options = {"content_encoding": request.headers.get("content-encoding", ""),
+                   "compression": request.query_params.get("compression", ""),
+                   "now": received, "max_bytes": max_body_bytes}
+        try:
+            if len(body) <= INLINE_BYTES:
+                rows = capture.translate(body, **options)
+            else:
+                rows = await run_in_threadpool(lambda: capture.translate(body, **options))
+        except capture.BodyTooLarge:
+            return _cors(request, too_large())
+        except InputError as exc:
+            return _cors(request, error(422, str(exc)))
+        if not allows_write(request.app.state.keyring, rows.api_key or _bearer(request)):
+            return _cors(request, error(401, "missing or wrong project API key (api_key or token in the body)"))
+        try:
+            await collector.capture(rows, len(body))
+        except Overloaded as exc:
+            return _cors(request, overloaded(str(exc)))
+        except VoronkaError as exc:
+            return _cors(request, error(422, str(exc)))
+        return _cors(request, JSONResponse({"status": 1}))
+
+    async def preflight(request: Request) -> Response:
+        answer = Response(status_code=204)
+        answer.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+        answer.headers["Access-Control-Allow-Headers"] = request.headers.get(
+            "access-control-request-headers", "Content-Type")
+        answer.headers["Access-Control-Max-Age"] = "86400"
+        return _cors(request, answer)
+
+    async def no_flags(request: Request) -> Response:
+        return _cors(request, JSONResponse(NO_FLAGS))
+
+    # plain Starlette routes (no FastAPI parameter parsing: they read the raw request)
+    for base in CAPTURE_PATHS:
+        for path in (base, base + "/"):
+            app.router.add_route(path, capture_route, methods=["POST"], include_in_schema=False)
+            app.router.add_route(path, preflight, methods=["OPTIONS"], include_in_schema=False)
+    for base in FLAGS_PATHS:
+        for path in (base, base + "/"):
+            app.router.add_route(path, no_flags, methods=["GET", "POST"], include_in_schema=False)
+            app.router.add_route(path, preflight, methods=["OPTIONS"], include_in_schema=False)
+    app.router.add_route("/array/{key}/config", no_flags, methods=["GET"], include_in_schema=False)
+
+    for path in SEGMENT_PATHS:  # before /v1/{table}
+        app.router.add_route(path, capture_route, methods=["POST"], include_in_schema=False)
+
     @app.post("/v1/{table}", dependencies=[Depends(write_access)], openapi_extra={"requestBody": BODY})
     async def collect(table: Table, request: Request, tz: OptionalTz = None, columns: Map = None) -> JSONResponse:
-        declared = request.headers.get("content-length", "")
-        too_large = declared.isdigit() and int(declared) > max_body_bytes  # refused before it is read
-        body = b"" if too_large else await request.body()
-        if too_large or len(body) > max_body_bytes:
-            return error(413, f"body over {max_body_bytes:,} bytes; send large files with 'voronka ingest'")
+        body = await guarded_body(request)
+        if isinstance(body, JSONResponse):
+            return body
         mapping = parse_pairs(p for p in (columns or "").split(",") if p.strip())
-        return JSONResponse(await run_in_threadpool(collector.ingest, table, body, check_zone(tz), mapping))
+        try:
+            return JSONResponse(await collector.ingest_body(table, body, check_zone(tz), mapping))
+        except Overloaded as exc:
+            return overloaded(str(exc))
+
+    snippet = resources.files("voronka.server").joinpath("snippet.js").read_text(encoding="utf-8")
+
+    @app.get("/snippet.js", include_in_schema=False)
+    async def snippet_js() -> Response:
+        return Response(snippet, media_type="text/javascript; charset=utf-8",
+                        headers={"Cache-Control": "public, max-age=3600", "Access-Control-Allow-Origin": "*"})
+
+
+def _cors(request: Request, answer: Response) -> Response:
+    """Let any web page post captures (a project key is public, as PostHog's is)."""
+    answer.headers["Access-Control-Allow-Origin"] = request.headers.get("origin") or "*"
+    answer.headers["Access-Control-Allow-Credentials"] = "true"
+    answer.headers["Vary"] = "Origin"
+    return answer

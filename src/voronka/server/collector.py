@@ -1,36 +1,63 @@
-"""The store behind the server: the lock its requests share, ingests of request bodies and the
-dashboard cache."""
+"""The store behind the server: its writer (``writer.Writer``: every write, group-committed),
+ingests of request bodies, reads on their own cursors, the event counter and the dashboard cache."""
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+import duckdb
 from fastapi.encoders import jsonable_encoder
 
 from voronka.errors import InputError
+from voronka.server.capture import REQUEST, Capture
+from voronka.server.writer import Writer
 from voronka.store import Store
-
-REQUEST = "request body"
-"""What an error names as the file: the request's own body."""
 
 LANGS = ("en", "ru", "kk")
 
 
 class Collector:
-    """The store behind the server, with the lock its requests share and the dashboard cache."""
+    """The store behind the server: its writer, the event counter and the dashboard cache.
 
-    def __init__(self, store_path: str | Path) -> None:
+    Writes go through ``writer`` (one thread; ``lock`` is held during each transaction).
+    Reads run on a cursor of their own (DuckDB's snapshot isolation: a read sees the
+    commits before it and never half of a transaction), so a dashboard being built does
+    not hold up the writes. ``event_count`` is kept by the writer, so ``/health`` reads
+    no table.
+    """
+
+    def __init__(self, store_path: str | Path, *, max_queue: int = 4096,
+                 max_queued_bytes: int = 256 * 1024 * 1024) -> None:
         self.store = Store(store_path)
         self.lock = threading.Lock()
         self.generation = 0  # counts the ingests that added rows: the dashboard cache's key
+        self.event_count = self.store.count("events")
         self._pages: dict[tuple[str, str, int], str] = {}
+        self._pages_lock = threading.Lock()
+        self.writer = Writer(self.store.connection, self.lock, self._added, max_jobs=max_queue,
+                             max_bytes=max_queued_bytes)
+
+    def _added(self, events: int) -> None:
+        self.event_count += events
+        self.generation += 1
 
     def close(self) -> None:
+        self.writer.stop()
         self.store.close()
+
+    async def capture(self, capture: Capture, size: int) -> int:
+        """Store captured rows (group-committed, durable on return); the number of events."""
+        return await self.writer.run(capture=capture, size=size)
+
+    async def ingest_body(self, table: str, body: bytes, tz: str | None, mapping: dict[str, str]) -> dict[str, int]:
+        """``ingest`` run by the writer, in its turn (``Overloaded`` when the queue is full)."""
+        return await self.writer.run(call=lambda: self.ingest(table, body, tz, mapping), size=len(body))
 
     def ingest(self, table: str, body: bytes, tz: str | None, mapping: dict[str, str]) -> dict[str, int]:
         """Store the rows of ``body`` in ``table`` (one transaction), or raise ``InputError``
@@ -45,8 +72,10 @@ class Collector:
             try:
                 with self.lock:
                     summary = self.store.ingest(table, [path], tz=tz, mapping=mapping)
-                    if summary.added:
-                        self.generation += 1
+                if summary.added:
+                    self.generation += 1
+                    if table == "events":
+                        self.event_count += summary.added
             except InputError as exc:  # name the body, not the temporary file; the query, not the flag
                 reason = exc.reason.replace(str(path), REQUEST).replace("--map ", "?map=")
                 raise InputError(reason, file=REQUEST, row=exc.row,
@@ -59,12 +88,11 @@ class Collector:
         from voronka.i18n import t
         from voronka.reports.full import full_report
 
-        with self.lock:
+        with self._pages_lock, self._reading() as con:
             key = (lang, tz, self.generation)
             if key not in self._pages:
                 links = [(t(f"lang.{code}", code), "?" + urlencode({"lang": code, "tz": tz})) for code in LANGS]
-                built = full_report(DuckDBEngine(self.store.connection), lang, timezone=tz,
-                                    title=t("dashboard.title", lang))
+                built = full_report(DuckDBEngine(con), lang, timezone=tz, title=t("dashboard.title", lang))
                 built.report.links = links
                 self._pages = {k: page for k, page in self._pages.items() if k[2] == self.generation}
                 self._pages[key] = built.report.render()
@@ -78,10 +106,16 @@ class Collector:
         from voronka.funnel.spec import build_funnel
 
         definition = build_funnel(spec, lang=lang, model_files=False)  # names only: no file
-        with self.lock:
-            result = compute_funnel(DuckDBEngine(self.store.connection), definition, units=False)
+        with self._reading() as con:
+            result = compute_funnel(DuckDBEngine(con), definition, units=False)
         return jsonable_encoder(result.steps.to_pylist())
 
-    def events(self) -> int:
-        with self.lock:
-            return self.store.count("events")
+    @contextlib.contextmanager
+    def _reading(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor of its own for one read (a snapshot of the committed store)."""
+        cursor = self.store.connection.cursor()
+        cursor.execute("SET enable_progress_bar_print = false")
+        try:
+            yield cursor
+        finally:
+            cursor.close()

@@ -1,0 +1,249 @@
+"""The collector under load: throughput, latency, overload, memory and restart of ``voronka serve``.
+
+    uv run python benchmarks/server.py [--seconds 8] [--json]
+
+Starts ``voronka serve`` on a fresh store in a temp dir (loopback), then drives it from
+client threads in this process, each with its own keep-alive connection (``http.client``):
+
+* ``batch100``: 4 clients posting PostHog batches of 100 events to ``/batch/``: events/s;
+* ``single``: 16 clients posting one event per request to ``/capture/``: requests/s, p50/p99;
+* ``batch1000``: one client posting batches of 1,000 events: latency p50/p99;
+* ``v1-single``: 16 clients posting one NDJSON event per request to ``/v1/events`` (the file
+  pipeline, one transaction per request): requests/s, p50/p99;
+* ``overload``: 128 clients flooding 100-event batches at a server started with
+  ``--max-queue 64``: the share answered ``503`` (with ``Retry-After``) and ``/health``
+  latency meanwhile (asked every 20 ms);
+* memory: the server's peak RSS (``VmHWM``); start and restart (after kill -9, on the filled
+  store): from the process start to the first ``/health`` answer, wall time and the CPU
+  time the process used until then, and how long the first write then takes.
+
+The machine's load average is printed with the figures: the clients share the cores with
+the server, so on a busy machine every figure is lower than the server could do alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+VORONKA = str(Path(sys.executable).with_name("voronka"))
+
+
+def start(store: Path, port: int, *options: str) -> tuple[subprocess.Popen, float, float]:
+    """``voronka serve`` on ``store``; (process, seconds to /health, CPU seconds until then)."""
+    began = time.monotonic()
+    process = subprocess.Popen([VORONKA, "serve", "--store", str(store), "--port", str(port), *options],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    while True:
+        try:
+            con = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+            con.request("GET", "/health")
+            if con.getresponse().status == 200:
+                break
+        except OSError:
+            time.sleep(0.01)
+        if process.poll() is not None:
+            raise SystemExit("voronka serve ended at start")
+    wall = time.monotonic() - began
+    return process, wall, cpu_seconds(process)
+
+
+def first_write(port: int) -> float:
+    """Seconds the first write after a start takes (it waits for the writer's warm-up)."""
+    con = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    began = time.perf_counter()
+    con.request("POST", "/capture/", body=json.dumps(events(1)[0] | {"api_key": "k"}))
+    con.getresponse().read()
+    return time.perf_counter() - began
+
+
+def peak_rss_mib(process: subprocess.Popen) -> float:
+    with open(f"/proc/{process.pid}/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def events(n: int) -> list[dict]:
+    return [{"event": "$pageview", "distinct_id": f"c{i % 997}", "uuid": str(uuid.uuid4()),
+             "timestamp": "2026-03-01T10:00:00Z",
+             "properties": {"$current_url": "https://shop.kz/?utm_source=google&utm_campaign=brand"}}
+            for i in range(n)]
+
+
+def cpu_seconds(process: subprocess.Popen) -> float:
+    """CPU time (user + system) the process has used so far."""
+    with open(f"/proc/{process.pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def drive(port: int, clients: int, seconds: float, body: callable, path: str,
+          content_type: str = "application/json", server: subprocess.Popen | None = None) -> dict:
+    """``clients`` threads posting ``body()`` to ``path`` for ``seconds``: answers, latencies and
+    the server's CPU time per acknowledged request (what the figures would be on idle cores)."""
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    guard = threading.Lock()
+    stop = time.monotonic() + seconds
+
+    def run() -> None:
+        con = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        mine, codes = [], {}
+        while time.monotonic() < stop:
+            data = body()
+            began = time.perf_counter()
+            try:
+                con.request("POST", path, body=data, headers={"Content-Type": content_type})
+                answer = con.getresponse()
+                answer.read()
+                status = answer.status
+            except OSError:
+                con.close()
+                con = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+                status = 0
+            mine.append(time.perf_counter() - began)
+            codes[status] = codes.get(status, 0) + 1
+        with guard:
+            latencies.extend(mine)
+            for k, v in codes.items():
+                statuses[k] = statuses.get(k, 0) + v
+
+    threads = [threading.Thread(target=run) for _ in range(clients)]
+    cpu_before = cpu_seconds(server) if server else 0.0
+    began = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.monotonic() - began
+    cpu = cpu_seconds(server) - cpu_before if server else float("nan")
+    latencies.sort()
+    return {"requests": len(latencies), "seconds": elapsed, "statuses": statuses,
+            "server_cpu_ms_per_ok": 1000 * cpu / max(statuses.get(200, 0), 1),
+            "server_cpu_share": cpu / elapsed,
+            "ok_per_s": statuses.get(200, 0) / elapsed,
+            "p50_ms": 1000 * latencies[len(latencies) // 2] if latencies else None,
+            "p99_ms": 1000 * latencies[int(len(latencies) * 0.99)] if latencies else None}
+
+
+def health_during(port: int, seconds: float) -> dict:
+    """``GET /health`` every 20 ms for ``seconds``: latency p50 and max."""
+    con = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    times = []
+    stop = time.monotonic() + seconds
+    while time.monotonic() < stop:
+        began = time.perf_counter()
+        con.request("GET", "/health")
+        con.getresponse().read()
+        times.append(time.perf_counter() - began)
+        time.sleep(0.02)
+    times.sort()
+    return {"health_p50_ms": 1000 * times[len(times) // 2], "health_max_ms": 1000 * times[-1], "asked": len(times)}
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=8.0, help="length of each timed run")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON too")
+    args = parser.parse_args()
+    figures: dict[str, object] = {"load_average_before": os.getloadavg()[0], "cores": os.cpu_count()}
+    with tempfile.TemporaryDirectory(prefix="voronka-bench-") as folder:
+        store, port = Path(folder) / "bench.duckdb", free_port()
+        process, wall, cpu = start(store, port)
+        figures["first_start"] = {"seconds": wall, "cpu_seconds": cpu, "first_write_seconds": first_write(port)}
+        try:
+            batch = drive(port, 4, args.seconds, lambda: json.dumps({"api_key": "k", "batch": events(100)}), "/batch/",
+                          server=process)
+            batch["events_per_s"] = batch["ok_per_s"] * 100
+            figures["batch100"] = batch
+            figures["single"] = drive(port, 16, args.seconds, lambda: json.dumps(events(1)[0] | {"api_key": "k"}),
+                                      "/capture/", server=process)
+            figures["batch1000"] = drive(port, 1, args.seconds, lambda: json.dumps({"api_key": "k", "batch": events(1000)}),
+                                         "/batch/", server=process)
+            ndjson = '{"customer_id": "c%d", "ts": "2026-03-01 10:00:00", "event": "site_visit", "channel": "tv"}'
+            counter = iter(range(10**9))
+            figures["v1-single"] = drive(port, 16, args.seconds, lambda: (ndjson % next(counter)).encode(),
+                                         "/v1/events", "application/x-ndjson", server=process)
+            figures["peak_rss_mib_after_load"] = peak_rss_mib(process)
+        finally:
+            process.kill()
+            process.wait()
+        process, wall, cpu = start(store, port)  # a restart on the store the runs filled (after a kill)
+        figures["restart"] = {"seconds": wall, "cpu_seconds": cpu, "first_write_seconds": first_write(port)}
+        process.terminate()
+        process.wait()
+        process, _, _ = start(store, port, "--max-queue", "64")
+        try:
+            first_write(port)
+            result: dict = {}
+            flood = threading.Thread(target=lambda: result.update(drive(
+                port, 128, args.seconds, lambda: json.dumps({"api_key": "k", "batch": events(100)}), "/batch/")))
+            flood.start()
+            time.sleep(0.5)
+            result_health = health_during(port, args.seconds - 1)
+            flood.join()
+            result.update(result_health)
+            figures["overload"] = result
+            figures["peak_rss_mib_after_overload"] = peak_rss_mib(process)
+        finally:
+            process.terminate()
+            process.wait()
+    figures["load_average_after"] = os.getloadavg()[0]
+    report(figures)
+    if args.json:
+        print(json.dumps(figures, indent=1))
+
+
+def report(f: dict) -> None:
+    def ms(x: float | None) -> str:
+        return "-" if x is None else f"{x:,.1f} ms"
+
+    print(f"cores {f['cores']}, load average {f['load_average_before']:.1f} before, {f['load_average_after']:.1f} after")
+    def cpu(r: dict) -> str:
+        return (f"; server CPU {r['server_cpu_ms_per_ok']:.2f} ms per request "
+                f"(it had {r['server_cpu_share']:.0%} of a core)")
+
+    b = f["batch100"]
+    print(f"batches of 100, 4 clients:       {b['events_per_s']:>10,.0f} events/s   p50 {ms(b['p50_ms'])}, "
+          f"p99 {ms(b['p99_ms'])}{cpu(b)}")
+    s = f["single"]
+    print(f"single events, 16 clients:       {s['ok_per_s']:>10,.0f} requests/s p50 {ms(s['p50_ms'])}, "
+          f"p99 {ms(s['p99_ms'])}{cpu(s)}")
+    k = f["batch1000"]
+    print(f"batches of 1,000, 1 client:      {k['ok_per_s'] * 1000:>10,.0f} events/s   p50 {ms(k['p50_ms'])}, "
+          f"p99 {ms(k['p99_ms'])}{cpu(k)}")
+    v = f["v1-single"]
+    print(f"/v1/events single, 16 clients:   {v['ok_per_s']:>10,.0f} requests/s p50 {ms(v['p50_ms'])}, "
+          f"p99 {ms(v['p99_ms'])}{cpu(v)}")
+    o = f["overload"]
+    print(f"overload, 128 clients, queue 64: {o['ok_per_s'] * 100:>10,.0f} events/s   answers {o['statuses']}; "
+          f"/health p50 {ms(o['health_p50_ms'])}, max {ms(o['health_max_ms'])}")
+    print(f"peak RSS: {f['peak_rss_mib_after_load']:,.0f} MiB after the runs, "
+          f"{f['peak_rss_mib_after_overload']:,.0f} MiB under overload")
+    for name, label in (("first_start", "start"), ("restart", "restart after kill -9")):
+        r = f[name]
+        print(f"{label}: /health after {r['seconds']:.2f} s ({r['cpu_seconds']:.2f} s CPU); "
+              f"first write stored after {r['first_write_seconds']:.2f} s more")
+
+
+if __name__ == "__main__":
+    main()

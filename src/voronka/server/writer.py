@@ -1,0 +1,215 @@
+"""The store's one writer: a bounded queue of write jobs, group-committed by one thread.
+
+Every write request becomes a ``Job`` and waits for its answer. The writer thread takes the
+oldest job and every job queued behind it (up to ``MAX_BATCH_ROWS`` rows), stores the
+captured rows of all of them in **one transaction**, and only after the commit answers each
+one: a request is acknowledged once its rows are durable (DuckDB syncs its write-ahead log
+at the commit), and concurrent requests share the cost of one commit. Exactly once by key:
+of equal ``event_id``s (``alias`` for aliases) in a batch the first is kept, and one
+already in the store is skipped (an anti-join: its cost grows with the store, a scan of
+the key column). If a batch fails
+(which the checks of ``capture.translate`` make rare), it is rolled back and its jobs are
+stored again one per transaction, so a request fails only for its own rows.
+
+Jobs that run the file pipeline (``POST /v1/{table}``) are a ``call``: run by the same
+thread, one transaction each, in queue order after the batch they were taken with.
+
+Bounds: at most ``max_jobs`` jobs and ``max_bytes`` of request bodies wait; past either,
+``submit`` raises ``Overloaded`` (the routes answer ``503`` with ``Retry-After``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import queue
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+
+from voronka.server.capture import Capture
+
+MAX_BATCH_ROWS = 50_000
+"""The most rows one group commit takes (more jobs wait for the next)."""
+
+CAPTURED = "_voronka_captured"
+ALIASES = "_voronka_captured_aliases"
+
+EVENT_SCHEMA = pa.schema([
+    ("event_id", pa.string()), ("customer_id", pa.string()), ("ts", pa.timestamp("us")), ("event", pa.string()),
+    ("channel", pa.string()), ("campaign", pa.string()), ("revenue", pa.string()), ("currency", pa.string()),
+    ("referrer_id", pa.string()), ("properties", pa.string()),
+])
+ALIAS_SCHEMA = pa.schema([("alias", pa.string()), ("customer_id", pa.string())])
+
+INSERT_EVENTS = f"""
+INSERT INTO events (event_id, customer_id, ts, event, channel, campaign, revenue, currency, referrer_id, properties)
+SELECT c.event_id, customer_id, ts, event, channel, campaign, CAST(revenue AS DECIMAL(18, 4)), currency,
+       referrer_id, properties
+FROM {CAPTURED} c ANTI JOIN events e ON e.event_id = c.event_id
+"""
+INSERT_ALIASES = f"""
+INSERT INTO aliases (alias, customer_id)
+SELECT c.alias, c.customer_id FROM {ALIASES} c ANTI JOIN aliases a ON a.alias = c.alias
+"""
+
+
+def first_of_each(rows: Iterable[dict[str, Any]], key: str) -> list[dict[str, Any]]:
+    """``rows`` without those whose ``key`` came before (the first of equal keys is kept)."""
+    seen: set[Any] = set()
+    kept = []
+    for row in rows:
+        if row[key] not in seen:
+            seen.add(row[key])
+            kept.append(row)
+    return kept
+
+
+class Overloaded(Exception):
+    """The queue is full: the request was not taken (answer ``503`` with ``Retry-After``)."""
+
+
+@dataclass
+class Job:
+    capture: Capture | None
+    call: Callable[[], Any] | None
+    size: int
+    loop: asyncio.AbstractEventLoop
+    future: asyncio.Future
+
+    @property
+    def rows(self) -> int:
+        return len(self.capture.events) + len(self.capture.aliases) if self.capture else 1
+
+
+class Writer:
+    """The thread that owns every write to the store (see the module doc)."""
+
+    def __init__(self, connection: Any, lock: threading.Lock, on_added: Callable[[int], None], *,
+                 max_jobs: int = 4096, max_bytes: int = 256 * 1024 * 1024) -> None:
+        self.connection = connection
+        self.lock = lock
+        self.on_added = on_added
+        self.max_bytes = max_bytes
+        self.queue: queue.Queue[Job | None] = queue.Queue(max_jobs)
+        self.queued_bytes = 0
+        self._budget = threading.Lock()
+        self.thread = threading.Thread(target=self._run, name="voronka-writer", daemon=True)
+        self.thread.start()
+
+    async def run(self, *, capture: Capture | None = None, call: Callable[[], Any] | None = None,
+                  size: int = 0) -> Any:
+        """Queue a job and wait for its answer (the call's result, or the number of events stored
+        or already there)."""
+        loop = asyncio.get_running_loop()
+        job = Job(capture, call, size, loop, loop.create_future())
+        with self._budget:
+            if self.queued_bytes + size > self.max_bytes and self.queued_bytes:
+                raise Overloaded("the write queue holds too many bytes")
+            try:
+                self.queue.put_nowait(job)
+            except queue.Full:
+                raise Overloaded("the write queue is full") from None
+            self.queued_bytes += size
+        return await job.future
+
+    def stop(self) -> None:
+        """Store what is queued, then end the thread."""
+        self.queue.put(None)
+        self.thread.join()
+
+    def full(self) -> bool:
+        """Would a job now be refused? (Asked before a body is read, to refuse it cheaply.)"""
+        return self.queue.full() or self.queued_bytes >= self.max_bytes
+
+    def _run(self) -> None:
+        # DuckDB imports pandas the first time an Arrow table is registered (seconds): here,
+        # while the server already answers, rather than in the first request's time
+        with self.lock:
+            self.connection.register(CAPTURED, pa.table({"warm": [1]}))
+            self.connection.unregister(CAPTURED)
+        while True:
+            job = self.queue.get()
+            if job is None:
+                return
+            batch, rows, stopping = [job], job.rows, False
+            while rows < MAX_BATCH_ROWS:
+                try:
+                    more = self.queue.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    stopping = True
+                    break
+                batch.append(more)
+                rows += more.rows
+            with self._budget:
+                self.queued_bytes -= sum(j.size for j in batch)
+            captures = [j for j in batch if j.capture is not None]
+            if captures:
+                self._store(captures)
+            for j in batch:
+                if j.call is not None:
+                    self._answer(j, j.call)
+            if stopping:
+                return
+
+    def _store(self, jobs: list[Job]) -> None:
+        try:
+            self._commit([j.capture for j in jobs])
+        except Exception:  # noqa: BLE001 - whatever failed, each job is tried alone and answered
+            for j in jobs:  # one by one: only the jobs whose own rows fail get an error
+                self._answer(j, lambda j=j: self._commit([j.capture]))
+            return
+        for j in jobs:
+            _resolve(j, len(j.capture.events), None)
+
+    def _commit(self, captures: list[Capture]) -> int:
+        """Insert the rows of ``captures`` in one transaction; the number of events added."""
+        events = first_of_each((r for c in captures for r in c.events), "event_id")
+        aliases = first_of_each((r for c in captures for r in c.aliases), "alias")
+        con = self.connection
+        with self.lock:
+            con.register(CAPTURED, pa.Table.from_pylist(events, EVENT_SCHEMA))
+            con.register(ALIASES, pa.Table.from_pylist(aliases, ALIAS_SCHEMA))
+            try:
+                con.execute("BEGIN TRANSACTION")
+                try:
+                    added = con.execute(INSERT_EVENTS).fetchall()[0][0] if events else 0
+                    if aliases:
+                        con.execute(INSERT_ALIASES)
+                    con.execute("COMMIT")
+                except BaseException:
+                    con.execute("ROLLBACK")
+                    raise
+            finally:
+                con.unregister(CAPTURED)
+                con.unregister(ALIASES)
+        if added:
+            self.on_added(added)
+        return added
+
+    def _answer(self, job: Job, call: Callable[[], Any]) -> None:
+        try:
+            result = call()
+        except Exception as exc:  # noqa: BLE001 - handed to the request, which turns it into its answer
+            _resolve(job, None, exc)
+        else:
+            _resolve(job, result, None)
+
+
+def _resolve(job: Job, result: Any, error: BaseException | None) -> None:
+    def settle() -> None:
+        if job.future.done():  # the client went away
+            return
+        if error is not None:
+            job.future.set_exception(error)
+        else:
+            job.future.set_result(result)
+
+    try:
+        job.loop.call_soon_threadsafe(settle)
+    except RuntimeError:  # the event loop is closed: nobody waits
+        pass
