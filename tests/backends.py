@@ -92,14 +92,16 @@ class SparkConnectServer:
                    SPARK_LOG_DIR=str(self.folder), SPARK_PID_DIR=str(self.folder))
         conf = {"spark.connect.grpc.binding.address": "127.0.0.1", "spark.connect.grpc.binding.port": str(port),
                 "spark.driver.host": "127.0.0.1", "spark.driver.bindAddress": "127.0.0.1",
-                "spark.ui.enabled": "false", "spark.sql.shuffle.partitions": "2", "spark.driver.memory": "2g"}
+                "spark.ui.enabled": "false", "spark.sql.shuffle.partitions": "2", "spark.driver.memory": "2g",
+                "spark.sql.warehouse.dir": str(self.folder / "warehouse"),
+                "spark.sql.catalogImplementation": "in-memory"}
         command = ["bash", str(home / "sbin" / "start-connect-server.sh"), "--wait", "--master", "local[2]"]
         for key, value in conf.items():
             command += ["--conf", f"{key}={value}"]
         self.log = self.folder / "server.log"
         with self.log.open("wb") as log:
             self.process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                            stdin=subprocess.DEVNULL, start_new_session=True)
+                                            stdin=subprocess.DEVNULL, start_new_session=True, cwd=self.folder)
         self.url = f"sc://127.0.0.1:{port}"
         deadline = time.monotonic() + timeout
         while b"Spark Connect server started" not in self.log.read_bytes():
