@@ -121,14 +121,14 @@ class SparkConnectServer:
                 self.process.wait()
 
 
-_SPARK_CONNECT: list[str] = []
+_SPARK_CONNECT: dict = {}  # "url": the server's address, "session": this process's session on it
 
 
 def spark_connect_url() -> str:
     """The Spark Connect server of this test process: ``VORONKA_SPARK_CONNECT`` or one started here."""
-    if not _SPARK_CONNECT:
-        _SPARK_CONNECT.append(os.environ.get("VORONKA_SPARK_CONNECT") or _start_spark_connect())
-    return _SPARK_CONNECT[0]
+    if "url" not in _SPARK_CONNECT:
+        _SPARK_CONNECT["url"] = os.environ.get("VORONKA_SPARK_CONNECT") or _start_spark_connect()
+    return _SPARK_CONNECT["url"]
 
 
 def _start_spark_connect() -> str:
@@ -140,10 +140,18 @@ def _start_spark_connect() -> str:
 
 
 def spark_connect_session():
-    """A new session on the Spark Connect server (its own temporary views)."""
+    """The session of this test process on the Spark Connect server, its temporary views
+    dropped (each engine starts clean). One session per process: a second client session
+    with the same id would free the first one's checkpointed frames when it goes."""
     from pyspark.sql import SparkSession
 
-    return SparkSession.builder.remote(spark_connect_url()).create()
+    if "session" not in _SPARK_CONNECT:
+        _SPARK_CONNECT["session"] = SparkSession.builder.remote(spark_connect_url()).getOrCreate()
+    session = _SPARK_CONNECT["session"]
+    for table in session.catalog.listTables():
+        if table.isTemporary:
+            session.catalog.dropTempView(table.name)
+    return session
 
 
 def engine_for(rows: list[dict], backend: str = "duckdb", aliases: pa.Table | None = None,
