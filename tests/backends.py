@@ -121,7 +121,7 @@ class SparkConnectServer:
                 self.process.wait()
 
 
-_SPARK_CONNECT: dict = {}  # "url": the server's address, "session": this process's session on it
+_SPARK_CONNECT: dict = {}  # "url" of the server, the "server" started here, this process's "session" on it
 
 
 def spark_connect_url() -> str:
@@ -132,11 +132,17 @@ def spark_connect_url() -> str:
 
 
 def _start_spark_connect() -> str:
-    import atexit
+    _SPARK_CONNECT["server"] = SparkConnectServer()
+    return _SPARK_CONNECT["server"].url
 
-    server = SparkConnectServer()
-    atexit.register(server.stop)
-    return server.url
+
+def stop_spark_connect() -> None:
+    """End this process's session on the server, then the server if this process started it."""
+    if "session" in _SPARK_CONNECT:
+        _SPARK_CONNECT.pop("session").stop()
+    if "server" in _SPARK_CONNECT:
+        _SPARK_CONNECT.pop("server").stop()
+    _SPARK_CONNECT.clear()
 
 
 def spark_connect_session():

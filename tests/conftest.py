@@ -7,7 +7,15 @@ from functools import partial
 
 import pytest
 
-from tests.backends import BACKENDS, SPARK_CONNECT, _SPARK, engine_for, spark_connect_url, spark_session_for_tests
+from tests.backends import (
+    _SPARK,
+    BACKENDS,
+    SPARK_CONNECT,
+    engine_for,
+    spark_connect_url,
+    spark_session_for_tests,
+    stop_spark_connect,
+)
 
 
 @pytest.fixture(scope="session")
@@ -21,10 +29,11 @@ def spark():
 
 
 @pytest.fixture(scope="session")
-def spark_connect() -> str:
-    """The ``sc://`` URL of the run's Spark Connect server (started on first use)."""
+def spark_connect():
+    """The ``sc://`` URL of the run's Spark Connect server (started on first use, stopped at the end)."""
     pytest.importorskip("pyspark")
-    return spark_connect_url()
+    yield spark_connect_url()
+    stop_spark_connect()
 
 
 @pytest.fixture(params=BACKENDS + (SPARK_CONNECT,))
