@@ -7,7 +7,15 @@ from functools import partial
 
 import pytest
 
-from tests.backends import BACKENDS, _SPARK, engine_for, spark_session_for_tests
+from tests.backends import (
+    _SPARK,
+    BACKENDS,
+    SPARK_CONNECT,
+    engine_for,
+    spark_connect_url,
+    spark_session_for_tests,
+    stop_spark_connect,
+)
 
 
 @pytest.fixture(scope="session")
@@ -20,13 +28,24 @@ def spark():
     _SPARK.clear()
 
 
-@pytest.fixture(params=BACKENDS)
+@pytest.fixture(scope="session")
+def spark_connect():
+    """The ``sc://`` URL of the run's Spark Connect server (started on first use, stopped at the end)."""
+    pytest.importorskip("pyspark")
+    yield spark_connect_url()
+    stop_spark_connect()
+
+
+@pytest.fixture(params=BACKENDS + (SPARK_CONNECT,))
 def backend(request) -> str:
-    """Each backend in turn; Spark tests share the session fixture and one xdist group."""
+    """Each backend in turn; Spark tests share the session fixture and one xdist group.
+    ``spark-connect`` runs only in modules marked ``spark_connect`` (the others deselect it)."""
     if request.param == "chdb":
         pytest.importorskip("chdb")
     if request.param == "spark":
         request.getfixturevalue("spark")
+    if request.param == SPARK_CONNECT:
+        request.getfixturevalue("spark_connect")
     return request.param
 
 
@@ -35,8 +54,20 @@ def engine_for_backend(backend):
     return partial(engine_for, backend=backend)
 
 
-def pytest_collection_modifyitems(items):
-    # with `pytest -n 2 --dist loadgroup`, every Spark test runs in one worker (one JVM)
+def _on_spark_connect(item) -> bool:
+    return "[" in item.nodeid and SPARK_CONNECT in item.nodeid.split("[", 1)[1]
+
+
+def pytest_collection_modifyitems(config, items):
+    # Spark Connect cases only where a module asks for them (marker ``spark_connect``)
+    unwanted = [i for i in items if _on_spark_connect(i) and not i.get_closest_marker("spark_connect")]
+    if unwanted:
+        config.hook.pytest_deselected(items=unwanted)
+        items[:] = [i for i in items if i not in set(unwanted)]
+    # with `pytest -n 2 --dist loadgroup`, every Spark test runs in one worker (one JVM), and
+    # every Spark Connect test in one worker (one server)
     for item in items:
-        if "[spark" in item.nodeid or item.nodeid.endswith("spark]"):
+        if _on_spark_connect(item):
+            item.add_marker(pytest.mark.xdist_group(SPARK_CONNECT))
+        elif "[spark" in item.nodeid or item.nodeid.endswith("spark]"):
             item.add_marker(pytest.mark.xdist_group("spark"))

@@ -10,6 +10,8 @@ from tests.backends import at, event
 from voronka.errors import DefinitionError
 from voronka.positions import customer_positions
 
+pytestmark = pytest.mark.spark_connect  # also on a real Spark Connect server
+
 
 def rows():
     return [

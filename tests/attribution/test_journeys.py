@@ -14,6 +14,8 @@ from voronka.attribution import AttributionSettings, compute_attribution, conver
 from voronka.errors import DefinitionError
 from voronka.schema import ALIASES, SPEND
 
+pytestmark = pytest.mark.spark_connect  # also on a real Spark Connect server
+
 DAY = 24 * 60
 
 

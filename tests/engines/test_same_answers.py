@@ -66,7 +66,12 @@ def _demo_engine(backend):
     events = generate(100, seed=3, days=45).events
     if backend == "duckdb":
         return DuckDBEngine.from_events(events)
-    engine = ChdbEngine() if backend == "chdb" else SparkEngine(spark_session_for_tests())
+    if backend == "spark-connect":
+        from tests.backends import spark_connect_session
+
+        engine = SparkEngine(spark_connect_session(), isolated=False)
+    else:
+        engine = ChdbEngine() if backend == "chdb" else SparkEngine(spark_session_for_tests())
     engine.load(EVENTS, events)
     return engine
 
@@ -81,14 +86,16 @@ DEMO_FUNNELS = [
 ]
 
 
-@pytest.mark.parametrize("backend", ["chdb", "spark"])
+@pytest.mark.spark_connect
+@pytest.mark.parametrize("backend", ["chdb", "spark", "spark-connect"])
 def test_demo_data_gives_the_same_answers(request, backend):
     """Real-looking data (money, referrals, identities) through funnels and current stages."""
     from voronka.funnel.spec import build_funnel
 
     if backend == "spark":
         request.getfixturevalue("spark")
-        request.node.add_marker(pytest.mark.xdist_group("spark"))
+    elif backend == "spark-connect":
+        request.getfixturevalue("spark_connect")
     else:
         pytest.importorskip("chdb")
     duck, other = _demo_engine("duckdb"), _demo_engine(backend)

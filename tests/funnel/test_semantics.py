@@ -11,6 +11,8 @@ from voronka.funnel import Breakdown, Exclusion, FunnelDefinition, Step, compute
 from voronka.funnel.reference import reference_outcomes
 from voronka.rules import Condition, StepRule
 
+pytestmark = pytest.mark.spark_connect  # also on a real Spark Connect server
+
 
 def steps(*names: str, **options) -> FunnelDefinition:
     keys = [n if names.count(n) == 1 else f"{n}{i + 1}" for i, n in enumerate(names)]

@@ -14,6 +14,8 @@ from voronka.errors import DefinitionError
 from voronka.loop.periods import period_index
 from voronka.loop.retention import retention
 
+pytestmark = pytest.mark.spark_connect  # also on a real Spark Connect server
+
 D = 24 * 60  # T0 is Monday 2026-03-02 09:00 UTC
 
 

@@ -12,6 +12,8 @@ from tests.backends import event
 from voronka.errors import DefinitionError
 from voronka.paths import PathSteps, compute_paths, sankey_figure, steps_around
 
+pytestmark = pytest.mark.spark_connect  # also on a real Spark Connect server
+
 
 def rows():
     return [

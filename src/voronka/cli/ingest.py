@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -54,10 +54,16 @@ def ingest(
         Path | None,
         typer.Option("--reject-file", help="Write bad rows here (CSV) and load the rest, instead of stopping."),
     ] = None,
+    engine: Annotated[str | None, typer.Option(
+        "--engine", help="Load into this engine instead of the store: clickhouse://host:8123/db, "
+                         "chdb:///folder, sc://host:15002, spark://host:7077, local[2] (docs/engines.md).")] = None,
+    into: Annotated[str | None, typer.Option(
+        "--into", help="With --engine: the engine's table to append to (created if missing; default: the "
+                       "table's own name, e.g. events).")] = None,
     store: StoreOption = Path(DEFAULT_STORE),
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
-    """Load FILE... into the store: all of them, or (on an error) none."""
+    """Load FILE... into the store (or --engine): all of them, or (on an error) none."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from voronka.ingest import load_mapping_file, parse_pairs
@@ -76,9 +82,31 @@ def ingest(
             tasks[file] = bar.add_task(Path(file).name, total=total)
         bar.update(tasks[file], completed=done, total=total)
 
+    if engine:
+        _ingest_into_engine(engine, into, table.value, files, reject_file, fmt, mapping=mapping, tz=tz,
+                            encoding=encoding, delimiter=delimiter)
+        return
+    if into:
+        raise typer.BadParameter("--into names a table of --engine; give --engine too", param_hint="--into")
     with Store(store) as db, bar:
         summary = db.ingest(table.value, files, mapping=mapping, tz=tz, encoding=encoding,
                             delimiter=delimiter, reject_file=reject_file, progress=progress)
     emit(summary.to_arrow(), fmt, title=f"{table.value} → {store}")
     if summary.rejected and reject_file is not None:
         err_console.print(f"{summary.rejected} bad rows written to {reject_file}", highlight=False)
+
+
+def _ingest_into_engine(url: str, into: str | None, table: str, files: list[Path], reject_file: Path | None,
+                        fmt: OutputFormat, **options: Any) -> None:
+    from voronka.engines import WritableEngine, open_engine
+    from voronka.errors import StoreError
+    from voronka.ingest.engine import ingest_into_engine
+
+    if reject_file is not None:
+        raise typer.BadParameter("not with --engine: fix the bad rows, or load them into a store first",
+                                 param_hint="--reject-file")
+    target = open_engine(url)
+    if not isinstance(target, WritableEngine):
+        raise StoreError(f"{url}: voronka ingests into ClickHouse, chdb or Spark; for DuckDB use --store")
+    summary = ingest_into_engine(target, table, files, name=into, **options)
+    emit(summary.to_arrow(), fmt, title=f"{table} → {url} {into or table}")

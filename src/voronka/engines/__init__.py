@@ -7,15 +7,18 @@ DuckDB default and, through the same SQL transpiled (``engines.dialect``), on Cl
     duckdb:///path/store.duckdb      a store file (``duckdb://`` alone: in memory)
     clickhouse://user:pw@host:8123/db  a ClickHouse server (clickhouse-connect, HTTP)
     chdb://                          ClickHouse in-process (tests, small jobs)
+    chdb:///path/folder              the same, its tables kept in that folder
     spark://host:7077 | local[4]     a Spark cluster, or Spark local mode
     sc://host:15002                  Spark Connect
 """
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import pyarrow as pa
+
+from voronka.schema import Table
 
 
 class Engine(Protocol):
@@ -33,6 +36,15 @@ class Engine(Protocol):
         """Whether ``name`` is a table or view here."""
 
 
+@runtime_checkable
+class WritableEngine(Engine, Protocol):
+    """An engine ``voronka ingest --engine`` can write to (ClickHouse, chdb, Spark)."""
+
+    def append(self, table: Table, data: pa.Table, name: str) -> int:
+        """Add the rows of ``data`` (a validated canonical ``table``) whose key the table
+        ``name`` does not hold yet, creating ``name`` if missing; the rows added."""
+
+
 def open_engine(url: str) -> Engine:
     """The engine a URL names (see the module docstring); drivers are imported on demand."""
     scheme = url.split("://", 1)[0].lower() if "://" in url else url.split("[", 1)[0].lower()
@@ -48,7 +60,7 @@ def open_engine(url: str) -> Engine:
     if scheme == "chdb":
         from voronka.engines.clickhouse import ChdbEngine
 
-        return ChdbEngine()
+        return ChdbEngine(url.split("://", 1)[1] or None)
     if scheme in ("spark", "sc", "local"):
         from voronka.engines.spark import SparkEngine
 
@@ -58,4 +70,4 @@ def open_engine(url: str) -> Engine:
     raise StoreError(f"{url}: unknown engine (use duckdb://, clickhouse://, chdb://, spark://, sc:// or local[n])")
 
 
-__all__ = ["Engine", "open_engine"]
+__all__ = ["Engine", "WritableEngine", "open_engine"]

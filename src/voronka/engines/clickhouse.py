@@ -30,12 +30,13 @@ _CH_TYPES = {"VARCHAR": "String", "TIMESTAMP": "DateTime64(6)", "DECIMAL(18,4)":
              "DATE": "Date", "DOUBLE": "Float64", "BIGINT": "Int64", "BOOLEAN": "Bool"}
 
 
-def clickhouse_ddl(table: Table, name: str | None = None) -> str:
+def clickhouse_ddl(table: Table, name: str | None = None, *, stored: bool = False) -> str:
     """``CREATE TABLE`` for a canonical table: a MergeTree ordered by customer and time.
 
     Sort order (customer_id, ts) is the one every funnel window reads in; on a cluster,
     shard the Distributed table by ``cityHash64(customer_id)`` so a customer's events
-    live on one shard.
+    live on one shard. ``stored`` is the table ``voronka ingest --engine`` writes and
+    keeps: ``IF NOT EXISTS``, partitioned by the month of ``ts`` (or ``date``).
     """
     from voronka.schema import duckdb_type
 
@@ -43,7 +44,10 @@ def clickhouse_ddl(table: Table, name: str | None = None) -> str:
         f"{f.name} {_ch_type(duckdb_type(f.type), f.name in table.required)}" for f in table.schema
     )
     order = "(customer_id, ts)" if {"customer_id", "ts"} <= set(table.columns) else "tuple()"
-    return f"CREATE TABLE {name or table.name} ({cols}) ENGINE = MergeTree ORDER BY {order}"
+    if not stored:
+        return f"CREATE TABLE {name or table.name} ({cols}) ENGINE = MergeTree ORDER BY {order}"
+    month = next((f" PARTITION BY toYYYYMM({c})" for c in ("ts", "date") if c in table.required), "")
+    return f"CREATE TABLE IF NOT EXISTS {name or table.name} ({cols}) ENGINE = MergeTree{month} ORDER BY {order}"
 
 
 def _ch_type(duck: str, required: bool) -> str:
@@ -89,6 +93,21 @@ class ClickHouseEngine:
         self._run(clickhouse_ddl(table, target))
         self._client.insert_arrow(target, data)
 
+    def append(self, table: Table, data: pa.Table, name: str) -> int:
+        """Add to ``name`` (created as ``clickhouse_ddl(stored=True)``) the rows of ``data``
+        whose key (``table.key``) it does not hold yet; the number of rows added.
+
+        ``data`` is validated and free of repeats already (the ingest pipeline). Keys are
+        checked at insert time against the table; one INSERT carries the rest."""
+        self._run(clickhouse_ddl(table, name, stored=True))
+        new = _not_held(data, table.key, self.query(f"SELECT DISTINCT {table.key} FROM {name}"))
+        if new.num_rows:
+            self._insert(name, new)
+        return new.num_rows
+
+    def _insert(self, name: str, data: pa.Table) -> None:
+        self._client.insert_arrow(name, data)
+
     # -- constructors -----------------------------------------------------------------
     @classmethod
     def connect(cls, url: str) -> "ClickHouseEngine":
@@ -121,6 +140,7 @@ class ClickHouseEngine:
 _chdb_session: Any = None
 _chdb_current: list[str] = [""]
 _chdb_ids = itertools.count()
+_chdb_paths: list[str | None] = []
 
 
 class ChdbEngine(ClickHouseEngine):
@@ -130,16 +150,27 @@ class ChdbEngine(ClickHouseEngine):
     to it (``USE``) before its statements.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, path: str | None = None) -> None:
+        """A fresh database of the process's in-memory session; or, with ``path``, the
+        ``default`` database of a session kept in that folder (``chdb:///path``: tables
+        outlive the process; then it must be the process's only chdb session)."""
         global _chdb_session
         from chdb import session
 
         if _chdb_session is None:
-            _chdb_session = session.Session()
+            _chdb_session = session.Session(path) if path else session.Session()
+            _chdb_paths.append(path)
             for k, v in SETTINGS.items():
                 _chdb_session.query(f"SET {k} = {v!r}")
-        self.database = f"voronka_{next(_chdb_ids)}"
-        _chdb_session.query(f"CREATE DATABASE {self.database}")
+        elif path and _chdb_paths[0] != path:
+            from voronka.errors import StoreError
+
+            raise StoreError(f"chdb://{path}: this process already has chdb open on another folder")
+        if path:
+            self.database = "default"
+        else:
+            self.database = f"voronka_{next(_chdb_ids)}"
+            _chdb_session.query(f"CREATE DATABASE {self.database}")
         super().__init__(self._chdb_run, temporary=False)
 
     def _chdb_run(self, sql: str) -> pa.Table | None:
@@ -162,8 +193,22 @@ class ChdbEngine(ClickHouseEngine):
             voronka_rows = data  # noqa: F841
             _chdb_session.query(f"INSERT INTO {self.database}.{target} SELECT * FROM Python(voronka_rows)")
 
+    def _insert(self, name: str, data: pa.Table) -> None:
+        voronka_rows = data  # noqa: F841  (read by chdb's Python() table function)
+        self._chdb_run(f"INSERT INTO {name} SELECT * FROM Python(voronka_rows)")
+
     def close(self) -> None:
-        _chdb_session.query(f"DROP DATABASE IF EXISTS {self.database}")
+        if self.database != "default":
+            _chdb_session.query(f"DROP DATABASE IF EXISTS {self.database}")
+
+
+def _not_held(data: pa.Table, key: str, held: pa.Table) -> pa.Table:
+    """The rows of ``data`` whose ``key`` is not among ``held``'s first column."""
+    import pyarrow.compute as pc
+
+    if not held.num_rows:
+        return data
+    return data.filter(pc.invert(pc.is_in(data.column(key), value_set=held.column(0).cast(data.schema.field(key).type))))
 
 
 __all__ = ["ChdbEngine", "ClickHouseEngine", "clickhouse_ddl"]

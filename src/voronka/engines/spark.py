@@ -38,9 +38,23 @@ LOCAL_CONF = {
 
 
 def spark_session(url: str = "local[2]") -> Any:
-    """A SparkSession for ``url``: ``sc://...`` (Spark Connect), ``spark://...``, ``local[n]``."""
-    from pyspark.sql import SparkSession
+    """A SparkSession for ``url``: ``sc://...`` (Spark Connect), ``spark://...``, ``local[n]``.
 
+    Without the Spark client (``voronka[spark]``) it is a ``StoreError`` saying how to install it."""
+    try:
+        from pyspark.sql import SparkSession
+
+        if url.startswith("sc://"):
+            from pyspark.sql.connect.utils import check_dependencies
+
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas")
+                check_dependencies()
+    except ImportError as exc:
+        from voronka.errors import StoreError
+
+        raise StoreError(f"{url}: the Spark client is not installed ({exc}); "
+                         "install it with: pip install 'voronka[spark]'") from None
     builder = SparkSession.builder.appName("voronka")
     if url.startswith("sc://"):
         builder = builder.remote(url)
@@ -60,6 +74,9 @@ class SparkEngine:
 
     def __init__(self, spark: Any, *, isolated: bool = True) -> None:
         self.spark = spark.newSession() if isolated and hasattr(spark, "newSession") else spark
+        # Spark Connect frees a checkpointed frame's server-side copy when its Python object
+        # goes: the frames behind materialised views are kept here, one per name
+        self._kept: dict[str, Any] = {}
         for key, value in CONF.items():
             self.spark.conf.set(key, value)
 
@@ -76,6 +93,7 @@ class SparkEngine:
         frame = self.spark.sql(to_dialect(sql, "spark"))
         frame = frame.localCheckpoint(eager=True) if hasattr(frame, "localCheckpoint") else frame.cache()
         frame.createOrReplaceTempView(name)
+        self._kept[name] = frame
 
     def view(self, name: str, sql: str) -> None:
         self.spark.sql(to_dialect(sql, "spark")).createOrReplaceTempView(name)
@@ -96,6 +114,26 @@ class SparkEngine:
             ddl = ", ".join(f"{f.name} {_spark_type(f.type)}" for f in table.schema)
             frame = self.spark.createDataFrame([], schema=T._parse_datatype_string(ddl))
         frame.createOrReplaceTempView(target)
+
+
+    def append(self, table: Table, data: pa.Table, name: str) -> int:
+        """Add to the catalog table ``name`` (created as Parquet if missing) the rows of
+        ``data`` whose key (``table.key``) it does not hold yet; the number of rows added.
+
+        ``data`` is validated and free of repeats already (the ingest pipeline); the new
+        rows are those of an anti-join on the key, written with one append job."""
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas")
+            frame = self.spark.createDataFrame(data) if data.num_rows else None
+            if frame is None:
+                return 0
+            if self.has_table(name):
+                frame = frame.join(self.spark.table(name).select(table.key), on=table.key, how="left_anti")
+            new = frame.localCheckpoint(eager=True) if hasattr(frame, "localCheckpoint") else frame.cache()
+            added = new.count()
+            if added or not self.has_table(name):
+                new.write.mode("append").format("parquet").saveAsTable(name)
+        return added
 
 
 # Spark's name for each canonical column type (``schema.duckdb_type``); DECIMAL(p,s) is the same.
