@@ -1,0 +1,96 @@
+"""``voronka scan``, ``voronka transitions`` and ``voronka profile``: exploring a store one
+does not know yet (docs/explore.md)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from voronka.cli.app import (
+    DEFAULT_STORE,
+    AsOfOption,
+    FormatOption,
+    Lang,
+    LangOption,
+    OutputFormat,
+    ReportOption,
+    StoreOption,
+    app,
+    console,
+    user_errors,
+)
+from voronka.cli.diagnose import ModelOption, StepsOption, _definition, _model
+from voronka.cli.output import emit
+from voronka.cli.sources import DataOption, EngineOption, MapOption, TableOption, open_engine
+
+SCAN_COLUMNS = ["rank", "measure", "column", "segment", "first", "last", "window_trials", "window_rate",
+                "rest_rate", "units", "value", "p", "q"]
+
+
+def _write(report: Path | None, fmt: OutputFormat, lang: Lang, add) -> None:
+    """Write a one-section report with ``add(report)`` when ``--report`` is given."""
+    if report is None:
+        return
+    from voronka.report import Report
+
+    page = Report("voronka", lang.value)
+    add(page)
+    page.write(report)
+    if fmt is OutputFormat.table:
+        console.print(f"report: {report}", highlight=False)
+
+
+@app.command()
+@user_errors
+def scan(
+    model: ModelOption = None,
+    steps: StepsOption = None,
+    grain: Annotated[str, typer.Option(help="day | week: the period of the series.")] = "week",
+    within: Annotated[str, typer.Option(help="A transition counts when the next step follows within this, e.g. 14d.")] = "14d",
+    max_values: Annotated[int, typer.Option(help="Breakdown columns with at most this many values are segments.")] = 12,
+    max_window: Annotated[int, typer.Option(help="The longest changed window tested, in periods.")] = 4,
+    alpha: Annotated[float, typer.Option(help="False discovery rate (one BH correction over every series).")] = 0.05,
+    tz: Annotated[Optional[str], typer.Option("--tz", help="Time zone of days, e.g. Asia/Almaty.")] = None,
+    currency: Annotated[Optional[str], typer.Option(help="Currency of the revenue, e.g. KZT.")] = None,
+    show: Annotated[str, typer.Option(help="findings | flagged | series")] = "findings",
+    top: Annotated[int, typer.Option(help="Findings to show.")] = 10,
+    as_of: AsOfOption = None,
+    report: ReportOption = None,
+    data: DataOption = None,
+    engine_url: EngineOption = None,
+    events_table: TableOption = None,
+    mapping: MapOption = None,
+    store: StoreOption = Path(DEFAULT_STORE),
+    fmt: FormatOption = OutputFormat.table,
+    lang: LangOption = Lang.en,
+) -> None:
+    """What changed, where and when: every transition and event volume per segment and period,
+    level shifts tested against the rest, one BH correction, ranked by what they cost."""
+    from voronka.explore.scan import scan_changes, scan_findings
+
+    if show not in ("findings", "flagged", "series"):
+        raise typer.BadParameter("--show takes findings, flagged or series")
+    definition = _definition(model, steps, lang, timezone=tz)
+    result = scan_changes(open_engine(store, data, engine_url, events_table, mapping), definition, grain=grain,
+                          within=within, max_values=max_values, max_window=max_window, alpha=alpha, as_of=as_of)
+    findings = scan_findings(result, lang.value, _model(model, steps), currency)[:top]
+    if show == "findings":
+        if fmt is OutputFormat.table:
+            for f in findings:
+                console.print("• " + f.sentence(), highlight=False, soft_wrap=True)
+        else:
+            import pyarrow as pa
+
+            emit(pa.Table.from_pylist([{"text": f.text, "action": f.action, "p": f.p, "q": f.q} for f in findings]),
+                 fmt)
+    else:
+        import pyarrow as pa
+
+        table = result.series if show == "series" else pa.Table.from_pylist(result.flagged()[:top],
+                                                                             schema=result.series.schema)
+        emit(table.select(SCAN_COLUMNS) if fmt is OutputFormat.table else table, fmt)
+    from voronka.reports.explore import add_scan_section
+
+    _write(report, fmt, lang, lambda page: add_scan_section(page, result, findings, lang.value))
