@@ -94,3 +94,53 @@ def scan(
     from voronka.reports.explore import add_scan_section
 
     _write(report, fmt, lang, lambda page: add_scan_section(page, result, findings, lang.value))
+
+
+@app.command()
+@user_errors
+def transitions(
+    to: Annotated[Optional[str], typer.Option("--to", help="Conversion: an event, events a|b, or MODEL:STAGE "
+                                                           "(default: purchase).")] = None,
+    compare: Annotated[Optional[str], typer.Option(help="Two segments by the unit's first event: "
+                                                        "FIELD=A,FIELD=B (e.g. channel=mobile,channel=digital).")] = None,
+    steps: Annotated[int, typer.Option("--steps", help="Steps of the step matrix.")] = 8,
+    keep_repeats: Annotated[bool, typer.Option("--keep-repeats", help="Do not merge consecutive equal events.")] = False,
+    top: Annotated[int, typer.Option(help="Loops to show.")] = 10,
+    show: Annotated[str, typer.Option(help="loops | matrix | steps | compare")] = "loops",
+    as_of: AsOfOption = None,
+    report: ReportOption = None,
+    data: DataOption = None,
+    engine_url: EngineOption = None,
+    events_table: TableOption = None,
+    mapping: MapOption = None,
+    store: StoreOption = Path(DEFAULT_STORE),
+    fmt: FormatOption = OutputFormat.table,
+    lang: LangOption = Lang.en,
+) -> None:
+    """How units move between events: the transition and step matrices, the loops that send
+    them back before converting (ranked by conversions lost), two segments side by side."""
+    from voronka.explore.transitions import compute_transitions, parse_segment
+
+    if show not in ("loops", "matrix", "steps", "compare"):
+        raise typer.BadParameter("--show takes loops, matrix, steps or compare")
+    if show == "compare" and not compare:
+        raise typer.BadParameter("--show compare needs --compare FIELD=A,FIELD=B")
+    pair = None
+    if compare:
+        parts = [p for p in compare.split(",") if p.strip()]
+        if len(parts) != 2:
+            raise typer.BadParameter("--compare takes two segments: FIELD=A,FIELD=B")
+        pair = (parse_segment(parts[0]), parse_segment(parts[1]))
+    result = compute_transitions(open_engine(store, data, engine_url, events_table, mapping), conversion=to,
+                                 steps=steps, merge_repeats=not keep_repeats, compare=pair, top=top, as_of=as_of)
+    if show == "loops" and fmt is OutputFormat.table:
+        from voronka.reports.explore import loop_sentences
+
+        for line in loop_sentences(result, lang.value):
+            console.print("• " + line, highlight=False, soft_wrap=True)
+    else:
+        emit({"loops": result.loops, "matrix": result.matrix, "steps": result.steps,
+              "compare": result.compare}[show], fmt)
+    from voronka.reports.explore import add_transitions_section
+
+    _write(report, fmt, lang, lambda page: add_transitions_section(page, result, lang.value))

@@ -41,3 +41,27 @@ def add_scan_section(report: Report, scan, findings: list, lang: str) -> Report:
     report.add_section(t("explore.section.scan", lang), text="\n\n".join(f.sentence() for f in findings),
                        figure=scan_figure(scan, lang))
     return report
+
+
+def loop_sentences(result, lang: str) -> list[str]:
+    """One sentence per ranked loop (en/ru/kk)."""
+    from voronka.i18n import format_number, format_percent
+
+    rows = result.loops.to_pylist()
+    if not rows:
+        return [t("explore.transitions.none", lang)]
+    return [t("explore.transitions.loop", lang, back=f"{r['from']} → {r['to']}", source=r["from"],
+              units=format_number(r["units_trapped"], lang), share=format_percent(r["share_trapped"], lang),
+              rate=format_percent(r["rate_trapped"], lang),
+              others=format_percent(r["rate_others"], lang) if r["rate_others"] is not None else "—",
+              lost=format_number(r["conversions_lost"], lang, digits=0)) for r in rows]
+
+
+def add_transitions_section(report: Report, result, lang: str) -> Report:
+    """The loops, the transition graph and the loops table."""
+    from voronka.explore.transitions import transition_figure
+
+    report.add_section(t("explore.section.transitions", lang), text="\n\n".join(loop_sentences(result, lang)),
+                       figure=transition_figure(result, t("explore.transitions.graph", lang)),
+                       table=result.loops)
+    return report
