@@ -54,6 +54,9 @@ def ingest(
         Path | None,
         typer.Option("--reject-file", help="Write bad rows here (CSV) and load the rest, instead of stopping."),
     ] = None,
+    keep_repeats: Annotated[
+        bool, typer.Option("--keep-repeats", help="Keep identical rows (without event_id: the row number joins the id).")
+    ] = False,
     store: StoreOption = Path(DEFAULT_STORE),
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
@@ -78,7 +81,8 @@ def ingest(
 
     with Store(store) as db, bar:
         summary = db.ingest(table.value, files, mapping=mapping, tz=tz, encoding=encoding,
-                            delimiter=delimiter, reject_file=reject_file, progress=progress)
+                            delimiter=delimiter, reject_file=reject_file, progress=progress,
+                            keep_repeats=keep_repeats)
     emit(summary.to_arrow(), fmt, title=f"{table.value} → {store}")
     if summary.rejected and reject_file is not None:
         err_console.print(f"{summary.rejected} bad rows written to {reject_file}", highlight=False)

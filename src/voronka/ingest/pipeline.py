@@ -64,6 +64,7 @@ def ingest(
     delimiter: str | None = None,
     reject_file: str | Path | None = None,
     progress: Progress | None = None,
+    keep_repeats: bool = False,
 ) -> IngestSummary:
     """Ingest ``paths`` into ``table`` of the store on ``con``, in one transaction."""
     if table not in SPECS:
@@ -80,7 +81,8 @@ def ingest(
         for path in paths:
             summary, bad = _ingest_file(con, table, path, mapping=dict(mapping or {}), tz=tz,
                                         encoding=encoding, delimiter=delimiter,
-                                        keep_bad=reject_file is not None, progress=progress)
+                                        keep_bad=reject_file is not None, progress=progress,
+                                        keep_repeats=keep_repeats)
             files.append(summary)
             if bad is not None and bad.num_rows:
                 rejects.append(bad)
@@ -98,13 +100,13 @@ def ingest(
 
 def _ingest_file(con: duckdb.DuckDBPyConnection, table: str, path: str, *, mapping: dict[str, str],
                  tz: str | None, encoding: str | None, delimiter: str | None, keep_bad: bool,
-                 progress: Progress | None) -> tuple[FileSummary, pa.Table | None]:
+                 progress: Progress | None, keep_repeats: bool = False) -> tuple[FileSummary, pa.Table | None]:
     source = read_source(path, encoding=encoding, delimiter=delimiter)
     if source.arrow is not None:
         con.register(ARROW_VIEW, source.arrow)
     try:
         return _normalise_into(con, table, source, mapping=mapping, tz=tz, keep_bad=keep_bad,
-                               progress=progress)
+                               progress=progress, keep_repeats=keep_repeats)
     except duckdb.Error as exc:
         raise InputError(f"cannot ingest: {str(exc).splitlines()[0]}", file=source.file) from None
     finally:
@@ -113,11 +115,11 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, table: str, path: str, *, mappi
 
 
 def _normalise_into(con: duckdb.DuckDBPyConnection, table: str, source: Source, *, mapping: dict[str, str],
-                    tz: str | None, keep_bad: bool, progress: Progress | None
+                    tz: str | None, keep_bad: bool, progress: Progress | None, keep_repeats: bool = False
                     ) -> tuple[FileSummary, pa.Table | None]:
     described = con.execute(f"DESCRIBE SELECT * FROM {source.relation}").fetchall()
     columns = [(row[0], row[1]) for row in described if row[0] != ROW]
-    p = plan(table, columns, source.relation, mapping=mapping, tz=tz, file=source.file)
+    p = plan(table, columns, source.relation, mapping=mapping, tz=tz, file=source.file, keep_repeats=keep_repeats)
     report = _reporter(progress, source.file, source.rows)
     way = _check_then_insert if _has_rows(con, table) else _insert_then_verify
     rows, n_bad, added, bad = way(con, p, source, keep_bad=keep_bad, report=report)
