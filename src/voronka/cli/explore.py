@@ -144,3 +144,54 @@ def transitions(
     from voronka.reports.explore import add_transitions_section
 
     _write(report, fmt, lang, lambda page: add_transitions_section(page, result, lang.value))
+
+
+@app.command()
+@user_errors
+def profile(
+    keep_repeats: Annotated[bool, typer.Option("--keep-repeats", help="With --data: keep identical rows.")] = False,
+    session_gap: Annotated[str, typer.Option(help="Inactivity that ends a session, e.g. 30m.")] = "30m",
+    show: Annotated[str, typer.Option(help="findings | events | properties | days")] = "findings",
+    report: ReportOption = None,
+    data: DataOption = None,
+    engine_url: EngineOption = None,
+    events_table: TableOption = None,
+    mapping: MapOption = None,
+    store: StoreOption = Path(DEFAULT_STORE),
+    fmt: FormatOption = OutputFormat.table,
+    lang: LangOption = Lang.en,
+) -> None:
+    """What the events hold: the event vocabulary (new, rare, spiked events), properties and
+    their coverage, days and gaps, identity, sessions, repeats, out-of-order and future times."""
+    from voronka.explore.profile import compute_profile, profile_sentences
+
+    if show not in ("findings", "events", "properties", "days"):
+        raise typer.BadParameter("--show takes findings, events, properties or days")
+    repeats = None
+    if data:  # read through the ingest pipeline here, to know how many repeats it dropped
+        from voronka.engines.duckdb import DuckDBEngine, connect
+        from voronka.ingest.pipeline import ingest
+        from voronka.schema import EVENTS
+
+        con = connect()
+        con.execute(EVENTS.ddl())
+        repeats = ingest(con, "events", data, keep_repeats=keep_repeats).duplicates
+        engine = DuckDBEngine(con)
+    else:
+        engine = open_engine(store, None, engine_url, events_table, mapping)
+    result = compute_profile(engine, repeats=repeats, session_gap=session_gap)
+    lines = profile_sentences(result, lang.value)
+    if show == "findings":
+        if fmt is OutputFormat.table:
+            for line in lines:
+                console.print("• " + line, highlight=False, soft_wrap=True)
+        else:
+            import pyarrow as pa
+
+            emit(pa.Table.from_pylist([{"finding": key, "text": line, **{k: str(v) for k, v in params.items()}}
+                                       for (key, params), line in zip(result.findings, lines)]), fmt)
+    else:
+        emit({"events": result.vocabulary, "properties": result.properties, "days": result.days}[show], fmt)
+    from voronka.reports.explore import add_profile_section
+
+    _write(report, fmt, lang, lambda page: add_profile_section(page, result, lang.value))

@@ -65,3 +65,14 @@ def add_transitions_section(report: Report, result, lang: str) -> Report:
                        figure=transition_figure(result, t("explore.transitions.graph", lang)),
                        table=result.loops)
     return report
+
+
+def add_profile_section(report: Report, result, lang: str) -> Report:
+    """The profile's findings, events per day, and the event vocabulary."""
+    from voronka.explore.profile import profile_sentences
+
+    days = result.days.to_pylist()
+    figure = go.Figure(go.Bar(x=[d["day"] for d in days], y=[d["events"] for d in days])) if days else None
+    report.add_section(t("explore.section.profile", lang), text="\n\n".join(profile_sentences(result, lang)),
+                       figure=figure, table=result.vocabulary)
+    return report
