@@ -191,7 +191,8 @@ def _bad_rows(con: duckdb.DuckDBPyConnection, p: Plan, source: Source, *, keep_b
 
 
 def insert_sql(p: Plan, *, filter_bad: bool, anti_join: bool, dedupe: bool) -> str:
-    """``INSERT`` of the good rows of plan ``p`` whose key is new, first of equal keys kept."""
+    """``INSERT`` of the good rows of plan ``p`` whose key is new, first of equal keys kept, in
+    file order."""
     cols = ", ".join(ident(c) for c in p.columns)
     key = ident(p.key)
     where = []
@@ -204,7 +205,7 @@ def insert_sql(p: Plan, *, filter_bad: bool, anti_join: bool, dedupe: bool) -> s
         sql += " WHERE " + " AND ".join(where)
     if dedupe:
         sql += f" QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY {ROW}) = 1"
-    return sql
+    return sql + f" ORDER BY {ROW}"  # in file order: the ingest sequence (rowid) that voronka profile reads
 
 
 def write_rejects(rejects: list[pa.Table], path: str | Path) -> None:
