@@ -58,6 +58,11 @@ expected values and how to measure them):
 8. Identity: half of the people reached through digital and mobile start anonymous
    (``anon-…``); at their first lead_magnet, callback_request or consultation an
    ``identify`` event on the canonical id (property ``alias``) links the two.
+9. An incident (``INCIDENT``): for three weeks from day 154, 85 % of the purchases that
+   would follow a trial of a ``digital`` person fail (with all that would follow them).
+10. A loop (``LOOP``): ``mobile`` people who tried are sent back trial → site_visit →
+   trial (buyers with probability 0.10, the others 0.50), so the trapped buy less.
+   Both are drawn after the journeys from their own random stream.
 
 Timestamps: every event happens between 08:00 and 22:00 Asia/Almaty local time and is
 stored in UTC (naive). The generator uses Python's ``random.Random(seed)`` (only its
