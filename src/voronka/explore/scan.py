@@ -17,7 +17,8 @@ shifted, without being told the step, the segment or the dates. Definitions:
 * **Segments**: all units, and each value of each *breakdown column* with 2 to
   ``max_values`` distinct values: ``channel``, ``campaign`` and every property key found
   in a sample of the events. A transition's unit is in the segment of its step-k event; a
-  volume's unit-day in the segment of its event (and of any event that day, for active).
+  unit-day with the event in the segment of its first such event that day; an active
+  unit-day in every segment of its events that day (so those with the event are among them).
 * **Test**: for each window of 1 to ``max_window`` consecutive periods, the window's
   trials and successes against the rest of the series (the
   two-proportion z-test; below an expected count of 5, Fisher's exact test with twice the
@@ -125,6 +126,11 @@ def _period(day: dt.date | dt.datetime, grain: str) -> dt.date:
     return day - dt.timedelta(days=day.weekday()) if grain == "week" else day
 
 
+def _local_day(column: str, zone: str) -> str:
+    """The local date of a UTC timestamp column (no conversion for UTC)."""
+    return f"CAST({column} AS DATE)" if zone == "UTC" else f"CAST({local_time_sql(column, zone)} AS DATE)"
+
+
 def _period_sql(day: str, grain: str) -> str:
     """The first day of the period of the date expression ``day`` (weeks start on Monday)."""
     return f"CAST(date_trunc('week', {day}) AS DATE)" if grain == "week" else day
@@ -160,7 +166,7 @@ def scan_changes(
     columns = breakdown_columns(engine, events, max_values)
     seg = {c: f"s{i}" for i, c in enumerate(columns)}
     ev = resolved_events(events, aliases)
-    day = f"CAST({local_time_sql('ts', zone)} AS DATE)"
+    day = _local_day("ts", zone)
     counts: dict[tuple[str, str | None, str | None], dict[dt.date, list[int]]] = defaultdict(
         lambda: defaultdict(lambda: [0, 0]))
     measures: list[tuple[str, str, str | None, str | None]] = []  # (measure, kind, from, to)
@@ -183,7 +189,7 @@ def scan_changes(
                            + " UNION ALL ".join(f"SELECT * FROM ({q}) AS p{i}" for i, q in enumerate(parts)))
         for k, (a, b) in enumerate(pairwise(steps)):
             measures.append((f"{a[0]} → {b[0]}", "transition", a[0], b[0]))
-        local = _period_sql(f"CAST({local_time_sql('t', zone)} AS DATE)", grain)
+        local = _period_sql(_local_day("t", zone), grain)
         for column in [None, *columns]:
             value, group = _group(seg.get(column))
             rows = engine.query(f"SELECT k, {local} AS d, {value} AS v, count(*) AS n, sum(ok) AS x "
@@ -196,9 +202,11 @@ def scan_changes(
                 cell[1] += int(r["x"] or 0)
 
     if volumes:
-        engine.materialize(SCAN_DAYS, f"WITH ev AS ({ev}) SELECT customer_id, event, {day} AS d"
-                           + "".join(f", {field_sql(c)} AS {seg[c]}" for c in columns)
-                           + f" FROM ev WHERE ts <= {literal(as_of)} AND event <> 'identify'")
+        cols = "".join(f", {field_sql(c)} AS {seg[c]}" for c in columns)
+        firsts = "".join(f", arg_min({seg[c]}, ts) AS {seg[c]}" for c in columns)
+        engine.materialize(SCAN_DAYS, f"WITH ev AS ({ev}) SELECT customer_id, event, d{firsts} FROM ("
+                           f"SELECT customer_id, event, ts, {day} AS d{cols} FROM ev WHERE ts <= {literal(as_of)} "
+                           f"AND event <> 'identify') AS x GROUP BY customer_id, event, d")
         names = [r["event"] for r in engine.query(
             f"SELECT DISTINCT event FROM {SCAN_DAYS} AS u ORDER BY event").to_pylist()]
         measures += [(name, "volume", None, None) for name in names]
@@ -208,9 +216,8 @@ def scan_changes(
             active = engine.query(f"SELECT {period} AS d, v, sum(n) AS n FROM (SELECT d, {value} AS v, "
                                   f"count(DISTINCT customer_id) AS n FROM {SCAN_DAYS} AS u GROUP BY d{group}) AS a "
                                   f"GROUP BY {period}, v").to_pylist()
-            doing = engine.query(f"SELECT event, {period} AS d, v, sum(x) AS x FROM (SELECT event, d, {value} AS v, "
-                                 f"count(DISTINCT customer_id) AS x FROM {SCAN_DAYS} AS u GROUP BY event, d{group}) "
-                                 f"AS a GROUP BY event, {period}, v").to_pylist()
+            doing = engine.query(f"SELECT event, {period} AS d, {value} AS v, count(*) AS x FROM {SCAN_DAYS} AS u "
+                                 f"GROUP BY event, {period}{group}").to_pylist()
             base: dict[str | None, dict[dt.date, int]] = defaultdict(lambda: defaultdict(int))
             for r in active:
                 if not (column and r["v"] is None):
