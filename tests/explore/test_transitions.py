@@ -53,9 +53,21 @@ def test_matrices_and_loops(engine_for):
     assert compare["ship", "cart"]["probability_b"] == 0.0
 
 
-def test_bad_segment():
+def test_two_periods(engine_for):
+    # every unit starts on 2 March 2026: the same units in both periods; none in February
+    engine = engine_for(rows())
+    result = compute_transitions(engine, compare=(("first", "2026-03-02..2026-03-02"),
+                                                  ("first", "2026-03-01..2026-03-03")))
+    assert {r["difference"] for r in result.compare.to_pylist()} == {0.0}
+    assert sum(r["moves_a"] for r in result.compare.to_pylist() if r["from"] == START) == 5
+    with pytest.raises(DefinitionError, match="first=2026-02-01"):
+        compute_transitions(engine, compare=(("first", "2026-03-02..2026-03-02"), ("first", "2026-02-01..2026-02-28")))
+
+
+@pytest.mark.parametrize("text", ["channel", "=x", "first=2026-06-01", "first=2026-06-02..2026-06-01"])
+def test_bad_segment(text):
     with pytest.raises(DefinitionError):
-        parse_segment("channel")
+        parse_segment(text)
 
 
 def test_the_demo_loop_is_in_the_top_three():

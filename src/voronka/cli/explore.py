@@ -48,7 +48,8 @@ def scan(
     model: ModelOption = None,
     steps: StepsOption = None,
     grain: Annotated[str, typer.Option(help="day | week: the period of the series.")] = "week",
-    within: Annotated[str, typer.Option(help="A transition counts when the next step follows within this, e.g. 14d.")] = "14d",
+    within: Annotated[str, typer.Option(help="A transition counts when the next step follows within "
+                                             "this, e.g. 14d.")] = "14d",
     max_values: Annotated[int, typer.Option(help="Breakdown columns with at most this many values are segments.")] = 12,
     max_window: Annotated[int, typer.Option(help="The longest changed window tested, in periods.")] = 4,
     alpha: Annotated[float, typer.Option(help="False discovery rate (one BH correction over every series).")] = 0.05,
@@ -101,10 +102,11 @@ def scan(
 def transitions(
     to: Annotated[Optional[str], typer.Option("--to", help="Conversion: an event, events a|b, or MODEL:STAGE "
                                                            "(default: purchase).")] = None,
-    compare: Annotated[Optional[str], typer.Option(help="Two segments by the unit's first event: "
-                                                        "FIELD=A,FIELD=B (e.g. channel=mobile,channel=digital).")] = None,
+    compare: Annotated[Optional[str], typer.Option(
+        help="Two segments by the unit's first event: FIELD=A,FIELD=B (e.g. channel=mobile,channel=digital).")] = None,
     steps: Annotated[int, typer.Option("--steps", help="Steps of the step matrix.")] = 8,
-    keep_repeats: Annotated[bool, typer.Option("--keep-repeats", help="Do not merge consecutive equal events.")] = False,
+    keep_repeats: Annotated[bool, typer.Option("--keep-repeats",
+                                               help="Do not merge consecutive equal events.")] = False,
     top: Annotated[int, typer.Option(help="Loops to show.")] = 10,
     show: Annotated[str, typer.Option(help="loops | matrix | steps | compare")] = "loops",
     as_of: AsOfOption = None,

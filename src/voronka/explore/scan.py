@@ -228,9 +228,9 @@ def scan_changes(
                     continue
                 counts[(r["event"], column, r["v"])][_period(r["d"], grain)][1] += int(r["x"])
                 seen.add((r["event"], r["v"]))
-            for name, value in seen:
-                for period, n in base[value].items():
-                    counts[(name, column, value)][period][0] += n
+            for name, segment in seen:
+                for start, n in base[segment].items():
+                    counts[(name, column, segment)][start][0] += n
 
     kinds = {m: (kind, a, b) for m, kind, a, b in measures}
     revenue = _revenue_per_buyer(engine, ev, as_of)

@@ -20,7 +20,8 @@ and the difference between two segments. Definitions: ``docs/explore.md``, *Tran
   proportion test (``voronka.stats.proportion_test``) and **conversions lost** = trapped ×
   (rate of the others − rate of the trapped), an observational difference, not a proven
   effect. Loops are ranked by conversions lost, then units trapped.
-* **Segments** (``compare``): two conditions ``field=value`` on the unit's first event; the
+* **Segments** (``compare``): two conditions ``field=value`` on the unit's first event (or
+  two periods ``first=YYYY-MM-DD..YYYY-MM-DD``: the day, UTC, of the unit's first event); the
   transition probabilities of each, their difference (A − B), the proportion test of each
   move's count out of ``from``, and one Benjamini–Hochberg correction over them.
 """
@@ -76,11 +77,26 @@ class Transitions:
 
 
 def parse_segment(text: str) -> tuple[str, str]:
-    """``field=value`` → (field, value)."""
+    """``field=value`` → (field, value); ``first=YYYY-MM-DD..YYYY-MM-DD`` is a period of first events."""
     field, sep, value = text.partition("=")
-    if not sep or not field.strip() or not value.strip():
-        raise DefinitionError(f"segment {text!r}: write field=value, e.g. channel=mobile", field="compare")
-    return field.strip(), value.strip()
+    field, value = field.strip(), value.strip()
+    if not sep or not field or not value:
+        raise DefinitionError(f"segment {text!r}: write field=value, e.g. channel=mobile, or "
+                              "first=2026-06-01..2026-06-21", field="compare")
+    if field == "first":
+        _period(value)
+    return field, value
+
+
+def _period(text: str) -> tuple[dt.date, dt.date]:
+    """``YYYY-MM-DD..YYYY-MM-DD`` (inclusive) → the two dates."""
+    try:
+        start, end = (dt.date.fromisoformat(x.strip()) for x in text.split(".."))
+    except ValueError:
+        raise DefinitionError(f"period {text!r}: write first=2026-06-01..2026-06-21", field="compare") from None
+    if end < start:
+        raise DefinitionError(f"period {text!r} ends before it starts", field="compare")
+    return start, end
 
 
 def _paths_sql(events: str, aliases: str | None, as_of: dt.datetime, conversion: StepRule, merge: bool) -> str:
@@ -92,11 +108,11 @@ def _paths_sql(events: str, aliases: str | None, as_of: dt.datetime, conversion:
     f AS (SELECT customer_id, ts, event_id, event, channel, campaign, properties, {rule_flag_sql(conversion)} AS conv,
                  lag(event) OVER (PARTITION BY customer_id ORDER BY ts, event_id) AS prev
           FROM ev WHERE ts <= {literal(as_of)} AND event <> 'identify'),
-    k AS (SELECT customer_id, event, conv, channel, campaign, properties,
+    k AS (SELECT customer_id, ts, event, conv, channel, campaign, properties,
                  row_number() OVER (PARTITION BY customer_id ORDER BY ts, event_id) AS pos
           FROM f WHERE {keep}),
     c AS (SELECT customer_id, min(CASE WHEN conv THEN pos END) AS conv_pos FROM k GROUP BY customer_id)
-    SELECT k.customer_id AS customer_id, k.pos AS pos, k.event AS event, c.conv_pos AS conv_pos,
+    SELECT k.customer_id AS customer_id, k.pos AS pos, k.event AS event, c.conv_pos AS conv_pos, k.ts AS ts,
            count(*) OVER (PARTITION BY k.customer_id) AS n,
            k.channel AS channel, k.campaign AS campaign, k.properties AS properties
     FROM k JOIN c ON c.customer_id = k.customer_id"""
@@ -211,6 +227,10 @@ def _loops(engine: Engine, order: dict[str, float], top: int) -> list[dict]:
 def _compare(engine: Engine, a: tuple[str, str], b: tuple[str, str]) -> pa.Table:
     """The transition probabilities of two segments and their difference (module docstring)."""
     def where(segment: tuple[str, str]) -> str:
+        if segment[0] == "first":
+            start, end = _period(segment[1])
+            return (f"p.ts >= {literal(dt.datetime.combine(start, dt.time()))} "
+                    f"AND p.ts < {literal(dt.datetime.combine(end + dt.timedelta(days=1), dt.time()))}")
         return f"COALESCE({field_sql(segment[0], 'p')} = {literal(segment[1])}, FALSE)"
 
     left = {(r["from"], r["to"]): r for r in _matrix(engine, where(a))}

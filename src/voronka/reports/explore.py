@@ -22,7 +22,8 @@ def scan_figure(scan, lang: str, shown: int = SCAN_SHOWN) -> go.Figure | None:
     points = scan.points.to_pylist()
     figure = go.Figure()
     for r in ranked:
-        rows = [p for p in points if (p["measure"], p["column"], p["segment"]) == (r["measure"], r["column"], r["segment"])]
+        key = (r["measure"], r["column"], r["segment"])
+        rows = [p for p in points if (p["measure"], p["column"], p["segment"]) == key]
         name = r["measure"] + (f" ({r['column'].removeprefix('properties.')} = {r['segment']})" if r["column"] else "")
         figure.add_trace(go.Scatter(
             x=[p["period"] for p in rows], y=[p["rate"] for p in rows], mode="lines+markers", name=name,
