@@ -3,6 +3,7 @@ does not know yet (docs/explore.md)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -54,6 +55,8 @@ def scan(
     max_window: Annotated[int, typer.Option(help="The longest changed window tested, in periods.")] = 4,
     alpha: Annotated[float, typer.Option(help="False discovery rate (one BH correction over every series).")] = 0.05,
     tz: Annotated[Optional[str], typer.Option("--tz", help="Time zone of days, e.g. Asia/Almaty.")] = None,
+    since: Annotated[Optional[dt.datetime], typer.Option("--from", formats=["%Y-%m-%d"],
+                                                         help="Leave out the periods before this day.")] = None,
     currency: Annotated[Optional[str], typer.Option(help="Currency of the revenue, e.g. KZT.")] = None,
     show: Annotated[str, typer.Option(help="findings | flagged | series")] = "findings",
     top: Annotated[int, typer.Option(help="Findings to show.")] = 10,
@@ -75,7 +78,8 @@ def scan(
         raise typer.BadParameter("--show takes findings, flagged or series")
     definition = _definition(model, steps, lang, timezone=tz)
     result = scan_changes(open_engine(store, data, engine_url, events_table, mapping), definition, grain=grain,
-                          within=within, max_values=max_values, max_window=max_window, alpha=alpha, as_of=as_of)
+                          within=within, max_values=max_values, max_window=max_window, alpha=alpha,
+                          since=since.date() if since else None, as_of=as_of)
     findings = scan_findings(result, lang.value, _model(model, steps), currency)[:top]
     if show == "findings":
         if fmt is OutputFormat.table:

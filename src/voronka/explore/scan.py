@@ -26,6 +26,9 @@ shifted, without being told the step, the segment or the dates. Definitions:
   window p times the number of windows tested (Bonferroni within the series, capped at
   1); its **change** is that window. One Benjamini–Hochberg correction runs over every
   series' p; a series is **flagged** when q ≤ α.
+* ``since``: periods before the one holding this day are left out of every series (the
+  first weeks of a log that starts with the business, with no returning customers yet,
+  read as a change of every volume share).
 * **Units affected** = window trials × (window rate − rest rate) (negative: lost). A
   transition's **value affected** = units affected × onward rate (the product of the
   overall rates of the transitions after it up to the value step) × revenue per buyer
@@ -146,6 +149,7 @@ def scan_changes(
     max_window: int = 4,
     alpha: float = 0.05,
     volumes: bool = True,
+    since: dt.date | None = None,
     as_of: dt.datetime | None = None,
     events: str | None = None,
     aliases: str | None = "aliases",
@@ -240,6 +244,8 @@ def scan_changes(
     rows = []
     for (measure, column, value), series in counts.items():
         kind, a, b = kinds[measure]
+        if since is not None:
+            series = {p: c for p, c in series.items() if p >= _period(since, grain)}
         test = _scan_series(series, max_window)
         if test is None:
             continue
