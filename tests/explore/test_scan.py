@@ -110,3 +110,12 @@ def test_false_discoveries_on_logs_without_change():
     assert series > 30 * 20
     assert logs_flagged <= 4
     assert flagged / series <= 0.05
+
+
+def test_since_leaves_out_the_first_periods():
+    from tests.backends import engine_for
+
+    result = scan_changes(engine_for(small_log()), STEPS, within="1d", max_window=2, volumes=False,
+                          since=dt.date(2026, 3, 11), as_of=dt.datetime(2026, 4, 1))
+    whole = next(r for r in result.series.to_pylist() if r["measure"] == "visit → cart" and r["column"] is None)
+    assert whole["trials"] == 30 and whole["first"] == dt.date(2026, 3, 16)  # weeks 2–4; week 3 still stands out
