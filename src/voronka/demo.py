@@ -237,6 +237,7 @@ class Referral:
 
 REFERRAL = Referral()
 
+
 @dataclass(frozen=True)
 class Incident:
     """A payment outage: for ``days`` days from day ``first_day`` (0 = ``start``), a purchase
@@ -365,7 +366,7 @@ class _Simulation:
         self.winbacks: list[float] = []  # times of winback offers (for spend)
         self.orders = 0
         # organic people who tried: (customer_id, channel, t_try, t_buy or None); read by the
-        # planted incident and loop (``_plant``), which draw on their own random stream
+        # planted incident and loop (``plant``), which draw on their own random stream
         self.trials: list[tuple[str, str, float, float | None]] = []
         self._anon_salt = (seed * 0x9E3779B1 + 0x5BD1E995) % (1 << 40)
 
