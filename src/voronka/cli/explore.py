@@ -7,6 +7,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Annotated, Optional
 
+import pyarrow as pa
 import typer
 
 from voronka.cli.app import (
@@ -86,13 +87,9 @@ def scan(
             for f in findings:
                 console.print("• " + f.sentence(), highlight=False, soft_wrap=True)
         else:
-            import pyarrow as pa
-
             emit(pa.Table.from_pylist([{"text": f.text, "action": f.action, "p": f.p, "q": f.q} for f in findings]),
                  fmt)
     else:
-        import pyarrow as pa
-
         table = result.series if show == "series" else pa.Table.from_pylist(result.flagged()[:top],
                                                                              schema=result.series.schema)
         emit(table.select(SCAN_COLUMNS) if fmt is OutputFormat.table else table, fmt)
@@ -192,8 +189,6 @@ def profile(
             for line in lines:
                 console.print("• " + line, highlight=False, soft_wrap=True)
         else:
-            import pyarrow as pa
-
             emit(pa.Table.from_pylist([{"finding": key, "text": line, **{k: str(v) for k, v in params.items()}}
                                        for (key, params), line in zip(result.findings, lines)]), fmt)
     else:
