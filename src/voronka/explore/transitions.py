@@ -133,14 +133,20 @@ def _units(where: str | None) -> str:
     return f"WITH u AS ({first}{' AND ' + where if where else ''})"
 
 
-def _matrix(engine: Engine, where: str | None = None) -> list[dict]:
-    rows = engine.query(f"{_units(where)} SELECT src, dst, count(*) AS moves, count(DISTINCT customer_id) AS units "
-                        f"FROM ({_moves()}) AS m GROUP BY src, dst").to_pylist()
-    out = defaultdict(int)
+def _out_moves(rows) -> dict[str, int]:
+    """Moves out of each state of matrix rows."""
+    out: dict[str, int] = defaultdict(int)
     for r in rows:
-        out[r["src"]] += r["moves"]
-    return sorted(({"from": r["src"], "to": r["dst"], "moves": int(r["moves"]), "units": int(r["units"]),
-                    "probability": r["moves"] / out[r["src"]]} for r in rows),
+        out[r["from"]] += r["moves"]
+    return out
+
+
+def _matrix(engine: Engine, where: str | None = None) -> list[dict]:
+    rows = [{"from": r["src"], "to": r["dst"], "moves": int(r["moves"]), "units": int(r["units"])}
+            for r in engine.query(f"{_units(where)} SELECT src, dst, count(*) AS moves, count(DISTINCT customer_id) "
+                                  f"AS units FROM ({_moves()}) AS m GROUP BY src, dst").to_pylist()]
+    out = _out_moves(rows)
+    return sorted(({**r, "probability": r["moves"] / out[r["from"]]} for r in rows),
                   key=lambda r: (r["from"] != START, r["from"], -r["moves"], r["to"]))
 
 
@@ -238,11 +244,7 @@ def _compare(engine: Engine, a: tuple[str, str], b: tuple[str, str]) -> pa.Table
     if not left or not right:
         missing = a if not left else b
         raise DefinitionError(f"no unit starts with {missing[0]}={missing[1]}", field="compare")
-    out_l, out_r = defaultdict(int), defaultdict(int)
-    for src, _ in left:
-        out_l[src] += left[src, _]["moves"]
-    for src, _ in right:
-        out_r[src] += right[src, _]["moves"]
+    out_l, out_r = _out_moves(left.values()), _out_moves(right.values())
     rows = []
     for key in sorted(set(left) | set(right)):
         src = key[0]
