@@ -70,3 +70,20 @@ def test_counts(engine_for):
     props = {r["field"]: r for r in result.properties.to_pylist()}
     assert props["channel"]["coverage"] == pytest.approx(2 / 6)
     assert props["properties.os"]["values"] == 1
+
+
+def test_out_of_order_without_repeats_and_into_a_store_with_rows(tmp_path):
+    """The ingest sequence holds on a first clean import and on an import into a table that
+    has rows (anti-joined), so profile finds the one row stored after a later one."""
+    from voronka.store import Store
+
+    first, second = tmp_path / "a.csv", tmp_path / "b.csv"
+    first.write_text("customer_id,ts,event\n" + "".join(f"c{i},2026-03-01 10:{i:02d}:00,view\n" for i in range(40))
+                     + "c0,2026-03-01 09:00:00,cart\n", encoding="utf-8")
+    second.write_text("customer_id,ts,event\nc1,2026-03-01 11:00:00,cart\nc1,2026-03-01 08:00:00,cart\n",
+                      encoding="utf-8")
+    with Store(tmp_path / "s.duckdb") as store:
+        store.ingest("events", [first])
+        assert compute_profile(DuckDBEngine(store.connection)).out_of_order["rows"] == 1
+        store.ingest("events", [second])
+        assert compute_profile(DuckDBEngine(store.connection)).out_of_order["rows"] == 2
