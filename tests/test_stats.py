@@ -88,3 +88,21 @@ def test_difference_interval_matches_statsmodels():
     diff, low, high = difference_interval(53, 141, 18, 135)
     assert diff == pytest.approx(53 / 141 - 18 / 135)
     assert (low, high) == pytest.approx(confint_proportions_2indep(53, 141, 18, 135, method="wald", compare="diff"))
+
+
+def test_proportion_tests_over_arrays():
+    """The vectorised tests: the z-test agrees with proportion_test; below expected count 5,
+    Fisher's p is twice the smaller one-sided tail (scipy's one-sided fisher_exact)."""
+    from scipy.stats import fisher_exact
+
+    from voronka.stats import proportion_test, proportion_tests
+
+    x1, n1, x2, n2 = [40, 2, 0, 10], [100, 20, 5, 10], [60, 3, 5, 10], [100, 40, 5, 10]
+    p, fisher = proportion_tests(x1, n1, x2, n2)
+    assert [bool(f) for f in fisher] == [False, True, True, True]  # the last: no failure at all
+    assert p[0] == pytest.approx(proportion_test(40, 100, 60, 100).p)
+    assert p[3] == 1.0  # both 100 %: no variation
+    for i in (1, 2):
+        table = [[x1[i], n1[i] - x1[i]], [x2[i], n2[i] - x2[i]]]
+        tails = min(fisher_exact(table, alternative="less")[1], fisher_exact(table, alternative="greater")[1])
+        assert p[i] == pytest.approx(min(1.0, 2 * tails))

@@ -58,6 +58,11 @@ expected values and how to measure them):
 8. Identity: half of the people reached through digital and mobile start anonymous
    (``anon-…``); at their first lead_magnet, callback_request or consultation an
    ``identify`` event on the canonical id (property ``alias``) links the two.
+9. An incident (``INCIDENT``): for three weeks from day 154, 85 % of the purchases that
+   would follow a trial of a ``digital`` person fail (with all that would follow them).
+10. A loop (``LOOP``): ``mobile`` people who tried are sent back trial → site_visit →
+   trial (buyers with probability 0.10, the others 0.50), so the trapped buy less.
+   Both are drawn after the journeys from their own random stream.
 
 Timestamps: every event happens between 08:00 and 22:00 Asia/Almaty local time and is
 stored in UTC (naive). The generator uses Python's ``random.Random(seed)`` (only its
@@ -91,6 +96,8 @@ VOCABULARY: tuple[str, ...] = (
 
 __all__ = [
     "CHANNELS",
+    "INCIDENT",
+    "LOOP",
     "REFERRAL",
     "REFERRED",
     "REPEAT",
@@ -230,6 +237,39 @@ class Referral:
 
 REFERRAL = Referral()
 
+
+@dataclass(frozen=True)
+class Incident:
+    """A payment outage: for ``days`` days from day ``first_day`` (0 = ``start``), a purchase
+    that would have followed a trial of a person on ``channel`` fails with probability
+    ``fail`` (the purchase, everything after it and the friends it would have brought are
+    not in the data)."""
+
+    channel: str = "digital"
+    first_day: int = 154  # 2026-06-04 with the default start
+    days: int = 21
+    fail: float = 0.85
+
+
+@dataclass(frozen=True)
+class Loop:
+    """Sent back: of the people on ``channel`` who tried, those who went on to buy were sent
+    back from the trial to the site (``back``) and on to a trial again (``again``) with
+    probability ``sent_back_buyer``, the others with ``sent_back_other``; 1 to ``max_rounds``
+    rounds, spread between the trial and the purchase (or over ``span`` days)."""
+
+    channel: str = "mobile"
+    sent_back_buyer: float = 0.10
+    sent_back_other: float = 0.50
+    max_rounds: int = 3
+    span: float = 2.0
+    back: tuple[str, str] = ("site_visit", '{"page":"delivery"}')
+    again: tuple[str, str] = ("trial", '{"kind":"trial_pack"}')
+
+
+INCIDENT = Incident()
+LOOP = Loop()
+
 ANONYMOUS = {"digital": 0.5, "mobile": 0.5}  # share of people who start anonymous
 CITIES = (("Almaty", 0.6), ("Astana", 0.4))
 MONTH_WEIGHT = (1.4, 1.1, 1.0, 1.1, 1.3, 1.2, 0.8, 0.7, 1.2, 1.0, 0.9, 0.8)  # Jan..Dec
@@ -325,6 +365,9 @@ class _Simulation:
         self.queue: list[tuple[float, str, bool]] = []  # referred friends: (t, referrer, rewarded)
         self.winbacks: list[float] = []  # times of winback offers (for spend)
         self.orders = 0
+        # organic people who tried: (customer_id, channel, t_try, t_buy or None); read by the
+        # planted incident and loop (``plant``), which draw on their own random stream
+        self.trials: list[tuple[str, str, float, float | None]] = []
         self._anon_salt = (seed * 0x9E3779B1 + 0x5BD1E995) % (1 << 40)
 
         self.ch_cum = _cumulative([c.share for c in CHANNELS])
@@ -377,6 +420,47 @@ class _Simulation:
             t, referrer, rewarded = self.queue[j]
             self.referred(self.n + j, t, referrer, rewarded)
             j += 1
+        self.plant()
+
+    def plant(self) -> None:
+        """The incident and the loop (``INCIDENT``, ``LOOP``), drawn from their own random
+        stream after the journeys, so every other event is the one drawn without them."""
+        rng = random.Random(f"voronka-demo-plant|{self.seed}")
+        inc, loop = INCIDENT, LOOP
+        lost: dict[str, float] = {}  # customer → time of the purchase that failed
+        looped: list[tuple] = []
+        for cid, channel, t_try, t_buy in self.trials:
+            if (channel == inc.channel and t_buy is not None
+                    and inc.first_day <= t_try < inc.first_day + inc.days and rng.random() < inc.fail):
+                lost[cid] = t_buy
+                t_buy = None
+            if channel == loop.channel and t_try < self.days:
+                if rng.random() < (loop.sent_back_buyer if t_buy is not None else loop.sent_back_other):
+                    end = t_buy if t_buy is not None else t_try + loop.span
+                    t = t_try
+                    rounds = 1 + int(rng.random() * loop.max_rounds)
+                    step = (end - t_try) / (2 * rounds + 1)
+                    for _ in range(rounds):
+                        t += step
+                        looped.append((t, cid, *loop.back))
+                        t += step
+                        looped.append((t, cid, *loop.again))
+        if lost:  # the failed purchase, all that followed it, and the friends it would have brought
+            gone = set(lost)
+            new = set(lost)
+            while new:
+                new = {row[1] for row in self.rows if row[6] in new} - gone
+                gone |= new
+            dropped = [row for row in self.rows
+                       if row[6] in gone or (row[1] in lost and row[0] >= lost[row[1]])]
+            drop_ids = {id(row) for row in dropped}
+            self.rows = [row for row in self.rows if id(row) not in drop_ids]
+            for row in dropped:
+                if row[2] == "winback_offer":
+                    self.winbacks.remove(row[0])
+        channel = {cid: ch for cid, ch, _, _ in self.trials}
+        for t, cid, event, props in looped:
+            self.rows.append((t, cid, event, channel[cid], None, None, None, props))
 
     # -- before the first purchase ------------------------------------------------------
 
@@ -442,9 +526,11 @@ class _Simulation:
 
         if tried:
             p = ch.buy * touch_factor(4 + extras)
+            t_buy = None
             if r() < p:
                 t_buy = t_try + 5 * _MINUTE + self.exp(2.0)
                 self.customer_life(cid, t_buy, name, camp, city, None, self.january[int(t0)])
+            self.trials.append((cid, name, t_try, t_buy))
 
     def extra_touch(self, kind: str, ch: str, camp: str, fmt: str, city: str) -> tuple:
         r = self.rng.random

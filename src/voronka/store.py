@@ -115,12 +115,13 @@ class Store:
 
     def ingest(self, table: str, paths: Iterable[str | Path], *, mapping: Mapping[str, str] | None = None,
                tz: str | None = None, encoding: str | None = None, delimiter: str | None = None,
-               reject_file: str | Path | None = None, progress: Progress | None = None) -> IngestSummary:
+               reject_file: str | Path | None = None, progress: Progress | None = None,
+               keep_repeats: bool = False) -> IngestSummary:
         """Add the rows of ``paths`` to ``table`` (see ``voronka.ingest``); all files or none."""
         if table not in TABLES:
             raise StoreError(f"no table {table!r}; the tables are {', '.join(TABLES)}")
         return ingest(self._con, table, paths, mapping=mapping, tz=tz, encoding=encoding,
-                      delimiter=delimiter, reject_file=reject_file, progress=progress)
+                      delimiter=delimiter, reject_file=reject_file, progress=progress, keep_repeats=keep_repeats)
 
     def ingest_events(self, paths: Iterable[str | Path], *, mapping: Mapping[str, str] | None = None,
                       tz: str | None = None, encoding: str | None = None, delimiter: str | None = None,

@@ -16,7 +16,7 @@ import importlib
 from voronka.cli.app import app
 
 # Each module registers its commands on ``app``.
-for _module in ("ingest", "demo", "models", "funnel", "loop", "value", "paths", "attribution", "diagnose", "money", "report", "serve", "keys"):
+for _module in ("ingest", "demo", "models", "funnel", "loop", "value", "paths", "attribution", "diagnose", "money", "report", "serve", "keys", "explore"):
     try:
         importlib.import_module(f"voronka.cli.{_module}")
     except ModuleNotFoundError as exc:  # a command module not written yet

@@ -54,6 +54,9 @@ def ingest(
         Path | None,
         typer.Option("--reject-file", help="Write bad rows here (CSV) and load the rest, instead of stopping."),
     ] = None,
+    keep_repeats: Annotated[
+        bool, typer.Option("--keep-repeats", help="Keep identical rows (without event_id: the row number joins the id).")
+    ] = False,
     engine: Annotated[str | None, typer.Option(
         "--engine", help="Load into this engine instead of the store: clickhouse://host:8123/db, "
                          "chdb:///folder, sc://host:15002, spark://host:7077, local[2] (docs/engines.md).")] = None,
@@ -84,13 +87,14 @@ def ingest(
 
     if engine:
         _ingest_into_engine(engine, into, table.value, files, reject_file, fmt, mapping=mapping, tz=tz,
-                            encoding=encoding, delimiter=delimiter)
+                            encoding=encoding, delimiter=delimiter, keep_repeats=keep_repeats)
         return
     if into:
         raise typer.BadParameter("--into names a table of --engine; give --engine too", param_hint="--into")
     with Store(store) as db, bar:
         summary = db.ingest(table.value, files, mapping=mapping, tz=tz, encoding=encoding,
-                            delimiter=delimiter, reject_file=reject_file, progress=progress)
+                            delimiter=delimiter, reject_file=reject_file, progress=progress,
+                            keep_repeats=keep_repeats)
     emit(summary.to_arrow(), fmt, title=f"{table.value} → {store}")
     if summary.rejected and reject_file is not None:
         err_console.print(f"{summary.rejected} bad rows written to {reject_file}", highlight=False)

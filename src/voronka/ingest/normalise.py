@@ -35,7 +35,8 @@ Values (the input is trimmed of spaces first; an empty cell is null):
 * **key** (``event_id``, ``spend_id``) — given, or when absent or empty the md5 (hex)
   of the normalised row: the other columns in table order, each as DuckDB text
   (``ts`` as ``2026-03-01 05:00:00``, money with four decimals, null as empty), joined by
-  U+001F. Identical rows therefore get identical keys.
+  U+001F. Identical rows therefore get identical keys (and count as repeats), unless
+  ``keep_repeats``: then the file's row number is joined last, and identical rows stay.
 
 A row is *bad* when a required column is empty or a value cannot be parsed; the
 first failing column (in table order) is reported.
@@ -177,8 +178,10 @@ class Plan:
 
 
 def plan(table: str, columns: list[tuple[str, str]], relation: str, *,
-         mapping: dict[str, str] | None = None, tz: str | None = None, file: str | None = None) -> Plan:
-    """The normalisation of ``relation`` (with ``columns``: name, DuckDB type) into ``table``."""
+         mapping: dict[str, str] | None = None, tz: str | None = None, file: str | None = None,
+         keep_repeats: bool = False) -> Plan:
+    """The normalisation of ``relation`` (with ``columns``: name, DuckDB type) into ``table``;
+    with ``keep_repeats`` a generated key also hashes the row number, so identical rows stay."""
     spec = SPECS[table]
     canonical = spec.table.columns
     types = dict(columns)
@@ -254,13 +257,14 @@ def plan(table: str, columns: list[tuple[str, str]], relation: str, *,
         f"(SELECT {', '.join(layer1)} FROM {relation}))"
     )
     others = [c for c in canonical if c != key]
-    material = "concat_ws(chr(31), " + ", ".join(f"coalesce(CAST({ident(c)} AS VARCHAR), '')" for c in others) + ")"
+    material = "concat_ws(chr(31), " + ", ".join(f"coalesce(CAST({ident(c)} AS VARCHAR), '')" for c in others) + (
+        f", CAST({ROW} AS VARCHAR))" if keep_repeats else ")")
     if spec.generated_key and key in mapped:
         key_expr = dup_key = f"coalesce({ident(key)}, md5({material}))"
     elif spec.generated_key:
         # Rows with equal keys are equal in every column; properties are a function of
         # the raw property columns, so those stand in for the JSON.
-        hashed = [ident(c) for c in others if c != spec.properties]
+        hashed = [ident(c) for c in others if c != spec.properties] + ([ROW] if keep_repeats else [])
         if spec.properties:
             hashed += [*props.values(), "_given_properties"]
         key_expr, dup_key = f"md5({material})", f"hash({', '.join(hashed)})"

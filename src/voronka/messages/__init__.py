@@ -7,9 +7,9 @@ by side so a gap is visible. Keys start with the area (``loop.``, ``paths.``, â€
 
 from __future__ import annotations
 
-from voronka.messages import attribution, core, diagnose, loop, money, paths, value
+from voronka.messages import attribution, core, diagnose, explore, loop, money, paths, value
 
-CATALOGUES = (core, loop, value, paths, attribution, diagnose, money)
+CATALOGUES = (core, loop, value, paths, attribution, diagnose, money, explore)
 
 
 def merged_catalogue() -> dict[str, dict[str, str]]:

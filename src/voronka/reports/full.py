@@ -1,7 +1,7 @@
 """The full report: every analysis the data supports, in the order of the customer's
-journey — the hourglass, where customers are lost and the plan, touches and paths,
-attribution, channels and money, the loop after the purchase, lifetime value, referrals
-and complaints.
+journey — the hourglass, where customers are lost and the plan, what changed (the change
+scan), touches and paths, transitions and loops, attribution, channels and money, the loop
+after the purchase, lifetime value, referrals and complaints, and the profile of the data.
 
 An analysis the data cannot support (no spend loaded, no repeat purchase yet, …) raises a
 ``VoronkaError``; its sections are left out and the reason is listed at the end of the
@@ -40,6 +40,8 @@ def full_report(engine: Engine, lang: str, *, title: str, intro: str | None = No
     from voronka.clv import clv_analysis
     from voronka.diagnose import diagnose_funnel, measured_rates
     from voronka.distance import distance_analysis
+    from voronka.explore.profile import compute_profile
+    from voronka.explore.transitions import compute_transitions
     from voronka.loop import compute_loop
     from voronka.money import channel_economics
     from voronka.paths import compute_paths
@@ -47,6 +49,7 @@ def full_report(engine: Engine, lang: str, *, title: str, intro: str | None = No
     from voronka.referrals import referral_analysis
     from voronka.reports.attribution import add_attribution_sections
     from voronka.reports.diagnose import add_diagnose_sections
+    from voronka.reports.explore import add_profile_section, add_transitions_section
     from voronka.reports.funnel import add_funnel_sections
     from voronka.reports.loop import add_loop_sections
     from voronka.reports.money import add_money_sections
@@ -77,9 +80,19 @@ def full_report(engine: Engine, lang: str, *, title: str, intro: str | None = No
         add_diagnose_sections(page, diagnosis, lang, plan=plan, currency=diagnosis.links.revenue.currency)
 
     attempt("diagnose", weak_links_and_plan)
+
+    def change_scan() -> None:
+        from voronka.explore.scan import scan_changes, scan_findings
+        from voronka.reports.explore import add_scan_section
+
+        result = scan_changes(engine, build_funnel({"model": "hourglass", "timezone": timezone}, lang=lang))
+        add_scan_section(page, result, scan_findings(result, lang, load_model("hourglass"))[:10], lang)
+
+    attempt("scan", change_scan)
     attempt("paths", lambda: add_paths_sections(
         page, lang, touches=compute_touches(engine, lookback=None), paths=compute_paths(engine),
         channels=compute_channel_stages(engine, lang=lang)))
+    attempt("transitions", lambda: add_transitions_section(page, compute_transitions(engine, top=5), lang))
     attempt("attribution", lambda: add_attribution_sections(
         page, compute_attribution(engine, settings=AttributionSettings(order=2)), lang))
     values: list[Any] = []  # lifetime value, when it can be fitted: also gives money its LTV/CAC
@@ -94,6 +107,7 @@ def full_report(engine: Engine, lang: str, *, title: str, intro: str | None = No
     attempt("referrals", lambda: add_value_sections(
         page, lang, referrals=referral_analysis(engine, timezone=timezone),
         distance=distance_analysis(engine, timezone=timezone)))
+    attempt("profile", lambda: add_profile_section(page, compute_profile(engine), lang))
     if out.skipped:
         page.add_section(t("report.skipped", lang),
                          text="\n\n".join(f"{name}: {reason}" for name, reason in out.skipped.items()))

@@ -1,0 +1,289 @@
+"""Transitions between events: the transition matrix, the step matrix, loops and back-edges,
+and the difference between two segments. Definitions: ``docs/explore.md``, *Transitions*.
+
+* A unit's **path** is its events through the alias map, at or before ``as_of``, in time
+  order (equal times by ``event_id``), ``identify`` left out; with ``merge_repeats``
+  consecutive equal events count once. Each event is a **state**; the path starts in
+  ``START`` and ends in ``END``.
+* **Transition matrix**: for every pair of consecutive states, ``moves`` (how often) and
+  ``units`` (how many units made it at least once); ``probability`` = moves / all moves out
+  of ``from`` (each row sums to 1).
+* **Step matrix**: for step k = 1..``steps`` and state E, the share of all units whose k-th
+  state is E (``END`` when the path is shorter), so each step's shares sum to 1.
+* **Event order**: the mean position of each event's first occurrence in the paths that
+  have it. A **back-edge** is a move a → b (a ≠ b) to an event that comes earlier in that
+  order.
+* **Loops** are the back-edges made *before converting* (before the unit's first event
+  matching the conversion rule, default ``purchase``; a unit that never converts: its whole
+  path). **Units trapped** by a → b: those that made it; they are compared with the other
+  units that reached a before converting: **rate** (converted / units) of each, the
+  proportion test (``voronka.stats.proportion_test``) and **conversions lost** = trapped ×
+  (rate of the others − rate of the trapped), an observational difference, not a proven
+  effect. Loops are ranked by conversions lost, then units trapped.
+* **Segments** (``compare``): two conditions ``field=value`` on the unit's first event (or
+  two periods ``first=YYYY-MM-DD..YYYY-MM-DD``: the day, UTC, of the unit's first event); the
+  transition probabilities of each, their difference (A − B), the proportion test of each
+  move's count out of ``from``, and one Benjamini–Hochberg correction over them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+from voronka.engines import Engine
+from voronka.errors import DefinitionError
+from voronka.funnel import event_sources, latest_event
+from voronka.rules import PURCHASE, StepRule
+from voronka.sql import field_sql, literal, resolved_events
+from voronka.stats import benjamini_hochberg, proportion_test
+from voronka.touches import parse_rule, rule_flag_sql
+
+PATH_TABLE = "voronka_transition_paths"
+START, END = "START", "END"
+
+MATRIX_SCHEMA = pa.schema([("from", pa.string()), ("to", pa.string()), ("moves", pa.int64()),
+                           ("units", pa.int64()), ("probability", pa.float64())])
+STEP_SCHEMA = pa.schema([("step", pa.int64()), ("state", pa.string()), ("units", pa.int64()),
+                         ("share", pa.float64())])
+LOOP_SCHEMA = pa.schema([
+    ("from", pa.string()), ("to", pa.string()), ("units_trapped", pa.int64()), ("share_trapped", pa.float64()),
+    ("rate_trapped", pa.float64()), ("rate_others", pa.float64()), ("conversions_lost", pa.float64()),
+    ("method", pa.string()), ("p", pa.float64()), ("rank", pa.int64()),
+])
+COMPARE_SCHEMA = pa.schema([
+    ("from", pa.string()), ("to", pa.string()), ("moves_a", pa.int64()), ("probability_a", pa.float64()),
+    ("moves_b", pa.int64()), ("probability_b", pa.float64()), ("difference", pa.float64()),
+    ("method", pa.string()), ("p", pa.float64()), ("q", pa.float64()),
+])
+
+
+@dataclass(frozen=True)
+class Transitions:
+    """``matrix``, ``steps`` (the step matrix), ``loops`` (back-edges before conversion,
+    ranked), ``order`` (event → mean first position), ``compare`` (or None), ``units``."""
+
+    matrix: pa.Table
+    steps: pa.Table
+    loops: pa.Table
+    order: dict[str, float]
+    compare: pa.Table | None
+    units: int
+    conversion: str
+    as_of: dt.datetime
+
+
+def parse_segment(text: str) -> tuple[str, str]:
+    """``field=value`` → (field, value); ``first=YYYY-MM-DD..YYYY-MM-DD`` is a period of first events."""
+    field, sep, value = text.partition("=")
+    field, value = field.strip(), value.strip()
+    if not sep or not field or not value:
+        raise DefinitionError(f"segment {text!r}: write field=value, e.g. channel=mobile, or "
+                              "first=2026-06-01..2026-06-21", field="compare")
+    if field == "first":
+        _period(value)
+    return field, value
+
+
+def _period(text: str) -> tuple[dt.date, dt.date]:
+    """``YYYY-MM-DD..YYYY-MM-DD`` (inclusive) → the two dates."""
+    try:
+        start, end = (dt.date.fromisoformat(x.strip()) for x in text.split(".."))
+    except ValueError:
+        raise DefinitionError(f"period {text!r}: write first=2026-06-01..2026-06-21", field="compare") from None
+    if end < start:
+        raise DefinitionError(f"period {text!r} ends before it starts", field="compare")
+    return start, end
+
+
+def _paths_sql(events: str, aliases: str | None, as_of: dt.datetime, conversion: StepRule, merge: bool) -> str:
+    """One row per unit and state: customer_id, pos (1-based), event, conv_pos (position of
+    the first conversion, NULL: none), n (path length), the event's channel, campaign, properties."""
+    keep = "prev IS NULL OR prev <> event" if merge else "TRUE"
+    return f"""
+    WITH ev AS ({resolved_events(events, aliases)}),
+    f AS (SELECT customer_id, ts, event_id, event, channel, campaign, properties, {rule_flag_sql(conversion)} AS conv,
+                 lag(event) OVER (PARTITION BY customer_id ORDER BY ts, event_id) AS prev
+          FROM ev WHERE ts <= {literal(as_of)} AND event <> 'identify'),
+    k AS (SELECT customer_id, ts, event, conv, channel, campaign, properties,
+                 row_number() OVER (PARTITION BY customer_id ORDER BY ts, event_id) AS pos
+          FROM f WHERE {keep}),
+    c AS (SELECT customer_id, min(CASE WHEN conv THEN pos END) AS conv_pos FROM k GROUP BY customer_id)
+    SELECT k.customer_id AS customer_id, k.pos AS pos, k.event AS event, c.conv_pos AS conv_pos, k.ts AS ts,
+           count(*) OVER (PARTITION BY k.customer_id) AS n,
+           k.channel AS channel, k.campaign AS campaign, k.properties AS properties
+    FROM k JOIN c ON c.customer_id = k.customer_id"""
+
+
+def _moves() -> str:
+    """Consecutive states (with START and END) of the units in ``u``."""
+    paths = f"(SELECT p.* FROM {PATH_TABLE} AS p JOIN u ON u.customer_id = p.customer_id)"
+    return f"""
+    SELECT a.customer_id AS customer_id, a.event AS src, b.event AS dst FROM {paths} AS a
+      JOIN {paths} AS b ON b.customer_id = a.customer_id AND b.pos = a.pos + 1
+    UNION ALL SELECT customer_id, '{START}' AS src, event AS dst FROM {paths} AS s WHERE pos = 1
+    UNION ALL SELECT customer_id, event AS src, '{END}' AS dst FROM {paths} AS e WHERE pos = n"""
+
+
+def _units(where: str | None) -> str:
+    first = f"SELECT customer_id FROM {PATH_TABLE} AS p WHERE pos = 1"
+    return f"WITH u AS ({first}{' AND ' + where if where else ''})"
+
+
+def _out_moves(rows) -> dict[str, int]:
+    """Moves out of each state of matrix rows."""
+    out: dict[str, int] = defaultdict(int)
+    for r in rows:
+        out[r["from"]] += r["moves"]
+    return out
+
+
+def _matrix(engine: Engine, where: str | None = None) -> list[dict]:
+    rows = [{"from": r["src"], "to": r["dst"], "moves": int(r["moves"]), "units": int(r["units"])}
+            for r in engine.query(f"{_units(where)} SELECT src, dst, count(*) AS moves, count(DISTINCT customer_id) "
+                                  f"AS units FROM ({_moves()}) AS m GROUP BY src, dst").to_pylist()]
+    out = _out_moves(rows)
+    return sorted(({**r, "probability": r["moves"] / out[r["from"]]} for r in rows),
+                  key=lambda r: (r["from"] != START, r["from"], -r["moves"], r["to"]))
+
+
+def compute_transitions(
+    engine: Engine,
+    *,
+    conversion: str | StepRule | None = None,
+    steps: int = 8,
+    merge_repeats: bool = True,
+    compare: tuple[str, str] | None = None,
+    top: int = 10,
+    as_of: dt.datetime | None = None,
+    events: str | None = None,
+    aliases: str | None = "aliases",
+) -> Transitions:
+    """The transition and step matrices, the loops and, with ``compare``, the two segments."""
+    if steps < 1:
+        raise DefinitionError("steps must be at least 1", field="steps")
+    rule = parse_rule(conversion, PURCHASE)
+    label = conversion if isinstance(conversion, str) else (rule.describe() if conversion else "purchase")
+    events, aliases = event_sources(engine, events, aliases)
+    as_of = as_of or latest_event(engine, events)
+    engine.materialize(PATH_TABLE, _paths_sql(events, aliases, as_of, rule, merge_repeats))
+    matrix = _matrix(engine)
+    units = sum(r["moves"] for r in matrix if r["from"] == START)
+
+    counts = engine.query(f"SELECT pos, event, count(*) AS n FROM {PATH_TABLE} AS p WHERE pos <= {steps} "
+                          f"GROUP BY pos, event").to_pylist()
+    step_rows = [{"step": int(r["pos"]), "state": r["event"], "units": int(r["n"])} for r in counts]
+    for k in range(1, steps + 1):
+        ended = units - sum(r["units"] for r in step_rows if r["step"] == k)
+        if ended:
+            step_rows.append({"step": k, "state": END, "units": ended})
+    for r in step_rows:
+        r["share"] = r["units"] / units if units else 0.0
+    step_rows.sort(key=lambda r: (r["step"], -r["units"], r["state"]))
+
+    order = {r["event"]: float(r["m"]) for r in engine.query(
+        f"SELECT event, avg(p) AS m FROM (SELECT customer_id, event, min(pos) AS p FROM {PATH_TABLE} AS t "
+        f"GROUP BY customer_id, event) AS f GROUP BY event").to_pylist()}
+    loops = _loops(engine, order, top)
+
+    table = None
+    if compare is not None:
+        table = _compare(engine, *compare)
+    return Transitions(pa.Table.from_pylist(matrix, schema=MATRIX_SCHEMA),
+                       pa.Table.from_pylist(step_rows, schema=STEP_SCHEMA),
+                       pa.Table.from_pylist(loops, schema=LOOP_SCHEMA), order, table, units, label, as_of)
+
+
+def _loops(engine: Engine, order: dict[str, float], top: int) -> list[dict]:
+    """Back-edges before conversion, ranked (module docstring)."""
+    before = "(conv_pos IS NULL OR pos < conv_pos)"
+    pairs = engine.query(
+        f"SELECT a.event AS src, b.event AS dst, count(DISTINCT a.customer_id) AS n, "
+        f"count(DISTINCT CASE WHEN a.conv_pos IS NOT NULL THEN a.customer_id END) AS x "
+        f"FROM {PATH_TABLE} AS a JOIN {PATH_TABLE} AS b ON b.customer_id = a.customer_id AND b.pos = a.pos + 1 "
+        f"WHERE a.event <> b.event AND (b.conv_pos IS NULL OR b.pos < b.conv_pos) GROUP BY a.event, b.event"
+    ).to_pylist()
+    reached = {r["event"]: (int(r["n"]), int(r["x"])) for r in engine.query(
+        f"SELECT event, count(DISTINCT customer_id) AS n, "
+        f"count(DISTINCT CASE WHEN conv_pos IS NOT NULL THEN customer_id END) AS x "
+        f"FROM {PATH_TABLE} AS p WHERE {before} GROUP BY event").to_pylist()}
+    rows = []
+    for r in pairs:
+        a, b = r["src"], r["dst"]
+        if order[b] >= order[a]:
+            continue
+        n_t, x_t = int(r["n"]), int(r["x"])
+        n_a, x_a = reached[a]
+        n_o, x_o = n_a - n_t, x_a - x_t
+        test = proportion_test(x_t, n_t, x_o, n_o) if n_o else None
+        rate_o = x_o / n_o if n_o else None
+        rows.append({"from": a, "to": b, "units_trapped": n_t, "share_trapped": n_t / n_a, "rate_trapped": x_t / n_t,
+                     "rate_others": rate_o, "conversions_lost": n_t * (rate_o - x_t / n_t) if n_o else 0.0,
+                     "method": test.method if test else None, "p": test.p if test else None})
+    rows.sort(key=lambda r: (-r["conversions_lost"], -r["units_trapped"], r["from"], r["to"]))
+    rows = rows[:top]
+    for i, r in enumerate(rows, 1):
+        r["rank"] = i
+    return rows
+
+
+def _compare(engine: Engine, a: tuple[str, str], b: tuple[str, str]) -> pa.Table:
+    """The transition probabilities of two segments and their difference (module docstring)."""
+    def where(segment: tuple[str, str]) -> str:
+        if segment[0] == "first":
+            start, end = _period(segment[1])
+            return (f"p.ts >= {literal(dt.datetime.combine(start, dt.time()))} "
+                    f"AND p.ts < {literal(dt.datetime.combine(end + dt.timedelta(days=1), dt.time()))}")
+        return f"COALESCE({field_sql(segment[0], 'p')} = {literal(segment[1])}, FALSE)"
+
+    left = {(r["from"], r["to"]): r for r in _matrix(engine, where(a))}
+    right = {(r["from"], r["to"]): r for r in _matrix(engine, where(b))}
+    if not left or not right:
+        missing = a if not left else b
+        raise DefinitionError(f"no unit starts with {missing[0]}={missing[1]}", field="compare")
+    out_l, out_r = _out_moves(left.values()), _out_moves(right.values())
+    rows = []
+    for key in sorted(set(left) | set(right)):
+        src = key[0]
+        ml, mr = left.get(key, {}).get("moves", 0), right.get(key, {}).get("moves", 0)
+        nl, nr = out_l.get(src, 0), out_r.get(src, 0)
+        pl, pr = (ml / nl if nl else None), (mr / nr if nr else None)
+        test = proportion_test(ml, nl, mr, nr) if nl and nr else None
+        rows.append({"from": src, "to": key[1], "moves_a": ml, "probability_a": pl, "moves_b": mr,
+                     "probability_b": pr, "difference": pl - pr if test else None,
+                     "method": test.method if test else None, "p": test.p if test else None, "q": None})
+    tested = [r for r in rows if r["p"] is not None]
+    for r, q in zip(tested, benjamini_hochberg([r["p"] for r in tested])):
+        r["q"] = q
+    rows.sort(key=lambda r: (r["q"] if r["q"] is not None else 2.0, r["from"], r["to"]))
+    return pa.Table.from_pylist(rows, schema=COMPARE_SCHEMA)
+
+
+def transition_figure(result: Transitions, title: str = "", *, min_probability: float = 0.05, max_edges: int = 40):
+    """A plotly graph of the transition matrix: events left to right in the event order
+    (START first, END last), an arrow per move with probability ≥ ``min_probability`` (the
+    ``max_edges`` most frequent), back-edges in red; width by probability."""
+    import plotly.graph_objects as go
+
+    names = [START, *sorted(result.order, key=lambda e: (result.order[e], e)), END]
+    x = {name: i for i, name in enumerate(names)}
+    y = {name: (i % 3 - 1) * 0.6 for i, name in enumerate(names)}
+    edges = sorted((r for r in result.matrix.to_pylist() if r["probability"] >= min_probability),
+                   key=lambda r: -r["moves"])[:max_edges]
+    figure = go.Figure(go.Scatter(x=[x[n] for n in names], y=[y[n] for n in names], mode="markers+text",
+                                  text=names, textposition="top center", marker={"size": 14}, hoverinfo="text"))
+    for r in edges:
+        if r["from"] not in x or r["to"] not in x or r["from"] == r["to"]:
+            continue
+        back = r["to"] != END and r["from"] != START and x[r["to"]] < x[r["from"]]
+        figure.add_annotation(x=x[r["to"]], y=y[r["to"]], ax=x[r["from"]], ay=y[r["from"]], xref="x", yref="y",
+                              axref="x", ayref="y", showarrow=True, arrowhead=2,
+                              arrowwidth=1 + 5 * r["probability"], opacity=0.6,
+                              arrowcolor="crimson" if back else "steelblue",
+                              hovertext=f"{r['from']} → {r['to']}: {r['probability']:.0%} ({r['moves']})")
+    figure.update_layout(title=title or None, showlegend=False, height=460, xaxis={"visible": False},
+                         yaxis={"visible": False}, margin={"l": 10, "r": 10, "t": 40, "b": 10})
+    return figure

@@ -1,0 +1,92 @@
+"""Strings of the exploring analyses: profile, transitions and the change scan.
+
+Kazakh strings are our translations and should be checked by a Kazakh reader.
+"""
+
+MESSAGES: dict[str, dict[str, str]] = {
+    # --- sections
+    "explore.section.scan": {"en": "What changed: the change scan", "ru": "Что изменилось: поиск изменений",
+                             "kk": "Не өзгерді: өзгерістерді іздеу"},
+    "explore.section.transitions": {"en": "Transitions between events", "ru": "Переходы между событиями",
+                                    "kk": "Оқиғалар арасындағы өтулер"},
+    "explore.section.profile": {"en": "Profile of the data", "ru": "Профиль данных", "kk": "Деректер профилі"},
+    # --- scan findings
+    "explore.scan.transition": {
+        "en": "{measure}{segment}: from {first} to {last} {rate} converted (95% interval {low}–{high}, "
+              "{trials} customers) against {rest} in the other periods; about {units} customers{value}. "
+              "Test: {test}, p {p}, q {q}.",
+        "ru": "{measure}{segment}: с {first} по {last} перешли {rate} (95% интервал {low}–{high}, "
+              "{trials} клиентов) против {rest} в остальные периоды; около {units} клиентов{value}. "
+              "Тест: {test}, p {p}, q {q}.",
+        "kk": "{measure}{segment}: {first} – {last} аралығында {rate} өтті (95% аралық {low}–{high}, "
+              "{trials} клиент), басқа кезеңдерде {rest}; шамамен {units} клиент{value}. "
+              "Тест: {test}, p {p}, q {q}.",
+    },
+    "explore.scan.volume": {
+        "en": "{measure}{segment}: from {first} to {last} {rate} of the active customers a day had this event "
+              "(95% interval {low}–{high}) against {rest} in the other periods; about {units} customer-days. "
+              "Test: {test}, p {p}, q {q}.",
+        "ru": "{measure}{segment}: с {first} по {last} это событие было у {rate} активных за день клиентов "
+              "(95% интервал {low}–{high}) против {rest} в остальные периоды; около {units} клиенто-дней. "
+              "Тест: {test}, p {p}, q {q}.",
+        "kk": "{measure}{segment}: {first} – {last} аралығында бұл оқиға күндік белсенді клиенттердің {rate} "
+              "үлесінде болды (95% аралық {low}–{high}), басқа кезеңдерде {rest}; шамамен {units} клиент-күн. "
+              "Тест: {test}, p {p}, q {q}.",
+    },
+    "explore.scan.value": {"en": ", {value} of revenue", "ru": ", {value} выручки", "kk": ", {value} түсім"},
+    "explore.scan.none": {
+        "en": "No series changed significantly ({series} series, one Benjamini–Hochberg correction, q ≤ {alpha}).",
+        "ru": "Ни один ряд не изменился значимо ({series} рядов, одна поправка Бенджамини–Хохберга, q ≤ {alpha}).",
+        "kk": "Ешбір қатар мәнді өзгермеді ({series} қатар, бір Бенджамини–Хохберг түзетуі, q ≤ {alpha}).",
+    },
+    "explore.scan.chart": {"en": "Rate per period with 95% interval; the changed window shaded",
+                           "ru": "Доля по периодам с 95% интервалом; изменившееся окно закрашено",
+                           "kk": "Кезеңдер бойынша үлес, 95% аралық; өзгерген терезе боялған"},
+    # --- transitions
+    "explore.transitions.loop": {
+        "en": "{back}: {units} customers were sent back before converting ({share} of those at {source}); "
+              "{rate} of them converted against {others} of the others: about {lost} conversions.",
+        "ru": "{back}: {units} клиентов вернулись назад до конверсии ({share} из дошедших до {source}); "
+              "из них сконвертировались {rate} против {others} у остальных: около {lost} конверсий.",
+        "kk": "{back}: {units} клиент конверсияға дейін артқа оралды ({source} жеткендердің {share}); "
+              "олардың {rate} конверсия жасады, қалғандарында {others}: шамамен {lost} конверсия.",
+    },
+    "explore.transitions.none": {"en": "No back-edges before conversion.", "ru": "Возвратов до конверсии нет.",
+                                 "kk": "Конверсияға дейін артқа оралу жоқ."},
+    "explore.transitions.graph": {"en": "Transition graph (share of moves out of each event)",
+                                  "ru": "Граф переходов (доля переходов из каждого события)",
+                                  "kk": "Өтулер графы (әр оқиғадан өтулер үлесі)"},
+    # --- profile
+    "explore.profile.repeats": {"en": "{rows} rows were dropped as repeats at ingest.",
+                                "ru": "{rows} строк отброшено при загрузке как повторы.",
+                                "kk": "Жүктеу кезінде {rows} жол қайталау ретінде алынып тасталды."},
+    "explore.profile.new": {"en": "New event {event}: first seen {first} ({count} events).",
+                            "ru": "Новое событие {event}: впервые {first} ({count} событий).",
+                            "kk": "Жаңа оқиға {event}: алғаш рет {first} ({count} оқиға)."},
+    "explore.profile.rare": {"en": "Rare event {event}: {count} events, {customers} customers.",
+                             "ru": "Редкое событие {event}: {count} событий, {customers} клиентов.",
+                             "kk": "Сирек оқиға {event}: {count} оқиға, {customers} клиент."},
+    "explore.profile.spike": {"en": "Spike of {event} on {day}: {count} events against a median of {median} a day.",
+                              "ru": "Всплеск {event} {day}: {count} событий при медиане {median} в день.",
+                              "kk": "{event} шұғыл өсуі {day}: күніне медиана {median} болғанда {count} оқиға."},
+    "explore.profile.out_of_order": {
+        "en": "{rows} events are out of order: stored after a later event of the same customer "
+              "(median gap back in time {gap}).",
+        "ru": "{rows} событий идут не по порядку: записаны после более позднего события того же клиента "
+              "(медиана сдвига назад {gap}).",
+        "kk": "{rows} оқиға ретсіз: сол клиенттің кейінгі оқиғасынан кейін жазылған "
+              "(артқа ығысу медианасы {gap}).",
+    },
+    "explore.profile.simultaneous": {"en": "{rows} events share their timestamp with another event of the same customer.",
+                                     "ru": "{rows} событий совпадают по времени с другим событием того же клиента.",
+                                     "kk": "{rows} оқиғаның уақыты сол клиенттің басқа оқиғасымен бірдей."},
+    "explore.profile.future": {"en": "{rows} events are dated in the future (after {now}).",
+                               "ru": "{rows} событий датированы будущим (после {now}).",
+                               "kk": "{rows} оқиға болашақ күнмен белгіленген ({now} кейін)."},
+    "explore.profile.gaps": {"en": "{days} days without any event between {first} and {last}.",
+                             "ru": "{days} дней без событий между {first} и {last}.",
+                             "kk": "{first} пен {last} аралығында оқиғасыз {days} күн."},
+    "explore.profile.clean": {"en": "No repeats, gaps, out-of-order or future events found.",
+                              "ru": "Повторов, пропусков, событий не по порядку или из будущего не найдено.",
+                              "kk": "Қайталау, үзіліс, ретсіз немесе болашақ оқиғалар табылмады."},
+}

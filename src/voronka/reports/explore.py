@@ -1,0 +1,79 @@
+"""Explore sections: the change scan (findings and the flagged series' trends with the changed
+window shaded), the transitions (loops and the transition graph) and the profile."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import plotly.graph_objects as go
+
+from voronka.i18n import t
+from voronka.report import Report
+
+SCAN_SHOWN = 4  # flagged series drawn in the report
+
+
+def scan_figure(scan, lang: str, shown: int = SCAN_SHOWN) -> go.Figure | None:
+    """The first ``shown`` ranked series: rate per period with its Wilson interval, the
+    changed window shaded."""
+    ranked = scan.flagged()[:shown]
+    if not ranked:
+        return None
+    points = scan.points.to_pylist()
+    figure = go.Figure()
+    for r in ranked:
+        key = (r["measure"], r["column"], r["segment"])
+        rows = [p for p in points if (p["measure"], p["column"], p["segment"]) == key]
+        name = r["measure"] + (f" ({r['column'].removeprefix('properties.')} = {r['segment']})" if r["column"] else "")
+        figure.add_trace(go.Scatter(
+            x=[p["period"] for p in rows], y=[p["rate"] for p in rows], mode="lines+markers", name=name,
+            error_y={"type": "data", "symmetric": False,
+                     "array": [(p["ci_high"] or 0) - (p["rate"] or 0) for p in rows],
+                     "arrayminus": [(p["rate"] or 0) - (p["ci_low"] or 0) for p in rows]}))
+        end = r["last"] + dt.timedelta(days=7 if scan.grain == "week" else 1)
+        figure.add_vrect(x0=r["first"], x1=end, fillcolor="red", opacity=0.08, line_width=0)
+    figure.update_layout(title=t("explore.scan.chart", lang), yaxis={"tickformat": ".0%"}, height=420,
+                         margin={"l": 40, "r": 10, "t": 50, "b": 40})
+    return figure
+
+
+def add_scan_section(report: Report, scan, findings: list, lang: str) -> Report:
+    """The change scan: its findings and the trends of the first flagged series."""
+    report.add_section(t("explore.section.scan", lang), text="\n\n".join(f.sentence() for f in findings),
+                       figure=scan_figure(scan, lang))
+    return report
+
+
+def loop_sentences(result, lang: str) -> list[str]:
+    """One sentence per ranked loop (en/ru/kk)."""
+    from voronka.i18n import format_number, format_percent
+
+    rows = result.loops.to_pylist()
+    if not rows:
+        return [t("explore.transitions.none", lang)]
+    return [t("explore.transitions.loop", lang, back=f"{r['from']} → {r['to']}", source=r["from"],
+              units=format_number(r["units_trapped"], lang), share=format_percent(r["share_trapped"], lang),
+              rate=format_percent(r["rate_trapped"], lang),
+              others=format_percent(r["rate_others"], lang) if r["rate_others"] is not None else "—",
+              lost=format_number(r["conversions_lost"], lang, digits=0)) for r in rows]
+
+
+def add_transitions_section(report: Report, result, lang: str) -> Report:
+    """The loops, the transition graph and the loops table."""
+    from voronka.explore.transitions import transition_figure
+
+    report.add_section(t("explore.section.transitions", lang), text="\n\n".join(loop_sentences(result, lang)),
+                       figure=transition_figure(result, t("explore.transitions.graph", lang)),
+                       table=result.loops)
+    return report
+
+
+def add_profile_section(report: Report, result, lang: str) -> Report:
+    """The profile's findings, events per day, and the event vocabulary."""
+    from voronka.explore.profile import profile_sentences
+
+    days = result.days.to_pylist()
+    figure = go.Figure(go.Bar(x=[d["day"] for d in days], y=[d["events"] for d in days])) if days else None
+    report.add_section(t("explore.section.profile", lang), text="\n\n".join(profile_sentences(result, lang)),
+                       figure=figure, table=result.vocabulary)
+    return report

@@ -1,0 +1,60 @@
+"""``voronka scan``, ``transitions`` and ``profile`` end to end on a demo file, with their
+reports, and the errors a user can make."""
+
+from __future__ import annotations
+
+import html
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from voronka import demo
+from voronka.cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def events(tmp_path_factory):
+    return demo.write(demo.generate(3000), tmp_path_factory.mktemp("explore"))["events"]
+
+
+def run(*args: str):
+    result = runner.invoke(app, [str(a) for a in args])
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def test_scan_command(events, tmp_path):
+    rows = json.loads(run("scan", "--data", events, "--tz", demo.TIME_ZONE, "--show", "series",
+                          "--format", "json").stdout)
+    assert rows and {"measure", "segment", "first", "last", "p", "q", "rank"} <= set(rows[0])
+    out = run("scan", "--data", events, "--lang", "kk", "--report", tmp_path / "scan.html").stdout
+    assert out.startswith("•")
+    assert "Не өзгерді" in html.unescape((tmp_path / "scan.html").read_text(encoding="utf-8"))
+
+
+def test_transitions_command(events, tmp_path):
+    loops = json.loads(run("transitions", "--data", events, "--format", "json").stdout)
+    assert (loops[0]["from"], loops[0]["to"]) == ("trial", "site_visit")
+    compare = json.loads(run("transitions", "--data", events, "--compare", "channel=mobile,channel=digital",
+                             "--show", "compare", "--format", "json").stdout)
+    assert any(r["from"] == "trial" and r["to"] == "site_visit" and r["moves_b"] == 0 for r in compare)
+    run("transitions", "--data", events, "--lang", "ru", "--report", tmp_path / "t.html")
+    assert "Переходы между событиями" in html.unescape((tmp_path / "t.html").read_text(encoding="utf-8"))
+
+
+def test_profile_command(events):
+    vocabulary = json.loads(run("profile", "--data", events, "--show", "events", "--format", "json").stdout)
+    assert {r["event"] for r in vocabulary} >= {"ad_view", "purchase", "trial"}
+
+
+@pytest.mark.parametrize("args", [
+    ["scan", "--grain", "month"], ["transitions", "--compare", "channel"], ["transitions", "--compare", "a=1"],
+    ["scan", "--within", "soon"],
+])
+def test_user_errors_are_one_line(events, args):
+    result = runner.invoke(app, [*args, "--data", str(events)])
+    assert result.exit_code in (1, 2), result.output
+    assert "Traceback" not in result.output

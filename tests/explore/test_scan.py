@@ -1,0 +1,121 @@
+"""The change scan (docs/explore.md, "Change scan"): the counting on a hand-made log on every
+backend, the planted demo incident found first, and the false discovery rate on logs
+without any change."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+import pytest
+
+from tests.backends import event
+from voronka import demo
+from voronka.engines.duckdb import DuckDBEngine
+from voronka.explore.scan import scan_changes, scan_findings
+from voronka.funnel.spec import build_funnel
+
+DAY = 24 * 60
+STEPS = build_funnel({"steps": ["visit", "cart", "buy"]})
+
+
+def small_log() -> list[dict]:
+    """Four weeks; each week 10 units visit; 8 add to cart (within an hour), except week 3
+    where 1 does; 5 of the carts buy. Platform ios/android alternates."""
+    rows = []
+    for week in range(4):
+        for i in range(10):
+            unit, start = f"u{week}-{i}", (week * 7 + i % 7) * DAY + 60
+            os = {"os": "ios" if i % 2 else "android"}
+            rows.append(event(unit, start, "visit", properties=os))
+            if i < (1 if week == 2 else 8):
+                rows.append(event(unit, start + 30, "cart", properties=os))
+                if i < 5:
+                    rows.append(event(unit, start + 40, "buy", revenue=100, currency="KZT", properties=os))
+    return rows
+
+
+def test_counts_and_the_changed_window(engine_for):
+    engine = engine_for(small_log())
+    result = scan_changes(engine, STEPS, within="1d", max_window=2, volumes=False,
+                          as_of=dt.datetime(2026, 4, 1))
+    rows = {(r["measure"], r["column"], r["segment"]): r for r in result.series.to_pylist()}
+    whole = rows[("visit → cart", None, None)]
+    assert whole["trials"] == 40 and whole["periods"] >= 4
+    # the window is week 3 (10 trials, 1 success) against the rest (30 trials, 24)
+    assert whole["window_trials"] == 10 and whole["window_rate"] == pytest.approx(0.1)
+    assert whole["rest_rate"] == pytest.approx(24 / 30)
+    assert whole["first"] == whole["last"] == dt.date(2026, 3, 16)  # the Monday of week 3
+    assert whole["units"] == pytest.approx(10 * (0.1 - 0.8))
+    assert ("visit → cart", "properties.os", "ios") in rows
+    cart = rows[("cart → buy", None, None)]
+    assert cart["trials"] == 25  # 8 + 8 + 1 + 8 carts
+    assert result.flagged()[0]["measure"] == "visit → cart"
+
+
+@pytest.fixture(scope="module")
+def demo_engine():
+    return DuckDBEngine.from_events(demo.generate(20_000).events)
+
+
+def test_the_demo_incident_ranks_first(demo_engine):
+    # the hourglass model, no step, segment or date given
+    result = scan_changes(demo_engine, build_funnel({"model": "hourglass", "timezone": demo.TIME_ZONE}))
+    first = result.flagged()[0]
+    assert (first["kind"], first["from_key"], first["to_key"]) == ("transition", "try", "buy")
+    assert (first["column"], first["segment"]) == ("channel", demo.INCIDENT.channel)
+    true_first = dt.date(2026, 1, 1) + dt.timedelta(days=demo.INCIDENT.first_day)  # generate's default start
+    true_last = true_first + dt.timedelta(days=demo.INCIDENT.days - 1)
+    assert abs((first["first"] - true_first).days) <= 7
+    assert abs((first["last"] + dt.timedelta(days=6) - true_last).days) <= 7
+    assert first["window_rate"] < 0.35 < first["rest_rate"]
+    for lang in ("en", "ru", "kk"):
+        finding = scan_findings(result, lang)[0]
+        assert "digital" in finding.text and finding.q is not None and finding.q <= 0.05
+
+
+def random_log(seed: int) -> list[dict]:
+    """No change: 600 units over 10 weeks, constant rates, a platform and a channel at random;
+    each unit's events within one day."""
+    rng = random.Random(seed)
+    rows = []
+    for i in range(600):
+        start = rng.uniform(0, 70) * DAY
+        props = {"os": rng.choice(("ios", "android", "web"))}
+        channel = rng.choice(("ads", "mail"))
+        rows.append(event(f"u{i}", start, "visit", channel=channel, properties=props))
+        if rng.random() < 0.6:
+            rows.append(event(f"u{i}", start + 20, "cart", channel=channel, properties=props))
+            if rng.random() < 0.4:
+                rows.append(event(f"u{i}", start + 40, "buy", channel=channel, properties=props))
+        if rng.random() < 0.2:
+            rows.append(event(f"u{i}", start + 5, "error", channel=channel, properties=props))
+    return rows
+
+
+def test_false_discoveries_on_logs_without_change():
+    """30 seeded logs with nothing planted: any flag is false. BH at α = 0.05 keeps the share
+    of logs with a flag at about α (the FDR under no change); we allow the binomial 99 %
+    bound for 30 logs (4), and the share of flagged series must stay under α."""
+    from tests.backends import engine_for
+
+    logs_flagged, flagged, series = 0, 0, 0
+    for seed in range(30):
+        result = scan_changes(engine_for(random_log(seed)), STEPS, within="1d", alpha=0.05,
+                              as_of=dt.datetime(2026, 6, 1))
+        n = sum(result.series.column("flagged").to_pylist())
+        logs_flagged += n > 0
+        flagged += n
+        series += result.series.num_rows
+    assert series > 30 * 20
+    assert logs_flagged <= 4
+    assert flagged / series <= 0.05
+
+
+def test_since_leaves_out_the_first_periods():
+    from tests.backends import engine_for
+
+    result = scan_changes(engine_for(small_log()), STEPS, within="1d", max_window=2, volumes=False,
+                          since=dt.date(2026, 3, 11), as_of=dt.datetime(2026, 4, 1))
+    whole = next(r for r in result.series.to_pylist() if r["measure"] == "visit → cart" and r["column"] is None)
+    assert whole["trials"] == 30 and whole["first"] == dt.date(2026, 3, 16)  # weeks 2–4; week 3 still stands out
