@@ -37,7 +37,7 @@ def _health(url: str) -> int:
 
 
 def test_a_full_queue_is_503_with_retry_after_and_health_still_answers(tmp_path: Path):
-    for server in _serve(tmp_path / "store.duckdb", max_queue=2):
+    for server in _serve(tmp_path / "store.duckdb", max_queue=2, public_dashboard=True):
         collector = server.app.state.collector
         answers: list[tuple[int, dict, str | None]] = []
         with collector.lock:  # the writer is busy (it waits for the store) …
