@@ -18,7 +18,9 @@ file is written only when the call succeeds.
 
 from __future__ import annotations
 
+import csv
 import threading
+import zlib
 import zoneinfo
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -28,8 +30,9 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from voronka.errors import InputError
+from voronka.ingest.mapping import resolve
 from voronka.ingest.normalise import SPECS, Plan, ident, plan
-from voronka.ingest.readers import ARROW_VIEW, ROW, Source, read_source
+from voronka.ingest.readers import ARROW_VIEW, ROW, Body, Source, read_source
 from voronka.ingest.summary import FileSummary, IngestSummary
 
 Progress = Callable[[str, int, int], None]
@@ -56,7 +59,7 @@ def check_tz(tz: str | None) -> str | None:
 def ingest(
     con: duckdb.DuckDBPyConnection,
     table: str,
-    paths: Iterable[str | Path],
+    paths: Iterable[str | Path | Body],
     *,
     mapping: Mapping[str, str] | None = None,
     tz: str | None = None,
@@ -69,7 +72,7 @@ def ingest(
     if table not in SPECS:
         raise InputError(f"unknown table {table!r}; expected one of {', '.join(SPECS)}")
     tz = check_tz(tz)
-    paths = [str(p) for p in paths]
+    paths = [p if isinstance(p, Body) else str(p) for p in paths]
     if not paths:
         raise InputError("no files to ingest")
     files: list[FileSummary] = []
@@ -96,20 +99,42 @@ def ingest(
     return IngestSummary(table, tuple(files), str(reject_file) if reject_file is not None else None)
 
 
-def _ingest_file(con: duckdb.DuckDBPyConnection, table: str, path: str, *, mapping: dict[str, str],
+def _ingest_file(con: duckdb.DuckDBPyConnection, table: str, path: str | Body, *, mapping: dict[str, str],
                  tz: str | None, encoding: str | None, delimiter: str | None, keep_bad: bool,
                  progress: Progress | None) -> tuple[FileSummary, pa.Table | None]:
-    source = read_source(path, encoding=encoding, delimiter=delimiter)
+    name = path.name if isinstance(path, Body) else path
+    try:
+        source = read_source(path, encoding=encoding, delimiter=delimiter, fold=_fold(table, mapping, name))
+    except (pa.ArrowException, UnicodeError, csv.Error, OSError, EOFError, zlib.error, ValueError) as exc:
+        # A reader's own checks raise InputError; this is what a library raised past them.
+        raise InputError(f"cannot read: {_first_line(exc)}", file=name) from None
     if source.arrow is not None:
         con.register(ARROW_VIEW, source.arrow)
     try:
         return _normalise_into(con, table, source, mapping=mapping, tz=tz, keep_bad=keep_bad,
                                progress=progress)
-    except duckdb.Error as exc:
-        raise InputError(f"cannot ingest: {str(exc).splitlines()[0]}", file=source.file) from None
+    except (duckdb.Error, pa.ArrowException) as exc:
+        raise InputError(f"cannot ingest: {_first_line(exc)}", file=source.file) from None
     finally:
         if source.arrow is not None:
             con.unregister(ARROW_VIEW)
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).splitlines() or [type(exc).__name__])[0]
+
+
+def _fold(table: str, mapping: dict[str, str], file: str) -> Callable[[list[str]], tuple[set[str], str | None]]:
+    """Which JSON keys are columns of ``table`` (the rest are the event's properties)."""
+    spec = SPECS[table]
+
+    def fold(keys: list[str]) -> tuple[set[str], str | None]:
+        mapped = resolve(keys, spec.table.columns, mapping, file=file, synonyms=spec.synonyms)
+        if not spec.properties:
+            return set(mapped.values()), None
+        return set(mapped.values()), mapped.get(spec.properties, spec.properties)
+
+    return fold
 
 
 def _normalise_into(con: duckdb.DuckDBPyConnection, table: str, source: Source, *, mapping: dict[str, str],
