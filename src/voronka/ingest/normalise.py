@@ -37,8 +37,12 @@ Values (the input is trimmed of spaces first; an empty cell is null):
   (``ts`` as ``2026-03-01 05:00:00``, money with four decimals, null as empty), joined by
   U+001F. Identical rows therefore get identical keys.
 
-A row is *bad* when a required column is empty or a value cannot be parsed; the
-first failing column (in table order) is reported.
+A row is *bad* when a required column is empty, a value cannot be parsed, a date-time or
+date lies outside the accepted range (``voronka.ingest.limits``: 1900-01-01 to
+2200-01-01), or a text column holds a NUL character; the first failing column (in
+table order) is reported. A file with more property columns than
+``limits.MAX_PROPERTIES``, or a longer property name than ``limits.MAX_KEY_CHARS``,
+is refused whole.
 """
 
 from __future__ import annotations
@@ -47,7 +51,8 @@ import json
 from dataclasses import dataclass, field
 
 from voronka.crm.status import stage_status_sql, status_sql
-from voronka.errors import InputError
+from voronka.errors import InputError, LimitError
+from voronka.ingest.limits import MAX_KEY_CHARS, MAX_PROPERTIES, TS_MAX, TS_MIN, range_text
 from voronka.ingest.mapping import resolve
 from voronka.ingest.readers import ROW
 from voronka.schema import ALIASES, DEALS, EVENTS, PLAN, RATES, SPEND, Table
@@ -193,6 +198,8 @@ def plan(table: str, columns: list[tuple[str, str]], relation: str, *,
             file=file,
         )
     extra = sorted((c for c, _ in columns if c not in mapped.values()), key=str.casefold)
+    if spec.properties:
+        check_property_names(extra, file)
 
     # Layer 1: trimmed text (or typed values) under safe names.
     raw = {c: f"r_{i}" for i, c in enumerate(canonical)}
@@ -235,11 +242,18 @@ def plan(table: str, columns: list[tuple[str, str]], relation: str, *,
         elif kind != "text" and can_fail(kind, types[mapped[c]] if c in mapped else "VARCHAR"):
             rules.append((f"{raw[c]} IS NOT NULL AND v_{c} IS NULL", label, _MESSAGES[kind],
                           f"CAST({raw[c]} AS VARCHAR)"))
+        if kind == "text" and c in mapped:
+            rules.append((f"coalesce(contains({raw[c]}, chr(0)), false)", label, "contains a NUL character",
+                          f"replace({raw[c]}, chr(0), '\\0')"))
+        if kind in ("timestamp", "date", "month") and c in mapped:
+            rules.append((f"coalesce(v_{c} < TIMESTAMP '{TS_MIN:%Y-%m-%d}' OR v_{c} >= TIMESTAMP '{TS_MAX:%Y-%m-%d}', false)",
+                          label, f"outside the accepted time range, {range_text()}",
+                          f"CAST({raw[c]} AS VARCHAR)"))
         for money, cur in spec.currency_of.items():
             if c == cur:
                 rules.append((f"v_{money} IS NOT NULL AND {raw[cur]} IS NULL",
                               mapped.get(cur, cur), f"{cur} is required when {money} is set", "NULL"))
-    bad = " OR ".join(f"({cond})" for cond, *_ in rules) or "false"
+    bad = " OR ".join(f"({cond})" for cond, *_ in rules) or "false"  # every rule is true or false
 
     def case(part: int) -> str:
         whens = " ".join(f"WHEN {r[0]} THEN {r[part] if part == 3 else literal(r[part])}" for r in rules)
@@ -274,6 +288,19 @@ def plan(table: str, columns: list[tuple[str, str]], relation: str, *,
     normal = f"SELECT {select} FROM ({body})"
     checks = f"SELECT {ROW}, _column, _error, _value FROM ({body}) WHERE _bad"
     return Plan(table, tuple(canonical), key, body, normal, checks, dup_key, mapped)
+
+
+def check_property_names(names: list[str], file: str | None) -> None:
+    """The property columns of a file within the limits (``voronka.ingest.limits``), no NUL."""
+    if len(names) > MAX_PROPERTIES:
+        raise LimitError(f"{len(names):,} property columns are over the limit of {MAX_PROPERTIES:,} per event",
+                         file=file)
+    for name in names:
+        if "\x00" in name:
+            raise InputError("a column name with a NUL character", file=file, value=name.replace("\x00", "\\0"))
+        if len(name) > MAX_KEY_CHARS:
+            raise LimitError(f"a column name of {len(name):,} characters is over the limit of {MAX_KEY_CHARS:,}",
+                             file=file, value=name)
 
 
 def _final(spec: Spec, column: str) -> str:
@@ -466,7 +493,7 @@ def properties_json(given: str | None, columns: dict[str, str]) -> str:
         return built
     as_text = (
         f"CAST(to_json(map_from_entries(list_filter(list_transform("
-        f"map_entries(CAST(CAST({given} AS JSON) AS MAP(VARCHAR, JSON))), lambda e: {{'k': e.key, 'v': "
+        f"map_entries(TRY_CAST(TRY_CAST({given} AS JSON) AS MAP(VARCHAR, JSON))), lambda e: {{'k': e.key, 'v': "
         f"CASE WHEN json_type(e.value) = 'VARCHAR' THEN e.value ->> '$' WHEN json_type(e.value) = 'NULL' "
         f"THEN NULL ELSE CAST(e.value AS VARCHAR) END}}), lambda e: e.v IS NOT NULL AND e.v <> ''))) AS VARCHAR)"
     )

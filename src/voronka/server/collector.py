@@ -3,7 +3,6 @@ dashboard cache."""
 
 from __future__ import annotations
 
-import tempfile
 import threading
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ from urllib.parse import urlencode
 from fastapi.encoders import jsonable_encoder
 
 from voronka.errors import InputError
+from voronka.ingest.readers import Body
 from voronka.store import Store
 
 REQUEST = "request body"
@@ -34,22 +34,13 @@ class Collector:
 
     def ingest(self, table: str, body: bytes, tz: str | None, mapping: dict[str, str]) -> dict[str, int]:
         """Store the rows of ``body`` in ``table`` (one transaction), or raise ``InputError``
-        naming the row and field of the body."""
-        text = body.lstrip()
-        if not text:
+        naming the row and field of the body. The body goes to the JSON reader as bytes."""
+        if not body.strip():
             raise InputError("empty body: send a JSON object, an array of objects, or NDJSON", file=REQUEST)
-        suffix = ".json" if text[:1] == b"[" else ".ndjson"
-        with tempfile.TemporaryDirectory(prefix="voronka-request-") as folder:
-            path = Path(folder) / f"body{suffix}"
-            path.write_bytes(body)
-            try:
-                with self.lock:
-                    summary = self.store.ingest(table, [path], tz=tz, mapping=mapping)
-                    if summary.added:
-                        self.generation += 1
-            except InputError as exc:  # name the body, not the temporary file
-                raise InputError(exc.reason.replace(str(path), REQUEST), file=REQUEST, row=exc.row,
-                                 column=exc.column, value=exc.value) from None
+        with self.lock:
+            summary = self.store.ingest(table, [Body(REQUEST, body)], tz=tz, mapping=mapping)
+            if summary.added:
+                self.generation += 1
         return {"rows_read": summary.rows_read, "added": summary.added, "duplicates": summary.duplicates}
 
     def dashboard(self, lang: str, tz: str) -> str:
