@@ -473,7 +473,8 @@ def currency(expr: str) -> str:
 
 
 def is_object(expr: str) -> str:
-    return f"coalesce(json_valid({expr}) AND json_type({expr}) = 'OBJECT', false)"
+    # TRY_CAST: DuckDB may evaluate json_type on every row whatever json_valid says
+    return f"coalesce(json_type(TRY_CAST({expr} AS JSON)) = 'OBJECT', false)"
 
 
 def properties_json(given: str | None, columns: dict[str, str]) -> str:

@@ -117,7 +117,10 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, table: str, path: str | Body, *
         raise InputError(f"cannot ingest: {_first_line(exc)}", file=source.file) from None
     finally:
         if source.arrow is not None:
-            con.unregister(ARROW_VIEW)
+            try:
+                con.unregister(ARROW_VIEW)
+            except duckdb.Error:  # an aborted transaction: the caller rolls back
+                pass
 
 
 def _first_line(exc: BaseException) -> str:
