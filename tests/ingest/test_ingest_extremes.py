@@ -37,7 +37,7 @@ EXTREMES = [
 ANALYSES = [
     ["funnel", "--steps", "site_visit,purchase"], ["customers"], ["repeat"], ["retention"], ["lifecycle"],
     ["overdue"], ["winback"], ["rfm"], ["clv"], ["referrals"], ["complaints"], ["touches"], ["paths"],
-    ["channels"], ["attribution"], ["diagnose"], ["money"], ["whatif", "--stage", "buy", "--points", "5"],
+    ["channels"], ["attribution"], ["diagnose"], ["money"],
 ]
 
 
