@@ -106,8 +106,8 @@ def user_errors(func: F) -> F:
             if DEBUG:
                 raise
             first = escape((str(exc).splitlines() or [""])[0][:200])
-            err_console.print(f"[red]error:[/red] internal error ({type(exc).__name__}: {first}); rerun with --debug for the traceback",
-                              markup=True, highlight=False, soft_wrap=True)
+            err_console.print(f"[red]error:[/red] internal error ({type(exc).__name__}: {first}); "
+                              "rerun with --debug for the traceback", markup=True, highlight=False, soft_wrap=True)
             raise typer.Exit(1) from None
 
     return wrapper  # type: ignore[return-value]

@@ -39,11 +39,11 @@ import pyarrow as pa
 
 from voronka.errors import InputError, LimitError
 from voronka.ingest.limits import MAX_KEY_CHARS, MAX_OBJECT_CHARS, MAX_PROPERTIES, MAX_VALUE_CHARS
+from voronka.ingest.text import WHITESPACE
 
 Fold = Callable[[list[str]], tuple[set[str], str | None]]
 """``fold(keys)`` → (the keys kept as columns, the name of the properties column or None)."""
 
-WHITESPACE = " \t\r\n\u00a0\u202f\u2009"
 _JSON_SPACE = re.compile(r"[ \t\n\r]*")
 
 
@@ -71,7 +71,8 @@ _DECODER = json.JSONDecoder(object_pairs_hook=_pairs, parse_float=Decimal, parse
 
 @dataclass
 class Records:
-    """The objects of a JSON text, with their rows and top-level keys (first spelling first)."""
+    """The objects of a JSON text, their rows, and their top-level keys: each once (compared
+    as ``_norm`` does), in the spelling and order of first appearance."""
 
     objects: list[dict[str, Any]]
     rows: list[int]
@@ -97,6 +98,7 @@ def parse_records(text: str, name: str) -> Records:
     objects: list[dict[str, Any]] = []
     rows: list[int] = []
     spelling: dict[str, str] = {}
+    checked: set[tuple[str, ...]] = set()
     pos = _JSON_SPACE.match(text, 0).end()
     array = text.startswith("[", pos)
     if array:
@@ -124,7 +126,10 @@ def parse_records(text: str, name: str) -> Records:
                              f"{MAX_OBJECT_CHARS:,}", file=name, row=row)
         if not isinstance(value, dict):
             raise InputError("expected a JSON object", file=name, row=row, value=_text(value))
-        _check_keys(value, name, row, spelling)
+        shape = tuple(value)
+        if shape not in checked:  # objects mostly repeat one key order: check it once
+            _check_keys(value, name, row, spelling)
+            checked.add(shape)
         objects.append(value)
         rows.append(row)
         pos = _JSON_SPACE.match(text, pos).end()
@@ -153,7 +158,7 @@ def _where(text: str, pos: int) -> tuple[int, int]:
 def _check_keys(obj: dict[str, Any], name: str, row: int, spelling: dict[str, str]) -> None:
     folded: dict[str, str] = {}
     for key in obj:
-        norm = key.strip(WHITESPACE).casefold()
+        norm = _norm(key)
         if not norm:
             raise InputError("an empty key", file=name, row=row, value=key)
         if "\x00" in key:
@@ -209,45 +214,76 @@ def _given(value: Any, name: str, row: int, key: str) -> dict[str, Any]:
 
 
 def to_table(records: Records, name: str, fold: Fold | None, row_column: str) -> pa.Table:
-    """The columns of ``records`` (see the module docstring) plus ``row_column``."""
+    """The columns of ``records`` (see the module docstring) plus ``row_column``.
+
+    Objects mostly share one key order (a *shape*): what each key of a shape does is
+    worked out once, then applied to the values of every object of that shape.
+    """
     keys = records.keys
     keep, props = fold(keys) if fold is not None else (set(keys), None)
-    column_of = {k.strip(WHITESPACE).casefold(): k for k in keys if k in keep}
-    props_key = props.strip(WHITESPACE).casefold() if props else None
-    columns: dict[str, list[str | None]] = {k: [] for k in column_of.values()}
-    if props and props_key not in column_of:
-        columns[props] = []
-        column_of[props_key] = props
-    folded: list[str | None] = columns[column_of[props_key]] if props else []
+    column_of = {_norm(k): k for k in keys if k in keep}
+    props_key = _norm(props) if props else None
+    columns: dict[str, list[str | None]] = {k: [] for k in column_of.values() if _norm(k) != props_key}
+    folded: list[str | None] = []
+    plans: dict[tuple[str, ...], tuple[list[tuple[str, int, Any]], list[list[str | None]]]] = {}
     for obj, row in zip(records.objects, records.rows):
+        shape = tuple(obj)
+        if shape not in plans:
+            plans[shape] = _shape_plan(shape, column_of, props_key, columns)
+        actions, missing = plans[shape]
         given: dict[str, Any] = {}
         extra: dict[str, str] = {}
-        seen: set[str] = set()
-        for key, value in obj.items():
-            norm = key.strip(WHITESPACE).casefold()
-            if norm == props_key:
-                given = _given(value, name, row, key)
-            elif norm in column_of:
+        for key, action, target in actions:
+            value = obj[key]
+            if action == _COLUMN:
                 if isinstance(value, (dict, list)):
                     raise InputError("expected a single value, not a JSON object or array", file=name,
                                      row=row, column=key, value=_text(value))
-                columns[column_of[norm]].append(_value(value, name, row, key))
-                seen.add(norm)
-            elif props:
-                text = _value(value, name, row, key)
-                text = text.strip(WHITESPACE) if text is not None else None
-                if text:
-                    extra[key] = text
+                target.append(value if type(value) is str and len(value) <= MAX_VALUE_CHARS
+                              else _value(value, name, row, key))
+            elif action == _GIVEN:
+                given = _given(value, name, row, key)
             else:
-                _value(value, name, row, key)
-        for norm, column in column_of.items():
-            if norm not in seen and norm != props_key:
-                columns[column].append(None)
+                text = value if type(value) is str and len(value) <= MAX_VALUE_CHARS else _value(value, name, row, key)
+                if action == _PROPERTY and text is not None:
+                    text = text.strip(WHITESPACE)
+                    if text:
+                        extra[key] = text
+        for target in missing:
+            target.append(None)
         if props:
-            folded.append(_properties(given, extra, name, row, column_of[props_key]))
+            folded.append(_properties(given, extra, name, row, props) if given or extra else "{}")
     arrays = {k: pa.array(v, pa.string()) for k, v in columns.items()}
+    if props:
+        arrays[column_of.get(props_key, props)] = pa.array(folded, pa.string())
     arrays[row_column] = pa.array(records.rows, pa.int64())
     return pa.table(arrays)
+
+
+_COLUMN, _GIVEN, _PROPERTY, _DROP = range(4)
+
+
+def _norm(key: str) -> str:
+    return key.strip(WHITESPACE).casefold()
+
+
+def _shape_plan(shape: tuple[str, ...], column_of: dict[str, str], props_key: str | None,
+                columns: dict[str, list[str | None]]
+                ) -> tuple[list[tuple[str, int, Any]], list[list[str | None]]]:
+    """For objects with keys ``shape``: (key, action, target column) per key, and the
+    columns such an object leaves empty."""
+    actions: list[tuple[str, int, Any]] = []
+    filled: set[str] = set()
+    for key in shape:
+        norm = _norm(key)
+        if norm == props_key:
+            actions.append((key, _GIVEN, None))
+        elif norm in column_of:
+            actions.append((key, _COLUMN, columns[column_of[norm]]))
+            filled.add(column_of[norm])
+        else:
+            actions.append((key, _PROPERTY if props_key else _DROP, None))
+    return actions, [target for column, target in columns.items() if column not in filled]
 
 
 def _properties(given: dict[str, Any], extra: dict[str, str], name: str, row: int, column: str) -> str:

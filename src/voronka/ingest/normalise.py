@@ -55,10 +55,9 @@ from voronka.errors import InputError, LimitError
 from voronka.ingest.limits import MAX_KEY_CHARS, MAX_PROPERTIES, TS_MAX, TS_MIN, range_text
 from voronka.ingest.mapping import resolve
 from voronka.ingest.readers import ROW
+from voronka.ingest.text import WHITESPACE
 from voronka.schema import ALIASES, DEALS, EVENTS, PLAN, RATES, SPEND, Table
 
-WHITESPACE = " \t\r\n\u00a0\u202f\u2009"
-"""Trimmed from both ends of every text value."""
 
 OFFSET_RE = r"[0-9]:[0-9]{2}(:[0-9]{2}([.,][0-9]+)?)?\s*([zZ]|UTC|GMT|[+-][0-9]{2}(:?[0-9]{2})?)$"
 """A time of day followed by a UTC offset: the value names its own time zone."""
@@ -182,8 +181,13 @@ class Plan:
 
 
 def plan(table: str, columns: list[tuple[str, str]], relation: str, *,
-         mapping: dict[str, str] | None = None, tz: str | None = None, file: str | None = None) -> Plan:
-    """The normalisation of ``relation`` (with ``columns``: name, DuckDB type) into ``table``."""
+         mapping: dict[str, str] | None = None, tz: str | None = None, file: str | None = None,
+         folded: bool = False) -> Plan:
+    """The normalisation of ``relation`` (with ``columns``: name, DuckDB type) into ``table``.
+
+    ``folded``: the properties column already holds the final object (the JSON reader
+    folds the properties itself: ``voronka.ingest.jsonread``), stored as it is.
+    """
     spec = SPECS[table]
     canonical = spec.table.columns
     types = dict(columns)
@@ -222,7 +226,9 @@ def plan(table: str, columns: list[tuple[str, str]], relation: str, *,
     for c in canonical:
         kind = spec.kinds[c]
         src_type = types[mapped[c]] if c in mapped else "VARCHAR"
-        if kind == "json":
+        if kind == "json" and folded and c in mapped:
+            layer2.append(f"coalesce({raw[c]}, '{{}}') AS v_{c}")
+        elif kind == "json":
             layer2.append(f"{properties_json(raw[c] if c in mapped else None, props)} AS v_{c}")
         else:
             layer2.append(f"{parse(kind, raw[c], src_type, tz)} AS v_{c}")
@@ -236,7 +242,7 @@ def plan(table: str, columns: list[tuple[str, str]], relation: str, *,
         if c in spec.table.required and kind != "json" and not generated:
             rules.append((f"{raw[c]} IS NULL", label, f"{c} is required", "NULL"))
         if kind == "json":
-            if c in mapped:
+            if c in mapped and not folded:
                 rules.append((f"{raw[c]} IS NOT NULL AND NOT {is_object(raw[c])}", label, _MESSAGES[kind],
                               raw[c]))
         elif kind != "text" and can_fail(kind, types[mapped[c]] if c in mapped else "VARCHAR"):
@@ -246,8 +252,8 @@ def plan(table: str, columns: list[tuple[str, str]], relation: str, *,
             rules.append((f"coalesce(contains({raw[c]}, chr(0)), false)", label, "contains a NUL character",
                           f"replace({raw[c]}, chr(0), '\\0')"))
         if kind in ("timestamp", "date", "month") and c in mapped:
-            rules.append((f"coalesce(v_{c} < TIMESTAMP '{TS_MIN:%Y-%m-%d}' OR v_{c} >= TIMESTAMP '{TS_MAX:%Y-%m-%d}', false)",
-                          label, f"outside the accepted time range, {range_text()}",
+            outside = f"v_{c} < TIMESTAMP '{TS_MIN:%Y-%m-%d}' OR v_{c} >= TIMESTAMP '{TS_MAX:%Y-%m-%d}'"
+            rules.append((f"coalesce({outside}, false)", label, f"outside the accepted time range, {range_text()}",
                           f"CAST({raw[c]} AS VARCHAR)"))
         for money, cur in spec.currency_of.items():
             if c == cur:

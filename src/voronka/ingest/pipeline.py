@@ -145,7 +145,7 @@ def _normalise_into(con: duckdb.DuckDBPyConnection, table: str, source: Source, 
                     ) -> tuple[FileSummary, pa.Table | None]:
     described = con.execute(f"DESCRIBE SELECT * FROM {source.relation}").fetchall()
     columns = [(row[0], row[1]) for row in described if row[0] != ROW]
-    p = plan(table, columns, source.relation, mapping=mapping, tz=tz, file=source.file)
+    p = plan(table, columns, source.relation, mapping=mapping, tz=tz, file=source.file, folded=source.folded)
     report = _reporter(progress, source.file, source.rows)
     way = _check_then_insert if _has_rows(con, table) else _insert_then_verify
     rows, n_bad, added, bad = way(con, p, source, keep_bad=keep_bad, report=report)

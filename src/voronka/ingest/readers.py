@@ -79,6 +79,8 @@ class Source:
     relation: str
     arrow: pa.Table | None
     rows: int
+    folded: bool = False
+    """The properties are folded into one column already (JSON read with a ``fold``)."""
 
 
 def detect_format(path: str | Path) -> str:
@@ -103,7 +105,7 @@ def read_source(path: str | Path | Body, *, encoding: str | None = None, delimit
     """
     if isinstance(path, Body):
         table = read_json(path, fold=fold)
-        return Source(path.name, path.format, ARROW_VIEW, table, table.num_rows)
+        return Source(path.name, path.format, ARROW_VIEW, table, table.num_rows, fold is not None)
     name = str(path)
     if not Path(path).is_file():
         raise InputError("no such file", file=name)
@@ -114,6 +116,7 @@ def read_source(path: str | Path | Body, *, encoding: str | None = None, delimit
         table = read_spreadsheet(path)
     elif fmt in ("ndjson", "json"):
         table = read_json(path, fold=fold)
+        return Source(name, fmt, ARROW_VIEW, table, table.num_rows, fold is not None)
     elif fmt == "parquet":
         return parquet_source(path)
     else:

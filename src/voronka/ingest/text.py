@@ -18,6 +18,8 @@ import csv
 import io
 
 DELIMITERS = (",", ";", "\t", "|")
+WHITESPACE = " \t\r\n\u00a0\u202f\u2009"
+"""Trimmed from both ends of every text value (``normalise``, ``jsonread``)."""
 HEAD_BYTES = 1 << 20
 
 _BOMS = (
