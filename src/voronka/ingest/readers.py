@@ -265,7 +265,8 @@ def cell_text(value: object) -> str | None:
 def read_json(path: str | Path | Body, *, fold: Fold | None = None) -> pa.Table:
     """JSON (an object, an array of objects, NDJSON) as text columns plus ``ROW``.
 
-    See ``voronka.ingest.jsonread``: without ``fold`` every top-level key is a column.
+    See ``voronka.ingest.jsonread``. Without ``fold`` every top-level key is a column (and
+    must hold a single value).
     """
     if isinstance(path, Body):
         name, data = path.name, path.data
