@@ -119,6 +119,18 @@ def test_refused_from_a_request_body_the_same_way(tmp_path, case):
         collector.close()
 
 
+@pytest.mark.parametrize("depth", [900, 950, 980, 990, 1000])
+def test_nesting_near_the_depth_limit_is_stored_or_refused_at_its_row(store, tmp_path, depth):
+    """Parsed just under Python's recursion limit but too deep to write back: still located."""
+    path = tmp_path / "deep.ndjson"
+    path.write_text(LINE[:-1] + ', "x": ' + "[" * depth + "]" * depth + "}", encoding="utf-8")
+    try:
+        store.ingest("events", [path])
+    except InputError as exc:
+        assert exc.row == 1 and "nested too deeply" in str(exc)
+        assert store.count("events") == 0
+
+
 def test_the_extremes_of_the_time_range_are_accepted(store, tmp_path):
     path = tmp_path / "edges.ndjson"
     path.write_text("\n".join([_event(ts="1900-01-01 00:00:00"), _event(ts="2199-12-31 23:59:59.999999"),

@@ -192,7 +192,10 @@ def _text(value: Any) -> str | None:
 
 
 def _value(value: Any, name: str, row: int, key: str) -> str | None:
-    text = _text(value)
+    try:
+        text = _text(value)
+    except RecursionError:  # parsed just under Python's depth limit, too deep to write back
+        raise InputError("JSON nested too deeply", file=name, row=row, column=key) from None
     if text is not None and len(text) > MAX_VALUE_CHARS:
         raise LimitError(f"a value of {len(text):,} characters is over the limit of {MAX_VALUE_CHARS:,}",
                          file=name, row=row, column=key)

@@ -105,7 +105,8 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, table: str, path: str | Body, *
     name = path.name if isinstance(path, Body) else path
     try:
         source = read_source(path, encoding=encoding, delimiter=delimiter, fold=_fold(table, mapping, name))
-    except (pa.ArrowException, UnicodeError, csv.Error, OSError, EOFError, zlib.error, ValueError) as exc:
+    except (pa.ArrowException, UnicodeError, csv.Error, OSError, EOFError, zlib.error, ValueError,
+            RecursionError) as exc:
         # A reader's own checks raise InputError; this is what a library raised past them.
         raise InputError(f"cannot read: {_first_line(exc)}", file=name) from None
     if source.arrow is not None:
