@@ -174,6 +174,16 @@ def test_a_non_object_properties_column_of_a_csv_is_a_row_error(store, tmp_path)
     assert store.count("events") == 0
 
 
+def test_a_csv_header_naming_a_canonical_column_twice_is_refused(store, tmp_path):
+    path = tmp_path / "e.csv"
+    path.write_text("customer_id,ts,event,Customer_ID,page,page\nc1,2026-03-01,v,c2,a,b\n", encoding="utf-8")
+    with pytest.raises(InputError, match="'customer_id' and 'Customer_ID' name the same column"):
+        store.ingest("events", [path])
+    path.write_text("customer_id,ts,event,page,Page\nc1,2026-03-01,v,a,b\n", encoding="utf-8")
+    store.ingest("events", [path])  # a repeated property column is kept, suffixed
+    assert store.connection.execute("SELECT properties FROM events").fetchall() == [('{"page":"a","Page_2":"b"}',)]
+
+
 def test_csv_limits_on_property_columns(store, tmp_path):
     wide = tmp_path / "wide.csv"
     header = ["customer_id", "ts", "event"] + [f"p{i}" for i in range(MAX_PROPERTIES + 1)]

@@ -37,11 +37,13 @@ from voronka.ingest.jsonread import Fold, decode_text, parse_records, to_table
 from voronka.ingest.text import (
     HEAD_BYTES,
     decode_head,
+    header_fields,
     parse_header,
     sniff_delimiter,
     sniff_encoding,
     unique_names,
 )
+from voronka.schema import TABLES
 
 ROW = "_voronka_row"
 """The name of the row-number column every source carries."""
@@ -124,6 +126,18 @@ def read_source(path: str | Path | Body, *, encoding: str | None = None, delimit
     return Source(name, fmt, ARROW_VIEW, table, table.num_rows)
 
 
+def check_repeated_canonical(header: list[str], file: str) -> None:
+    """Refuse a header naming a canonical column twice (``customer_id``, ``Customer_ID``):
+    which one is meant cannot be known. Other repeated names are suffixed ``_2``, ``_3``..."""
+    canonical = {c for t in TABLES.values() for c in t.columns}
+    seen: dict[str, str] = {}
+    for raw in header:
+        key = (raw or "").strip().lstrip("\ufeff").strip().casefold()
+        if key in canonical and key in seen:
+            raise InputError(f"the columns {seen[key]!r} and {raw!r} name the same column", file=file)
+        seen.setdefault(key, raw)
+
+
 def _numbered(table: pa.Table, rows: np.ndarray | None = None) -> pa.Table:
     numbers = np.arange(1, table.num_rows + 1, dtype=np.int64) if rows is None else rows
     return table.append_column(ROW, pa.array(numbers, pa.int64()))
@@ -160,6 +174,7 @@ def read_csv(path: str | Path, *, encoding: str | None = None, delimiter: str | 
         delimiter = {"\\t": "\t", "tab": "\t"}.get(delimiter.lower(), delimiter)
         if len(delimiter) != 1:
             raise InputError(f"the delimiter must be one character, not {delimiter!r}", file=name)
+    check_repeated_canonical(header_fields(text, delimiter), name)
     names = parse_header(text, delimiter)
     try:
         table = _arrow_csv(path, enc, delimiter, names)
@@ -233,6 +248,7 @@ def read_spreadsheet(path: str | Path) -> pa.Table:
     header_at = next((i for i, row in enumerate(cells) if any(v is not None for v in row)), None)
     if header_at is None:
         raise InputError("the first sheet is empty", file=str(path))
+    check_repeated_canonical([v or "" for v in cells[header_at]], str(path))
     names = unique_names([v or "" for v in cells[header_at]])
     data = [(i + 1, row) for i, row in enumerate(cells) if i > header_at and any(v is not None for v in row)]
     columns = {
