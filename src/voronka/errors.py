@@ -2,6 +2,7 @@
 
     VoronkaError                 anything voronka reports to a user (CLI exit code 1)
     ├── InputError               a data file is unreadable or a value in it is bad
+    │   └── LimitError           ... because it is over a size limit (voronka.ingest.limits)
     ├── DefinitionError          a model / funnel definition (YAML or flags) is invalid
     └── StoreError               the store cannot be opened or is not a voronka store
 
@@ -48,6 +49,11 @@ class InputError(VoronkaError):
         if self.value is not None:
             text += f" (value {str(self.value)[:80]!r})"
         return f"{text}: {self.reason}" if text else self.reason
+
+
+class LimitError(InputError):
+    """Input over a size limit (``voronka.ingest.limits``): too many properties, too long a key,
+    value or object. A server answers it with 413."""
 
 
 class DefinitionError(VoronkaError):

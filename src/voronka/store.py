@@ -24,6 +24,7 @@ import duckdb
 from voronka.engines.duckdb import connect
 from voronka.errors import StoreError
 from voronka.ingest import IngestSummary, Progress, ingest
+from voronka.ingest.readers import Body
 from voronka.schema import TABLES
 
 FORMAT_VERSION = 1
@@ -47,7 +48,13 @@ class Store:
         try:
             self._con = connect(self.path, read_only=read_only)
         except duckdb.Error as exc:
-            raise StoreError(f"{self.path}: cannot open the store: {str(exc).splitlines()[0]}") from None
+            first = (str(exc).splitlines() or [""])[0]
+            if "lock" in first.lower():
+                raise StoreError(
+                    f"{self.path}: the store is in use by another process (a running `voronka serve`, or "
+                    f"another voronka command); stop it or use another --store. ({first})"
+                ) from None
+            raise StoreError(f"{self.path}: cannot open the store: {first}") from None
         try:
             self._prepare(read_only)
         except BaseException:
@@ -113,7 +120,7 @@ class Store:
             raise StoreError(f"no table {table_name!r}; the tables are {', '.join(TABLES)}")
         return self._con.execute(f"SELECT count(*) FROM {table_name}").fetchall()[0][0]
 
-    def ingest(self, table: str, paths: Iterable[str | Path], *, mapping: Mapping[str, str] | None = None,
+    def ingest(self, table: str, paths: Iterable[str | Path | Body], *, mapping: Mapping[str, str] | None = None,
                tz: str | None = None, encoding: str | None = None, delimiter: str | None = None,
                reject_file: str | Path | None = None, progress: Progress | None = None,
                keep_repeats: bool = False) -> IngestSummary:

@@ -109,7 +109,7 @@ def test_a_bad_row_names_the_row_and_field_and_stores_nothing_of_the_request(ser
     assert status == 422
     assert answer["error"].startswith("request body, row 4, column 'ts' (value 'yesterday'): not a date-time")
     assert served.json("GET", "/health")[1]["events"] == 3  # c4's good row was not kept either
-    for body, message in [(b"", "request body: empty body"), (b'{"customer_id": "x",', "request body: cannot read JSON"),
+    for body, message in [(b"", "request body: empty body"), (b'{"customer_id": "x",', "request body, row 1: malformed JSON at line 1, character 21"),
                           (b'{"customer_id": "x", "event": "e"}', "request body: required column 'ts' is missing")]:
         status, answer = served.json("POST", "/v1/events", body)
         assert status == 422 and answer["error"].startswith(message), answer

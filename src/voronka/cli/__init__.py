@@ -6,7 +6,9 @@ Conventions every command follows:
   ``--lang en|ru|kk`` for labels; ``--store PATH`` (or ``VORONKA_STORE``) for the store.
   ``VORONKA_MEMORY_LIMIT`` (``2GB``) caps DuckDB's memory; past it DuckDB spills to disk.
 * Exit code 0 on success; 1 on a user error (a ``VoronkaError``), printed as one line
-  ``error: ...`` on stderr with no traceback; 2 on bad usage (typer's own).
+  ``error: ...`` on stderr with no traceback; 2 on bad usage (typer's own). Any other
+  exception is one line too (``error: internal error ...``, exit 1); ``voronka --debug
+  COMMAND`` prints its traceback instead.
 """
 
 from __future__ import annotations

@@ -10,8 +10,11 @@ from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Callable, Optional, TypeVar
 
+import click
 import typer
+from typer.exceptions import TyperException
 from rich.console import Console
+from rich.markup import escape
 
 from voronka.errors import VoronkaError
 from voronka.rules import StepRule
@@ -72,18 +75,39 @@ def event_rule(text: str, option: str) -> StepRule:
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+DEBUG = False
+"""``voronka --debug``: an unexpected exception prints its traceback (else one line)."""
+
+
+@app.callback()
+def _global(debug: Annotated[bool, typer.Option("--debug", help="Print the traceback of an internal error.")]
+            = False) -> None:
+    global DEBUG
+    DEBUG = debug
+
+
 def user_errors(func: F) -> F:
-    """Turn a ``VoronkaError`` into ``error: ...`` on stderr and exit code 1."""
+    """Turn a ``VoronkaError`` into ``error: ...`` on stderr and exit code 1; any other exception
+    into ``error: internal error ...`` (exit 1), its traceback only with ``--debug``."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
         except VoronkaError as exc:
-            err_console.print(f"[red]error:[/red] {exc}", markup=True, highlight=False, soft_wrap=True)
+            err_console.print(f"[red]error:[/red] {escape(str(exc))}", markup=True, highlight=False, soft_wrap=True)
             raise typer.Exit(1) from None
         except KeyboardInterrupt:
             err_console.print("interrupted")
             sys.exit(130)
+        except (typer.Exit, typer.Abort, TyperException, click.exceptions.ClickException):
+            raise
+        except Exception as exc:
+            if DEBUG:
+                raise
+            first = escape((str(exc).splitlines() or [""])[0][:200])
+            err_console.print(f"[red]error:[/red] internal error ({type(exc).__name__}: {first}); "
+                              "rerun with --debug for the traceback", markup=True, highlight=False, soft_wrap=True)
+            raise typer.Exit(1) from None
 
     return wrapper  # type: ignore[return-value]

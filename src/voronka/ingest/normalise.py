@@ -38,8 +38,12 @@ Values (the input is trimmed of spaces first; an empty cell is null):
   U+001F. Identical rows therefore get identical keys (and count as repeats), unless
   ``keep_repeats``: then the file's row number is joined last, and identical rows stay.
 
-A row is *bad* when a required column is empty or a value cannot be parsed; the
-first failing column (in table order) is reported.
+A row is *bad* when a required column is empty, a value cannot be parsed, a date-time or
+date lies outside the accepted range (``voronka.ingest.limits``: 1900-01-01 to
+2200-01-01), or a text column holds a NUL character; the first failing column (in
+table order) is reported. A file with more property columns than
+``limits.MAX_PROPERTIES``, or a longer property name than ``limits.MAX_KEY_CHARS``,
+is refused whole.
 """
 
 from __future__ import annotations
@@ -48,13 +52,13 @@ import json
 from dataclasses import dataclass, field
 
 from voronka.crm.status import stage_status_sql, status_sql
-from voronka.errors import InputError
+from voronka.errors import InputError, LimitError
+from voronka.ingest.limits import MAX_KEY_CHARS, MAX_PROPERTIES, TS_MAX, TS_MIN, range_text
 from voronka.ingest.mapping import resolve
 from voronka.ingest.readers import ROW
+from voronka.ingest.text import WHITESPACE
 from voronka.schema import ALIASES, DEALS, EVENTS, PLAN, RATES, SPEND, Table
 
-WHITESPACE = " \t\r\n\u00a0\u202f\u2009"
-"""Trimmed from both ends of every text value."""
 
 OFFSET_RE = r"[0-9]:[0-9]{2}(:[0-9]{2}([.,][0-9]+)?)?\s*([zZ]|UTC|GMT|[+-][0-9]{2}(:?[0-9]{2})?)$"
 """A time of day followed by a UTC offset: the value names its own time zone."""
@@ -179,9 +183,13 @@ class Plan:
 
 def plan(table: str, columns: list[tuple[str, str]], relation: str, *,
          mapping: dict[str, str] | None = None, tz: str | None = None, file: str | None = None,
-         keep_repeats: bool = False) -> Plan:
-    """The normalisation of ``relation`` (with ``columns``: name, DuckDB type) into ``table``;
-    with ``keep_repeats`` a generated key also hashes the row number, so identical rows stay."""
+         keep_repeats: bool = False, folded: bool = False) -> Plan:
+    """The normalisation of ``relation`` (with ``columns``: name, DuckDB type) into ``table``.
+
+    ``keep_repeats``: a generated key also hashes the row number, so identical rows stay.
+    ``folded``: the properties column already holds the final object (the JSON reader
+    folds the properties itself: ``voronka.ingest.jsonread``), stored as it is.
+    """
     spec = SPECS[table]
     canonical = spec.table.columns
     types = dict(columns)
@@ -196,6 +204,8 @@ def plan(table: str, columns: list[tuple[str, str]], relation: str, *,
             file=file,
         )
     extra = sorted((c for c, _ in columns if c not in mapped.values()), key=str.casefold)
+    if spec.properties:
+        check_property_names(extra, file)
 
     # Layer 1: trimmed text (or typed values) under safe names.
     raw = {c: f"r_{i}" for i, c in enumerate(canonical)}
@@ -209,14 +219,18 @@ def plan(table: str, columns: list[tuple[str, str]], relation: str, *,
         else:
             layer1.append(f"NULL::VARCHAR AS {raw[c]}")
     props = {name: f"p_{i}" for i, name in enumerate(extra)} if spec.properties else {}
-    layer1 += [f"{text(ident(n), types[n])} AS {alias}" for n, alias in props.items()]
+    # Plain trim for property columns: a CASE per column makes DuckDB's planning quadratic
+    # in the number of columns (400 columns: 27 s), and a wide file may have thousands.
+    layer1 += [f"{text(ident(n), types[n], plain=True)} AS {alias}" for n, alias in props.items()]
 
     # Layer 2: parsed values.
     layer2 = ["*"]
     for c in canonical:
         kind = spec.kinds[c]
         src_type = types[mapped[c]] if c in mapped else "VARCHAR"
-        if kind == "json":
+        if kind == "json" and folded and c in mapped:
+            layer2.append(f"coalesce({raw[c]}, '{{}}') AS v_{c}")
+        elif kind == "json":
             layer2.append(f"{properties_json(raw[c] if c in mapped else None, props)} AS v_{c}")
         else:
             layer2.append(f"{parse(kind, raw[c], src_type, tz)} AS v_{c}")
@@ -230,17 +244,24 @@ def plan(table: str, columns: list[tuple[str, str]], relation: str, *,
         if c in spec.table.required and kind != "json" and not generated:
             rules.append((f"{raw[c]} IS NULL", label, f"{c} is required", "NULL"))
         if kind == "json":
-            if c in mapped:
+            if c in mapped and not folded:
                 rules.append((f"{raw[c]} IS NOT NULL AND NOT {is_object(raw[c])}", label, _MESSAGES[kind],
                               raw[c]))
         elif kind != "text" and can_fail(kind, types[mapped[c]] if c in mapped else "VARCHAR"):
             rules.append((f"{raw[c]} IS NOT NULL AND v_{c} IS NULL", label, _MESSAGES[kind],
                           f"CAST({raw[c]} AS VARCHAR)"))
+        if kind == "text" and c in mapped:
+            rules.append((f"coalesce(contains({raw[c]}, chr(0)), false)", label, "contains a NUL character",
+                          f"replace({raw[c]}, chr(0), '\\0')"))
+        if kind in ("timestamp", "date", "month") and c in mapped:
+            outside = f"v_{c} < TIMESTAMP '{TS_MIN:%Y-%m-%d}' OR v_{c} >= TIMESTAMP '{TS_MAX:%Y-%m-%d}'"
+            rules.append((f"coalesce({outside}, false)", label, f"outside the accepted time range, {range_text()}",
+                          f"CAST({raw[c]} AS VARCHAR)"))
         for money, cur in spec.currency_of.items():
             if c == cur:
                 rules.append((f"v_{money} IS NOT NULL AND {raw[cur]} IS NULL",
                               mapped.get(cur, cur), f"{cur} is required when {money} is set", "NULL"))
-    bad = " OR ".join(f"({cond})" for cond, *_ in rules) or "false"
+    bad = " OR ".join(f"({cond})" for cond, *_ in rules) or "false"  # every rule is true or false
 
     def case(part: int) -> str:
         whens = " ".join(f"WHEN {r[0]} THEN {r[part] if part == 3 else literal(r[part])}" for r in rules)
@@ -278,6 +299,19 @@ def plan(table: str, columns: list[tuple[str, str]], relation: str, *,
     return Plan(table, tuple(canonical), key, body, normal, checks, dup_key, mapped)
 
 
+def check_property_names(names: list[str], file: str | None) -> None:
+    """The property columns of a file within the limits (``voronka.ingest.limits``), no NUL."""
+    if len(names) > MAX_PROPERTIES:
+        raise LimitError(f"{len(names):,} property columns are over the limit of {MAX_PROPERTIES:,} per event",
+                         file=file)
+    for name in names:
+        if "\x00" in name:
+            raise InputError("a column name with a NUL character", file=file, value=name.replace("\x00", "\\0"))
+        if len(name) > MAX_KEY_CHARS:
+            raise LimitError(f"a column name of {len(name):,} characters is over the limit of {MAX_KEY_CHARS:,}",
+                             file=file, value=name)
+
+
 def _final(spec: Spec, column: str) -> str:
     """The stored value of ``column``: its parsed value; a deal status falls back to its stage."""
     if spec.kinds[column] == "status":
@@ -291,11 +325,14 @@ def is_text(duck_type: str) -> bool:
     return duck_type.upper() in ("VARCHAR", "TEXT", "STRING") or duck_type.upper().startswith("VARCHAR(")
 
 
-def text(expr: str, duck_type: str) -> str:
-    """The trimmed text of ``expr`` (of DuckDB type ``duck_type``); null when empty."""
+def text(expr: str, duck_type: str, *, plain: bool = False) -> str:
+    """The trimmed text of ``expr`` (of DuckDB type ``duck_type``); null when empty.
+
+    ``plain`` trims with one ``trim`` call instead of ``trim``'s cheap test first: slower
+    per value, but linear to plan (see ``trim``)."""
     t = duck_type.upper()
     if is_text(t):
-        return f"NULLIF({trim(expr)}, '')"
+        return f"NULLIF({trim(expr) if not plain else f'trim({expr}, {literal(WHITESPACE)})'}, '')"
     if t in ("DOUBLE", "FLOAT", "REAL"):
         value = (f"CASE WHEN {expr} = trunc({expr}) AND abs({expr}) < 1e18 "
                  f"THEN CAST(CAST({expr} AS BIGINT) AS VARCHAR) ELSE CAST({expr} AS VARCHAR) END")
@@ -445,7 +482,8 @@ def currency(expr: str) -> str:
 
 
 def is_object(expr: str) -> str:
-    return f"coalesce(json_valid({expr}) AND json_type({expr}) = 'OBJECT', false)"
+    # TRY_CAST: DuckDB may evaluate json_type on every row whatever json_valid says
+    return f"coalesce(json_type(TRY_CAST({expr} AS JSON)) = 'OBJECT', false)"
 
 
 def properties_json(given: str | None, columns: dict[str, str]) -> str:
@@ -454,9 +492,10 @@ def properties_json(given: str | None, columns: dict[str, str]) -> str:
     ``given`` is None when the file has no ``properties`` column: the object is then
     built from ``columns`` alone (the same text as merging over nothing).
     """
+    # ``'"k":' || NULL`` is NULL and ``concat_ws`` skips it: no CASE per column, whose
+    # planning cost DuckDB makes quadratic in the number of columns.
     parts = ", ".join(
-        f"CASE WHEN {expr} IS NOT NULL THEN {literal(json.dumps(name, ensure_ascii=False) + ':')} || "
-        f"CAST(to_json({expr}) AS VARCHAR) END"
+        f"{literal(json.dumps(name, ensure_ascii=False) + ':')} || CAST(to_json({expr}) AS VARCHAR)"
         for name, expr in columns.items()
     )
     built = f"('{{' || concat_ws(',', {parts}) || '}}')" if columns else "'{}'"
@@ -464,7 +503,7 @@ def properties_json(given: str | None, columns: dict[str, str]) -> str:
         return built
     as_text = (
         f"CAST(to_json(map_from_entries(list_filter(list_transform("
-        f"map_entries(CAST(CAST({given} AS JSON) AS MAP(VARCHAR, JSON))), lambda e: {{'k': e.key, 'v': "
+        f"map_entries(TRY_CAST(TRY_CAST({given} AS JSON) AS MAP(VARCHAR, JSON))), lambda e: {{'k': e.key, 'v': "
         f"CASE WHEN json_type(e.value) = 'VARCHAR' THEN e.value ->> '$' WHEN json_type(e.value) = 'NULL' "
         f"THEN NULL ELSE CAST(e.value AS VARCHAR) END}}), lambda e: e.v IS NOT NULL AND e.v <> ''))) AS VARCHAR)"
     )

@@ -18,7 +18,9 @@ file is written only when the call succeeds.
 
 from __future__ import annotations
 
+import csv
 import threading
+import zlib
 import zoneinfo
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -28,8 +30,9 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from voronka.errors import InputError
+from voronka.ingest.mapping import resolve
 from voronka.ingest.normalise import SPECS, Plan, ident, plan
-from voronka.ingest.readers import ARROW_VIEW, ROW, Source, read_source
+from voronka.ingest.readers import ARROW_VIEW, ROW, Body, Source, read_source
 from voronka.ingest.summary import FileSummary, IngestSummary
 
 Progress = Callable[[str, int, int], None]
@@ -56,7 +59,7 @@ def check_tz(tz: str | None) -> str | None:
 def ingest(
     con: duckdb.DuckDBPyConnection,
     table: str,
-    paths: Iterable[str | Path],
+    paths: Iterable[str | Path | Body],
     *,
     mapping: Mapping[str, str] | None = None,
     tz: str | None = None,
@@ -70,7 +73,7 @@ def ingest(
     if table not in SPECS:
         raise InputError(f"unknown table {table!r}; expected one of {', '.join(SPECS)}")
     tz = check_tz(tz)
-    paths = [str(p) for p in paths]
+    paths = [p if isinstance(p, Body) else str(p) for p in paths]
     if not paths:
         raise InputError("no files to ingest")
     files: list[FileSummary] = []
@@ -98,20 +101,46 @@ def ingest(
     return IngestSummary(table, tuple(files), str(reject_file) if reject_file is not None else None)
 
 
-def _ingest_file(con: duckdb.DuckDBPyConnection, table: str, path: str, *, mapping: dict[str, str],
+def _ingest_file(con: duckdb.DuckDBPyConnection, table: str, path: str | Body, *, mapping: dict[str, str],
                  tz: str | None, encoding: str | None, delimiter: str | None, keep_bad: bool,
                  progress: Progress | None, keep_repeats: bool = False) -> tuple[FileSummary, pa.Table | None]:
-    source = read_source(path, encoding=encoding, delimiter=delimiter)
+    name = path.name if isinstance(path, Body) else path
+    try:
+        source = read_source(path, encoding=encoding, delimiter=delimiter, fold=_fold(table, mapping, name))
+    except (pa.ArrowException, UnicodeError, csv.Error, OSError, EOFError, zlib.error, ValueError,
+            RecursionError) as exc:
+        # A reader's own checks raise InputError; this is what a library raised past them.
+        raise InputError(f"cannot read: {_first_line(exc)}", file=name) from None
     if source.arrow is not None:
         con.register(ARROW_VIEW, source.arrow)
     try:
         return _normalise_into(con, table, source, mapping=mapping, tz=tz, keep_bad=keep_bad,
                                progress=progress, keep_repeats=keep_repeats)
-    except duckdb.Error as exc:
-        raise InputError(f"cannot ingest: {str(exc).splitlines()[0]}", file=source.file) from None
+    except (duckdb.Error, pa.ArrowException) as exc:
+        raise InputError(f"cannot ingest: {_first_line(exc)}", file=source.file) from None
     finally:
         if source.arrow is not None:
-            con.unregister(ARROW_VIEW)
+            try:
+                con.unregister(ARROW_VIEW)
+            except duckdb.Error:  # an aborted transaction: the caller rolls back
+                pass
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).splitlines() or [type(exc).__name__])[0]
+
+
+def _fold(table: str, mapping: dict[str, str], file: str) -> Callable[[list[str]], tuple[set[str], str | None]]:
+    """Which JSON keys are columns of ``table`` (the rest are the event's properties)."""
+    spec = SPECS[table]
+
+    def fold(keys: list[str]) -> tuple[set[str], str | None]:
+        mapped = resolve(keys, spec.table.columns, mapping, file=file, synonyms=spec.synonyms)
+        if not spec.properties:
+            return set(mapped.values()), None
+        return set(mapped.values()), mapped.get(spec.properties, spec.properties)
+
+    return fold
 
 
 def _normalise_into(con: duckdb.DuckDBPyConnection, table: str, source: Source, *, mapping: dict[str, str],
@@ -119,7 +148,8 @@ def _normalise_into(con: duckdb.DuckDBPyConnection, table: str, source: Source, 
                     ) -> tuple[FileSummary, pa.Table | None]:
     described = con.execute(f"DESCRIBE SELECT * FROM {source.relation}").fetchall()
     columns = [(row[0], row[1]) for row in described if row[0] != ROW]
-    p = plan(table, columns, source.relation, mapping=mapping, tz=tz, file=source.file, keep_repeats=keep_repeats)
+    p = plan(table, columns, source.relation, mapping=mapping, tz=tz, file=source.file, keep_repeats=keep_repeats,
+             folded=source.folded)
     report = _reporter(progress, source.file, source.rows)
     way = _check_then_insert if _has_rows(con, table) else _insert_then_verify
     rows, n_bad, added, bad = way(con, p, source, keep_bad=keep_bad, report=report)

@@ -7,8 +7,8 @@ Formats, chosen by the file name (``fmt`` overrides):
     .xlsx .xlsm .xls .ods  the first sheet (python-calamine); the header is its first
                            non-empty row
     .parquet .pq           Parquet, read by DuckDB (typed columns are kept)
-    .ndjson .jsonl .json   one JSON object per line (``.json`` may also be an array of
-    (.gz)                  objects); every top-level key is a column, values as text
+    .ndjson .jsonl .json   NDJSON, one object, or an array of objects (``jsonread``); every
+    (.gz)                  canonical top-level key is a column, the others the properties
 
 Every cell of a text format is read as text (an empty cell is null); normalisation
 (``voronka.ingest.normalise``) parses it. The row number ``ROW`` is the 1-based data
@@ -23,25 +23,27 @@ import csv
 import datetime as dt
 import gzip
 import io
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from voronka.engines.duckdb import connect
 from voronka.errors import InputError
+from voronka.ingest.jsonread import Fold, decode_text, parse_records, to_table
 from voronka.ingest.text import (
     HEAD_BYTES,
     decode_head,
+    header_fields,
     parse_header,
     sniff_delimiter,
     sniff_encoding,
     unique_names,
 )
+from voronka.schema import TABLES
 
 ROW = "_voronka_row"
 """The name of the row-number column every source carries."""
@@ -57,6 +59,15 @@ FORMATS = {
 }
 
 
+@dataclass(frozen=True)
+class Body:
+    """Data given as bytes rather than a file (a request body), named ``name`` in errors."""
+
+    name: str
+    data: bytes
+    format: str = "json"
+
+
 @dataclass
 class Source:
     """A file opened for normalisation.
@@ -70,6 +81,8 @@ class Source:
     relation: str
     arrow: pa.Table | None
     rows: int
+    folded: bool = False
+    """The properties are folded into one column already (JSON read with a ``fold``)."""
 
 
 def detect_format(path: str | Path) -> str:
@@ -86,9 +99,15 @@ def detect_format(path: str | Path) -> str:
     return fmt
 
 
-def read_source(path: str | Path, *, encoding: str | None = None, delimiter: str | None = None,
-                fmt: str | None = None) -> Source:
-    """Open ``path`` as a ``Source`` (see the module docstring)."""
+def read_source(path: str | Path | Body, *, encoding: str | None = None, delimiter: str | None = None,
+                fmt: str | None = None, fold: Fold | None = None) -> Source:
+    """Open ``path`` (or the bytes of a ``Body``) as a ``Source`` (see the module docstring).
+
+    ``fold`` (JSON only) names the keys kept as columns; see ``voronka.ingest.jsonread``.
+    """
+    if isinstance(path, Body):
+        table = read_json(path, fold=fold)
+        return Source(path.name, path.format, ARROW_VIEW, table, table.num_rows, fold is not None)
     name = str(path)
     if not Path(path).is_file():
         raise InputError("no such file", file=name)
@@ -98,12 +117,25 @@ def read_source(path: str | Path, *, encoding: str | None = None, delimiter: str
     elif fmt == "xlsx":
         table = read_spreadsheet(path)
     elif fmt in ("ndjson", "json"):
-        table = read_json(path, array=fmt == "json")
+        table = read_json(path, fold=fold)
+        return Source(name, fmt, ARROW_VIEW, table, table.num_rows, fold is not None)
     elif fmt == "parquet":
         return parquet_source(path)
     else:
         raise InputError(f"unknown format {fmt!r}", file=name)
     return Source(name, fmt, ARROW_VIEW, table, table.num_rows)
+
+
+def check_repeated_canonical(header: list[str], file: str) -> None:
+    """Refuse a header naming a canonical column twice (``customer_id``, ``Customer_ID``):
+    which one is meant cannot be known. Other repeated names are suffixed ``_2``, ``_3``..."""
+    canonical = {c for t in TABLES.values() for c in t.columns}
+    seen: dict[str, str] = {}
+    for raw in header:
+        key = (raw or "").strip().lstrip("\ufeff").strip().casefold()
+        if key in canonical and key in seen:
+            raise InputError(f"the columns {seen[key]!r} and {raw!r} name the same column", file=file)
+        seen.setdefault(key, raw)
 
 
 def _numbered(table: pa.Table, rows: np.ndarray | None = None) -> pa.Table:
@@ -142,6 +174,7 @@ def read_csv(path: str | Path, *, encoding: str | None = None, delimiter: str | 
         delimiter = {"\\t": "\t", "tab": "\t"}.get(delimiter.lower(), delimiter)
         if len(delimiter) != 1:
             raise InputError(f"the delimiter must be one character, not {delimiter!r}", file=name)
+    check_repeated_canonical(header_fields(text, delimiter), name)
     names = parse_header(text, delimiter)
     try:
         table = _arrow_csv(path, enc, delimiter, names)
@@ -215,6 +248,7 @@ def read_spreadsheet(path: str | Path) -> pa.Table:
     header_at = next((i for i, row in enumerate(cells) if any(v is not None for v in row)), None)
     if header_at is None:
         raise InputError("the first sheet is empty", file=str(path))
+    check_repeated_canonical([v or "" for v in cells[header_at]], str(path))
     names = unique_names([v or "" for v in cells[header_at]])
     data = [(i + 1, row) for i, row in enumerate(cells) if i > header_at and any(v is not None for v in row)]
     columns = {
@@ -244,48 +278,23 @@ def cell_text(value: object) -> str | None:
 
 # --- JSON ------------------------------------------------------------------------------
 
-def read_json(path: str | Path, *, array: bool = False) -> pa.Table:
-    """NDJSON (or a JSON array of objects) as text columns plus ``ROW``.
+def read_json(path: str | Path | Body, *, fold: Fold | None = None) -> pa.Table:
+    """JSON (an object, an array of objects, NDJSON) as text columns plus ``ROW``.
 
-    Every top-level key is a column (in order of first appearance); a string value is
-    its text, any other value its JSON text (``12``, ``true``, ``{"a": 1}``).
+    See ``voronka.ingest.jsonread``. Without ``fold`` every top-level key is a column (and
+    must hold a single value).
     """
-    name = str(path)
-    con = connect()
-    fmt = "auto" if array else "newline_delimited"
-    try:
-        objects = con.sql(
-            f"SELECT json FROM read_json_objects({_literal(path)}, format='{fmt}')"
-        ).arrow()
-        if hasattr(objects, "read_all"):
-            objects = objects.read_all()
-        objects = _numbered(objects)
-        con.register("objects", objects)
-        bad = con.sql(
-            f"SELECT {ROW}, json FROM objects WHERE json_type(json) <> 'OBJECT' ORDER BY {ROW} LIMIT 1"
-        ).fetchall()
-        if bad:
-            bad = bad[0]
-            raise InputError("expected a JSON object", file=name, row=bad[0], value=bad[1])
-        keys = [k for (k,) in con.sql(
-            f"SELECT key FROM (SELECT {ROW}, unnest(json_keys(json)) AS key, "
-            f"generate_subscripts(json_keys(json), 1) AS pos FROM objects) "
-            f"GROUP BY key ORDER BY min({ROW}), min(pos)"
-        ).fetchall()]
-        names = unique_names(keys)
-        columns = ", ".join(
-            f"json_extract_string(json, {_literal(_json_path(k))}) AS {_ident(n)}" for k, n in zip(keys, names)
-        )
-        result = con.sql(f"SELECT {columns + ', ' if columns else ''}{ROW} FROM objects").arrow()
-        return result.read_all() if hasattr(result, "read_all") else result
-    except duckdb.Error as exc:
-        raise InputError(f"cannot read JSON: {str(exc).splitlines()[0]}", file=name) from None
-    finally:
-        con.close()
-
-
-def _json_path(key: str) -> str:
-    return '$."' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(path, Body):
+        name, data = path.name, path.data
+    else:
+        name = str(path)
+        try:
+            with _open_bytes(path) as fh:
+                data = fh.read()
+        except (OSError, EOFError, zlib.error) as exc:
+            raise InputError(f"cannot read the file: {exc}", file=name) from None
+    records = parse_records(decode_text(data, name), name)
+    return to_table(records, name, fold, ROW)
 
 
 # --- Parquet ---------------------------------------------------------------------------
@@ -305,7 +314,3 @@ def parquet_source(path: str | Path) -> Source:
 
 def _literal(value: object) -> str:
     return "'" + str(value).replace("'", "''") + "'"
-
-
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'

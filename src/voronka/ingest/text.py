@@ -18,6 +18,8 @@ import csv
 import io
 
 DELIMITERS = (",", ";", "\t", "|")
+WHITESPACE = " \t\r\n\u00a0\u202f\u2009"
+"""Trimmed from both ends of every text value (``normalise``, ``jsonread``)."""
 HEAD_BYTES = 1 << 20
 
 _BOMS = (
@@ -83,11 +85,15 @@ def parse_header(text: str, delimiter: str) -> list[str]:
     An empty name becomes ``column_N`` (N is 1-based); a repeated name (compared
     case-insensitively) gets ``_2``, ``_3``...
     """
+    return unique_names(header_fields(text, delimiter))
+
+
+def header_fields(text: str, delimiter: str) -> list[str]:
+    """The fields of the first record of ``text``, as written."""
     try:
-        first = next(csv.reader(io.StringIO(text), delimiter=delimiter), [])
+        return next(csv.reader(io.StringIO(text), delimiter=delimiter), [])
     except csv.Error:
-        first = text.splitlines()[0].split(delimiter) if text else []
-    return unique_names(first)
+        return text.splitlines()[0].split(delimiter) if text else []
 
 
 def unique_names(names: list[str]) -> list[str]:

@@ -4,7 +4,6 @@ ingests of request bodies, reads on their own cursors, the event counter and the
 from __future__ import annotations
 
 import contextlib
-import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +14,7 @@ import duckdb
 from fastapi.encoders import jsonable_encoder
 
 from voronka.errors import InputError
+from voronka.ingest.readers import Body
 from voronka.server.capture import REQUEST, Capture
 from voronka.server.writer import Writer
 from voronka.store import Store
@@ -61,25 +61,19 @@ class Collector:
 
     def ingest(self, table: str, body: bytes, tz: str | None, mapping: dict[str, str]) -> dict[str, int]:
         """Store the rows of ``body`` in ``table`` (one transaction), or raise ``InputError``
-        naming the row and field of the body."""
-        text = body.lstrip()
-        if not text:
+        naming the row and field of the body. The body goes to the JSON reader as bytes."""
+        if not body.strip():
             raise InputError("empty body: send a JSON object, an array of objects, or NDJSON", file=REQUEST)
-        suffix = ".json" if text[:1] == b"[" else ".ndjson"
-        with tempfile.TemporaryDirectory(prefix="voronka-request-") as folder:
-            path = Path(folder) / f"body{suffix}"
-            path.write_bytes(body)
-            try:
-                with self.lock:
-                    summary = self.store.ingest(table, [path], tz=tz, mapping=mapping)
-                if summary.added:
-                    self.generation += 1
-                    if table == "events":
-                        self.event_count += summary.added
-            except InputError as exc:  # name the body, not the temporary file; the query, not the flag
-                reason = exc.reason.replace(str(path), REQUEST).replace("--map ", "?map=")
-                raise InputError(reason, file=REQUEST, row=exc.row,
-                                 column=exc.column, value=exc.value) from None
+        try:
+            with self.lock:
+                summary = self.store.ingest(table, [Body(REQUEST, body)], tz=tz, mapping=mapping)
+        except InputError as exc:  # the query parameter, not the command-line flag
+            raise InputError(exc.reason.replace("--map ", "?map="), file=exc.file, row=exc.row,
+                             column=exc.column, value=exc.value) from None
+        if summary.added:
+            self.generation += 1
+            if table == "events":
+                self.event_count += summary.added
         return {"rows_read": summary.rows_read, "added": summary.added, "duplicates": summary.duplicates}
 
     def dashboard(self, lang: str, tz: str) -> str:
