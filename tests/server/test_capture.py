@@ -11,7 +11,7 @@ import urllib.parse
 import lzstring
 import pytest
 
-from voronka.errors import InputError
+from voronka.errors import InputError, LimitError
 from voronka.server.capture import BodyTooLarge, translate
 
 NOW = dt.datetime(2026, 3, 1, 12, 0, 0)
@@ -108,3 +108,18 @@ def test_bad_payloads_are_located_errors(body, message):
 def test_a_gzip_bomb_stops_at_the_limit():
     with pytest.raises(BodyTooLarge):
         translate(gzip.compress(b"[" + b" " * 10_000_000 + b"]"), now=NOW, max_bytes=1_000_000)
+
+
+@pytest.mark.parametrize("properties, message", [
+    ({f"p{i}": i for i in range(1001)}, "1,001 properties; at most 1,000"),
+    ({"k" * 257: 1}, "a property name of 257 characters; at most 256"),
+    ({"page": "x" * 65_537}, "a value of 65,537 characters; at most 65,536"),
+])
+def test_captures_keep_the_stores_limits(properties, message):
+    """The limits of voronka.ingest.limits hold for captures too, as LimitError (413 over HTTP)."""
+    body = json.dumps({"event": "e", "distinct_id": "u", "properties": properties}).encode()
+    with pytest.raises(LimitError, match=message):
+        translate(body)
+    old = json.dumps({"event": "e", "distinct_id": "u", "timestamp": "1899-12-31T23:59:59Z"}).encode()
+    with pytest.raises(InputError, match="outside 1900-01-01 to 2200-01-01"):
+        translate(old)

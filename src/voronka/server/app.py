@@ -16,7 +16,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from voronka.errors import VoronkaError
+from voronka.errors import LimitError, VoronkaError
 from voronka.keys import keyring
 from voronka.server import collect, read
 from voronka.server.answers import error
@@ -54,7 +54,7 @@ def create_app(store_path: str | Path, *, token: str | None = None, public_dashb
 
     @app.exception_handler(VoronkaError)
     async def user_error(request: Request, exc: VoronkaError) -> JSONResponse:
-        return error(422, str(exc))
+        return error(413 if isinstance(exc, LimitError) else 422, str(exc))
 
     @app.exception_handler(RequestValidationError)
     async def bad_parameter(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -59,13 +59,12 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from voronka.errors import InputError
+from voronka.errors import InputError, LimitError
+from voronka.ingest import limits
 
 REQUEST = "request body"
 """What an error names as the file: the request's own body."""
 
-EARLIEST, LATEST = dt.datetime(1900, 1, 1), dt.datetime(2200, 1, 1)
-"""The accepted range of event times (UTC); outside it an event is refused."""
 
 MAX_EVENTS = 100_000
 """The most events one request may carry."""
@@ -194,6 +193,7 @@ def _event(item: dict[str, Any], number: int, now: dt.datetime, skew: dt.timedel
         raise InputError("properties must be a JSON object", file=REQUEST, row=number, column="properties",
                          value=json.dumps(properties)[:80])
     properties = dict(properties)
+    _check_limits(properties, number)
     kind = item.get("type")
     segment = kind in ("track", "page", "screen", "identify", "alias") and ("userId" in item or "anonymousId" in item)
     if segment:
@@ -234,8 +234,8 @@ def _event(item: dict[str, Any], number: int, now: dt.datetime, skew: dt.timedel
             ts = now
     except OverflowError:
         ts = dt.datetime.max
-    if not EARLIEST <= ts < LATEST:
-        raise InputError(f"event time {ts.isoformat()} outside {EARLIEST.year}–{LATEST.year - 1}", file=REQUEST,
+    if not limits.TS_MIN <= ts < limits.TS_MAX:
+        raise InputError(f"event time {ts.isoformat()} outside {limits.range_text()}", file=REQUEST,
                          row=number, column="timestamp", value=stamp)
     utm = {k: properties.get(k) for k in UTM}
     if not any(utm.values()) and isinstance(properties.get("$current_url"), str):
@@ -277,6 +277,20 @@ def _event(item: dict[str, Any], number: int, now: dt.datetime, skew: dt.timedel
             raise InputError("$create_alias needs properties.alias", file=REQUEST, row=number, column="alias")
         if _text(before) != _text(after):
             capture.aliases.append({"alias": _text(before), "customer_id": _text(after)})
+
+
+def _check_limits(properties: dict[str, Any], number: int) -> None:
+    """The store's limits on properties (``voronka.ingest.limits``): their number, key and value sizes."""
+    if len(properties) > limits.MAX_PROPERTIES:
+        raise LimitError(f"{len(properties):,} properties; at most {limits.MAX_PROPERTIES:,}", file=REQUEST,
+                         row=number, column="properties")
+    for key, value in properties.items():
+        if len(key) > limits.MAX_KEY_CHARS:
+            raise LimitError(f"a property name of {len(key):,} characters; at most {limits.MAX_KEY_CHARS}",
+                             file=REQUEST, row=number, column="properties", value=key[:80])
+        if len(text := value if isinstance(value, str) else json.dumps(value, default=str)) > limits.MAX_VALUE_CHARS:
+            raise LimitError(f"a value of {len(text):,} characters; at most {limits.MAX_VALUE_CHARS:,}",
+                             file=REQUEST, row=number, column=key)
 
 
 def _time(value: Any, number: int, column: str) -> dt.datetime:

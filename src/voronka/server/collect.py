@@ -20,7 +20,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
-from voronka.errors import InputError, VoronkaError
+from voronka.errors import InputError, LimitError, VoronkaError
 from voronka.ingest.mapping import parse_pairs
 from voronka.server import capture
 from voronka.server.answers import error
@@ -128,7 +128,7 @@ def add_routes(app: FastAPI, collector: Collector, *, max_body_bytes: int, max_b
         except capture.BodyTooLarge:
             return _cors(request, too_large())
         except InputError as exc:
-            return _cors(request, error(422, str(exc)))
+            return _cors(request, error(413 if isinstance(exc, LimitError) else 422, str(exc)))
         if not allows_write(request.app.state.keyring, rows.api_key or _bearer(request)):
             return _cors(request, error(401, "missing or wrong project API key (api_key or token in the body)"))
         try:
