@@ -33,7 +33,7 @@ import pyarrow.compute as pc
 
 from voronka.engines import Engine
 from voronka.errors import DefinitionError
-from voronka.funnel import event_sources, latest_event
+from voronka.source import event_sources, latest_event
 from voronka.funnel.spec import build_funnel
 from voronka.funnel.sql import flagged_sql
 from voronka.sql import literal

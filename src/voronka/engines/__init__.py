@@ -13,7 +13,7 @@ DuckDB default and, through the same SQL transpiled (``engines.dialect``), on Cl
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import pyarrow as pa
 
@@ -31,6 +31,21 @@ class Engine(Protocol):
 
     def has_table(self, name: str) -> bool:
         """Whether ``name`` is a table or view here."""
+
+
+@runtime_checkable
+class ArrowStreams(Protocol):
+    """A capability some engines have besides ``Engine``: they run in this process and hand a
+    query's result over as Arrow batches, and take an Arrow table back as a temporary table,
+    at no copying cost (``DuckDBEngine``). An analysis with a faster path through Python uses
+    it when its engine has it (``isinstance(engine, ArrowStreams)``; ``Source.streams``), and
+    the SQL path everywhere else: the funnel's ``funnel.chains``."""
+
+    def stream(self, sql: str, batch_rows: int) -> pa.RecordBatchReader:
+        """The result of ``sql`` in batches of at most ``batch_rows`` rows (close it when done)."""
+
+    def store_temp(self, name: str, data: pa.Table) -> None:
+        """Store ``data`` as a temporary table ``name`` (replacing it)."""
 
 
 def open_engine(url: str) -> Engine:
@@ -58,4 +73,4 @@ def open_engine(url: str) -> Engine:
     raise StoreError(f"{url}: unknown engine (use duckdb://, clickhouse://, chdb://, spark://, sc:// or local[n])")
 
 
-__all__ = ["Engine", "open_engine"]
+__all__ = ["ArrowStreams", "Engine", "open_engine"]
