@@ -36,7 +36,15 @@ from pydantic import ValidationError
 from voronka.engines import ArrowStreams, Engine
 from voronka.errors import DefinitionError
 from voronka.rules import Condition
-from voronka.sql import EVENT_FIELDS, RESOLVED, condition_sql, field_sql, literal, local_time_sql, resolved_events
+from voronka.sql import (
+    EVENT_FIELDS,
+    RESOLVED,
+    condition_sql,
+    field_sql,
+    literal,
+    local_time_sql,
+    resolved_events,
+)
 
 
 @dataclasses.dataclass(frozen=True)
