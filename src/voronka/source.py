@@ -28,6 +28,7 @@ import dataclasses
 import datetime as dt
 import functools
 import re
+from collections.abc import Sequence
 from typing import Literal
 
 import pyarrow as pa
@@ -80,6 +81,28 @@ class Source:
     until: dt.date | None = None
     where: tuple[Condition, ...] = ()
     unit: Unit = CUSTOMER
+
+    @classmethod
+    def from_options(cls, engine: Engine, *, events: str = "events", timezone: str | None = None,
+                     as_of: dt.datetime | str | None = None, since: dt.date | str | None = None,
+                     until: dt.date | str | None = None, where: Sequence[str] = (), unit: str | None = None,
+                     session_gap: str | None = None) -> Source:
+        """A source from options as a person writes them (command line, query string): the
+        filters, unit, days and zone parsed, errors naming the option and its text."""
+        if timezone is not None:
+            from voronka.ingest.pipeline import check_tz
+
+            check_tz(timezone)
+        since, until = _day(since, "--since"), _day(until, "--until")
+        if since and until and since > until:
+            raise DefinitionError(f"--since {since} is after --until {until}", field="since")
+        if isinstance(as_of, str):
+            try:
+                as_of = dt.datetime.fromisoformat(as_of)
+            except ValueError:
+                raise DefinitionError(f"--as-of {as_of!r}: write a time, e.g. 2026-03-01T12:00", field="as_of") from None
+        return cls(engine, events=events, timezone=timezone or "UTC", as_of=as_of, since=since, until=until,
+                   where=tuple(parse_where(w) for w in where), unit=parse_unit(unit, session_gap))
 
     # -- the Engine interface, delegated --------------------------------------------------
     @property
@@ -143,6 +166,15 @@ class Source:
             return self.as_of
         value = self.query(f"SELECT max(ts) AS m FROM {self.tables()[0]} AS e").column("m")[0].as_py()
         return value or dt.datetime(1970, 1, 1)
+
+
+def _day(value: dt.date | str | None, option: str) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise DefinitionError(f"{option} {value!r}: write a day, e.g. 2026-03-01", field=option.strip("-")) from None
 
 
 def session_sql(events: str, gap: dt.timedelta) -> str:

@@ -20,7 +20,7 @@ import typer
 from voronka.cli.app import DEFAULT_STORE, StoreOption, option_bundle
 from voronka.engines import Engine
 from voronka.errors import StoreError
-from voronka.source import WHERE_GRAMMAR, Source, parse_unit, parse_where
+from voronka.source import WHERE_GRAMMAR, Source
 
 
 @dataclasses.dataclass(frozen=True)
@@ -46,16 +46,6 @@ class SourceOptions:
 
     def open(self) -> Source:
         """The ``Source``: filters and unit parsed (errors name the option), the engine opened."""
-        where = tuple(parse_where(w) for w in self.where)
-        unit = parse_unit(self.unit, self.session_gap)
-        if self.tz is not None:
-            from voronka.ingest.pipeline import check_tz
-
-            check_tz(self.tz)
-        if self.since and self.until and self.since > self.until:
-            from voronka.errors import DefinitionError
-
-            raise DefinitionError(f"--since {self.since} is after --until {self.until}", field="since")
         events = "events"
         if self.table or self.mapping:
             from voronka.sql import mapped_events_sql, parse_mapping
@@ -63,8 +53,9 @@ class SourceOptions:
             events = self.table or "events"
             if self.mapping:
                 events = mapped_events_sql(events, parse_mapping(self.mapping))
-        return Source(open_engine(self.store, list(self.data), self.engine), events=events, timezone=self.timezone,
-                      as_of=self.as_of, since=self.since, until=self.until, where=where, unit=unit)
+        return Source.from_options(open_engine(self.store, list(self.data), self.engine), events=events,
+                                   timezone=self.tz, as_of=self.as_of, since=self.since, until=self.until,
+                                   where=self.where, unit=self.unit, session_gap=self.session_gap)
 
 
 def open_engine(store: Path, data: list[Path] | None, engine: str | None = None) -> Engine:

@@ -69,15 +69,18 @@ class Collector:
                 self._pages[key] = built.report.render()
             return self._pages[key]
 
-    def funnel_steps(self, spec: dict[str, Any], lang: str) -> list[dict[str, Any]]:
-        """The steps of the funnel ``spec`` (``funnel.spec.build_funnel``) on the store now."""
+    def funnel_steps(self, flags: dict[str, Any], options: dict[str, Any], lang: str) -> list[dict[str, Any]]:
+        """The steps of the funnel of ``flags`` (``funnel.spec.funnel_definition``; default: the
+        hourglass) over the store's events as ``options`` say (``Source.from_options``)."""
         from voronka.engines.duckdb import DuckDBEngine
         from voronka.funnel import compute_funnel
-        from voronka.funnel.spec import build_funnel
+        from voronka.funnel.spec import funnel_definition
+        from voronka.source import Source
 
-        definition = build_funnel(spec, lang=lang)
+        definition = funnel_definition(flags, lang=lang, default_model="hourglass")
         with self.lock:
-            result = compute_funnel(DuckDBEngine(self.store.connection), definition, units=False)
+            source = Source.from_options(DuckDBEngine(self.store.connection), **options)
+            result = compute_funnel(source, definition, units=False)
         return jsonable_encoder(result.steps.to_pylist())
 
     def events(self) -> int:
