@@ -26,8 +26,10 @@ from voronka.funnel.spec import funnel_definition
 
 _DAY = ["%Y-%m-%d"]
 FUNNEL_OPTIONS: dict[str, tuple[Any, Any]] = {  # the funnel's flags (funnel.spec.spec_from_flags) → typer options
-    "steps": (Annotated[Optional[str], typer.Option("--steps", help="Comma-separated steps; a|b = any of a, b.")], None),
-    "model": (Annotated[Optional[str], typer.Option("--model", help="A stage model: built-in name or YAML file.")], None),
+    "steps": (Annotated[Optional[str], typer.Option("--steps", help="Comma-separated steps; a|b = any of a, b.")],
+              None),
+    "model": (Annotated[Optional[str], typer.Option("--model", help="A stage model: built-in name or YAML file.")],
+              None),
     "file": (Annotated[Optional[Path], typer.Option("--file", help="A funnel YAML file (flags override it).")], None),
     "window": (Annotated[Optional[str], typer.Option("--window", help="Conversion window from step 1, e.g. 30m, 7d.")],
                None),

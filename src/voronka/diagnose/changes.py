@@ -29,8 +29,8 @@ from voronka.funnel import (
     FunnelResult,
     compute_funnel,
 )
-from voronka.source import latest_event
 from voronka.loop.occasions import local_date
+from voronka.source import latest_event
 from voronka.stats import benjamini_hochberg, proportion_test
 
 CHANGES_SCHEMA = pa.schema([
