@@ -59,11 +59,6 @@ class Unit:
     field: str | None = None
     gap: dt.timedelta = dt.timedelta(minutes=30)
 
-    def describe(self) -> str:
-        if self.kind == "session":
-            return f"session (gap {self.gap})"
-        return self.field if self.kind == "field" else "customer"  # type: ignore[return-value]
-
 
 CUSTOMER = Unit()
 
