@@ -33,9 +33,9 @@ import pyarrow.compute as pc
 
 from voronka.engines import Engine
 from voronka.errors import DefinitionError
-from voronka.funnel import event_sources, latest_event
 from voronka.funnel.spec import build_funnel
 from voronka.funnel.sql import flagged_sql
+from voronka.source import event_sources, latest_event
 from voronka.sql import literal
 from voronka.stage_models import load_model
 from voronka.stats import two_proportion_ztest

@@ -88,7 +88,7 @@ def distance_analysis(engine: Engine, *, churn_after: str | dt.timedelta = "90d"
                       purchase: StepRule = PURCHASE, timezone: str = "UTC", events: str | None = None,
                       aliases: str | None = "aliases") -> DistanceResult:
     """The summary of negative experiences and the outcomes by group (module docstring)."""
-    from voronka.funnel import event_sources, latest_event
+    from voronka.source import event_sources, latest_event
 
     events, aliases = event_sources(engine, events, aliases)
     as_of = as_of or latest_event(engine, events)

@@ -46,8 +46,8 @@ import pyarrow as pa
 
 from voronka.engines import Engine
 from voronka.errors import DefinitionError, InputError
-from voronka.funnel import event_sources
 from voronka.rules import PURCHASE, StepRule
+from voronka.source import event_sources
 from voronka.sql import literal, local_time_sql, resolved_events, rule_predicate
 
 LEAD = StepRule(events=["lead_magnet", "callback_request", "consultation"])

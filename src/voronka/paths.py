@@ -46,8 +46,8 @@ import pyarrow as pa
 
 from voronka.engines import Engine
 from voronka.errors import DefinitionError
-from voronka.funnel import event_sources, latest_event
 from voronka.rules import PURCHASE, StepRule
+from voronka.source import event_sources, latest_event
 from voronka.sql import literal, resolved_events
 from voronka.touches import lookback_micros, parse_rule, rule_flag_sql
 

@@ -16,9 +16,9 @@ import pyarrow as pa
 
 from voronka.duration import parse_duration
 from voronka.engines import Engine
-from voronka.funnel import event_sources, latest_event
 from voronka.funnel.spec import build_funnel
 from voronka.funnel.sql import flagged_sql
+from voronka.source import event_sources, latest_event
 from voronka.sql import literal
 from voronka.stage_models import load_model
 

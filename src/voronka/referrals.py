@@ -118,7 +118,7 @@ def referral_analysis(engine: Engine, *, commission: float = 0.1, period: str = 
                       aliases: str | None = "aliases") -> ReferralResult:
     """The referral tree and everything derived from it (see the module docstring)."""
     from voronka.clv.summary import purchase_currency
-    from voronka.funnel import event_sources
+    from voronka.source import event_sources
 
     check_period(period)
     if not 0 <= commission <= 1:

@@ -16,7 +16,8 @@ event). ``events`` and ``where`` then filter the referred customers' first event
 number fails them); every other comparison is on text. A condition reads ``field``: an events column (``channel``, ``campaign``, ``event``,
 ``revenue``, ``currency``, ``referrer_id``, ``customer_id``) or, for any other name, a
 property (``properties.NAME`` or plain ``NAME``). A missing property is null, and a
-null never satisfies a condition (``ne`` and ``not_in`` included).
+null never satisfies a condition (``ne`` and ``not_in`` included) except ``is_null``;
+``is_null``/``not_null`` take no value.
 
 Example (YAML)::
 
@@ -36,7 +37,7 @@ EVENT_COLUMNS = frozenset(
     {"event_id", "customer_id", "event", "channel", "campaign", "revenue", "currency", "referrer_id"}
 )
 
-Operator = Literal["eq", "ne", "in", "not_in", "gt", "gte", "lt", "lte", "contains"]
+Operator = Literal["eq", "ne", "in", "not_in", "gt", "gte", "lt", "lte", "contains", "is_null", "not_null"]
 Scalar = str | int | float | bool
 
 
@@ -47,10 +48,16 @@ class Condition(BaseModel):
 
     field: str = Field(min_length=1)
     op: Operator = "eq"
-    value: Scalar | list[Scalar]
+    value: Scalar | list[Scalar] | None = None
 
     @model_validator(mode="after")
     def _value_fits_op(self) -> Condition:
+        if self.op in ("is_null", "not_null"):
+            if self.value is not None:
+                raise ValueError(f"operator {self.op!r} takes no value")
+            return self
+        if self.value is None:
+            raise ValueError(f"operator {self.op!r} needs a value")
         if self.op in ("in", "not_in") and not isinstance(self.value, list):
             raise ValueError(f"operator {self.op!r} needs a list value")
         if self.op not in ("in", "not_in") and isinstance(self.value, list):
@@ -110,6 +117,8 @@ _OP_SIGNS = {"eq": "=", "ne": "≠", "gt": ">", "gte": "≥", "lt": "<", "lte": 
 
 
 def _describe_condition(c: Condition) -> str:
+    if c.op in ("is_null", "not_null"):
+        return f"{c.field} {'is null' if c.op == 'is_null' else 'is not null'}"
     if c.op in _OP_SIGNS:
         return f"{c.field}{_OP_SIGNS[c.op]}{_as_text(c.value)}"
     if c.op == "contains":
@@ -131,6 +140,8 @@ def matches(rule: StepRule, event: dict) -> bool:
 
 def condition_holds(c: Condition, event: dict) -> bool:
     raw = event.get(c.field) if c.is_column else (event.get("properties") or {}).get(c.property_name)
+    if c.op in ("is_null", "not_null"):
+        return (raw is None) == (c.op == "is_null")
     if raw is None:
         return False
     if c.op in ("gt", "gte", "lt", "lte") or (c.field == "revenue" and c.op in ("eq", "ne")):

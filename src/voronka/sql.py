@@ -45,6 +45,8 @@ def field_sql(field: str, table: str | None = None) -> str:
 
 
 def condition_sql(c: Condition) -> str:
+    if c.op in ("is_null", "not_null"):
+        return f"({field_sql(c.field)} IS {'NULL' if c.op == 'is_null' else 'NOT NULL'})"
     numeric = c.op in ("gt", "gte", "lt", "lte") or (c.field == "revenue" and c.op in ("eq", "ne"))
     if numeric:
         column = "CAST(revenue AS DOUBLE)" if c.field == "revenue" else f"TRY_CAST({field_sql(c.field)} AS DOUBLE)"
@@ -74,6 +76,11 @@ def local_time_sql(column: str, timezone: str) -> str:
     return f"CAST(timezone({literal(timezone)}, CAST({column} AS TIMESTAMP) AT TIME ZONE 'UTC') AS TIMESTAMP)"
 
 
+RESOLVED = "<resolved>"
+"""The alias table of an events relation whose ids are resolved already (``voronka.source``):
+``resolved_events`` reads it as it is."""
+
+
 def resolved_events(events: str, aliases: str | None, where: str | None = None) -> str:
     """A query over ``events`` with every id read through the alias map.
 
@@ -82,7 +89,11 @@ def resolved_events(events: str, aliases: str | None, where: str | None = None) 
     customers maps to the smallest id. One level: an alias of an alias is not followed.
     ``where``, a condition over the stored columns (``e.event``, ...), keeps only the
     events that pass it, before the alias joins (the map still reads every event).
+    With ``aliases`` = ``RESOLVED`` the ids are read as they are.
     """
+    if aliases == RESOLVED:
+        return f"SELECT {', '.join('e.' + c + ' AS ' + c for c in EVENT_FIELDS)} FROM {events} AS e" + (
+            f"\n    WHERE {where}" if where else "")
     identify = (
         f"SELECT json_extract_string(properties, '$.alias') AS alias, customer_id FROM {events} "
         "WHERE event = 'identify' AND json_extract_string(properties, '$.alias') IS NOT NULL"

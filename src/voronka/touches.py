@@ -41,8 +41,8 @@ import pyarrow as pa
 from voronka.duration import micros, parse_duration
 from voronka.engines import Engine
 from voronka.errors import DefinitionError
-from voronka.funnel import event_sources, latest_event
 from voronka.rules import PURCHASE, Condition, StepRule
+from voronka.source import event_sources, latest_event
 from voronka.sql import literal, resolved_events, rule_predicate
 from voronka.stats import wilson_interval
 

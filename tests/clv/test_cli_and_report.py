@@ -46,7 +46,7 @@ def test_clv_with_a_holdout_check(store, tmp_path):
 
 
 def test_clv_errors_are_one_line(store):
-    result = runner.invoke(app, ["clv", "--store", str(store), "--unit", "month"])
+    result = runner.invoke(app, ["clv", "--store", str(store), "--time-unit", "month"])
     assert result.exit_code == 1 and "unit must be one of day, week" in result.output
 
 

@@ -136,10 +136,11 @@ def test_an_existing_posthog_table_is_read_through_the_mapping():
                 "(generateUUIDv4(), 'visit', '{\"$utm_source\": \"tv\"}', '2026-03-02 09:00:00', 'u'), "
                 "(generateUUIDv4(), 'buy', '{}', '2026-03-02 09:05:00.5', 'u'), "
                 "(generateUUIDv4(), 'visit', '{}', '2026-03-02 09:00:00', 'v')")
-    engine.events_table = mapped_events_sql("ph_events", POSTHOG)
     from voronka.funnel.spec import build_funnel
+    from voronka.source import Source
 
-    result = compute_funnel(engine, build_funnel({"steps": ["visit", "buy"], "breakdown": {"field": "channel"}}))
+    source = Source(engine, events=mapped_events_sql("ph_events", POSTHOG))
+    result = compute_funnel(source, build_funnel({"steps": ["visit", "buy"], "breakdown": {"field": "channel"}}))
     got = {(r["breakdown"], r["step"]): r["customers"] for r in result.steps.to_pylist()}
     assert got == {("tv", 1): 1, ("tv", 2): 1, ("(none)", 1): 1, ("(none)", 2): 0}
     tv2 = next(r for r in result.steps.to_pylist() if r["breakdown"] == "tv" and r["step"] == 2)

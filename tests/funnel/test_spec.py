@@ -61,3 +61,20 @@ def test_steps_and_model_together_are_refused():
 def test_bad_exclusion_flags(text):
     with pytest.raises(DefinitionError, match="EVENT:FROM-TO"):
         parse_exclusion_flag(text)
+
+
+def test_flags_have_one_grammar_and_one_builder():
+    from voronka.funnel.spec import funnel_definition
+
+    defn = funnel_definition({"steps": "visit, lead|callback ,purchase", "exclude": "refund:1-3", "by": "channel",
+                              "top": "3", "window": "7d", "date_from": "2026-03-01"})
+    assert [s.rule.events for s in defn.steps] == [("visit",), ("lead", "callback"), ("purchase",)]
+    assert defn.exclusions[0].rule.events == ("refund",) and defn.exclusions[0].to_step == 3
+    assert defn.breakdown.field == "channel" and defn.breakdown.top == 3
+    assert defn.date_from.isoformat() == "2026-03-01"
+    assert [s.key for s in funnel_definition({}, default_model="hourglass").steps][:2] == ["know", "like"]
+    for flags, message in [({}, "give steps, a model or a funnel file"),
+                           ({"steps": "a", "model": "hourglass"}, "give steps or a model, not both"),
+                           ({"steps": "a,b", "order": "sideways"}, "order")]:
+        with pytest.raises(DefinitionError, match=message):
+            funnel_definition(flags)

@@ -58,7 +58,7 @@ def test_paths_command(store):
                            "--format", "json").stdout)
     assert after[0] == {"offset": 0, "step": "consultation", "customers": after[0]["customers"], "share": 1.0}
     assert {r["offset"] for r in after} == {0, 1, 2}
-    before = json.loads(run("paths", "--store", str(store), "--until", "purchase", "--steps", "1",
+    before = json.loads(run("paths", "--store", str(store), "--before", "purchase", "--steps", "1",
                             "--format", "json").stdout)
     assert {r["offset"] for r in before} == {-1, 0} and before[0]["step"] == "trial"  # the demo buys after a trial
     channels = json.loads(run("paths", "--store", str(store), "--by", "channel", "--show", "sankey",

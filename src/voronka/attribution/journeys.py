@@ -34,8 +34,8 @@ from voronka.attribution.path import ConversionPath
 from voronka.duration import micros
 from voronka.engines import Engine
 from voronka.errors import DefinitionError
-from voronka.funnel import event_sources
 from voronka.rules import PURCHASE, StepRule
+from voronka.source import event_sources
 from voronka.sql import resolved_events, rule_predicate
 from voronka.touches import TOUCH, positive_duration
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import inspect
 import re
 import sys
 from enum import Enum
@@ -111,3 +112,27 @@ def user_errors(func: F) -> F:
             raise typer.Exit(1) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def option_bundle(param: str, options: dict[str, tuple[Any, Any]],
+                  make: Callable[[dict[str, Any]], Any]) -> Callable[[F], F]:
+    """A decorator adding ``options`` (name → (``Annotated`` typer option, default)) to a
+    command, declared once for every command that shares them; the command receives
+    ``make(values)`` as its parameter ``param`` instead."""
+    prefix = param + "_"
+
+    def decorate(func: F) -> F:
+        signature = inspect.signature(func, eval_str=True)
+        own = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for n, p in signature.parameters.items() if n != param]
+        added = [inspect.Parameter(prefix + name, inspect.Parameter.KEYWORD_ONLY, default=default,
+                                   annotation=annotation) for name, (annotation, default) in options.items()]
+
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            values = {name: kwargs.pop(prefix + name) for name in options}
+            return func(*args, **{param: make(values)}, **kwargs)
+
+        wrapper.__signature__ = signature.replace(parameters=own + added)  # type: ignore[attr-defined]
+        return wrapper  # type: ignore[return-value]
+
+    return decorate

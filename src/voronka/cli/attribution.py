@@ -9,25 +9,25 @@ from typing import Annotated
 import typer
 
 from voronka.cli.app import (
-    DEFAULT_STORE,
     FormatOption,
     Lang,
     LangOption,
     OutputFormat,
-    StoreOption,
     app,
     console,
     user_errors,
 )
 from voronka.cli.output import emit
-from voronka.cli.sources import EngineOption, MapOption, TableOption, open_engine
+from voronka.cli.sources import SourceOptions, source_options
 
 SHOWS = ("comparison", "credit", "spend", "transitions", "removal", "paths")
 
 
 @app.command()
 @user_errors
+@source_options
 def attribution(
+    src: SourceOptions,
     models: Annotated[str, typer.Option(help="all, or a comma-separated list: first_touch, last_touch, "
                                               "last_non_direct, linear, time_decay, position_based, markov, shapley.")] = "all",
     order: Annotated[int, typer.Option(help="Markov chain order, 1 to 4.")] = 1,
@@ -49,11 +49,6 @@ def attribution(
     date_to: Annotated[dt.datetime | None, typer.Option("--to", formats=["%Y-%m-%d"], help="Last day of conversions and spend.")] = None,
     show: Annotated[str, typer.Option(help=" | ".join(SHOWS))] = "comparison",
     report: Annotated[Path | None, typer.Option(help="Also write a self-contained HTML report here.")] = None,
-    data: Annotated[list[Path] | None, typer.Option("--data", help="Analyse these event files directly (repeatable).")] = None,
-    engine_url: EngineOption = None,
-    events_table: TableOption = None,
-    mapping: MapOption = None,
-    store: StoreOption = Path(DEFAULT_STORE),
     fmt: FormatOption = OutputFormat.table,
     lang: LangOption = Lang.en,
 ) -> None:
@@ -74,7 +69,7 @@ def attribution(
         models=parse_models(models), order=order, half_life=positive_duration(half_life, "half_life"),
         direct=tuple(d.strip() for d in direct.split(",") if d.strip()), position=(first, last),
         include_non_converting=non_converting, samples=samples, seed=seed)
-    engine = open_engine(store, data, engine_url, events_table, mapping)
+    engine = src.open()
     result = compute_attribution(
         engine, settings=settings, by=by, conversion=parse_rule(conversion, PURCHASE),
         first_only=first_only, lookback=lookback, date_from=date_from.date() if date_from else None,

@@ -11,18 +11,17 @@ import pyarrow as pa
 import typer
 
 from voronka.cli.app import (
-    DEFAULT_STORE,
     FormatOption,
     Lang,
     LangOption,
     OutputFormat,
-    StoreOption,
     app,
     console,
     user_errors,
 )
+from voronka.cli.funnel import FunnelFlags, funnel_options
 from voronka.cli.output import emit
-from voronka.cli.sources import DataOption, EngineOption, MapOption, TableOption, open_engine
+from voronka.cli.sources import SourceOptions, source_options
 from voronka.errors import DefinitionError
 
 ModelOption = Annotated[Optional[str], typer.Option("--model", help="A stage model: built-in name or YAML file "
@@ -35,23 +34,19 @@ ValueStepOption = Annotated[Optional[str], typer.Option("--value-step", help="Th
                                                                               "buyers (default: the purchase step).")]
 
 
-def _definition(model: str | None, steps: str | None, lang: Lang, **fields: Any):
-    from voronka.funnel.spec import build_funnel
+def _definition(model: str | None, steps: str | None, lang: Lang, src: SourceOptions, **flags: Any):
+    """whatif/plan: the measured funnel (``steps`` or ``model``, default hourglass) through the one builder."""
+    from voronka.funnel.spec import funnel_definition
 
-    spec: dict[str, Any] = {k: v for k, v in fields.items() if v is not None}
-    if steps and model:
-        raise typer.BadParameter("give --steps or --model, not both")
-    if steps:
-        spec["steps"] = [s for s in steps.split(",") if s.strip()]
-    else:
-        spec["model"] = model or "hourglass"
-    return build_funnel(spec, lang=lang.value)
+    return funnel_definition({"steps": steps, "model": model, "timezone": src.tz, "as_of": src.as_of, **flags},
+                             lang=lang.value, default_model="hourglass")
 
 
-def _model(model: str | None, steps: str | None):
+def _model(model: str | None, steps: str | None, file: Path | None = None):
+    """The stage model whose playbook the findings quote (None for steps of one's own)."""
     from voronka.stage_models import load_model
 
-    return None if steps else load_model(model or "hourglass")
+    return None if steps or (file and not model) else load_model(model or "hourglass")
 
 
 def _days(text: str) -> int:
@@ -65,17 +60,11 @@ def _days(text: str) -> int:
 
 @app.command()
 @user_errors
+@source_options
+@funnel_options
 def diagnose(
-    model: ModelOption = None,
-    steps: StepsOption = None,
-    by: Annotated[Optional[str], typer.Option("--by", help="Segments: a column or property (channel, campaign, ...).")] = None,
-    top: Annotated[Optional[int], typer.Option(help="Segments to keep; the rest is (other).")] = None,
-    cohort: Annotated[Optional[str], typer.Option(help="day | week | month: the entry periods as segments "
-                                                       "(without --by).")] = None,
-    window: WindowOption = None,
-    date_from: Annotated[Optional[dt.datetime], typer.Option("--from", formats=["%Y-%m-%d"], help="First day of entry.")] = None,
-    date_to: Annotated[Optional[dt.datetime], typer.Option("--to", formats=["%Y-%m-%d"], help="Last day of entry.")] = None,
-    tz: Annotated[Optional[str], typer.Option("--tz", help="Time zone of dates, e.g. Asia/Almaty.")] = None,
+    src: SourceOptions,
+    flags: FunnelFlags,
     compare_previous: Annotated[Optional[str], typer.Option(help="Compare the last period of this length (e.g. 30d; "
                                                                  "with --from/--to: that period) with the one before.")] = None,
     alpha: Annotated[float, typer.Option(help="Significance level for the BH q-values.")] = 0.05,
@@ -84,11 +73,6 @@ def diagnose(
     value_step: ValueStepOption = None,
     show: Annotated[str, typer.Option(help="findings | flagged | cells | changes")] = "findings",
     report: Annotated[Optional[Path], typer.Option(help="Also write a self-contained HTML report here.")] = None,
-    data: DataOption = None,
-    engine_url: EngineOption = None,
-    events_table: TableOption = None,
-    mapping: MapOption = None,
-    store: StoreOption = Path(DEFAULT_STORE),
     fmt: FormatOption = OutputFormat.table,
     lang: LangOption = Lang.en,
 ) -> None:
@@ -100,12 +84,10 @@ def diagnose(
         raise typer.BadParameter("--show takes findings, flagged, cells or changes")
     if show == "changes" and not compare_previous:
         raise typer.BadParameter("--show changes needs --compare-previous (with --from and --to: their period)")
-    breakdown = {k: v for k, v in {"field": by, "top": top}.items() if v is not None} if by else None
-    definition = _definition(model, steps, lang, breakdown=breakdown, cohort=cohort, window=window, timezone=tz,
-                             date_from=date_from.date() if date_from else None,
-                             date_to=date_to.date() if date_to else None)
+    definition = flags.definition(src, lang, default_model="hourglass")
     days = _days(compare_previous) if compare_previous else None
-    result = run(open_engine(store, data, engine_url, events_table, mapping), definition, model=_model(model, steps),
+    model = _model(flags.values["model"], flags.values["steps"], flags.values["file"])
+    result = run(src.open(), definition, model=model,
                  alpha=alpha, check=check, currency=currency, value_step=value_step, compare_days=days,
                  lang=lang.value)
     if show == "findings":
@@ -153,13 +135,13 @@ def _rates(text: str) -> list[float]:
                               field="rates") from None
 
 
-def _measured(model, steps, lang, window, store, data, engine_url, events_table, mapping, value_step, check):
+def _measured(model, steps, lang, window, src: SourceOptions, value_step, check):
     """The funnel's measured rates and the average check (given, or measured from the data)."""
     from voronka.diagnose.weak_links import Revenue, measured_rates, revenue_per_buyer
     from voronka.funnel import compute_funnel
 
-    definition = _definition(model, steps, lang, window=window)
-    engine = open_engine(store, data, engine_url, events_table, mapping)
+    definition = _definition(model, steps, lang, src, window=window)
+    engine = src.open()
     rates = measured_rates(compute_funnel(engine, definition), value_step)
     revenue = Revenue(check) if check is not None else revenue_per_buyer(engine, definition, value_step)
     return rates, revenue
@@ -176,7 +158,9 @@ def _stage_number(stage: str, keys: list[str], field: str) -> int:
 
 @app.command()
 @user_errors
+@source_options
 def whatif(
+    src: SourceOptions,
     stage: Annotated[str, typer.Option("--stage", help="Raise the conversion INTO this stage (key or number).")],
     points: Annotated[float, typer.Option("--points", help="By this many percentage points.")],
     rates: Annotated[Optional[str], typer.Option(help="Typed-in rates, e.g. 0.3,0.5,0.2 (no data needed).")] = None,
@@ -188,11 +172,6 @@ def whatif(
     check: CheckOption = None,
     currency: Annotated[Optional[str], typer.Option(help="Currency of the check, e.g. KZT.")] = None,
     value_step: ValueStepOption = None,
-    data: DataOption = None,
-    engine_url: EngineOption = None,
-    events_table: TableOption = None,
-    mapping: MapOption = None,
-    store: StoreOption = Path(DEFAULT_STORE),
     fmt: FormatOption = OutputFormat.table,
     lang: LangOption = Lang.en,
 ) -> None:
@@ -207,7 +186,7 @@ def whatif(
         value = _stage_number(value_step, keys, "value_step") if value_step else None
         per_buyer = check
     else:
-        measured, revenue = _measured(model, steps, lang, window, store, data, engine_url, events_table, mapping,
+        measured, revenue = _measured(model, steps, lang, window, src,
                                       value_step, check)
         entrants, rate_list, keys, value = measured.entrants, measured.rates, measured.stages, measured.value_stage
         per_buyer, currency = revenue.per_buyer, currency or revenue.currency
@@ -224,7 +203,9 @@ def whatif(
 
 @app.command()
 @user_errors
+@source_options
 def plan(
+    src: SourceOptions,
     target: Annotated[float, typer.Option("--target", help="Sales (or revenue with --revenue) per period.")],
     per: Annotated[str, typer.Option("--per", help="seller | team: whom the target is for.")] = "seller",
     period: Annotated[str, typer.Option("--period", help="day | week | month")] = "month",
@@ -243,11 +224,6 @@ def plan(
     steps: StepsOption = None,
     window: WindowOption = None,
     value_step: ValueStepOption = None,
-    data: DataOption = None,
-    engine_url: EngineOption = None,
-    events_table: TableOption = None,
-    mapping: MapOption = None,
-    store: StoreOption = Path(DEFAULT_STORE),
     fmt: FormatOption = OutputFormat.table,
     lang: LangOption = Lang.en,
 ) -> None:
@@ -258,7 +234,7 @@ def plan(
     if per not in ("seller", "team"):
         raise typer.BadParameter("--per takes seller or team")
     if rates.strip() == "measured":
-        measured, per_buyer = _measured(model, steps, lang, window, store, data, engine_url, events_table, mapping,
+        measured, per_buyer = _measured(model, steps, lang, window, src,
                                         value_step, check)
         rate_list, keys = measured.up_to_value()
         check, currency = per_buyer.per_buyer, currency or per_buyer.currency

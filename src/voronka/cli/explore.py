@@ -11,21 +11,18 @@ import pyarrow as pa
 import typer
 
 from voronka.cli.app import (
-    DEFAULT_STORE,
-    AsOfOption,
     FormatOption,
     Lang,
     LangOption,
     OutputFormat,
     ReportOption,
-    StoreOption,
     app,
     console,
     user_errors,
 )
 from voronka.cli.diagnose import ModelOption, StepsOption, _definition, _model
 from voronka.cli.output import emit
-from voronka.cli.sources import DataOption, EngineOption, MapOption, TableOption, open_engine
+from voronka.cli.sources import SourceOptions, source_options
 
 SCAN_COLUMNS = ["rank", "measure", "column", "segment", "first", "last", "window_trials", "window_rate",
                 "rest_rate", "units", "value", "p", "q"]
@@ -46,7 +43,9 @@ def _write(report: Path | None, fmt: OutputFormat, lang: Lang, add) -> None:
 
 @app.command()
 @user_errors
+@source_options
 def scan(
+    src: SourceOptions,
     model: ModelOption = None,
     steps: StepsOption = None,
     grain: Annotated[str, typer.Option(help="day | week: the period of the series.")] = "week",
@@ -55,19 +54,12 @@ def scan(
     max_values: Annotated[int, typer.Option(help="Breakdown columns with at most this many values are segments.")] = 12,
     max_window: Annotated[int, typer.Option(help="The longest changed window tested, in periods.")] = 4,
     alpha: Annotated[float, typer.Option(help="False discovery rate (one BH correction over every series).")] = 0.05,
-    tz: Annotated[Optional[str], typer.Option("--tz", help="Time zone of days, e.g. Asia/Almaty.")] = None,
     since: Annotated[Optional[dt.datetime], typer.Option("--from", formats=["%Y-%m-%d"],
                                                          help="Leave out the periods before this day.")] = None,
     currency: Annotated[Optional[str], typer.Option(help="Currency of the revenue, e.g. KZT.")] = None,
     show: Annotated[str, typer.Option(help="findings | flagged | series")] = "findings",
     top: Annotated[int, typer.Option(help="Findings to show.")] = 10,
-    as_of: AsOfOption = None,
     report: ReportOption = None,
-    data: DataOption = None,
-    engine_url: EngineOption = None,
-    events_table: TableOption = None,
-    mapping: MapOption = None,
-    store: StoreOption = Path(DEFAULT_STORE),
     fmt: FormatOption = OutputFormat.table,
     lang: LangOption = Lang.en,
 ) -> None:
@@ -77,10 +69,9 @@ def scan(
 
     if show not in ("findings", "flagged", "series"):
         raise typer.BadParameter("--show takes findings, flagged or series")
-    definition = _definition(model, steps, lang, timezone=tz)
-    result = scan_changes(open_engine(store, data, engine_url, events_table, mapping), definition, grain=grain,
-                          within=within, max_values=max_values, max_window=max_window, alpha=alpha,
-                          since=since.date() if since else None, as_of=as_of)
+    definition = _definition(model, steps, lang, src)
+    result = scan_changes(src.open(), definition, grain=grain, within=within, max_values=max_values,
+                          max_window=max_window, alpha=alpha, since=since.date() if since else None, as_of=src.as_of)
     findings = scan_findings(result, lang.value, _model(model, steps), currency)[:top]
     if show == "findings":
         if fmt is OutputFormat.table:
@@ -100,7 +91,9 @@ def scan(
 
 @app.command()
 @user_errors
+@source_options
 def transitions(
+    src: SourceOptions,
     to: Annotated[Optional[str], typer.Option("--to", help="Conversion: an event, events a|b, or MODEL:STAGE "
                                                            "(default: purchase).")] = None,
     compare: Annotated[Optional[str], typer.Option(
@@ -110,13 +103,7 @@ def transitions(
                                                help="Do not merge consecutive equal events.")] = False,
     top: Annotated[int, typer.Option(help="Loops to show.")] = 10,
     show: Annotated[str, typer.Option(help="loops | matrix | steps | compare")] = "loops",
-    as_of: AsOfOption = None,
     report: ReportOption = None,
-    data: DataOption = None,
-    engine_url: EngineOption = None,
-    events_table: TableOption = None,
-    mapping: MapOption = None,
-    store: StoreOption = Path(DEFAULT_STORE),
     fmt: FormatOption = OutputFormat.table,
     lang: LangOption = Lang.en,
 ) -> None:
@@ -134,8 +121,8 @@ def transitions(
         if len(parts) != 2:
             raise typer.BadParameter("--compare takes two segments: FIELD=A,FIELD=B")
         pair = (parse_segment(parts[0]), parse_segment(parts[1]))
-    result = compute_transitions(open_engine(store, data, engine_url, events_table, mapping), conversion=to,
-                                 steps=steps, merge_repeats=not keep_repeats, compare=pair, top=top, as_of=as_of)
+    result = compute_transitions(src.open(), conversion=to, steps=steps, merge_repeats=not keep_repeats,
+                                 compare=pair, top=top, as_of=src.as_of)
     if show == "loops" and fmt is OutputFormat.table:
         from voronka.reports.explore import loop_sentences
 
@@ -151,16 +138,12 @@ def transitions(
 
 @app.command()
 @user_errors
+@source_options
 def profile(
+    src: SourceOptions,
     keep_repeats: Annotated[bool, typer.Option("--keep-repeats", help="With --data: keep identical rows.")] = False,
-    session_gap: Annotated[str, typer.Option(help="Inactivity that ends a session, e.g. 30m.")] = "30m",
     show: Annotated[str, typer.Option(help="findings | events | properties | days")] = "findings",
     report: ReportOption = None,
-    data: DataOption = None,
-    engine_url: EngineOption = None,
-    events_table: TableOption = None,
-    mapping: MapOption = None,
-    store: StoreOption = Path(DEFAULT_STORE),
     fmt: FormatOption = OutputFormat.table,
     lang: LangOption = Lang.en,
 ) -> None:
@@ -171,18 +154,18 @@ def profile(
     if show not in ("findings", "events", "properties", "days"):
         raise typer.BadParameter("--show takes findings, events, properties or days")
     repeats = None
-    if data:  # read through the ingest pipeline here, to know how many repeats it dropped
+    if src.data:  # read through the ingest pipeline here, to know how many repeats it dropped
         from voronka.engines.duckdb import DuckDBEngine, connect
         from voronka.ingest.pipeline import ingest
         from voronka.schema import EVENTS
 
         con = connect()
         con.execute(EVENTS.ddl())
-        repeats = ingest(con, "events", data, keep_repeats=keep_repeats).duplicates
+        repeats = ingest(con, "events", src.data, keep_repeats=keep_repeats).duplicates
         engine = DuckDBEngine(con)
     else:
-        engine = open_engine(store, None, engine_url, events_table, mapping)
-    result = compute_profile(engine, repeats=repeats, session_gap=session_gap)
+        engine = src.open()
+    result = compute_profile(engine, repeats=repeats, session_gap=src.session_gap or "30m")
     lines = profile_sentences(result, lang.value)
     if show == "findings":
         if fmt is OutputFormat.table:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 from typing import Annotated, Any, Optional
@@ -9,81 +10,87 @@ from typing import Annotated, Any, Optional
 import typer
 
 from voronka.cli.app import (
-    DEFAULT_STORE,
     FormatOption,
     Lang,
     LangOption,
     OutputFormat,
-    StoreOption,
     app,
     console,
+    option_bundle,
     user_errors,
 )
 from voronka.cli.output import emit
-from voronka.cli.sources import DataOption, EngineOption, MapOption, TableOption, open_engine
-from voronka.funnel import compute_funnel
-from voronka.funnel.spec import build_funnel, load_funnel, parse_exclusion_flag
+from voronka.cli.sources import SourceOptions, source_options
+from voronka.funnel import FunnelDefinition, compute_funnel
+from voronka.funnel.spec import funnel_definition
+
+_DAY = ["%Y-%m-%d"]
+FUNNEL_OPTIONS: dict[str, tuple[Any, Any]] = {  # the funnel's flags (funnel.spec.spec_from_flags) → typer options
+    "steps": (Annotated[Optional[str], typer.Option("--steps", help="Comma-separated steps; a|b = any of a, b.")],
+              None),
+    "model": (Annotated[Optional[str], typer.Option("--model", help="A stage model: built-in name or YAML file.")],
+              None),
+    "file": (Annotated[Optional[Path], typer.Option("--file", help="A funnel YAML file (flags override it).")], None),
+    "window": (Annotated[Optional[str], typer.Option("--window", help="Conversion window from step 1, e.g. 30m, 7d.")],
+               None),
+    "order": (Annotated[Optional[str], typer.Option("--order", help="ordered | strict | unordered")], None),
+    "ties": (Annotated[Optional[str], typer.Option("--ties", help="allow | strict (equal timestamps)")], None),
+    "exclude": (Annotated[Optional[list[str]], typer.Option("--exclude", help="EVENT:FROM-TO, e.g. refund:1-3 "
+                                                                            "(repeatable).")], None),
+    "exclusion_scope": (Annotated[Optional[str], typer.Option("--exclusion-scope", help="attempt | customer")], None),
+    "counting": (Annotated[Optional[str], typer.Option("--counting", help="customers | attempts")], None),
+    "by": (Annotated[Optional[str], typer.Option("--by", help="Breakdown: a column or property.")], None),
+    "attribution": (Annotated[Optional[str], typer.Option(
+        "--attribution", help="first_touch | last_touch | step | all_steps")], None),
+    "attribution_step": (Annotated[Optional[int], typer.Option("--attribution-step",
+                                                               help="The step for attribution 'step'.")], None),
+    "top": (Annotated[Optional[int], typer.Option("--top", help="Breakdown values to keep; the rest is (other).")],
+            None),
+    "date_from": (Annotated[Optional[dt.datetime], typer.Option("--from", formats=_DAY, help="First day of entry.")],
+                  None),
+    "date_to": (Annotated[Optional[dt.datetime], typer.Option("--to", formats=_DAY, help="Last day of entry.")], None),
+    "cohort": (Annotated[Optional[str], typer.Option("--cohort", help="day | week | month: conversion trends.")], None),
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class FunnelFlags:
+    """The funnel's flags as given (``FUNNEL_OPTIONS``)."""
+
+    values: dict[str, Any]
+
+    def definition(self, src: SourceOptions, lang: Lang, default_model: str | None = None) -> FunnelDefinition:
+        """The one spec builder over these flags, the file, and the source's --tz/--as-of."""
+        if default_model is None and not any(self.values[k] for k in ("steps", "model", "file")):
+            raise typer.BadParameter("give --steps, --model or --file")
+        flags = {**self.values, "timezone": src.tz, "as_of": src.as_of}
+        for day in ("date_from", "date_to"):
+            flags[day] = flags[day].date() if flags[day] else None
+        return funnel_definition(flags, file=flags.pop("file"), lang=lang.value, default_model=default_model)
+
+
+funnel_options = option_bundle("flags", FUNNEL_OPTIONS, FunnelFlags)
+"""Add the funnel's options to a command; it receives them as ``flags: FunnelFlags``."""
 
 
 @app.command()
 @user_errors
+@source_options
+@funnel_options
 def funnel(
-    steps: Annotated[Optional[str], typer.Option("--steps", help="Comma-separated steps; a|b = any of a, b.")] = None,
-    model: Annotated[Optional[str], typer.Option("--model", help="A stage model: built-in name or YAML file.")] = None,
-    file: Annotated[Optional[Path], typer.Option("--file", help="A funnel YAML file (flags override it).")] = None,
-    window: Annotated[Optional[str], typer.Option(help="Conversion window from step 1, e.g. 30m, 7d.")] = None,
-    order: Annotated[Optional[str], typer.Option(help="ordered | strict | unordered")] = None,
-    ties: Annotated[Optional[str], typer.Option(help="allow | strict (equal timestamps)")] = None,
-    exclude: Annotated[Optional[list[str]], typer.Option(help="EVENT:FROM-TO, e.g. refund:1-3 (repeatable).")] = None,
-    exclusion_scope: Annotated[Optional[str], typer.Option(help="attempt | customer")] = None,
-    counting: Annotated[Optional[str], typer.Option(help="customers | attempts")] = None,
-    by: Annotated[Optional[str], typer.Option("--by", help="Breakdown: a column or property.")] = None,
-    attribution: Annotated[Optional[str], typer.Option(help="first_touch | last_touch | step | all_steps")] = None,
-    attribution_step: Annotated[Optional[int], typer.Option(help="The step for attribution 'step'.")] = None,
-    top: Annotated[Optional[int], typer.Option(help="Breakdown values to keep; the rest is (other).")] = None,
-    date_from: Annotated[Optional[dt.datetime], typer.Option("--from", formats=["%Y-%m-%d"], help="First day of entry.")] = None,
-    date_to: Annotated[Optional[dt.datetime], typer.Option("--to", formats=["%Y-%m-%d"], help="Last day of entry.")] = None,
-    tz: Annotated[Optional[str], typer.Option("--tz", help="Time zone of dates and periods, e.g. Asia/Almaty.")] = None,
-    cohort: Annotated[Optional[str], typer.Option(help="day | week | month: conversion trends.")] = None,
-    as_of: Annotated[Optional[dt.datetime], typer.Option(help="'Now' for in-progress (UTC).")] = None,
+    src: SourceOptions,
+    flags: FunnelFlags,
     show: Annotated[str, typer.Option(help="steps | histogram | trends")] = "steps",
     export: Annotated[Optional[Path], typer.Option(help="Write the customers of --export-step/--export-status as CSV.")] = None,
     export_step: Annotated[int, typer.Option(help="Step for --export (1-based).")] = 1,
     export_status: Annotated[str, typer.Option(help="reached | converted | dropped | in_progress")] = "dropped",
     report: Annotated[Optional[Path], typer.Option(help="Also write a self-contained HTML report here.")] = None,
-    data: DataOption = None,
-    engine_url: EngineOption = None,
-    events_table: TableOption = None,
-    mapping: MapOption = None,
-    store: StoreOption = Path(DEFAULT_STORE),
     fmt: FormatOption = OutputFormat.table,
     lang: LangOption = Lang.en,
 ) -> None:
     """Compute a funnel: customers per step, conversion, drop-off, time to convert."""
-    flags: dict[str, Any] = {
-        "window": window, "order": order, "ties": ties, "exclusion_scope": exclusion_scope,
-        "counting": counting, "timezone": tz, "cohort": cohort, "as_of": as_of,
-        "date_from": date_from.date() if date_from else None, "date_to": date_to.date() if date_to else None,
-    }
-    if steps:
-        flags["steps"] = [s for s in steps.split(",") if s.strip()]
-    if model:
-        flags["model"] = model
-    if exclude:
-        flags["exclusions"] = [parse_exclusion_flag(x) for x in exclude]
-    if by or attribution or top or attribution_step:
-        flags["breakdown"] = {k: v for k, v in {"field": by, "attribution": attribution, "step": attribution_step,
-                                                  "top": top}.items() if v is not None}
-    flags = {k: v for k, v in flags.items() if v is not None}
-    if file is not None:
-        definition = load_funnel(file, overrides=flags, lang=lang.value)
-    elif "steps" not in flags and "model" not in flags:
-        raise typer.BadParameter("give --steps, --model or --file")
-    else:
-        definition = build_funnel(flags, lang=lang.value)
-
-    engine = open_engine(store, data, engine_url, events_table, mapping)
-    result = compute_funnel(engine, definition, units=export is not None)  # unit rows only to export
+    definition = flags.definition(src, lang)
+    result = compute_funnel(src.open(), definition, units=export is not None)  # unit rows only to export
     table = {"steps": result.steps, "histogram": result.histogram, "trends": result.trends}.get(show)
     if table is None:
         raise typer.BadParameter("--show takes steps, histogram or trends (trends need --cohort)")
@@ -111,22 +118,17 @@ def funnel(
 
 @app.command()
 @user_errors
+@source_options
 def customers(
+    src: SourceOptions,
     model: Annotated[str, typer.Option("--model", help="A stage model: built-in name or YAML file.")] = "hourglass",
     stage: Annotated[Optional[str], typer.Option(help="Only customers at this stage (its key).")] = None,
     stuck_for: Annotated[Optional[str], typer.Option(help="Only those in their stage at least this long, e.g. 14d.")] = None,
-    as_of: Annotated[Optional[dt.datetime], typer.Option(help="'Now' (UTC); default: the latest event.")] = None,
-    data: DataOption = None,
-    engine_url: EngineOption = None,
-    events_table: TableOption = None,
-    mapping: MapOption = None,
-    store: StoreOption = Path(DEFAULT_STORE),
     fmt: FormatOption = OutputFormat.table,
     lang: LangOption = Lang.en,
 ) -> None:
     """Where does each customer sit? Current stage, time in it, and the playbook's next action."""
     from voronka.positions import customer_positions
 
-    table = customer_positions(open_engine(store, data, engine_url, events_table, mapping), model, lang=lang.value, stage=stage,
-                               stuck_for=stuck_for, as_of=as_of)
+    table = customer_positions(src.open(), model, lang=lang.value, stage=stage, stuck_for=stuck_for, as_of=src.as_of)
     emit(table, fmt)

@@ -3,7 +3,6 @@ the loop after the purchase on the command line (definitions: docs/loop.md)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -11,29 +10,25 @@ import pyarrow as pa
 import typer
 
 from voronka.cli.app import (
-    DEFAULT_STORE,
-    AsOfOption,
     FormatOption,
     Lang,
     LangOption,
     OutputFormat,
     PurchaseOption,
-    StoreOption,
-    TzOption,
     app,
     console,
     event_rule,
     user_errors,
 )
 from voronka.cli.output import emit
-from voronka.cli.sources import DataOption, EngineOption, MapOption, TableOption, open_engine
+from voronka.cli.sources import SourceOptions, source_options
 from voronka.i18n import format_percent, t
 
 PeriodOption = Annotated[str, typer.Option("--period", help="day | week | month")]
 
 
-def _common(purchase: str, tz: str, as_of: dt.datetime | None) -> dict[str, Any]:
-    return {"purchase": event_rule(purchase, "--purchase"), "timezone": tz, "as_of": as_of}
+def _common(purchase: str, src: SourceOptions) -> dict[str, Any]:
+    return {"purchase": event_rule(purchase, "--purchase"), "timezone": src.timezone, "as_of": src.as_of}
 
 
 def _percent(lang: Lang):
@@ -42,24 +37,19 @@ def _percent(lang: Lang):
 
 @app.command()
 @user_errors
+@source_options
 def repeat(
+    src: SourceOptions,
     show: Annotated[str, typer.Option(help="summary | counts | gaps")] = "summary",
     purchase: PurchaseOption = "purchase",
-    tz: TzOption = "UTC",
-    as_of: AsOfOption = None,
-    data: DataOption = None,
-    engine_url: EngineOption = None,
-    events_table: TableOption = None,
-    mapping: MapOption = None,
-    store: StoreOption = Path(DEFAULT_STORE),
     fmt: FormatOption = OutputFormat.table,
     lang: LangOption = Lang.en,
 ) -> None:
     """Repeat purchases: repeat-purchase rate, purchases per customer, days between purchases."""
     from voronka.loop.repeat import repeat_purchases
 
-    result = repeat_purchases(open_engine(store, data, engine_url, events_table, mapping),
-                              **_common(purchase, tz, as_of))
+    result = repeat_purchases(src.open(),
+                              **_common(purchase, src))
     table = {"summary": result.summary, "counts": result.counts, "gaps": result.gaps}.get(show)
     if table is None:
         raise typer.BadParameter("--show takes summary, counts or gaps")
@@ -72,20 +62,15 @@ def repeat(
 
 @app.command()
 @user_errors
+@source_options
 def retention(
+    src: SourceOptions,
     period: PeriodOption = "month",
     revenue: Annotated[bool, typer.Option("--revenue", help="Revenue retention: revenue in k / revenue in 0.")] = False,
     k_or_later: Annotated[bool, typer.Option("--k-or-later", help="Share buying in period k or any later one.")] = False,
     long: Annotated[bool, typer.Option("--long", help="One row per cohort and k, with every measure.")] = False,
     currency: Annotated[str | None, typer.Option(help="Only purchases in this currency.")] = None,
     purchase: PurchaseOption = "purchase",
-    tz: TzOption = "UTC",
-    as_of: AsOfOption = None,
-    data: DataOption = None,
-    engine_url: EngineOption = None,
-    events_table: TableOption = None,
-    mapping: MapOption = None,
-    store: StoreOption = Path(DEFAULT_STORE),
     fmt: FormatOption = OutputFormat.table,
     lang: LangOption = Lang.en,
 ) -> None:
@@ -94,8 +79,8 @@ def retention(
 
     if revenue and k_or_later:
         raise typer.BadParameter("give --revenue or --k-or-later, not both")
-    result = compute(open_engine(store, data, engine_url, events_table, mapping), period=period, currency=currency,
-                     **_common(purchase, tz, as_of))
+    result = compute(src.open(), period=period, currency=currency,
+                     **_common(purchase, src))
     if long:
         emit(result.table, fmt)
         return
@@ -109,24 +94,19 @@ def retention(
 
 @app.command()
 @user_errors
+@source_options
 def lifecycle(
+    src: SourceOptions,
     period: PeriodOption = "week",
     purchase: PurchaseOption = "purchase",
-    tz: TzOption = "UTC",
-    as_of: AsOfOption = None,
-    data: DataOption = None,
-    engine_url: EngineOption = None,
-    events_table: TableOption = None,
-    mapping: MapOption = None,
-    store: StoreOption = Path(DEFAULT_STORE),
     fmt: FormatOption = OutputFormat.table,
     lang: LangOption = Lang.en,
 ) -> None:
     """Per period: new, returning, resurrecting and dormant customers (dormant as a positive count)."""
     from voronka.loop.lifecycle import lifecycle as compute
 
-    table = compute(open_engine(store, data, engine_url, events_table, mapping), period=period,
-                    **_common(purchase, tz, as_of))
+    table = compute(src.open(), period=period,
+                    **_common(purchase, src))
     emit(table, fmt, headers={"period": t("loop.axis.period", lang.value),
                               **{s: t(f"loop.state.{s}", lang.value)
                                  for s in ("new", "returning", "resurrecting", "dormant")}})
@@ -134,7 +114,9 @@ def lifecycle(
 
 @app.command()
 @user_errors
+@source_options
 def overdue(
+    src: SourceOptions,
     factor: Annotated[float, typer.Option(help="Overdue when days since last > factor × own median gap.")] = 2.0,
     min_gaps: Annotated[int, typer.Option(help="Own rule only for customers with at least this many gaps.")] = 2,
     percentile: Annotated[float, typer.Option(help="Population rule: the percentile of all gaps.")] = 90.0,
@@ -142,22 +124,15 @@ def overdue(
     model: Annotated[str, typer.Option(help="Stage model whose playbook gives the action.")] = "journey",
     stage: Annotated[str, typer.Option(help="Its stage for drifting customers.")] = "curiosity",
     purchase: PurchaseOption = "purchase",
-    tz: TzOption = "UTC",
-    as_of: AsOfOption = None,
-    data: DataOption = None,
-    engine_url: EngineOption = None,
-    events_table: TableOption = None,
-    mapping: MapOption = None,
-    store: StoreOption = Path(DEFAULT_STORE),
     fmt: FormatOption = OutputFormat.table,
     lang: LangOption = Lang.en,
 ) -> None:
     """Customers overdue against their own usual gap or the population's, with the playbook action."""
     from voronka.loop.drift import overdue_customers
 
-    result = overdue_customers(open_engine(store, data, engine_url, events_table, mapping), factor=factor,
+    result = overdue_customers(src.open(), factor=factor,
                                min_gaps=min_gaps, percentile=percentile, model=model, stage=stage, lang=lang.value,
-                               **_common(purchase, tz, as_of))
+                               **_common(purchase, src))
     emit(result.summary if summary else result.customers, fmt,
          headers={k: t(f"loop.col.{k}", lang.value) for k in ("overdue", "overdue_own", "overdue_population", "action")}
          | {"population_threshold_days": t("loop.col.threshold", lang.value),
@@ -166,29 +141,24 @@ def overdue(
 
 @app.command()
 @user_errors
+@source_options
 def winback(
+    src: SourceOptions,
     offer: Annotated[str, typer.Option(help="The win-back offer event(s), comma-separated.")] = "winback_offer",
     lapse_after: Annotated[str, typer.Option(help="Lapsed after this long without a purchase, e.g. 60d.")] = "60d",
     offer_within: Annotated[str, typer.Option(help="An offer up to this long after the lapse point counts.")] = "7d",
     return_within: Annotated[str, typer.Option(help="Returned when buying within this long of the offer.")] = "60d",
     confidence: Annotated[float, typer.Option(help="Confidence level of the uplift interval.")] = 0.95,
     purchase: PurchaseOption = "purchase",
-    tz: TzOption = "UTC",
-    as_of: AsOfOption = None,
-    data: DataOption = None,
-    engine_url: EngineOption = None,
-    events_table: TableOption = None,
-    mapping: MapOption = None,
-    store: StoreOption = Path(DEFAULT_STORE),
     fmt: FormatOption = OutputFormat.table,
     lang: LangOption = Lang.en,
 ) -> None:
     """Did customers who got a win-back offer come back more often than those who did not?"""
     from voronka.loop.drift import winback as compute
 
-    result = compute(open_engine(store, data, engine_url, events_table, mapping), offer=event_rule(offer, "--offer"),
+    result = compute(src.open(), offer=event_rule(offer, "--offer"),
                      lapse_after=lapse_after, offer_within=offer_within, return_within=return_within,
-                     confidence=confidence, **_common(purchase, tz, as_of))
+                     confidence=confidence, **_common(purchase, src))
     pct = _percent(lang)
     if fmt is not OutputFormat.table:
         summary = result.summary().to_pylist()[0]
@@ -203,27 +173,22 @@ def winback(
 
 @app.command()
 @user_errors
+@source_options
 def rfm(
+    src: SourceOptions,
     segment: Annotated[str | None, typer.Option(help="List the customers of this segment (e.g. at_risk).")] = None,
     customers: Annotated[bool, typer.Option("--customers", help="List every scored customer.")] = False,
     currency: Annotated[str | None, typer.Option(help="Only purchases in this currency.")] = None,
     export: Annotated[Path | None, typer.Option(help="Also write the listed customers as CSV here.")] = None,
     purchase: PurchaseOption = "purchase",
-    tz: TzOption = "UTC",
-    as_of: AsOfOption = None,
-    data: DataOption = None,
-    engine_url: EngineOption = None,
-    events_table: TableOption = None,
-    mapping: MapOption = None,
-    store: StoreOption = Path(DEFAULT_STORE),
     fmt: FormatOption = OutputFormat.table,
     lang: LangOption = Lang.en,
 ) -> None:
     """RFM scores 1–5 and segments: sizes and revenue, or the customers of one segment."""
     from voronka.loop.rfm import rfm as compute
 
-    result = compute(open_engine(store, data, engine_url, events_table, mapping), segment=segment, lang=lang.value,
-                     currency=currency, **_common(purchase, tz, as_of))
+    result = compute(src.open(), segment=segment, lang=lang.value,
+                     currency=currency, **_common(purchase, src))
     pct = _percent(lang)
     if segment or customers:
         emit(result.customers, fmt)

@@ -20,15 +20,15 @@ from voronka.cli.app import (
     PurchaseOption,
     ReportOption,
     StoreOption,
-    TzOption,
     app,
     console,
     event_rule,
     user_errors,
 )
 from voronka.cli.output import emit
-from voronka.cli.sources import DataOption, EngineOption, MapOption, TableOption, open_engine
+from voronka.cli.sources import EngineOption, SourceOptions, open_engine, source_options
 from voronka.engines import Engine
+from voronka.source import Source
 
 
 class By(str, Enum):
@@ -51,15 +51,15 @@ BaseOption = Annotated[str | None, typer.Option("--base", help="The currency --r
 LeadOption = Annotated[str, typer.Option("--lead", help="Lead events: a|b|c (or a,b,c).")]
 
 
-def _engine(store: Path, data: list[Path] | None, engine_url: str | None, events_table: str | None,
-            mapping: str | None, spend: list[Path] | None) -> Engine:
-    engine = open_engine(store, data, engine_url, events_table, mapping)
+def _source(src: SourceOptions, spend: list[Path] | None) -> Source:
+    """The source, with the ``spend`` files (when given) loaded into its engine as its spend."""
+    source = src.open()
     if spend:
         from voronka.ingest import read_table
         from voronka.schema import SPEND
 
-        engine.load(SPEND, read_table("spend", spend))  # type: ignore[attr-defined]
-    return engine
+        source.engine.load(SPEND, read_table("spend", spend))  # type: ignore[attr-defined]
+    return source
 
 
 def _rates(rates: Path | None) -> pa.Table | None:
@@ -113,7 +113,9 @@ def _emit(table: pa.Table, fmt: OutputFormat, lang: str) -> None:
 
 @app.command()
 @user_errors
+@source_options
 def money(
+    src: SourceOptions,
     by: Annotated[By, typer.Option("--by", help="channel | campaign")] = By.channel,
     date_from: Annotated[dt.datetime | None, typer.Option("--from", formats=["%Y-%m-%d"], help="First day.")] = None,
     date_to: Annotated[dt.datetime | None, typer.Option("--to", formats=["%Y-%m-%d"], help="Last day.")] = None,
@@ -123,15 +125,9 @@ def money(
     clv: Annotated[Path | None, typer.Option("--clv", help="CSV/Parquet of customer_id, clv[, currency]: LTV/CAC.")] = None,
     lead: LeadOption = "lead_magnet|callback_request|consultation",
     purchase: PurchaseOption = "purchase",
-    tz: TzOption = "UTC",
     totals: Annotated[bool, typer.Option("--totals", help="Show the totals per currency instead.")] = False,
     report: ReportOption = None,
     spend: SpendOption = None,
-    data: DataOption = None,
-    engine_url: EngineOption = None,
-    events_table: TableOption = None,
-    mapping: MapOption = None,
-    store: StoreOption = Path(DEFAULT_STORE),
     fmt: FormatOption = OutputFormat.table,
     lang: LangOption = Lang.en,
 ) -> None:
@@ -139,10 +135,10 @@ def money(
     from voronka.money import channel_economics
 
     result = channel_economics(
-        _engine(store, data, engine_url, events_table, mapping, spend), by=by.value,
+        _source(src, spend), by=by.value,
         date_from=date_from.date() if date_from else None, date_to=date_to.date() if date_to else None,
         lead=event_rule(lead, "--lead"), purchase=event_rule(purchase, "--purchase"), margin=margin,
-        rates=_rates(rates), base=base, clv=_clv(clv), timezone=tz,
+        rates=_rates(rates), base=base, clv=_clv(clv), timezone=src.timezone,
     )
     _emit(result.totals if totals else result.table, fmt, lang.value)
     _write_report(report, lang.value, fmt, economics=result)
@@ -150,20 +146,16 @@ def money(
 
 @app.command()
 @user_errors
+@source_options
 def planfact(
+    src: SourceOptions,
     plan_file: Annotated[Path, typer.Argument(help="CSV/XLSX: month, channel, spend, leads, sales[, currency].")],
     rates: RatesOption = None,
     base: BaseOption = None,
     lead: LeadOption = "lead_magnet|callback_request|consultation",
     purchase: PurchaseOption = "purchase",
-    tz: TzOption = "UTC",
     report: ReportOption = None,
     spend: SpendOption = None,
-    data: DataOption = None,
-    engine_url: EngineOption = None,
-    events_table: TableOption = None,
-    mapping: MapOption = None,
-    store: StoreOption = Path(DEFAULT_STORE),
     fmt: FormatOption = OutputFormat.table,
     lang: LangOption = Lang.en,
 ) -> None:
@@ -171,10 +163,10 @@ def planfact(
     from voronka.ingest import read_table
     from voronka.money import plan_vs_fact
 
-    table = plan_vs_fact(_engine(store, data, engine_url, events_table, mapping, spend),
+    table = plan_vs_fact(_source(src, spend),
                          read_table("plan", [plan_file]), lead=event_rule(lead, "--lead"),
                          purchase=event_rule(purchase, "--purchase"), rates=_rates(rates),
-                         base=base, timezone=tz)
+                         base=base, timezone=src.timezone)
     _emit(table, fmt, lang.value)
     _write_report(report, lang.value, fmt, plan=table)
 

@@ -9,20 +9,17 @@ from typing import Annotated
 import typer
 
 from voronka.cli.app import (
-    DEFAULT_STORE,
-    AsOfOption,
     FormatOption,
     Lang,
     LangOption,
     OutputFormat,
     ReportOption,
-    StoreOption,
     app,
     console,
     user_errors,
 )
 from voronka.cli.output import emit
-from voronka.cli.sources import DataOption, EngineOption, MapOption, TableOption, open_engine
+from voronka.cli.sources import SourceOptions, source_options
 from voronka.errors import DefinitionError
 
 ConversionOption = Annotated[
@@ -54,19 +51,15 @@ def _write_report(path: Path | None, title: str, fmt: OutputFormat, lang: Lang, 
 
 @app.command()
 @user_errors
+@source_options
 def touches(
+    src: SourceOptions,
     to: ConversionOption = None,
     lookback: Annotated[str, typer.Option(help="Count touches this long before conversion, e.g. 30d; 'all': no limit.")] = "30d",
     among: Annotated[str | None, typer.Option(help="Only customers with this event (a|b, MODEL:STAGE) before converting.")] = None,
     show: Annotated[str, typer.Option(help="touches | channels | ranges | summary")] = "touches",
     cap: Annotated[int, typer.Option(help="The last bucket: this many touches or more.")] = 10,
-    as_of: AsOfOption = None,
     report: ReportOption = None,
-    data: DataOption = None,
-    engine_url: EngineOption = None,
-    events_table: TableOption = None,
-    mapping: MapOption = None,
-    store: StoreOption = Path(DEFAULT_STORE),
     fmt: FormatOption = OutputFormat.table,
     lang: LangOption = Lang.en,
 ) -> None:
@@ -76,8 +69,8 @@ def touches(
 
     if show not in ("touches", "channels", "ranges", "summary"):
         raise typer.BadParameter("--show takes touches, channels, ranges or summary")
-    result = compute_touches(open_engine(store, data, engine_url, events_table, mapping), conversion=to,
-                             lookback=None if lookback == "all" else lookback, among=among, cap=cap, as_of=as_of)
+    result = compute_touches(src.open(), conversion=to,
+                             lookback=None if lookback == "all" else lookback, among=among, cap=cap, as_of=src.as_of)
     tables = {"touches": result.by_touches, "channels": result.by_channels, "ranges": result.by_range,
               "summary": result.summary}
     table = tables[show]
@@ -88,10 +81,14 @@ def touches(
 
 @app.command()
 @user_errors
+@source_options
 def paths(
+    src: SourceOptions,
     to: ConversionOption = None,
-    from_event: Annotated[str | None, typer.Option("--from", help="Show the steps after each customer's first EVENT.")] = None,
-    until: Annotated[str | None, typer.Option("--until", help="Show the steps before each customer's first EVENT.")] = None,
+    from_event: Annotated[str | None, typer.Option("--after", "--from", help="Show the steps after each customer's "
+                                                                          "first EVENT.")] = None,
+    until: Annotated[str | None, typer.Option("--before", help="Show the steps before each customer's first EVENT "
+                                                               "(--until is the shared last day).")] = None,
     steps: Annotated[int, typer.Option("--steps", help="Steps to show: after/before the event, or the longest path kept.")] = 6,
     by: Annotated[str, typer.Option(help="What a step is: event | channel.")] = "event",
     model: Annotated[str | None, typer.Option("--model", help="Steps are the stages of this model.")] = None,
@@ -100,13 +97,7 @@ def paths(
     lookback: Annotated[str | None, typer.Option(help="Only steps this long before the path's end, e.g. 30d.")] = None,
     top: Annotated[int, typer.Option(help="Paths to show per group.")] = 10,
     show: Annotated[str, typer.Option(help="top | lengths | sankey")] = "top",
-    as_of: AsOfOption = None,
     report: ReportOption = None,
-    data: DataOption = None,
-    engine_url: EngineOption = None,
-    events_table: TableOption = None,
-    mapping: MapOption = None,
-    store: StoreOption = Path(DEFAULT_STORE),
     fmt: FormatOption = OutputFormat.table,
     lang: LangOption = Lang.en,
 ) -> None:
@@ -117,7 +108,7 @@ def paths(
     if by not in ("event", "channel"):
         raise typer.BadParameter("--by takes event or channel")
     if from_event and until:
-        raise typer.BadParameter("give --from or --until, not both")
+        raise typer.BadParameter("give --after or --before, not both")
     if show not in ("top", "lengths", "sankey"):
         raise typer.BadParameter("--show takes top, lengths or sankey")
     step_map = None
@@ -127,15 +118,15 @@ def paths(
             raise DefinitionError(f"--steps-map {map_steps!r}: give EVENT=STEP pairs", field="steps-map")
         step_map = {e.strip(): s.strip() or None for e, s in pairs}
     how = PathSteps(by=by, mapping=step_map, model=model, merge_repeats=not keep_repeats)  # type: ignore[arg-type]
-    engine = open_engine(store, data, engine_url, events_table, mapping)
+    engine = src.open()
     anchor = from_event or until
     if anchor:
         around = steps_around(engine, anchor, after=steps if from_event else 0, before=steps if until else 0,
-                              steps=how, as_of=as_of)
+                              steps=how, as_of=src.as_of)
         _emit(around.sankey if show == "sankey" else around.steps, fmt, lang)
         return
     result = compute_paths(engine, conversion=to, steps=how, max_steps=steps, top=top, lookback=lookback,
-                           as_of=as_of)
+                           as_of=src.as_of)
     tables = {"top": result.top, "lengths": result.lengths, "sankey": result.sankey}
     _emit(tables[show], fmt, lang)
     _write_report(report, t("paths.top.title", lang.value), fmt, lang, paths=result)
@@ -143,18 +134,14 @@ def paths(
 
 @app.command()
 @user_errors
+@source_options
 def channels(
+    src: SourceOptions,
     model: Annotated[str, typer.Option("--model", help="A stage model: built-in name or YAML file.")] = "channel_funnel",
     by: Annotated[str, typer.Option(help="entry (the channel of the event entering the stage) | first_touch")] = "entry",
     min_customers: Annotated[int, typer.Option(help="Flag only channels with at least this many entries.")] = 30,
     flagged: Annotated[bool, typer.Option("--flagged", help="Only the cells where data and article disagree.")] = False,
-    as_of: AsOfOption = None,
     report: ReportOption = None,
-    data: DataOption = None,
-    engine_url: EngineOption = None,
-    events_table: TableOption = None,
-    mapping: MapOption = None,
-    store: StoreOption = Path(DEFAULT_STORE),
     fmt: FormatOption = OutputFormat.table,
     lang: LangOption = Lang.en,
 ) -> None:
@@ -163,8 +150,8 @@ def channels(
     from voronka.channel_stages import compute_channel_stages
     from voronka.i18n import t
 
-    result = compute_channel_stages(open_engine(store, data, engine_url, events_table, mapping), model, by=by,  # type: ignore[arg-type]
-                            lang=lang.value, min_customers=min_customers, as_of=as_of)
+    result = compute_channel_stages(src.open(), model, by=by,  # type: ignore[arg-type]
+                                    lang=lang.value, min_customers=min_customers, as_of=src.as_of)
     table = result.flagged if flagged else result.table
     if fmt is OutputFormat.table:
         table = table.drop_columns(["stage", "stage_number"])

@@ -8,33 +8,29 @@ from typing import Annotated, Optional
 
 import typer
 
-from voronka.cli.app import DEFAULT_STORE, Lang, LangOption, StoreOption, app, console, user_errors
-from voronka.cli.sources import DataOption, EngineOption, MapOption, TableOption, open_engine
+from voronka.cli.app import Lang, LangOption, app, console, user_errors
+from voronka.cli.sources import SourceOptions, source_options
 
 
 @app.command()
 @user_errors
+@source_options
 def report(
+    src: SourceOptions,
     output: Annotated[Path, typer.Option("--output", "-o", help="The HTML file to write.")] = Path("voronka-report.html"),
     title: Annotated[Optional[str], typer.Option(help="The report's title.")] = None,
-    tz: Annotated[str, typer.Option("--tz", help="Time zone of days and periods, e.g. Asia/Almaty.")] = "UTC",
     holdout_from: Annotated[Optional[dt.datetime], typer.Option(
         formats=["%Y-%m-%d"], help="Check the lifetime-value model on purchases from this day on.")] = None,
     target: Annotated[int, typer.Option(help="Sales target per month for the plan section.")] = 10,
     sellers: Annotated[int, typer.Option(min=1, help="Sellers sharing the target.")] = 1,
-    data: DataOption = None,
-    engine_url: EngineOption = None,
-    events_table: TableOption = None,
-    mapping: MapOption = None,
-    store: StoreOption = Path(DEFAULT_STORE),
     lang: LangOption = Lang.en,
 ) -> None:
     """Write the full report: hourglass, weak links and plan, paths, attribution, money, retention, value."""
     from voronka.i18n import t
     from voronka.reports.full import full_report
 
-    built = full_report(open_engine(store, data, engine_url, events_table, mapping), lang.value,
-                        title=title or t("report.full_title", lang.value), timezone=tz,
+    built = full_report(src.open(), lang.value,
+                        title=title or t("report.full_title", lang.value), timezone=src.timezone,
                         holdout_from=holdout_from.date() if holdout_from else None,
                         plan_target=target, plan_sellers=sellers)
     built.report.write(output)

@@ -16,13 +16,13 @@ from voronka.cli.app import DEFAULT_STORE, StoreOption, app, console, user_error
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on (0.0.0.0: every interface).")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=0, max=65535, help="Port to listen on.")] = 8765,
-    token: Annotated[Optional[str], typer.Option(
+    token: Annotated[str | None, typer.Option(
         envvar="VORONKA_TOKEN", help="A key of both kinds, 'Authorization: Bearer TOKEN' (older than "
         "'voronka keys'; prefer a write key and a read key).")] = None,
     public_dashboard: Annotated[bool, typer.Option(
         "--public-dashboard", help="Let anyone read the dashboard and the API without a key "
         "(only with a loopback --host).")] = False,
-    allow_origin: Annotated[Optional[list[str]], typer.Option(
+    allow_origin: Annotated[list[str] | None, typer.Option(
         "--allow-origin", help="A web origin whose pages may post events (CORS; repeatable).")] = None,
     max_queue: Annotated[int, typer.Option(
         min=1, help="Write requests that may wait for the store; more are answered 503 (Retry-After).")] = 4096,

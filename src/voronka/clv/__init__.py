@@ -79,7 +79,7 @@ def clv_analysis(engine: Engine, *, horizon_months: int = 12, discount: float = 
     common = {"unit": unit, "purchase": purchase, "timezone": timezone, "currency": currency, "events": events,
               "aliases": aliases}
     if as_of is None:
-        from voronka.funnel import latest_event
+        from voronka.source import latest_event
 
         as_of = local_date(latest_event(engine, events), timezone)
     summary = customer_summary(engine, calibration_end=as_of, **common)

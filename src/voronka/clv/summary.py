@@ -97,7 +97,7 @@ def customer_summary(engine: Engine, *, unit: str = "week", calibration_end: dt.
     ``calibration_end`` defaults to the local date of the latest event (no holdout), or,
     with ``holdout_end``, must come before it. Revenue of several currencies is never
     summed: give ``currency`` when the purchases hold more than one (DefinitionError)."""
-    from voronka.funnel import event_sources, latest_event
+    from voronka.source import event_sources, latest_event
 
     if unit not in UNITS:
         raise DefinitionError(f"unit must be one of {', '.join(UNITS)}, not {unit!r}", field="unit")

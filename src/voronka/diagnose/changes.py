@@ -28,9 +28,9 @@ from voronka.funnel import (
     FunnelDefinition,
     FunnelResult,
     compute_funnel,
-    latest_event,
 )
 from voronka.loop.occasions import local_date
+from voronka.source import latest_event
 from voronka.stats import benjamini_hochberg, proportion_test
 
 CHANGES_SCHEMA = pa.schema([

@@ -32,8 +32,9 @@ import pyarrow.compute as pc
 
 from voronka.engines import Engine
 from voronka.errors import DefinitionError
-from voronka.funnel import FunnelDefinition, FunnelResult, event_sources
+from voronka.funnel import FunnelDefinition, FunnelResult
 from voronka.funnel.definition import OTHER
+from voronka.source import event_sources
 from voronka.sql import resolved_events, rule_predicate
 from voronka.stats import benjamini_hochberg, proportion_test, wilson_interval
 

@@ -65,6 +65,16 @@ class DuckDBEngine:
     def materialize(self, name: str, sql: str) -> None:
         self.connection.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
 
+    def stream(self, sql: str, batch_rows: int) -> pa.RecordBatchReader:
+        return self.connection.sql(sql).to_arrow_reader(batch_rows)
+
+    def store_temp(self, name: str, data: pa.Table) -> None:
+        self.connection.register("_voronka_arrow", data)
+        try:
+            self.connection.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _voronka_arrow")
+        finally:
+            self.connection.unregister("_voronka_arrow")
+
     def has_table(self, name: str) -> bool:
         found = self.connection.execute(
             "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? UNION ALL "

@@ -1,7 +1,10 @@
-"""A funnel written by a person (YAML file or command-line flags) → ``FunnelDefinition``.
+"""A funnel written by a person (YAML file, command-line flags, HTTP query) → ``FunnelDefinition``.
 
-The file and the flags are one format: the CLI builds the same mapping from its flags
-and lays it over the file's. Shorthands on top of ``FunnelDefinition``'s own fields:
+The one builder: ``funnel_definition(flags, file=...)``. The file and the flags are one
+format: flags (``spec_from_flags``: the CLI's options and the HTTP API's query parameters,
+by the same names) become the same mapping, laid over the file's. In flags ``steps`` is
+one text, ``a,b|c``: steps separated by commas, ``|`` = any of. Shorthands on top of
+``FunnelDefinition``'s own fields:
 
 * a step may be a string: ``purchase`` or ``lead_magnet|callback_request`` (any of);
 * a step mapping may give ``events``/``where``/``min_purchases``/``min_referrals`` directly
@@ -13,6 +16,7 @@ and lays it over the file's. Shorthands on top of ``FunnelDefinition``'s own fie
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +27,45 @@ from voronka.errors import DefinitionError
 from voronka.funnel.definition import FunnelDefinition
 
 _RULE_FIELDS = ("events", "where", "min_purchases", "min_referrals")
+FLAG_FIELDS = ("window", "order", "ties", "exclusion_scope", "counting", "cohort", "as_of", "timezone",
+               "date_from", "date_to")
+"""Flags that are ``FunnelDefinition`` fields as they are."""
+BREAKDOWN_FLAGS = {"by": "field", "attribution": "attribution", "attribution_step": "step", "top": "top"}
+
+
+def spec_from_flags(flags: Mapping[str, Any]) -> dict[str, Any]:
+    """Flags → a funnel mapping (the YAML shape). Flags: ``steps`` (``a,b|c``), ``model``,
+    ``exclude`` (``EVENT:FROM-TO``, one or a list), ``by``/``attribution``/``attribution_step``/
+    ``top`` (the breakdown), and ``FLAG_FIELDS``. A flag that is None is not given."""
+    spec = {k: flags[k] for k in FLAG_FIELDS if flags.get(k) is not None}
+    if flags.get("steps"):
+        spec["steps"] = [s.strip() for s in str(flags["steps"]).split(",") if s.strip()]
+    if flags.get("model"):
+        spec["model"] = flags["model"]
+    exclude = flags.get("exclude")
+    if exclude:
+        spec["exclusions"] = [parse_exclusion_flag(x) for x in ([exclude] if isinstance(exclude, str) else exclude)]
+    breakdown = {field: flags[flag] for flag, field in BREAKDOWN_FLAGS.items() if flags.get(flag) is not None}
+    if breakdown:
+        spec["breakdown"] = breakdown
+    return spec
+
+
+def funnel_definition(flags: Mapping[str, Any], *, file: str | Path | None = None, lang: str = "en",
+                      default_model: str | None = None, model_files: bool = True) -> FunnelDefinition:
+    """The one builder: ``flags`` (``spec_from_flags``) over the funnel file ``file``; without a
+    file, ``steps`` or ``model`` (else ``default_model``) is needed. ``model_files=False``: models
+    by built-in name only (``build_funnel``), for HTTP requests."""
+    spec = spec_from_flags(flags)
+    if "steps" in spec and "model" in spec:
+        raise DefinitionError("give steps or a model, not both", file=str(file) if file else None, field="model")
+    if file is not None:
+        return load_funnel(file, overrides=spec, lang=lang)
+    if "steps" not in spec and "model" not in spec:
+        if default_model is None:
+            raise DefinitionError("give steps, a model or a funnel file", field="steps")
+        spec["model"] = default_model
+    return build_funnel(spec, lang=lang, model_files=model_files)
 
 
 def load_funnel(path: str | Path, *, overrides: dict[str, Any] | None = None, lang: str = "en") -> FunnelDefinition:

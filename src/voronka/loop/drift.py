@@ -147,7 +147,7 @@ def winback(engine: Engine, *, offer: StepRule = WINBACK_OFFER, lapse_after: str
             confidence: float = 0.95, events: str | None = None, aliases: str | None = "aliases",
             purchase: StepRule = PURCHASE, timezone: str = "UTC", as_of: dt.datetime | None = None) -> WinbackResult:
     """Return rates of targeted and untargeted lapses and the uplift (see module)."""
-    from voronka.funnel import event_sources
+    from voronka.source import event_sources
 
     occ = prepare_occasions(engine, events=events, aliases=aliases, purchase=purchase, timezone=timezone, as_of=as_of)
     src, aliases = event_sources(engine, events, aliases)

@@ -68,7 +68,7 @@ def prepare_occasions(engine: Engine, *, events: str | None = None, aliases: str
                       currency: str | None = None) -> Occasions:
     """Materialise the occasions of purchases at or before ``as_of`` (default: the latest
     event). Only purchases in ``currency`` count when it is given."""
-    from voronka.funnel import event_sources, latest_event
+    from voronka.source import event_sources, latest_event
 
     try:
         ZoneInfo(timezone)

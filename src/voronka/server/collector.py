@@ -92,16 +92,18 @@ class Collector:
                 self._pages[key] = built.report.render()
             return self._pages[key]
 
-    def funnel_steps(self, spec: dict[str, Any], lang: str) -> list[dict[str, Any]]:
-        """The steps of the funnel ``spec`` (``funnel.spec.build_funnel``, built-in models only)
-        on the store now."""
+    def funnel_steps(self, flags: dict[str, Any], options: dict[str, Any], lang: str) -> list[dict[str, Any]]:
+        """The steps of the funnel of ``flags`` (``funnel.spec.funnel_definition``; default: the
+        hourglass) over the store's events as ``options`` say (``Source.from_options``)."""
         from voronka.engines.duckdb import DuckDBEngine
         from voronka.funnel import compute_funnel
-        from voronka.funnel.spec import build_funnel
+        from voronka.funnel.spec import funnel_definition
+        from voronka.source import Source
 
-        definition = build_funnel(spec, lang=lang, model_files=False)  # names only: no file
+        definition = funnel_definition(flags, lang=lang, default_model="hourglass", model_files=False)  # no file
         with self._reading() as con:
-            result = compute_funnel(DuckDBEngine(con), definition, units=False)
+            source = Source.from_options(DuckDBEngine(con), **options)
+            result = compute_funnel(source, definition, units=False)
         return jsonable_encoder(result.steps.to_pylist())
 
     @contextlib.contextmanager

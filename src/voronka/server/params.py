@@ -35,6 +35,11 @@ Window = Annotated[str | None, Query(max_length=16, pattern=r"^[0-9]{1,7}(\.[0-9
                                         description="The conversion window: 90s, 30m, 12h, 7d, 2w; at most 3650d.")]
 Steps = Annotated[str | None, Query(max_length=MAX_TEXT, description=(
     f"Event names of the steps, comma-separated (a|b: any of); at most {MAX_STEPS} steps."))]
+Where = Annotated[list[str] | None, Query(max_length=20, description=(
+    "A filter every event must pass, repeatable: key=value, key!=value, key in a|b, key>n, key is null "
+    "(docs/source.md)."))]
+Unit = Annotated[str | None, Query(max_length=128, description=(
+    "What is counted: customer (default), session, or a column or property such as session_id."))]
 Map = Annotated[str | None, Query(alias="map", max_length=MAX_TEXT,
                                      description="Columns under other names: canonical=input pairs, comma-separated.")]
 

@@ -10,6 +10,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from voronka.errors import InputError
 from voronka.keys import allows_read
 from voronka.server.auth import COOKIE, read_access, read_key
 from voronka.server.collector import Collector
@@ -18,11 +19,43 @@ from voronka.server.params import (
     Model,
     Steps,
     Tz,
+    Unit,
+    Where,
     Window,
     check_window,
     check_zone,
     split_steps,
 )
+
+
+_QUERY_FLAGS = {"from": "date_from", "to": "date_to", "tz": "timezone"}
+_LISTS = ("exclude", "where")
+SOURCE_QUERY = ("where", "unit", "session_gap", "since", "until", "as_of", "tz")
+
+
+def funnel_query(items: list[tuple[str, str]]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Query parameters → the funnel's flags (``funnel.spec.spec_from_flags``) and the source's
+    options (``Source.from_options``); an unknown name is an error naming it."""
+    from voronka.funnel.spec import BREAKDOWN_FLAGS, FLAG_FIELDS
+
+    known = {"steps", "model", "exclude", "lang", "key", *BREAKDOWN_FLAGS, *FLAG_FIELDS, *_QUERY_FLAGS, *SOURCE_QUERY}
+    flags: dict[str, Any] = {}
+    options: dict[str, Any] = {"where": []}
+    for name, value in items:
+        if name not in known or name in ("timezone", "date_from", "date_to"):
+            raise InputError(f"unknown query parameter {name!r}")
+        if name in ("lang", "key"):  # the labels' language; a read key (auth.read_key)
+            continue
+        if name in SOURCE_QUERY:
+            key = "timezone" if name == "tz" else name
+            if name == "where":
+                options["where"].append(value)
+            else:
+                options[key] = value
+        if name not in SOURCE_QUERY or name in ("as_of", "tz"):
+            key = _QUERY_FLAGS.get(name, name)
+            flags[key] = flags.get(key, []) + [value] if name in _LISTS else value
+    return flags, options
 
 
 def add_routes(app: FastAPI, collector: Collector) -> None:
@@ -36,16 +69,18 @@ def add_routes(app: FastAPI, collector: Collector) -> None:
         return page
 
     @app.get("/v1/funnel", dependencies=[Depends(read_access)])
-    async def funnel(model: Model = "hourglass", steps: Steps = None, window: Window = None,
-                     lang: Lang = "en", tz: Tz = "UTC") -> JSONResponse:
-        spec: dict[str, Any] = {"timezone": check_zone(tz)}
+    async def funnel(request: Request, model: Model = "hourglass", steps: Steps = None, window: Window = None,
+                     lang: Lang = "en", tz: Tz = "UTC", where: Where = None, unit: Unit = None) -> JSONResponse:
+        """The funnel's steps. Query parameters: the funnel's flags by their CLI names
+        (``steps=a,b|c``, ``model``, ``window``, ``order``, ``exclude`` …, ``from``/``to``,
+        ``tz``) and the source's (``where`` repeatable, ``unit``, ``session_gap``, ``since``,
+        ``until``, ``as_of``); ``funnel.spec.funnel_definition`` reads them (default: hourglass).
+        The declared ones are checked against their ranges here, the rest by the spec builder."""
+        check_zone(tz), check_window(window)
         if steps:
-            spec["steps"] = split_steps(steps)
-        else:
-            spec["model"] = model
-        if window:
-            spec["window"] = check_window(window)
-        return JSONResponse(await run_in_threadpool(collector.funnel_steps, spec, lang))
+            split_steps(steps)
+        flags, options = funnel_query(request.query_params.multi_items())
+        return JSONResponse(await run_in_threadpool(collector.funnel_steps, flags, options, lang))
 
     @app.get("/health")
     async def health(request: Request, key: str | None = Depends(read_key)) -> dict[str, Any]:
