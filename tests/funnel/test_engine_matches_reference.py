@@ -52,11 +52,15 @@ def event_logs(draw):
 
 @st.composite
 def rules(draw):
-    kind = draw(st.sampled_from(["plain", "plain", "plain", "where", "purchases", "referrals"]))
+    kind = draw(st.sampled_from(["plain", "plain", "plain", "where", "purchases", "referrals", "any"]))
     events = tuple(draw(st.lists(st.sampled_from(NAMES), min_size=1, max_size=2, unique=True)))
+    if kind == "any":  # any event, or any event passing a condition
+        return StepRule(where=draw(st.sampled_from([(), (Condition(field="channel", op="icontains", value="W"),)])))
     if kind == "where":
-        op, value = draw(st.sampled_from([("eq", "1"), ("gte", 2), ("in", ["1", "10"]), ("ne", "2")]))
-        return StepRule(events=events, where=(Condition(field="p", op=op, value=value),))
+        field, op, value = draw(st.sampled_from([
+            ("p", "eq", "1"), ("p", "gte", 2), ("p", "in", ["1", "10"]), ("p", "ne", "2"), ("p", "regex", "^1"),
+            ("p", "regex", "0$|2"), ("channel", "icontains", "TV"), ("p", "is_null", None)]))
+        return StepRule(events=events, where=(Condition(field=field, op=op, value=value),))
     if kind == "purchases":
         return StepRule(events=events, min_purchases=draw(st.integers(1, 3)))
     if kind == "referrals":

@@ -245,3 +245,11 @@ def test_without_unit_rows_the_aggregates_are_the_same(engine_for):
     assert slim.units is None and full.customers("buy").column("customer_id").to_pylist() == ["a"]
     with pytest.raises(DefinitionError, match="units=False"):
         slim.customers(1)
+
+
+def test_a_step_without_events_is_filled_by_any_event(engine_for):
+    # visit, then any event, then buy: the buy right after the visit fills "any event"
+    defn = FunnelDefinition(steps=(Step(key="visit", rule=StepRule(events=("visit",))), Step(key="any", rule=StepRule()),
+                                   Step(key="buy", rule=StepRule(events=("buy",)))))
+    assert counts(engine_for, [event("u", 0, "visit"), event("u", 1, "buy")], defn) == [1, 1, 0]
+    assert counts(engine_for, [event("u", 0, "visit"), event("u", 1, "noise"), event("u", 2, "buy")], defn) == [1, 1, 1]

@@ -61,3 +61,10 @@ def test_steps_and_model_together_are_refused():
 def test_bad_exclusion_flags(text):
     with pytest.raises(DefinitionError, match="EVENT:FROM-TO"):
         parse_exclusion_flag(text)
+
+
+def test_a_star_step_matches_any_event():
+    from voronka.funnel.spec import funnel_definition
+
+    defn = funnel_definition({"steps": "visit,*,buy"})
+    assert defn.steps[1].rule.events == () and defn.steps[1].rule.describe() == "any event"

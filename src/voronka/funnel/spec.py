@@ -6,7 +6,8 @@ by the same names) become the same mapping, laid over the file's. In flags ``ste
 one text, ``a,b|c``: steps separated by commas, ``|`` = any of. Shorthands on top of
 ``FunnelDefinition``'s own fields:
 
-* a step may be a string: ``purchase`` or ``lead_magnet|callback_request`` (any of);
+* a step may be a string: ``purchase`` or ``lead_magnet|callback_request`` (any of), ``*``
+  (any event);
 * a step mapping may give ``events``/``where``/``min_purchases``/``min_referrals`` directly
   instead of a ``rule``;
 * ``model: hourglass`` (a built-in name or a model file) stands for the steps: the model's
@@ -113,7 +114,7 @@ def model_steps(model: str, lang: str) -> list[dict[str, Any]]:
 def _step(step: Any, index: int) -> Any:
     if isinstance(step, str):
         names = [n.strip() for n in step.split("|") if n.strip()]
-        return {"key": step.strip(), "rule": {"events": names}}
+        return {"key": step.strip(), "rule": {"events": [] if names == ["*"] else names}}
     if isinstance(step, dict) and "rule" not in step and any(f in step for f in _RULE_FIELDS):
         step = dict(step)
         step["rule"] = {f: step.pop(f) for f in _RULE_FIELDS if f in step}
