@@ -98,7 +98,7 @@ def definitions(draw):
         date_from = T0.date()
         date_to = T0.date()
     kwargs = dict(
-        steps=tuple(steps), window=window, order=order, ties=draw(st.sampled_from(["allow", "strict"])),
+        steps=tuple(steps), window=window, order=order, ties=draw(st.sampled_from(["allow", "strict", "step_order"])),
         exclusions=exclusions, exclusion_scope=draw(st.sampled_from(["attempt", "customer"])),
         counting=draw(st.sampled_from(["customers", "attempts"])), breakdown=breakdown,
         date_from=date_from, date_to=date_to,

@@ -7,7 +7,8 @@ builds the same per-unit table ``funnel.sql.units_sql`` would (steps 5–6 of th
 as docs/funnels.md defines them), vectorised over all attempts of a batch at once:
 
 * step k's event of an attempt is the first row after step k−1's row (after its last
-  equal timestamp, for ``ties='strict'``) flagged for step k, in the same group (a binary
+  equal timestamp, for ``ties='strict'``; from the first row of its timestamp, that row
+  included, for ``ties='step_order'``) flagged for step k, in the same group (a binary
   search over the rows flagged for step k); for ``order='strict'`` it is the very next row;
   then it must lie inside the window and the step's ``max_from_previous``;
 * for ``order='unordered'`` an attempt starts at every row filling any step, and each
@@ -148,7 +149,10 @@ def _units(defn: FunnelDefinition, table: pa.Table, new_customer: np.ndarray, as
         level = np.count_nonzero(found != _NO_TIME, axis=1).astype(np.int32)
         disq = np.zeros(len(first), dtype=bool)
     else:
-        after = _run_ends(_time_runs(new_group, tsu), rows) if defn.ties == "strict" else np.arange(1, rows + 1)
+        runs = _time_runs(new_group, tsu)
+        after = {"strict": lambda: _run_ends(runs, rows),  # the first row at a later time
+                 "step_order": lambda: np.repeat(runs, np.diff(np.append(runs, rows))),  # the first of its time
+                 "allow": lambda: np.arange(1, rows + 1)}[defn.ties]()  # the next row
         first, at, shown, level, disq = _ordered_steps(defn, flag, flagged, tsu, group_end, after)
     attempts = len(first)
     t0 = tsu[first]

@@ -10,7 +10,9 @@ The meaning of each field is written in ``docs/funnels.md``; in short:
   ``strict`` (each step is the customer's very next event), ``unordered`` (any order
   within the window).
 * ``ties``: ``allow`` lets an event with the same timestamp as the previous step's
-  event fill the next step; ``strict`` requires a strictly later timestamp.
+  event fill the next step; ``strict`` requires a strictly later timestamp;
+  ``step_order`` (ClickHouse's ``windowFunnel``) takes events of one timestamp in step
+  order, whatever their event order, one event filling every consecutive step it matches.
 * ``exclusions``: an exclusion event between step i's and step j's events disqualifies
   the attempt (``exclusion_scope='attempt'``) or the customer (``'customer'``).
 * ``counting``: ``customers`` (each customer once, by their best attempt) or
@@ -36,7 +38,7 @@ from voronka.duration import parse_duration
 from voronka.rules import StepRule
 
 Order = Literal["ordered", "strict", "unordered"]
-Ties = Literal["allow", "strict"]
+Ties = Literal["allow", "strict", "step_order"]
 Counting = Literal["customers", "attempts"]
 Attribution = Literal["first_touch", "last_touch", "step", "all_steps"]
 CohortPeriod = Literal["day", "week", "month"]
@@ -87,6 +89,13 @@ class Breakdown(_Frozen):
             raise ValueError("attribution 'step' needs breakdown.step (and only it takes one)")
         return self
 
+
+PRESETS: dict[str, dict[str, str]] = {
+    "clickhouse": {"order": "ordered", "ties": "step_order", "counting": "customers"},
+}
+"""``compat: NAME`` in a funnel (YAML, ``--compat``, HTTP ``compat=``): the options that
+reproduce a peer's funnel, laid under the ones given (docs/funnels.md, "ClickHouse and
+PostHog"). ``clickhouse``: ``windowFunnel(window)`` in its default mode."""
 
 OTHER = "(other)"
 NONE = "(none)"
@@ -142,6 +151,8 @@ class FunnelDefinition(_Frozen):
                 raise ValueError("unordered funnels take no exclusions")
             if self.breakdown and self.breakdown.attribution not in ("first_touch", "all_steps"):
                 raise ValueError("unordered funnels have no step order: attribute by first_touch or all_steps")
+        if self.ties == "step_order" and (self.order != "ordered" or any(s.optional for s in self.steps)):
+            raise ValueError("ties 'step_order' is for ordered funnels without optional steps")
         if self.order == "strict" and any(s.optional for s in self.steps):
             raise ValueError("strict-order funnels take no optional steps")
         if self.order == "strict" and any(r.min_referrals for r in self.rules):

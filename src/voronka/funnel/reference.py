@@ -211,6 +211,8 @@ def _attempts(defn: FunnelDefinition, evs: list[tuple[_Ev, str | None]]) -> list
 
 def _after(defn: FunnelDefinition, evs, i: int, j: int) -> bool:
     """Whether event j may fill the step after the step filled by event i."""
+    if defn.ties == "step_order":  # any event of i's time or later, i itself included
+        return evs[j][0].ts >= evs[i][0].ts
     return j > i and (defn.ties == "allow" or evs[j][0].ts > evs[i][0].ts)
 
 
@@ -259,7 +261,12 @@ def _ordered_attempt(defn: FunnelDefinition, evs, a: int) -> _Attempt:
 
 def _next_match(defn: FunnelDefinition, evs, prev: int, k: int, end: dt.datetime | None) -> int | None:
     """The first event after ``prev`` filling step k (for strict order: only the very next)."""
-    candidates = [prev + 1] if defn.order == "strict" else range(prev + 1, len(evs))
+    if defn.order == "strict":
+        candidates = [prev + 1]
+    elif defn.ties == "step_order":  # from the first event of prev's time
+        candidates = range(next(j for j in range(len(evs)) if evs[j][0].ts == evs[prev][0].ts), len(evs))
+    else:
+        candidates = range(prev + 1, len(evs))
     limit = defn.steps[k].max_from_previous
     for j in candidates:
         if j >= len(evs) or not evs[j][0].flags[k] or not _after(defn, evs, prev, j):

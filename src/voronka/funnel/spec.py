@@ -12,7 +12,9 @@ one text, ``a,b|c``: steps separated by commas, ``|`` = any of. Shorthands on to
   instead of a ``rule``;
 * ``model: hourglass`` (a built-in name or a model file) stands for the steps: the model's
   stages, labelled in the chosen language;
-* ``breakdown: channel`` stands for ``{field: channel}``; exclusions may name steps by key.
+* ``breakdown: channel`` stands for ``{field: channel}``; exclusions may name steps by key;
+* ``compat: clickhouse`` stands for the options of ``definition.PRESETS["clickhouse"]``
+  that are not given.
 """
 
 from __future__ import annotations
@@ -25,12 +27,13 @@ from pydantic import ValidationError
 
 from voronka import yamlio
 from voronka.errors import DefinitionError
-from voronka.funnel.definition import FunnelDefinition
+from voronka.funnel.definition import PRESETS, FunnelDefinition
 
 _RULE_FIELDS = ("events", "where", "min_purchases", "min_referrals")
 FLAG_FIELDS = ("window", "order", "ties", "exclusion_scope", "counting", "cohort", "as_of", "timezone",
-               "date_from", "date_to")
-"""Flags that are ``FunnelDefinition`` fields as they are."""
+               "date_from", "date_to", "compat")
+"""Flags that are ``FunnelDefinition`` fields as they are, and ``compat`` (a preset of them,
+``definition.PRESETS``)."""
 BREAKDOWN_FLAGS = {"by": "field", "attribution": "attribution", "attribution_step": "step", "top": "top"}
 
 
@@ -85,6 +88,12 @@ def build_funnel(
 ) -> FunnelDefinition:
     """Validate a funnel mapping (see module docstring); errors name the field (and line)."""
     data = dict(spec)
+    compat = data.pop("compat", None)
+    if compat is not None:
+        if compat not in PRESETS:
+            raise DefinitionError(f"compat {compat!r}: give one of {', '.join(PRESETS)}", file=file, field="compat",
+                                  line=(lines or {}).get(("compat",)))
+        data = {**PRESETS[compat], **data}
     model = data.pop("model", None)
     if model is not None:
         if data.get("steps"):

@@ -9,8 +9,9 @@ Pure query building (DuckDB dialect), following ``docs/funnels.md`` step by step
                for ``min_referrals`` rules;
 3. ``seq``     the events that matter, numbered per group in (ts, event_id) order;
 4. ``stage``   per event, a pointer to the next event filling each step (a window ``min``
-               over the following rows, or over strictly later timestamps when
-               ``ties='strict'``), and running counts of each exclusion's events. Steps
+               over the following rows, over strictly later timestamps when
+               ``ties='strict'``, over the rows of its own time and later when
+               ``ties='step_order'``: it may point at the event itself), and running counts of each exclusion's events. Steps
                1–4 are ``stage_sql``, which the engine stores once as a table;
 5. ``chain``   per attempt (an event filling step 1), the greedy chain: step k is the
                event the pointer of step k-1's event names, kept only inside the window
@@ -344,11 +345,11 @@ def _ordered_stage(defn: FunnelDefinition, group: str) -> str:
     """Per event: a pointer to the next event of each step, and running exclusion counts."""
     n = len(defn.steps)
     strict_order = defn.order == "strict"
-    after = (
-        "ORDER BY tsu RANGE BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING"
-        if defn.ties == "strict"
-        else "ORDER BY ord ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING"
-    )
+    after = {  # the rows that may fill the next step: later times; every row of this time on; later rows
+        "strict": "ORDER BY tsu RANGE BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING",
+        "step_order": "ORDER BY tsu RANGE BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING",
+        "allow": "ORDER BY ord ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING",
+    }[defn.ties]
     nav = []
     if not strict_order:
         nav += [f"min(CASE WHEN m{k} THEN ord END) OVER (PARTITION BY {group} {after}) AS nx{k}" for k in range(1, n)]
