@@ -107,6 +107,14 @@ def definitions(draw):
     )
     if draw(st.booleans()):
         kwargs["as_of"] = at(draw(st.integers(0, 60)))
+    if order == "ordered" and kwargs["ties"] == "step_order" and draw(st.booleans()):  # ClickHouse's scan
+        modes = draw(st.lists(st.sampled_from(["strict_increase", "strict_deduplication", "strict_order"]), unique=True,
+                              min_size=1))
+        if "strict_order" in modes and draw(st.booleans()):
+            modes.append("allow_reentry")
+        kwargs.update(window_funnel=tuple(modes), exclusions=(), counting="customers", date_from=None, date_to=None,
+                      cohort=None, steps=tuple(s.model_copy(update={"optional": False, "max_from_previous": None})
+                                               for s in steps))
     try:
         return FunnelDefinition(**kwargs)
     except ValidationError:

@@ -87,6 +87,18 @@ def units_table(defn: FunnelDefinition, batches: Iterable[pa.RecordBatch], as_of
     return pa.concat_tables(tables).cast(schema) if tables else schema.empty_table()
 
 
+def scanned_units(defn: FunnelDefinition, table: pa.Table, as_of: dt.datetime) -> pa.Table:
+    """The per-unit table from the stage rows of ``funnel.sql.stage_sql`` in event order
+    (``customer_id``, ``bv`` with a breakdown, ``tsu`` and the flag masks ``f0``..), whose
+    ``min_purchases`` flags are counted already: for the ``window_funnel`` modes on an
+    engine without ``ArrowStreams``."""
+    table = table.combine_chunks()
+    if table.num_rows == 0:
+        return units_schema(defn).empty_table()
+    units = _units(defn, table, _changes(table.column("customer_id")), epoch_micros(as_of), counted_here=False)
+    return units.cast(units_schema(defn))
+
+
 def _checked_units(defn: FunnelDefinition, table: pa.Table, as_of_us: int) -> pa.Table:
     """``_units`` of whole customers, after checking that the customer changes exactly where
     ``h`` does (``HashCollision``)."""
@@ -112,9 +124,11 @@ def _bools(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
     return pc.cast(pc.fill_null(values, False), pa.uint8()).to_numpy().view(np.bool_)
 
 
-def _units(defn: FunnelDefinition, table: pa.Table, new_customer: np.ndarray, as_of_us: int) -> pa.Table:
+def _units(defn: FunnelDefinition, table: pa.Table, new_customer: np.ndarray, as_of_us: int,
+           counted_here: bool = True) -> pa.Table:
     """The units of the whole customers in ``table`` (sorted: customer, value, time;
-    ``new_customer`` marks each customer's first row)."""
+    ``new_customer`` marks each customer's first row). ``counted_here=False``: the flags of
+    the ``min_purchases`` rules are counted already (``flagged_sql``), not by the reader."""
     n = len(defn.steps)
     rows = table.num_rows
     if rows == 0:
@@ -133,7 +147,7 @@ def _units(defn: FunnelDefinition, table: pa.Table, new_customer: np.ndarray, as
         return (m & m.dtype.type(1 << (r % 64))) != 0
 
     counted = {r: _nth_or_later(bit(r), new_customer, defn.rules[r].min_purchases)  # type: ignore[arg-type]
-               for r in reader_counts(defn)}
+               for r in (reader_counts(defn) if counted_here else ())}
 
     def flag(r: int) -> np.ndarray:
         """Whether each row matches rule ``r``."""
@@ -148,6 +162,9 @@ def _units(defn: FunnelDefinition, table: pa.Table, new_customer: np.ndarray, as
         first, found = _unordered_steps(defn, flagged, tsu, _time_runs(new_group, tsu), group_end)
         level = np.count_nonzero(found != _NO_TIME, axis=1).astype(np.int32)
         disq = np.zeros(len(first), dtype=bool)
+    elif defn.window_funnel:
+        first, at, level, opened = _window_funnel_scan(defn, flag, tsu, starts, rows)
+        shown, disq = [a != _MISSING for a in at], np.zeros(len(first), dtype=bool)
     else:
         runs = _time_runs(new_group, tsu)
         after = {"strict": lambda: _run_ends(runs, rows),  # the first row at a later time
@@ -156,6 +173,7 @@ def _units(defn: FunnelDefinition, table: pa.Table, new_customer: np.ndarray, as
         first, at, shown, level, disq = _ordered_steps(defn, flag, flagged, tsu, group_end, after)
     attempts = len(first)
     t0 = tsu[first]
+    opened = tsu[opened] if defn.window_funnel else t0  # the start whose window "in progress" reads
 
     # 6. one unit per customer (or attempt)
     lo, hi = range_bounds(defn)
@@ -164,7 +182,7 @@ def _units(defn: FunnelDefinition, table: pa.Table, new_customer: np.ndarray, as
         kept &= t0 >= epoch_micros(lo)
     if hi:
         kept &= t0 < epoch_micros(hi)
-    is_open = (t0 + micros(defn.window) > as_of_us) if defn.window is not None else np.zeros(attempts, dtype=bool)
+    is_open = (opened + micros(defn.window) > as_of_us) if defn.window is not None else np.zeros(attempts, dtype=bool)
     if defn.exclusion_scope == "customer":
         customer = (np.cumsum(new_customer) - 1)[first]
         bad = np.zeros(int(customer[-1]) + 1 if attempts else 0, dtype=bool)
@@ -266,6 +284,56 @@ def _ordered_steps(defn: FunnelDefinition, flag: Callable[[int], np.ndarray], fl
         between = counts[aj] - excluded[aj] - counts[ai]
         disq |= reached[j] & (between > 0)
     return first, at, shown, level, disq  # type: ignore[return-value]
+
+
+def _window_funnel_scan(defn: FunnelDefinition, flag: Callable[[int], np.ndarray], tsu: np.ndarray,
+                        starts: np.ndarray, rows: int) -> tuple[np.ndarray, list[np.ndarray], np.ndarray, np.ndarray]:
+    """ClickHouse's ``windowFunnel`` scan, one group at a time (``funnel.reference``'s
+    ``_window_funnel_scan`` over rows in event order): per group with a step-1 row, the
+    chain of the furthest step's record: its first row, each step's row (``_MISSING``: not
+    reached), its level, and the group's last step-1 row (for "in progress"). A loop in
+    Python, row by row: these modes are a sequential scan, not a search per attempt."""
+    n, modes = len(defn.steps), set(defn.window_funnel)
+    strict_order, dedup = "strict_order" in modes, "strict_deduplication" in modes
+    reentry, increase = "allow_reentry" in modes, "strict_increase" in modes
+    window = micros(defn.window) if defn.window is not None else None
+    flags = np.stack([flag(k) for k in range(n)], axis=1)
+    ts = tsu.tolist()
+    chains, opened = [], []
+    for g0, g1 in zip(starts.tolist(), np.append(starts[1:], rows).tolist()):
+        entries = []
+        for r in range(g0, g1):
+            steps = np.flatnonzero(flags[r]).tolist()
+            entries.extend((ts[r], k + 1, r) for k in steps)
+            if strict_order and not steps:
+                entries.append((ts[r], 0, r))
+        entries.sort(key=lambda e: e[:2])
+        records: list[list[int] | None] = [None] * n
+        last_start = None
+        for t, code, r in entries:
+            k = code - 1
+            if k == -1:
+                if last_start is not None:
+                    break
+            elif k == 0:
+                records[0], last_start = [r], r
+            elif dedup and records[k] is not None:
+                break
+            elif strict_order and last_start is not None and records[k - 1] is None:
+                if not reentry:
+                    break
+            elif (chain := records[k - 1]) is not None:
+                if (window is None or t <= ts[chain[0]] + window) and (not increase or ts[chain[-1]] < t):
+                    records[k] = chain + [r]
+                    if k == n - 1:
+                        break
+        reached = [c for c in records if c is not None]
+        if reached:
+            chains.append(reached[-1])
+            opened.append(last_start)
+    at = [np.array([c[k] if k < len(c) else _MISSING for c in chains], dtype=np.int64) for k in range(n)]
+    level = np.array([len(c) for c in chains], dtype=np.int32)
+    return at[0], at, level, np.array(opened, dtype=np.int64)
 
 
 def _unordered_steps(defn: FunnelDefinition, flagged: list[np.ndarray], tsu: np.ndarray, runs: np.ndarray,

@@ -24,6 +24,10 @@ The meaning of each field is written in ``docs/funnels.md``; in short:
   attempts starting in that range count; later steps may fall after it.
 * ``cohort``: ``day``/``week``/``month``: trends, a funnel per period of attempt start.
 * ``as_of``: the moment "now" for "in progress" (default: the latest event in the data).
+* ``window_funnel``: ClickHouse ``windowFunnel`` modes (``strict_increase``,
+  ``strict_deduplication``, ``strict_order``, ``allow_reentry``); given, the chain is
+  ClickHouse's single scan per customer in which a later first-step event restarts it
+  (docs/funnels.md, "ClickHouse's modes"), not one chain per attempt.
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ Ties = Literal["allow", "strict", "step_order"]
 Counting = Literal["customers", "attempts"]
 Attribution = Literal["first_touch", "last_touch", "step", "all_steps"]
 CohortPeriod = Literal["day", "week", "month"]
+WindowFunnelMode = Literal["strict_increase", "strict_deduplication", "strict_order", "allow_reentry"]
 
 
 class _Frozen(BaseModel):
@@ -117,6 +122,7 @@ class FunnelDefinition(_Frozen):
     timezone: str = "UTC"
     cohort: CohortPeriod | None = None
     as_of: dt.datetime | None = None
+    window_funnel: tuple[WindowFunnelMode, ...] = ()
 
     @field_validator("window", mode="before")
     @classmethod
@@ -153,6 +159,17 @@ class FunnelDefinition(_Frozen):
                 raise ValueError("unordered funnels have no step order: attribute by first_touch or all_steps")
         if self.ties == "step_order" and (self.order != "ordered" or any(s.optional for s in self.steps)):
             raise ValueError("ties 'step_order' is for ordered funnels without optional steps")
+        if self.window_funnel:
+            if self.order != "ordered" or self.ties != "step_order":
+                raise ValueError("window_funnel modes are ClickHouse's: give compat: clickhouse "
+                                 "(order 'ordered', ties 'step_order')")
+            if (self.exclusions or any(s.max_from_previous for s in self.steps) or self.counting != "customers"
+                    or self.date_from or self.date_to or self.cohort):
+                raise ValueError("window_funnel modes take no exclusions, max_from_previous, counting of attempts, "
+                                 "date range or cohort (filter the events with --since/--until, as windowFunnel's "
+                                 "WHERE does)")
+            if "allow_reentry" in self.window_funnel and "strict_order" not in self.window_funnel:
+                raise ValueError("window_funnel 'allow_reentry' needs 'strict_order' (as in ClickHouse)")
         if self.order == "strict" and any(s.optional for s in self.steps):
             raise ValueError("strict-order funnels take no optional steps")
         if self.order == "strict" and any(r.min_referrals for r in self.rules):
@@ -173,6 +190,11 @@ class FunnelDefinition(_Frozen):
     def rules(self) -> list[StepRule]:
         """Every rule: the steps' in order, then the exclusions'."""
         return [s.rule for s in self.steps] + [x.rule for x in self.exclusions]
+
+    @property
+    def reads_every_event(self) -> bool:
+        """Whether events matching no rule matter: they break a strict-order chain."""
+        return self.order == "strict" or "strict_order" in self.window_funnel
 
     @property
     def required(self) -> list[int]:

@@ -275,7 +275,7 @@ def events_that_matter(defn: FunnelDefinition) -> str | None:
     chain) and every rule names its events or counts referrals: the events with those
     names and, with a referral rule, every event with a referrer (a referred customer's
     first such event is the one a referral rule tests)."""
-    if defn.order == "strict" or not all(r.events or r.min_referrals is not None for r in defn.rules):
+    if defn.reads_every_event or not all(r.events or r.min_referrals is not None for r in defn.rules):
         return None
     names = ", ".join(literal(e) for e in sorted({e for r in defn.rules if r.min_referrals is None for e in r.events}))
     tests = [f"e.event IN ({names})"] if names else []
@@ -292,7 +292,7 @@ def _value_and_keep(defn: FunnelDefinition) -> tuple[str, str]:
     bv_expr = f"COALESCE({field_sql(b.field)}, {literal(NONE)})" if by_value else (
         field_sql(b.field) if b else "CAST(NULL AS VARCHAR)")
     any_flag = " OR ".join(f"m{r}" for r in range(len(defn.rules)))
-    return bv_expr, "TRUE" if defn.order == "strict" else f"({any_flag})"
+    return bv_expr, "TRUE" if defn.reads_every_event else f"({any_flag})"
 
 
 def units_sql(defn: FunnelDefinition, stage: str, as_of: dt.datetime) -> str:
