@@ -207,3 +207,40 @@ def test_levels_equal_window_funnel_on_random_logs(log, steps, window_s, modes):
     clickhouse = {r["customer_id"]: r["level"] for r in engine._run(sql).to_pylist() if r["level"] > 0}
     ours = levels(engine, [{"events": s.split("|")} for s in steps], window_s, window_funnel=modes)
     assert ours == clickhouse
+
+
+def test_flags_a_yaml_file_and_the_http_api_take_the_preset_and_the_modes(tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from tests.server.test_server import _serve
+    from voronka.cli import app
+    from voronka.store import Store
+
+    rows = [{"event_id": f"e{i}", "customer_id": c, "ts": f"2026-03-02 09:00:0{s}", "event": e}
+            for i, (c, s, e) in enumerate([("u", 1, "a"), ("u", 2, "c"), ("u", 3, "a"), ("u", 4, "b"),
+                                           ("v", 1, "b"), ("v", 1, "a")])]
+    (tmp_path / "events.ndjson").write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    store = tmp_path / "s.duckdb"
+    with Store(store) as s:
+        s.ingest("events", [tmp_path / "events.ndjson"])
+    spec = tmp_path / "funnel.yaml"
+    spec.write_text("steps: [a, b, c]\nwindow: 10m\ncompat: clickhouse\nwindow_funnel: [strict_order]\n",
+                    encoding="utf-8")
+
+    def customers(*args: str) -> list[int]:
+        result = CliRunner().invoke(app, ["funnel", "--store", str(store), *args, "--format", "json"])
+        assert result.exit_code == 0, result.output
+        return [r["customers"] for r in json.loads(result.stdout)]
+
+    flags = customers("--steps", "a,b,c", "--window", "10m", "--compat", "clickhouse", "--window-funnel", "strict_order")
+    assert flags == customers("--file", str(spec))
+    # u: a, c ends the scan (level 1); v: a and b in one second, in step order (level 2)
+    assert flags == [2, 1, 0]
+    assert customers("--steps", "a,b,c", "--window", "10m", "--compat", "clickhouse") == [2, 2, 0]
+    for served in _serve(store):
+        status, body = served.json("GET", "/v1/funnel?steps=a,b,c&window=10m&compat=clickhouse&window_funnel=strict_order")
+        assert status == 200 and [r["customers"] for r in body] == flags
+        status, body = served.json("GET", "/v1/funnel?steps=a,b&compat=posthog")
+        assert status == 422 and "compat 'posthog'" in json.dumps(body)

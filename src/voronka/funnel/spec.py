@@ -31,7 +31,7 @@ from voronka.funnel.definition import PRESETS, FunnelDefinition
 
 _RULE_FIELDS = ("events", "where", "min_purchases", "min_referrals")
 FLAG_FIELDS = ("window", "order", "ties", "exclusion_scope", "counting", "cohort", "as_of", "timezone",
-               "date_from", "date_to", "compat")
+               "date_from", "date_to", "compat", "window_funnel")
 """Flags that are ``FunnelDefinition`` fields as they are, and ``compat`` (a preset of them,
 ``definition.PRESETS``)."""
 BREAKDOWN_FLAGS = {"by": "field", "attribution": "attribution", "attribution_step": "step", "top": "top"}
@@ -39,9 +39,12 @@ BREAKDOWN_FLAGS = {"by": "field", "attribution": "attribution", "attribution_ste
 
 def spec_from_flags(flags: Mapping[str, Any]) -> dict[str, Any]:
     """Flags → a funnel mapping (the YAML shape). Flags: ``steps`` (``a,b|c``), ``model``,
+    ``window_funnel`` (``strict_order,allow_reentry``),
     ``exclude`` (``EVENT:FROM-TO``, one or a list), ``by``/``attribution``/``attribution_step``/
     ``top`` (the breakdown), and ``FLAG_FIELDS``. A flag that is None is not given."""
     spec = {k: flags[k] for k in FLAG_FIELDS if flags.get(k) is not None}
+    if isinstance(spec.get("window_funnel"), str):  # strict_order,allow_reentry
+        spec["window_funnel"] = [m.strip() for m in spec["window_funnel"].split(",") if m.strip()]
     if flags.get("steps"):
         spec["steps"] = [s.strip() for s in str(flags["steps"]).split(",") if s.strip()]
     if flags.get("model"):
