@@ -291,46 +291,58 @@ def _window_funnel_scan(defn: FunnelDefinition, flag: Callable[[int], np.ndarray
     """ClickHouse's ``windowFunnel`` scan, one group at a time (``funnel.reference``'s
     ``_window_funnel_scan`` over rows in event order): per group with a step-1 row, the
     chain of the furthest step's record: its first row, each step's row (``_MISSING``: not
-    reached), its level, and the group's last step-1 row (for "in progress"). A loop in
-    Python, row by row: these modes are a sequential scan, not a search per attempt."""
+    reached), its level, and the group's last step-1 row (for "in progress"). The entries
+    are sorted by NumPy, then scanned by one loop in Python: these modes are a sequential
+    scan, not a search per attempt."""
     n, modes = len(defn.steps), set(defn.window_funnel)
     strict_order, dedup = "strict_order" in modes, "strict_deduplication" in modes
     reentry, increase = "allow_reentry" in modes, "strict_increase" in modes
     window = micros(defn.window) if defn.window is not None else None
     flags = np.stack([flag(k) for k in range(n)], axis=1)
+    rows_of, steps_of = np.nonzero(flags)  # one entry per (row, step it matches), code = step + 1
+    codes = steps_of + 1
+    if strict_order:  # and one "no step" entry (code 0) per row matching none
+        none = np.flatnonzero(~flags.any(axis=1))
+        rows_of, codes = np.concatenate([rows_of, none]), np.concatenate([codes, np.zeros(len(none), codes.dtype)])
+        by_row = np.argsort(rows_of, kind="stable")
+        rows_of, codes = rows_of[by_row], codes[by_row]
+    group = np.searchsorted(starts, rows_of, side="right")
+    order = np.lexsort((codes, tsu[rows_of], group))  # stable: rows of one time and step in event order
     ts = tsu.tolist()
     chains, opened = [], []
-    for g0, g1 in zip(starts.tolist(), np.append(starts[1:], rows).tolist()):
-        entries = []
-        for r in range(g0, g1):
-            steps = np.flatnonzero(flags[r]).tolist()
-            entries.extend((ts[r], k + 1, r) for k in steps)
-            if strict_order and not steps:
-                entries.append((ts[r], 0, r))
-        entries.sort(key=lambda e: e[:2])
-        records: list[list[int] | None] = [None] * n
-        last_start = None
-        for t, code, r in entries:
-            k = code - 1
-            if k == -1:
-                if last_start is not None:
-                    break
-            elif k == 0:
-                records[0], last_start = [r], r
-            elif dedup and records[k] is not None:
-                break
-            elif strict_order and last_start is not None and records[k - 1] is None:
-                if not reentry:
-                    break
-            elif (chain := records[k - 1]) is not None:
-                if (window is None or t <= ts[chain[0]] + window) and (not increase or ts[chain[-1]] < t):
-                    records[k] = chain + [r]
-                    if k == n - 1:
-                        break
+
+    def close(records: list, last_start: int | None) -> None:
         reached = [c for c in records if c is not None]
         if reached:
             chains.append(reached[-1])
             opened.append(last_start)
+
+    current, done = -1, True
+    records: list[list[int] | None] = []
+    last_start: int | None = None
+    for g, r, code in zip(group[order].tolist(), rows_of[order].tolist(), codes[order].tolist()):
+        if g != current:
+            if current != -1:
+                close(records, last_start)
+            current, done, records, last_start = g, False, [None] * n, None
+        if done:
+            continue
+        k = code - 1
+        if k == -1:  # strict_order: a row of no step ends the scan once a chain started
+            done = last_start is not None
+        elif k == 0:
+            records[0], last_start = [r], r
+        elif dedup and records[k] is not None:
+            done = True
+        elif strict_order and last_start is not None and records[k - 1] is None:
+            done = not reentry
+        elif (chain := records[k - 1]) is not None:
+            t = ts[r]
+            if (window is None or t <= ts[chain[0]] + window) and (not increase or ts[chain[-1]] < t):
+                records[k] = chain + [r]
+                done = k == n - 1
+    if current != -1:
+        close(records, last_start)
     at = [np.array([c[k] if k < len(c) else _MISSING for c in chains], dtype=np.int64) for k in range(n)]
     level = np.array([len(c) for c in chains], dtype=np.int32)
     return at[0], at, level, np.array(opened, dtype=np.int64)
