@@ -14,7 +14,7 @@ one text, ``a,b|c``: steps separated by commas, ``|`` = any of. Shorthands on to
   stages, labelled in the chosen language;
 * ``breakdown: channel`` stands for ``{field: channel}``; exclusions may name steps by key;
 * ``compat: clickhouse`` stands for the options of ``definition.PRESETS["clickhouse"]``
-  that are not given.
+  that are not given; ``window_funnel`` may be one text, ``strict_order,allow_reentry``.
 """
 
 from __future__ import annotations
@@ -39,12 +39,9 @@ BREAKDOWN_FLAGS = {"by": "field", "attribution": "attribution", "attribution_ste
 
 def spec_from_flags(flags: Mapping[str, Any]) -> dict[str, Any]:
     """Flags → a funnel mapping (the YAML shape). Flags: ``steps`` (``a,b|c``), ``model``,
-    ``window_funnel`` (``strict_order,allow_reentry``),
     ``exclude`` (``EVENT:FROM-TO``, one or a list), ``by``/``attribution``/``attribution_step``/
     ``top`` (the breakdown), and ``FLAG_FIELDS``. A flag that is None is not given."""
     spec = {k: flags[k] for k in FLAG_FIELDS if flags.get(k) is not None}
-    if isinstance(spec.get("window_funnel"), str):  # strict_order,allow_reentry
-        spec["window_funnel"] = [m.strip() for m in spec["window_funnel"].split(",") if m.strip()]
     if flags.get("steps"):
         spec["steps"] = [s.strip() for s in str(flags["steps"]).split(",") if s.strip()]
     if flags.get("model"):
@@ -97,6 +94,8 @@ def build_funnel(
             raise DefinitionError(f"compat {compat!r}: give one of {', '.join(PRESETS)}", file=file, field="compat",
                                   line=(lines or {}).get(("compat",)))
         data = {**PRESETS[compat], **data}
+    if isinstance(data.get("window_funnel"), str):  # strict_order,allow_reentry
+        data["window_funnel"] = [m.strip() for m in data["window_funnel"].split(",") if m.strip()]
     model = data.pop("model", None)
     if model is not None:
         if data.get("steps"):
