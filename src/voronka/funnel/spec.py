@@ -90,7 +90,7 @@ def build_funnel(
     data = dict(spec)
     compat = data.pop("compat", None)
     if compat is not None:
-        if compat not in PRESETS:
+        if not isinstance(compat, str) or compat not in PRESETS:
             raise DefinitionError(f"compat {compat!r}: give one of {', '.join(PRESETS)}", file=file, field="compat",
                                   line=(lines or {}).get(("compat",)))
         data = {**PRESETS[compat], **data}
