@@ -13,7 +13,10 @@ customer naming this customer as ``referrer_id`` first appears (that customer's 
 event). ``events`` and ``where`` then filter the referred customers' first events.
 
 ``revenue`` and the operators ``gt gte lt lte`` compare numbers (a property that is not a
-number fails them); every other comparison is on text. A condition reads ``field``: an events column (``channel``, ``campaign``, ``event``,
+number fails them); every other comparison is on text: ``contains`` (a substring),
+``icontains`` (a substring, both sides in Unicode lower case) and ``regex`` (the pattern
+found anywhere in the text; only the syntax Python, RE2 and Java read alike: see
+``check_pattern``). A condition reads ``field``: an events column (``channel``, ``campaign``, ``event``,
 ``revenue``, ``currency``, ``referrer_id``, ``customer_id``) or, for any other name, a
 property (``properties.NAME`` or plain ``NAME``). A missing property is null, and a
 null never satisfies a condition (``ne`` and ``not_in`` included) except ``is_null``;
@@ -29,6 +32,7 @@ Example (YAML)::
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -37,7 +41,8 @@ EVENT_COLUMNS = frozenset(
     {"event_id", "customer_id", "event", "channel", "campaign", "revenue", "currency", "referrer_id"}
 )
 
-Operator = Literal["eq", "ne", "in", "not_in", "gt", "gte", "lt", "lte", "contains", "is_null", "not_null"]
+Operator = Literal["eq", "ne", "in", "not_in", "gt", "gte", "lt", "lte", "contains", "icontains", "regex",
+                   "is_null", "not_null"]
 Scalar = str | int | float | bool
 
 
@@ -66,6 +71,8 @@ class Condition(BaseModel):
             isinstance(self.value, bool) or not isinstance(self.value, (int, float))
         ):
             raise ValueError(f"operator {self.op!r} needs a number")
+        if self.op == "regex":
+            check_pattern(_as_text(self.value))
         return self
 
     @property
@@ -92,8 +99,8 @@ class StepRule(BaseModel):
     def _one_kind(self) -> StepRule:
         if self.min_purchases is not None and self.min_referrals is not None:
             raise ValueError("a rule takes min_purchases or min_referrals, not both")
-        if not self.events and not self.where and self.min_referrals is None:
-            raise ValueError("a rule needs events, where conditions, or min_referrals")
+        if self.min_purchases is not None and not self.events and not self.where:
+            raise ValueError("min_purchases counts the events of a rule: give events or where conditions")
         return self
 
     def describe(self) -> str:
@@ -121,8 +128,10 @@ def _describe_condition(c: Condition) -> str:
         return f"{c.field} {'is null' if c.op == 'is_null' else 'is not null'}"
     if c.op in _OP_SIGNS:
         return f"{c.field}{_OP_SIGNS[c.op]}{_as_text(c.value)}"
-    if c.op == "contains":
-        return f"{c.field}∋{_as_text(c.value)}"
+    if c.op in ("contains", "icontains"):
+        return f"{c.field}∋{_as_text(c.value)}" + (" (any case)" if c.op == "icontains" else "")
+    if c.op == "regex":
+        return f"{c.field}~/{_as_text(c.value)}/"
     values = ",".join(map(_as_text, c.value))  # type: ignore[arg-type]
     return f"{c.field} {'in' if c.op == 'in' else 'not in'} ({values})"
 
@@ -160,7 +169,59 @@ def condition_holds(c: Condition, event: dict) -> bool:
         return text in {_as_text(v) for v in c.value}  # type: ignore[union-attr]
     if c.op == "not_in":
         return text not in {_as_text(v) for v in c.value}  # type: ignore[union-attr]
+    if c.op == "icontains":
+        return _as_text(c.value).lower() in text.lower()
+    if c.op == "regex":
+        return re.search(_as_text(c.value), text) is not None
     return _as_text(c.value) in text  # contains
+
+
+_COMMON_ESCAPES = frozenset("tnr")
+
+
+def check_pattern(pattern: str) -> None:
+    """Raise ``ValueError`` unless ``pattern`` is in the regex syntax that Python's ``re``,
+    RE2 (DuckDB, ClickHouse) and Java (Spark) read alike: literal characters, escaped
+    punctuation (``\\.``) and ``\\t \\n \\r``, ``.``, ``^``, ``$``, classes ``[a-z0-9_]`` and
+    ``[^…]``, alternation ``|``, groups ``(…)`` and ``(?:…)``, and the quantifiers ``* + ?
+    {n} {n,} {n,m}`` (lazy forms too). Left out, because the three differ: ``\\d \\w \\s \\b``
+    (Unicode in Python, ASCII in RE2 and Java) and other letter escapes, back references,
+    lookaround, inline flags (``(?i)`` is ASCII-only in Java: use ``icontains``), named
+    groups, possessive quantifiers, ``{,n}`` and POSIX classes. On text with line breaks
+    ``.``, ``^`` and ``$`` may still differ between the engines."""
+    def fail(what: str) -> ValueError:
+        return ValueError(f"regex {pattern!r}: {what} is not read alike by every engine "
+                          "(Python, RE2, Java); see docs/models.md")
+
+    i, in_class = 0, False
+    while i < len(pattern):
+        c, nxt = pattern[i], pattern[i + 1:i + 2]
+        if c == "\\":
+            if nxt.isalnum() and nxt not in _COMMON_ESCAPES:
+                raise fail(f"the escape \\{nxt} (write [0-9], [A-Za-z0-9_], … instead of \\d, \\w)")
+            i += 2
+            continue
+        if in_class:
+            if c == "[" and nxt == ":" or c == "&" and nxt == "&":
+                raise fail(f"{c}{nxt} inside a class (POSIX classes, class operators)")
+            in_class = c != "]"
+        elif c == "[":
+            in_class = True
+            if nxt == "^":
+                i += 1
+            if pattern[i + 1:i + 2] == "]":  # a leading ] is a literal
+                i += 1
+        elif c == "(" and nxt == "?" and pattern[i + 2:i + 3] != ":":
+            raise fail("a group other than (...) and (?:...) (flags, names, lookaround)")
+        elif c in "*+?}" and nxt == "+" and not (c == "+" and i and pattern[i - 1] in "*+?}"):
+            raise fail(f"the possessive quantifier {c}+")
+        elif c == "{" and nxt == ",":
+            raise fail("{,n} (write {0,n})")
+        i += 1
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise ValueError(f"regex {pattern!r}: {exc}") from None
 
 
 def _as_text(v: object) -> str:

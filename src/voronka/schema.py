@@ -78,6 +78,8 @@ def duckdb_type(t: pa.DataType) -> str:
         return "DATE"
     if pa.types.is_decimal(t):
         return f"DECIMAL({t.precision},{t.scale})"
+    if pa.types.is_boolean(t):
+        return "BOOLEAN"
     if pa.types.is_integer(t):
         return "BIGINT"
     if pa.types.is_floating(t):

@@ -58,6 +58,10 @@ def condition_sql(c: Condition) -> str:
         return f"COALESCE({text} {'IN' if c.op == 'in' else 'NOT IN'} ({values}), FALSE)"
     if c.op == "contains":
         return f"COALESCE(contains({text}, {literal(_as_text(c.value))}), FALSE)"
+    if c.op == "icontains":
+        return f"COALESCE(contains(lower({text}), lower({literal(_as_text(c.value))})), FALSE)"
+    if c.op == "regex":
+        return f"COALESCE(regexp_matches({text}, {literal(_as_text(c.value))}), FALSE)"
     sign = "=" if c.op == "eq" else "<>"
     return f"COALESCE({text} {sign} {literal(_as_text(c.value))}, FALSE)"
 

@@ -2,9 +2,11 @@
 
 ``windowFunnel(window[, mode])(ts, c1, ..., cn)`` returns, per group, the furthest level a
 chain of the conditions reaches within ``window`` of its first condition's row. The
-claims checked here against voronka's level per customer (docs/funnels.md, "How this maps
-onto ClickHouse's windowFunnel"), on random data where the definitions coincide: step
-rules disjoint (one event name per step), no per-step limits, no exclusions.
+claims checked here against voronka's *default* options' level per customer (docs/funnels.md,
+"ClickHouse and PostHog"), on random data where the definitions coincide: step rules
+disjoint (one event name per step), distinct timestamps, no per-step limits, no
+exclusions. ``compat: clickhouse``, which reproduces windowFunnel everywhere, is tested in
+``tests/funnel/test_compat_clickhouse.py``.
 """
 
 from __future__ import annotations
@@ -111,9 +113,10 @@ CLAIMED_TWO_CONDITION_LEVEL = 2
 
 
 @pytest.mark.parametrize("mode", [None, "strict_order"])
-def test_equal_timestamps_follow_no_row_order_in_clickhouse(mode):
+def test_equal_timestamps_follow_condition_order_in_clickhouse(mode):
     # voronka puts equal timestamps in event_id order: a (e1), c (e2), b (e3) reaches a→b only;
-    # windowFunnel sees three rows at one second and chains a→b→c (strict_order: fails the chain)
+    # windowFunnel takes the rows of one second in condition order, a→b→c, in either mode
+    # (voronka's ties 'step_order' does the same: tests/funnel/test_compat_clickhouse.py)
     rows = [event("u", 0, "a", "e1"), event("u", 0, "c", "e2"), event("u", 0, "b", "e3")]
     engine = engine_for(rows, "chdb")
     ch = window_funnel(engine, ["a", "b", "c"], 60, mode, True)["u"]

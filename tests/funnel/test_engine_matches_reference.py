@@ -52,11 +52,15 @@ def event_logs(draw):
 
 @st.composite
 def rules(draw):
-    kind = draw(st.sampled_from(["plain", "plain", "plain", "where", "purchases", "referrals"]))
+    kind = draw(st.sampled_from(["plain", "plain", "plain", "where", "purchases", "referrals", "any"]))
     events = tuple(draw(st.lists(st.sampled_from(NAMES), min_size=1, max_size=2, unique=True)))
+    if kind == "any":  # any event, or any event passing a condition
+        return StepRule(where=draw(st.sampled_from([(), (Condition(field="channel", op="icontains", value="W"),)])))
     if kind == "where":
-        op, value = draw(st.sampled_from([("eq", "1"), ("gte", 2), ("in", ["1", "10"]), ("ne", "2")]))
-        return StepRule(events=events, where=(Condition(field="p", op=op, value=value),))
+        field, op, value = draw(st.sampled_from([
+            ("p", "eq", "1"), ("p", "gte", 2), ("p", "in", ["1", "10"]), ("p", "ne", "2"), ("p", "regex", "^1"),
+            ("p", "regex", "0$|2"), ("channel", "icontains", "TV"), ("p", "is_null", None)]))
+        return StepRule(events=events, where=(Condition(field=field, op=op, value=value),))
     if kind == "purchases":
         return StepRule(events=events, min_purchases=draw(st.integers(1, 3)))
     if kind == "referrals":
@@ -94,7 +98,7 @@ def definitions(draw):
         date_from = T0.date()
         date_to = T0.date()
     kwargs = dict(
-        steps=tuple(steps), window=window, order=order, ties=draw(st.sampled_from(["allow", "strict"])),
+        steps=tuple(steps), window=window, order=order, ties=draw(st.sampled_from(["allow", "strict", "step_order"])),
         exclusions=exclusions, exclusion_scope=draw(st.sampled_from(["attempt", "customer"])),
         counting=draw(st.sampled_from(["customers", "attempts"])), breakdown=breakdown,
         date_from=date_from, date_to=date_to,
@@ -103,6 +107,14 @@ def definitions(draw):
     )
     if draw(st.booleans()):
         kwargs["as_of"] = at(draw(st.integers(0, 60)))
+    if order == "ordered" and kwargs["ties"] == "step_order" and draw(st.booleans()):  # ClickHouse's scan
+        modes = draw(st.lists(st.sampled_from(["strict_increase", "strict_deduplication", "strict_order"]), unique=True,
+                              min_size=1))
+        if "strict_order" in modes and draw(st.booleans()):
+            modes.append("allow_reentry")
+        kwargs.update(window_funnel=tuple(modes), exclusions=(), counting="customers", date_from=None, date_to=None,
+                      cohort=None, steps=tuple(s.model_copy(update={"optional": False, "max_from_previous": None})
+                                               for s in steps))
     try:
         return FunnelDefinition(**kwargs)
     except ValidationError:

@@ -25,6 +25,7 @@ from voronka.funnel import (
     compute_funnel,
     latest_event,
     store_units_fast,
+    store_units_scanned,
 )
 from voronka.funnel.definition import Breakdown, Exclusion, FunnelDefinition, Step
 from voronka.funnel.sql import stage_sql, stream_sql, tie_breaking_rows, units_sql
@@ -36,7 +37,9 @@ ORDER = "ORDER BY ALL"
 def _units(engine, defn: FunnelDefinition, batch_rows: int | None) -> list[tuple]:
     aliases = "aliases" if engine.has_table("aliases") else None
     as_of = defn.as_of or latest_event(engine)
-    if batch_rows is None:
+    if batch_rows is None and defn.window_funnel:  # the scan over the stage table, as chdb and Spark run it
+        store_units_scanned(engine, defn, "events", aliases, as_of)
+    elif batch_rows is None:
         engine.materialize(STAGE_TABLE, stage_sql(defn, "events", aliases))
         engine.materialize(UNITS_TABLE, units_sql(defn, STAGE_TABLE, as_of))
     else:

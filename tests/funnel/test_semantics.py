@@ -247,3 +247,24 @@ def test_without_unit_rows_the_aggregates_are_the_same(engine_for):
     assert slim.units is None and full.customers("buy").column("customer_id").to_pylist() == ["a"]
     with pytest.raises(DefinitionError, match="units=False"):
         slim.customers(1)
+
+
+def test_a_step_without_events_is_filled_by_any_event(engine_for):
+    # visit, then any event, then buy: the buy right after the visit fills "any event"
+    defn = FunnelDefinition(steps=(Step(key="visit", rule=StepRule(events=("visit",))), Step(key="any", rule=StepRule()),
+                                   Step(key="buy", rule=StepRule(events=("buy",)))))
+    assert counts(engine_for, [event("u", 0, "visit"), event("u", 1, "buy")], defn) == [1, 1, 0]
+    assert counts(engine_for, [event("u", 0, "visit"), event("u", 1, "noise"), event("u", 2, "buy")], defn) == [1, 1, 1]
+
+
+def test_ties_step_order_takes_one_second_in_step_order(engine_for):
+    # b (e1) before a (e2) in event order, one second: step order reaches a → b; one event fills a, a
+    rows = [event("u", 0, "b", "e1"), event("u", 0, "a", "e2")]
+    assert counts(engine_for, rows, steps("a", "b", ties="allow")) == [1, 0]
+    assert counts(engine_for, rows, steps("a", "b", ties="step_order")) == [1, 1]
+    assert counts(engine_for, rows, steps("a", "a", ties="step_order")) == [1, 1]
+    # an exclusion counts only between the steps' events in event order: x (e0) is before both
+    rows.append(event("u", 0, "x", "e0"))
+    excluded = steps("a", "b", ties="step_order", exclusions=(Exclusion(rule=StepRule(events=("x",)), from_step=1,
+                                                                      to_step=2),))
+    assert counts(engine_for, rows, excluded) == [1, 1]

@@ -78,3 +78,10 @@ def test_flags_have_one_grammar_and_one_builder():
                            ({"steps": "a,b", "order": "sideways"}, "order")]:
         with pytest.raises(DefinitionError, match=message):
             funnel_definition(flags)
+
+
+def test_a_star_step_matches_any_event():
+    from voronka.funnel.spec import funnel_definition
+
+    defn = funnel_definition({"steps": "visit,*,buy"})
+    assert defn.steps[1].rule.events == () and defn.steps[1].rule.describe() == "any event"

@@ -34,7 +34,13 @@ FUNNEL_OPTIONS: dict[str, tuple[Any, Any]] = {  # the funnel's flags (funnel.spe
     "window": (Annotated[Optional[str], typer.Option("--window", help="Conversion window from step 1, e.g. 30m, 7d.")],
                None),
     "order": (Annotated[Optional[str], typer.Option("--order", help="ordered | strict | unordered")], None),
-    "ties": (Annotated[Optional[str], typer.Option("--ties", help="allow | strict (equal timestamps)")], None),
+    "ties": (Annotated[Optional[str], typer.Option("--ties", help="allow | strict | step_order (equal timestamps)")],
+             None),
+    "compat": (Annotated[Optional[str], typer.Option(
+        "--compat", help="clickhouse: the options that reproduce ClickHouse's windowFunnel.")], None),
+    "window_funnel": (Annotated[Optional[str], typer.Option(
+        "--window-funnel", help="windowFunnel modes, comma-separated: strict_increase, strict_deduplication, "
+                                "strict_order, allow_reentry (with --compat clickhouse).")], None),
     "exclude": (Annotated[Optional[list[str]], typer.Option("--exclude", help="EVENT:FROM-TO, e.g. refund:1-3 "
                                                                             "(repeatable).")], None),
     "exclusion_scope": (Annotated[Optional[str], typer.Option("--exclusion-scope", help="attempt | customer")], None),

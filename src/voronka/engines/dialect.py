@@ -23,6 +23,11 @@ mean of the middle two  (plain ``median`` is approximate)
                         ``JSONExtractString`` gives '')
 ``TRY_CAST(x AS         ``accurateCastOrNull(x,          ``TRY_CAST`` (sqlglot)
 DOUBLE)``               'Float64')``
+``lower(x)`` Unicode    ``lowerUTF8(x)`` (plain          ``lower`` (Unicode)
+                        ``lower`` is ASCII-only)
+``regexp_matches(x,     ``match(x, p)`` (RE2)            ``x RLIKE p`` (Java; the patterns
+p)``: found anywhere,                                    are in the common subset,
+RE2                                                      ``rules.check_pattern``)
 ``timezone(z, t AT      ``toTimeZone(t, z)`` (the        ``convert_timezone('UTC', z, t)``
 TIME ZONE 'UTC')``      value keeps its instant; later
                         ``dateTrunc``/``CAST AS Date``
@@ -102,6 +107,7 @@ class ClickHouseTarget(ClickHouse):
             exp.JSONExtractScalar: _ch_json_text,
             exp.ConvertTimezone: _ch_timezone,
             exp.TryCast: _ch_try_cast,
+            exp.Lower: lambda self, e: f"lowerUTF8({self.sql(e, 'this')})",
         }
 
 

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from voronka.engines import ArrowStreams, Engine
 from voronka.funnel import chains
@@ -29,6 +31,7 @@ from voronka.funnel.sql import (
     trends_sql,
     units_sql,
 )
+from voronka.schema import Table
 from voronka.source import Source, as_source, latest_event
 from voronka.sql import RESOLVED
 
@@ -54,6 +57,8 @@ def compute_funnel(
     as_of = definition.as_of or latest_event(source, events)
     if source.streams is not None:
         store_units_fast(source.streams, definition, events, aliases, as_of)
+    elif definition.window_funnel:
+        store_units_scanned(engine, definition, events, aliases, as_of)
     else:
         engine.materialize(STAGE_TABLE, stage_sql(definition, events, aliases))
         engine.materialize(UNITS_TABLE, units_sql(definition, STAGE_TABLE, as_of))
@@ -107,6 +112,33 @@ def store_units_fast(engine: ArrowStreams, definition: FunnelDefinition, events:
         units = _units_from_stream(engine, definition, stream_sql(
             definition, events, aliases, resolve=resolve, hashed=False), as_of, batch_rows)
     engine.store_temp(UNITS_TABLE, units)
+
+
+def store_units_scanned(engine: Engine, definition: FunnelDefinition, events: str, aliases: str | None,
+                        as_of: dt.datetime) -> None:
+    """The per-unit table of the ``window_funnel`` modes (ClickHouse's sequential scan, which
+    SQL does not express) on an engine without ``ArrowStreams``: the stage table
+    (``stage_sql``) is read back in event order, scanned by ``funnel.chains`` and stored as
+    ``UNITS_TABLE``. Every event that matters crosses to Python once: fine for tests and
+    moderate logs; on a ClickHouse server at scale, ``windowFunnel`` itself gives the levels."""
+    engine.materialize(STAGE_TABLE, stage_sql(definition, events, aliases))
+    rules = len(definition.rules)
+    by_value = definition.breakdown is not None and definition.breakdown.attribution == "all_steps"
+    value = "bv, " if definition.breakdown else ""
+    rows = engine.query(f"SELECT customer_id, {value}tsu, {', '.join(f'm{r}' for r in range(rules))} "
+                        f"FROM {STAGE_TABLE} ORDER BY customer_id{', bv' if by_value else ''}, ord")
+    columns = {name: rows.column(name) for name in ("customer_id", "bv", "tsu") if name in rows.column_names}
+    for j in range(0, rules, 64):  # the flags packed as funnel.sql.stream_sql packs them
+        mask = np.zeros(rows.num_rows, dtype=np.uint64)
+        for r in range(j, min(j + 64, rules)):
+            flag = pc.fill_null(rows.column(f"m{r}").cast(pa.bool_()), False).to_numpy(zero_copy_only=False)
+            mask |= flag.astype(np.uint64) << np.uint64(r - j)
+        columns[f"f{j // 64}"] = pa.array(mask)
+    units = chains.scanned_units(definition, pa.table(columns), as_of)
+    if isinstance(engine, ArrowStreams):
+        engine.store_temp(UNITS_TABLE, units)
+    else:
+        engine.load(Table(UNITS_TABLE, units.schema, (), "customer_id"), units, UNITS_TABLE)  # type: ignore[attr-defined]
 
 
 def _units_from_stream(engine: ArrowStreams, definition: FunnelDefinition, sql: str, as_of: dt.datetime,

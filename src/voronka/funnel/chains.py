@@ -7,7 +7,8 @@ builds the same per-unit table ``funnel.sql.units_sql`` would (steps 5–6 of th
 as docs/funnels.md defines them), vectorised over all attempts of a batch at once:
 
 * step k's event of an attempt is the first row after step k−1's row (after its last
-  equal timestamp, for ``ties='strict'``) flagged for step k, in the same group (a binary
+  equal timestamp, for ``ties='strict'``; from the first row of its timestamp, that row
+  included, for ``ties='step_order'``) flagged for step k, in the same group (a binary
   search over the rows flagged for step k); for ``order='strict'`` it is the very next row;
   then it must lie inside the window and the step's ``max_from_previous``;
 * for ``order='unordered'`` an attempt starts at every row filling any step, and each
@@ -86,6 +87,18 @@ def units_table(defn: FunnelDefinition, batches: Iterable[pa.RecordBatch], as_of
     return pa.concat_tables(tables).cast(schema) if tables else schema.empty_table()
 
 
+def scanned_units(defn: FunnelDefinition, table: pa.Table, as_of: dt.datetime) -> pa.Table:
+    """The per-unit table from the stage rows of ``funnel.sql.stage_sql`` in event order
+    (``customer_id``, ``bv`` with a breakdown, ``tsu`` and the flag masks ``f0``..), whose
+    ``min_purchases`` flags are counted already: for the ``window_funnel`` modes on an
+    engine without ``ArrowStreams``."""
+    table = table.combine_chunks()
+    if table.num_rows == 0:
+        return units_schema(defn).empty_table()
+    units = _units(defn, table, _changes(table.column("customer_id")), epoch_micros(as_of), counted_here=False)
+    return units.cast(units_schema(defn))
+
+
 def _checked_units(defn: FunnelDefinition, table: pa.Table, as_of_us: int) -> pa.Table:
     """``_units`` of whole customers, after checking that the customer changes exactly where
     ``h`` does (``HashCollision``)."""
@@ -111,9 +124,11 @@ def _bools(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
     return pc.cast(pc.fill_null(values, False), pa.uint8()).to_numpy().view(np.bool_)
 
 
-def _units(defn: FunnelDefinition, table: pa.Table, new_customer: np.ndarray, as_of_us: int) -> pa.Table:
+def _units(defn: FunnelDefinition, table: pa.Table, new_customer: np.ndarray, as_of_us: int,
+           counted_here: bool = True) -> pa.Table:
     """The units of the whole customers in ``table`` (sorted: customer, value, time;
-    ``new_customer`` marks each customer's first row)."""
+    ``new_customer`` marks each customer's first row). ``counted_here=False``: the flags of
+    the ``min_purchases`` rules are counted already (``flagged_sql``), not by the reader."""
     n = len(defn.steps)
     rows = table.num_rows
     if rows == 0:
@@ -132,7 +147,7 @@ def _units(defn: FunnelDefinition, table: pa.Table, new_customer: np.ndarray, as
         return (m & m.dtype.type(1 << (r % 64))) != 0
 
     counted = {r: _nth_or_later(bit(r), new_customer, defn.rules[r].min_purchases)  # type: ignore[arg-type]
-               for r in reader_counts(defn)}
+               for r in (reader_counts(defn) if counted_here else ())}
 
     def flag(r: int) -> np.ndarray:
         """Whether each row matches rule ``r``."""
@@ -147,11 +162,18 @@ def _units(defn: FunnelDefinition, table: pa.Table, new_customer: np.ndarray, as
         first, found = _unordered_steps(defn, flagged, tsu, _time_runs(new_group, tsu), group_end)
         level = np.count_nonzero(found != _NO_TIME, axis=1).astype(np.int32)
         disq = np.zeros(len(first), dtype=bool)
+    elif defn.window_funnel:
+        first, at, level, opened = _window_funnel_scan(defn, flag, tsu, starts, rows)
+        shown, disq = [a != _MISSING for a in at], np.zeros(len(first), dtype=bool)
     else:
-        after = _run_ends(_time_runs(new_group, tsu), rows) if defn.ties == "strict" else np.arange(1, rows + 1)
+        runs = _time_runs(new_group, tsu)
+        after = {"strict": lambda: _run_ends(runs, rows),  # the first row at a later time
+                 "step_order": lambda: np.repeat(runs, np.diff(np.append(runs, rows))),  # the first of its time
+                 "allow": lambda: np.arange(1, rows + 1)}[defn.ties]()  # the next row
         first, at, shown, level, disq = _ordered_steps(defn, flag, flagged, tsu, group_end, after)
     attempts = len(first)
     t0 = tsu[first]
+    opened = tsu[opened] if defn.window_funnel else t0  # the start whose window "in progress" reads
 
     # 6. one unit per customer (or attempt)
     lo, hi = range_bounds(defn)
@@ -160,7 +182,7 @@ def _units(defn: FunnelDefinition, table: pa.Table, new_customer: np.ndarray, as
         kept &= t0 >= epoch_micros(lo)
     if hi:
         kept &= t0 < epoch_micros(hi)
-    is_open = (t0 + micros(defn.window) > as_of_us) if defn.window is not None else np.zeros(attempts, dtype=bool)
+    is_open = (opened + micros(defn.window) > as_of_us) if defn.window is not None else np.zeros(attempts, dtype=bool)
     if defn.exclusion_scope == "customer":
         customer = (np.cumsum(new_customer) - 1)[first]
         bad = np.zeros(int(customer[-1]) + 1 if attempts else 0, dtype=bool)
@@ -262,6 +284,68 @@ def _ordered_steps(defn: FunnelDefinition, flag: Callable[[int], np.ndarray], fl
         between = counts[aj] - excluded[aj] - counts[ai]
         disq |= reached[j] & (between > 0)
     return first, at, shown, level, disq  # type: ignore[return-value]
+
+
+def _window_funnel_scan(defn: FunnelDefinition, flag: Callable[[int], np.ndarray], tsu: np.ndarray,
+                        starts: np.ndarray, rows: int) -> tuple[np.ndarray, list[np.ndarray], np.ndarray, np.ndarray]:
+    """ClickHouse's ``windowFunnel`` scan, one group at a time (``funnel.reference``'s
+    ``_window_funnel_scan`` over rows in event order): per group with a step-1 row, the
+    chain of the furthest step's record: its first row, each step's row (``_MISSING``: not
+    reached), its level, and the group's last step-1 row (for "in progress"). The entries
+    are sorted by NumPy, then scanned by one loop in Python: these modes are a sequential
+    scan, not a search per attempt."""
+    n, modes = len(defn.steps), set(defn.window_funnel)
+    strict_order, dedup = "strict_order" in modes, "strict_deduplication" in modes
+    reentry, increase = "allow_reentry" in modes, "strict_increase" in modes
+    window = micros(defn.window) if defn.window is not None else None
+    flags = np.stack([flag(k) for k in range(n)], axis=1)
+    rows_of, steps_of = np.nonzero(flags)  # one entry per (row, step it matches), code = step + 1
+    codes = steps_of + 1
+    if strict_order:  # and one "no step" entry (code 0) per row matching none
+        none = np.flatnonzero(~flags.any(axis=1))
+        rows_of, codes = np.concatenate([rows_of, none]), np.concatenate([codes, np.zeros(len(none), codes.dtype)])
+        by_row = np.argsort(rows_of, kind="stable")
+        rows_of, codes = rows_of[by_row], codes[by_row]
+    group = np.searchsorted(starts, rows_of, side="right")
+    order = np.lexsort((codes, tsu[rows_of], group))  # stable: rows of one time and step in event order
+    ts = tsu.tolist()
+    chains, opened = [], []
+
+    def close(records: list, last_start: int | None) -> None:
+        reached = [c for c in records if c is not None]
+        if reached:
+            chains.append(reached[-1])
+            opened.append(last_start)
+
+    current, done = -1, True
+    records: list[list[int] | None] = []
+    last_start: int | None = None
+    for g, r, code in zip(group[order].tolist(), rows_of[order].tolist(), codes[order].tolist()):
+        if g != current:
+            if current != -1:
+                close(records, last_start)
+            current, done, records, last_start = g, False, [None] * n, None
+        if done:
+            continue
+        k = code - 1
+        if k == -1:  # strict_order: a row of no step ends the scan once a chain started
+            done = last_start is not None
+        elif k == 0:
+            records[0], last_start = [r], r
+        elif dedup and records[k] is not None:
+            done = True
+        elif strict_order and last_start is not None and records[k - 1] is None:
+            done = not reentry
+        elif (chain := records[k - 1]) is not None:
+            t = ts[r]
+            if (window is None or t <= ts[chain[0]] + window) and (not increase or ts[chain[-1]] < t):
+                records[k] = chain + [r]
+                done = k == n - 1
+    if current != -1:
+        close(records, last_start)
+    at = [np.array([c[k] if k < len(c) else _MISSING for c in chains], dtype=np.int64) for k in range(n)]
+    level = np.array([len(c) for c in chains], dtype=np.int32)
+    return at[0], at, level, np.array(opened, dtype=np.int64)
 
 
 def _unordered_steps(defn: FunnelDefinition, flagged: list[np.ndarray], tsu: np.ndarray, runs: np.ndarray,

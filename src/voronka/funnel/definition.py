@@ -10,7 +10,9 @@ The meaning of each field is written in ``docs/funnels.md``; in short:
   ``strict`` (each step is the customer's very next event), ``unordered`` (any order
   within the window).
 * ``ties``: ``allow`` lets an event with the same timestamp as the previous step's
-  event fill the next step; ``strict`` requires a strictly later timestamp.
+  event fill the next step; ``strict`` requires a strictly later timestamp;
+  ``step_order`` (ClickHouse's ``windowFunnel``) takes events of one timestamp in step
+  order, whatever their event order, one event filling every consecutive step it matches.
 * ``exclusions``: an exclusion event between step i's and step j's events disqualifies
   the attempt (``exclusion_scope='attempt'``) or the customer (``'customer'``).
 * ``counting``: ``customers`` (each customer once, by their best attempt) or
@@ -22,6 +24,10 @@ The meaning of each field is written in ``docs/funnels.md``; in short:
   attempts starting in that range count; later steps may fall after it.
 * ``cohort``: ``day``/``week``/``month``: trends, a funnel per period of attempt start.
 * ``as_of``: the moment "now" for "in progress" (default: the latest event in the data).
+* ``window_funnel``: ClickHouse ``windowFunnel`` modes (``strict_increase``,
+  ``strict_deduplication``, ``strict_order``, ``allow_reentry``); given, the chain is
+  ClickHouse's single scan per customer in which a later first-step event restarts it
+  (docs/funnels.md, "ClickHouse's modes"), not one chain per attempt.
 """
 
 from __future__ import annotations
@@ -36,10 +42,11 @@ from voronka.duration import parse_duration
 from voronka.rules import StepRule
 
 Order = Literal["ordered", "strict", "unordered"]
-Ties = Literal["allow", "strict"]
+Ties = Literal["allow", "strict", "step_order"]
 Counting = Literal["customers", "attempts"]
 Attribution = Literal["first_touch", "last_touch", "step", "all_steps"]
 CohortPeriod = Literal["day", "week", "month"]
+WindowFunnelMode = Literal["strict_increase", "strict_deduplication", "strict_order", "allow_reentry"]
 
 
 class _Frozen(BaseModel):
@@ -88,6 +95,13 @@ class Breakdown(_Frozen):
         return self
 
 
+PRESETS: dict[str, dict[str, str]] = {
+    "clickhouse": {"order": "ordered", "ties": "step_order", "counting": "customers"},
+}
+"""``compat: NAME`` in a funnel (YAML, ``--compat``, HTTP ``compat=``): the options that
+reproduce a peer's funnel, laid under the ones given (docs/funnels.md, "ClickHouse and
+PostHog"). ``clickhouse``: ``windowFunnel(window)`` in its default mode."""
+
 OTHER = "(other)"
 NONE = "(none)"
 
@@ -108,6 +122,7 @@ class FunnelDefinition(_Frozen):
     timezone: str = "UTC"
     cohort: CohortPeriod | None = None
     as_of: dt.datetime | None = None
+    window_funnel: tuple[WindowFunnelMode, ...] = ()
 
     @field_validator("window", mode="before")
     @classmethod
@@ -142,6 +157,19 @@ class FunnelDefinition(_Frozen):
                 raise ValueError("unordered funnels take no exclusions")
             if self.breakdown and self.breakdown.attribution not in ("first_touch", "all_steps"):
                 raise ValueError("unordered funnels have no step order: attribute by first_touch or all_steps")
+        if self.ties == "step_order" and (self.order != "ordered" or any(s.optional for s in self.steps)):
+            raise ValueError("ties 'step_order' is for ordered funnels without optional steps")
+        if self.window_funnel:
+            if self.order != "ordered" or self.ties != "step_order":
+                raise ValueError("window_funnel modes are ClickHouse's: give compat: clickhouse "
+                                 "(order 'ordered', ties 'step_order')")
+            if (self.exclusions or any(s.max_from_previous for s in self.steps) or self.counting != "customers"
+                    or self.date_from or self.date_to or self.cohort):
+                raise ValueError("window_funnel modes take no exclusions, max_from_previous, counting of attempts, "
+                                 "date range or cohort (filter the events with --since/--until, as windowFunnel's "
+                                 "WHERE does)")
+            if "allow_reentry" in self.window_funnel and "strict_order" not in self.window_funnel:
+                raise ValueError("window_funnel 'allow_reentry' needs 'strict_order' (as in ClickHouse)")
         if self.order == "strict" and any(s.optional for s in self.steps):
             raise ValueError("strict-order funnels take no optional steps")
         if self.order == "strict" and any(r.min_referrals for r in self.rules):
@@ -162,6 +190,11 @@ class FunnelDefinition(_Frozen):
     def rules(self) -> list[StepRule]:
         """Every rule: the steps' in order, then the exclusions'."""
         return [s.rule for s in self.steps] + [x.rule for x in self.exclusions]
+
+    @property
+    def reads_every_event(self) -> bool:
+        """Whether events matching no rule matter: they break a strict-order chain."""
+        return self.order == "strict" or "strict_order" in self.window_funnel
 
     @property
     def required(self) -> list[int]:

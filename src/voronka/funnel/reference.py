@@ -49,7 +49,7 @@ def reference_outcomes(defn: FunnelDefinition, events: list[dict]) -> list[Outco
                 a.customer = customer
                 a.group_value = group_value
                 a.period = cohort_start(a.start, defn) if defn.cohort else None
-                a.open = defn.window is not None and a.start + defn.window > as_of
+                a.open = defn.window is not None and (a.open_from or a.start) + defn.window > as_of
                 attempts.append(a)
 
     if defn.exclusion_scope == "customer":
@@ -79,6 +79,7 @@ class _Attempt:
     group_value: str | None = None
     period: dt.date | None = None
     open: bool = False
+    open_from: dt.datetime | None = None  # the start whose window "in progress" reads, if not ``start``
 
 
 def _outcome(defn: FunnelDefinition, a: _Attempt, in_progress: bool) -> Outcome:
@@ -179,7 +180,7 @@ def _streams(defn: FunnelDefinition, rules: list[StepRule], events: list[dict]) 
                 streams[referrer].append(_Ev(e["ts"], row["event_id"], row, flags))
     for stream in streams.values():
         stream.sort(key=lambda ev: (ev.ts, ev.event_id))
-    if defn.order != "strict":  # only strict order looks at events that match no rule
+    if not defn.reads_every_event:  # only strict order looks at events that match no rule
         for customer in list(streams):
             streams[customer] = [ev for ev in streams[customer] if any(ev.flags)]
     return streams
@@ -206,11 +207,15 @@ def _with_value(defn: FunnelDefinition, ev: _Ev) -> tuple[_Ev, str | None]:
 def _attempts(defn: FunnelDefinition, evs: list[tuple[_Ev, str | None]]) -> list[_Attempt]:
     if defn.order == "unordered":
         return _unordered_attempts(defn, evs)
+    if defn.window_funnel:
+        return _window_funnel_scan(defn, evs)
     return [_ordered_attempt(defn, evs, a) for a, (ev, _) in enumerate(evs) if ev.flags[0]]
 
 
 def _after(defn: FunnelDefinition, evs, i: int, j: int) -> bool:
     """Whether event j may fill the step after the step filled by event i."""
+    if defn.ties == "step_order":  # any event of i's time or later, i itself included
+        return evs[j][0].ts >= evs[i][0].ts
     return j > i and (defn.ties == "allow" or evs[j][0].ts > evs[i][0].ts)
 
 
@@ -259,7 +264,12 @@ def _ordered_attempt(defn: FunnelDefinition, evs, a: int) -> _Attempt:
 
 def _next_match(defn: FunnelDefinition, evs, prev: int, k: int, end: dt.datetime | None) -> int | None:
     """The first event after ``prev`` filling step k (for strict order: only the very next)."""
-    candidates = [prev + 1] if defn.order == "strict" else range(prev + 1, len(evs))
+    if defn.order == "strict":
+        candidates = [prev + 1]
+    elif defn.ties == "step_order":  # from the first event of prev's time
+        candidates = range(next(j for j in range(len(evs)) if evs[j][0].ts == evs[prev][0].ts), len(evs))
+    else:
+        candidates = range(prev + 1, len(evs))
     limit = defn.steps[k].max_from_previous
     for j in candidates:
         if j >= len(evs) or not evs[j][0].flags[k] or not _after(defn, evs, prev, j):
@@ -296,3 +306,50 @@ def _unordered_attempts(defn: FunnelDefinition, evs) -> list[_Attempt]:
             )
         )
     return out
+
+
+def _window_funnel_scan(defn: FunnelDefinition, evs) -> list[_Attempt]:
+    """ClickHouse's ``windowFunnel`` scan (docs/funnels.md, "ClickHouse's modes"): one record
+    per step, the chain that last reached it; the unit's attempt is the record of the
+    furthest step (none without a step-1 event)."""
+    n, modes = len(defn.steps), set(defn.window_funnel)
+    entries = sorted(((ev.ts, k + 1, i) for i, (ev, _) in enumerate(evs) for k in range(n) if ev.flags[k]),
+                     key=lambda e: e[:2])
+    if "strict_order" in modes:  # an event matching no step sorts first among its time's entries
+        entries = sorted(entries + [(ev.ts, 0, i) for i, (ev, _) in enumerate(evs) if not any(ev.flags[:n])],
+                         key=lambda e: e[:2])
+    records: list[list[int] | None] = [None] * n  # the event indices of each record's chain
+    last_start = None
+    for ts, code, i in entries:
+        k = code - 1
+        if k == -1:  # strict_order: an event of no step ends the scan once a chain started
+            if last_start is not None:
+                break
+            continue
+        if k == 0:
+            records[0], last_start = [i], ts
+        elif "strict_deduplication" in modes and records[k] is not None:
+            break
+        elif "strict_order" in modes and last_start is not None and records[k - 1] is None:
+            if "allow_reentry" in modes:
+                continue
+            break
+        elif records[k - 1] is not None:
+            chain = records[k - 1]
+            t0, last = evs[chain[0]][0].ts, evs[chain[-1]][0].ts
+            if (defn.window is None or ts <= t0 + defn.window) and ("strict_increase" not in modes or last < ts):
+                records[k] = chain + [i]
+                if k == n - 1:
+                    break
+    reached = [r for r in records if r is not None]
+    if not reached:
+        return []
+    chain = reached[-1]
+    return [_Attempt(
+        start=evs[chain[0]][0].ts,
+        start_id=evs[chain[0]][0].event_id,
+        times=[evs[i][0].ts for i in chain] + [None] * (n - len(chain)),
+        values=[evs[i][1] for i in chain] + [None] * (n - len(chain)),
+        level=len(chain),
+        open_from=last_start,
+    )]

@@ -6,12 +6,15 @@ by the same names) become the same mapping, laid over the file's. In flags ``ste
 one text, ``a,b|c``: steps separated by commas, ``|`` = any of. Shorthands on top of
 ``FunnelDefinition``'s own fields:
 
-* a step may be a string: ``purchase`` or ``lead_magnet|callback_request`` (any of);
+* a step may be a string: ``purchase`` or ``lead_magnet|callback_request`` (any of), ``*``
+  (any event);
 * a step mapping may give ``events``/``where``/``min_purchases``/``min_referrals`` directly
   instead of a ``rule``;
 * ``model: hourglass`` (a built-in name or a model file) stands for the steps: the model's
   stages, labelled in the chosen language;
-* ``breakdown: channel`` stands for ``{field: channel}``; exclusions may name steps by key.
+* ``breakdown: channel`` stands for ``{field: channel}``; exclusions may name steps by key;
+* ``compat: clickhouse`` stands for the options of ``definition.PRESETS["clickhouse"]``
+  that are not given; ``window_funnel`` may be one text, ``strict_order,allow_reentry``.
 """
 
 from __future__ import annotations
@@ -24,12 +27,13 @@ from pydantic import ValidationError
 
 from voronka import yamlio
 from voronka.errors import DefinitionError
-from voronka.funnel.definition import FunnelDefinition
+from voronka.funnel.definition import PRESETS, FunnelDefinition
 
 _RULE_FIELDS = ("events", "where", "min_purchases", "min_referrals")
 FLAG_FIELDS = ("window", "order", "ties", "exclusion_scope", "counting", "cohort", "as_of", "timezone",
-               "date_from", "date_to")
-"""Flags that are ``FunnelDefinition`` fields as they are."""
+               "date_from", "date_to", "compat", "window_funnel")
+"""Flags that are ``FunnelDefinition`` fields as they are, and ``compat`` (a preset of them,
+``definition.PRESETS``)."""
 BREAKDOWN_FLAGS = {"by": "field", "attribution": "attribution", "attribution_step": "step", "top": "top"}
 
 
@@ -89,6 +93,14 @@ def build_funnel(
     ``model_files=False`` takes only built-in model names (``load_model(files=False)``): the
     mode of every HTTP request, where no parameter may open a file."""
     data = dict(spec)
+    compat = data.pop("compat", None)
+    if compat is not None:
+        if not isinstance(compat, str) or compat not in PRESETS:
+            raise DefinitionError(f"compat {compat!r}: give one of {', '.join(PRESETS)}", file=file, field="compat",
+                                  line=(lines or {}).get(("compat",)))
+        data = {**PRESETS[compat], **data}
+    if isinstance(data.get("window_funnel"), str):  # strict_order,allow_reentry
+        data["window_funnel"] = [m.strip() for m in data["window_funnel"].split(",") if m.strip()]
     model = data.pop("model", None)
     if model is not None:
         if data.get("steps"):
@@ -118,7 +130,7 @@ def model_steps(model: str, lang: str, *, files: bool = True) -> list[dict[str, 
 def _step(step: Any, index: int) -> Any:
     if isinstance(step, str):
         names = [n.strip() for n in step.split("|") if n.strip()]
-        return {"key": step.strip(), "rule": {"events": names}}
+        return {"key": step.strip(), "rule": {"events": [] if names == ["*"] else names}}
     if isinstance(step, dict) and "rule" not in step and any(f in step for f in _RULE_FIELDS):
         step = dict(step)
         step["rule"] = {f: step.pop(f) for f in _RULE_FIELDS if f in step}

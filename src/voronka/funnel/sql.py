@@ -9,8 +9,9 @@ Pure query building (DuckDB dialect), following ``docs/funnels.md`` step by step
                for ``min_referrals`` rules;
 3. ``seq``     the events that matter, numbered per group in (ts, event_id) order;
 4. ``stage``   per event, a pointer to the next event filling each step (a window ``min``
-               over the following rows, or over strictly later timestamps when
-               ``ties='strict'``), and running counts of each exclusion's events. Steps
+               over the following rows, over strictly later timestamps when
+               ``ties='strict'``, over the rows of its own time and later when
+               ``ties='step_order'``: it may point at the event itself), and running counts of each exclusion's events. Steps
                1–4 are ``stage_sql``, which the engine stores once as a table;
 5. ``chain``   per attempt (an event filling step 1), the greedy chain: step k is the
                event the pointer of step k-1's event names, kept only inside the window
@@ -274,7 +275,7 @@ def events_that_matter(defn: FunnelDefinition) -> str | None:
     chain) and every rule names its events or counts referrals: the events with those
     names and, with a referral rule, every event with a referrer (a referred customer's
     first such event is the one a referral rule tests)."""
-    if defn.order == "strict" or not all(r.events or r.min_referrals is not None for r in defn.rules):
+    if defn.reads_every_event or not all(r.events or r.min_referrals is not None for r in defn.rules):
         return None
     names = ", ".join(literal(e) for e in sorted({e for r in defn.rules if r.min_referrals is None for e in r.events}))
     tests = [f"e.event IN ({names})"] if names else []
@@ -291,7 +292,7 @@ def _value_and_keep(defn: FunnelDefinition) -> tuple[str, str]:
     bv_expr = f"COALESCE({field_sql(b.field)}, {literal(NONE)})" if by_value else (
         field_sql(b.field) if b else "CAST(NULL AS VARCHAR)")
     any_flag = " OR ".join(f"m{r}" for r in range(len(defn.rules)))
-    return bv_expr, "TRUE" if defn.order == "strict" else f"({any_flag})"
+    return bv_expr, "TRUE" if defn.reads_every_event else f"({any_flag})"
 
 
 def units_sql(defn: FunnelDefinition, stage: str, as_of: dt.datetime) -> str:
@@ -344,11 +345,11 @@ def _ordered_stage(defn: FunnelDefinition, group: str) -> str:
     """Per event: a pointer to the next event of each step, and running exclusion counts."""
     n = len(defn.steps)
     strict_order = defn.order == "strict"
-    after = (
-        "ORDER BY tsu RANGE BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING"
-        if defn.ties == "strict"
-        else "ORDER BY ord ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING"
-    )
+    after = {  # the rows that may fill the next step: later times; every row of this time on; later rows
+        "strict": "ORDER BY tsu RANGE BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING",
+        "step_order": "ORDER BY tsu RANGE BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING",
+        "allow": "ORDER BY ord ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING",
+    }[defn.ties]
     nav = []
     if not strict_order:
         nav += [f"min(CASE WHEN m{k} THEN ord END) OVER (PARTITION BY {group} {after}) AS nx{k}" for k in range(1, n)]
