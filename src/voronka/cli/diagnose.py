@@ -21,7 +21,7 @@ from voronka.cli.app import (
     console,
     user_errors,
 )
-from voronka.cli.output import emit
+from voronka.cli.output import check_steps, emit
 from voronka.cli.sources import DataOption, EngineOption, MapOption, TableOption, open_engine
 from voronka.errors import DefinitionError
 
@@ -105,9 +105,10 @@ def diagnose(
                              date_from=date_from.date() if date_from else None,
                              date_to=date_to.date() if date_to else None)
     days = _days(compare_previous) if compare_previous else None
-    result = run(open_engine(store, data, engine_url, events_table, mapping), definition, model=_model(model, steps),
-                 alpha=alpha, check=check, currency=currency, value_step=value_step, compare_days=days,
-                 lang=lang.value)
+    engine = open_engine(store, data, engine_url, events_table, mapping)
+    result = run(engine, definition, model=_model(model, steps), alpha=alpha, check=check, currency=currency,
+                 value_step=value_step, compare_days=days, lang=lang.value)
+    check_steps(engine, result.funnel, lang.value)
     if show == "findings":
         rows = [{"kind": f.kind, "text": f.text, "method": f.method, "p": f.p, "q": f.q, "action": f.action}
                 for f in result.findings]

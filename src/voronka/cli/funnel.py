@@ -19,7 +19,7 @@ from voronka.cli.app import (
     console,
     user_errors,
 )
-from voronka.cli.output import emit
+from voronka.cli.output import check_steps, emit
 from voronka.cli.sources import DataOption, EngineOption, MapOption, TableOption, open_engine
 from voronka.funnel import compute_funnel
 from voronka.funnel.spec import build_funnel, load_funnel, parse_exclusion_flag
@@ -84,6 +84,7 @@ def funnel(
 
     engine = open_engine(store, data, engine_url, events_table, mapping)
     result = compute_funnel(engine, definition, units=export is not None)  # unit rows only to export
+    check_steps(engine, result, lang.value)
     table = {"steps": result.steps, "histogram": result.histogram, "trends": result.trends}.get(show)
     if table is None:
         raise typer.BadParameter("--show takes steps, histogram or trends (trends need --cohort)")

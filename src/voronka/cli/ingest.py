@@ -49,6 +49,10 @@ def ingest(
     delimiter: Annotated[
         str | None, typer.Option("--delimiter", help="CSV delimiter (default: sniffed among , ; tab |).")
     ] = None,
+    currency: Annotated[
+        str | None, typer.Option("--currency", help="Currency of amounts without one, e.g. RUB; kept as the "
+                                                     "store's default for later ingests.")
+    ] = None,
     table: Annotated[TableName, typer.Option("--table", help="The table to load.")] = TableName.events,
     reject_file: Annotated[
         Path | None,
@@ -78,7 +82,7 @@ def ingest(
 
     with Store(store) as db, bar:
         summary = db.ingest(table.value, files, mapping=mapping, tz=tz, encoding=encoding,
-                            delimiter=delimiter, reject_file=reject_file, progress=progress)
+                            delimiter=delimiter, currency=currency, reject_file=reject_file, progress=progress)
     emit(summary.to_arrow(), fmt, title=f"{table.value} → {store}")
     if summary.rejected and reject_file is not None:
         err_console.print(f"{summary.rejected} bad rows written to {reject_file}", highlight=False)

@@ -28,7 +28,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from voronka.errors import InputError
-from voronka.ingest.normalise import SPECS, Plan, ident, plan
+from voronka.ingest.normalise import CURRENCY_SIGNS, SPECS, Plan, ident, plan
 from voronka.ingest.readers import ARROW_VIEW, ROW, Source, read_source
 from voronka.ingest.summary import FileSummary, IngestSummary
 
@@ -53,6 +53,19 @@ def check_tz(tz: str | None) -> str | None:
     return tz
 
 
+def check_currency(code: str | None, *, option: str = "--currency") -> str | None:
+    """``code`` as an ISO 4217 code (``rub``, ``₽`` and ``руб`` are RUB); ``InputError`` when unknown."""
+    if code is None:
+        return None
+    from babel.numbers import list_currencies
+
+    upper = code.strip().upper()
+    upper = CURRENCY_SIGNS.get(upper, upper)
+    if upper not in list_currencies():
+        raise InputError(f"{option} {code!r} is not a currency code (expected ISO 4217, e.g. KZT, RUB, USD)")
+    return upper
+
+
 def ingest(
     con: duckdb.DuckDBPyConnection,
     table: str,
@@ -62,13 +75,18 @@ def ingest(
     tz: str | None = None,
     encoding: str | None = None,
     delimiter: str | None = None,
+    currency: str | None = None,
     reject_file: str | Path | None = None,
     progress: Progress | None = None,
 ) -> IngestSummary:
-    """Ingest ``paths`` into ``table`` of the store on ``con``, in one transaction."""
+    """Ingest ``paths`` into ``table`` of the store on ``con``, in one transaction.
+
+    ``currency`` is the currency of amounts whose row has none (docs/ingest.md).
+    """
     if table not in SPECS:
         raise InputError(f"unknown table {table!r}; expected one of {', '.join(SPECS)}")
     tz = check_tz(tz)
+    currency = check_currency(currency)
     paths = [str(p) for p in paths]
     if not paths:
         raise InputError("no files to ingest")
@@ -79,7 +97,7 @@ def ingest(
     try:
         for path in paths:
             summary, bad = _ingest_file(con, table, path, mapping=dict(mapping or {}), tz=tz,
-                                        encoding=encoding, delimiter=delimiter,
+                                        currency=currency, encoding=encoding, delimiter=delimiter,
                                         keep_bad=reject_file is not None, progress=progress)
             files.append(summary)
             if bad is not None and bad.num_rows:
@@ -97,13 +115,13 @@ def ingest(
 
 
 def _ingest_file(con: duckdb.DuckDBPyConnection, table: str, path: str, *, mapping: dict[str, str],
-                 tz: str | None, encoding: str | None, delimiter: str | None, keep_bad: bool,
+                 tz: str | None, currency: str | None, encoding: str | None, delimiter: str | None, keep_bad: bool,
                  progress: Progress | None) -> tuple[FileSummary, pa.Table | None]:
     source = read_source(path, encoding=encoding, delimiter=delimiter)
     if source.arrow is not None:
         con.register(ARROW_VIEW, source.arrow)
     try:
-        return _normalise_into(con, table, source, mapping=mapping, tz=tz, keep_bad=keep_bad,
+        return _normalise_into(con, table, source, mapping=mapping, tz=tz, currency=currency, keep_bad=keep_bad,
                                progress=progress)
     except duckdb.Error as exc:
         raise InputError(f"cannot ingest: {str(exc).splitlines()[0]}", file=source.file) from None
@@ -113,11 +131,11 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, table: str, path: str, *, mappi
 
 
 def _normalise_into(con: duckdb.DuckDBPyConnection, table: str, source: Source, *, mapping: dict[str, str],
-                    tz: str | None, keep_bad: bool, progress: Progress | None
+                    tz: str | None, currency: str | None, keep_bad: bool, progress: Progress | None
                     ) -> tuple[FileSummary, pa.Table | None]:
     described = con.execute(f"DESCRIBE SELECT * FROM {source.relation}").fetchall()
     columns = [(row[0], row[1]) for row in described if row[0] != ROW]
-    p = plan(table, columns, source.relation, mapping=mapping, tz=tz, file=source.file)
+    p = plan(table, columns, source.relation, mapping=mapping, tz=tz, file=source.file, currency=currency)
     report = _reporter(progress, source.file, source.rows)
     way = _check_then_insert if _has_rows(con, table) else _insert_then_verify
     rows, n_bad, added, bad = way(con, p, source, keep_bad=keep_bad, report=report)

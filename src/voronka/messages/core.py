@@ -48,6 +48,29 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ru": "Показаны первые {shown} из {total} строк.",
         "kk": "{total} жолдың алғашқы {shown} жолы көрсетілген.",
     },
+    # --- a funnel the data cannot fill (voronka.funnel.coverage)
+    "funnel.no_events": {
+        "en": "There are no events to count: load some with 'voronka ingest FILE' (or try 'voronka demo').",
+        "ru": "Событий нет: загрузите их командой 'voronka ingest ФАЙЛ' (или попробуйте 'voronka demo').",
+        "kk": "Оқиғалар жоқ: оларды 'voronka ingest ФАЙЛ' командасымен жүктеңіз (немесе 'voronka demo' "
+              "қолданып көріңіз).",
+    },
+    "funnel.empty": {
+        "en": "The funnel is empty: no event matches these steps: {steps}. The events in the data "
+              "(the {shown} most frequent): {events}",
+        "ru": "Воронка пуста: ни одно событие не подходит под эти шаги: {steps}. События в данных "
+              "({shown} самых частых): {events}",
+        "kk": "Воронка бос: бұл қадамдарға бірде-бір оқиға сәйкес келмейді: {steps}. Деректердегі оқиғалар "
+              "(ең жиі {shown}): {events}",
+    },
+    "funnel.steps_unmatched": {
+        "en": "No event matches these steps: {steps}. The events in the data (the {shown} most frequent): "
+              "{events}",
+        "ru": "Ни одно событие не подходит под эти шаги: {steps}. События в данных ({shown} самых частых): "
+              "{events}",
+        "kk": "Бұл қадамдарға бірде-бір оқиға сәйкес келмейді: {steps}. Деректердегі оқиғалар (ең жиі "
+              "{shown}): {events}",
+    },
     # --- funnel result columns
     "funnel.step": {"en": "Step", "ru": "Шаг", "kk": "Қадам"},
     "funnel.stage": {"en": "Stage", "ru": "Этап", "kk": "Кезең"},
