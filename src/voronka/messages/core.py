@@ -37,6 +37,44 @@ MESSAGES: dict[str, dict[str, str]] = {
         "kk": "{customers} клиент, {events} оқиға. Әр кезеңде — оған ретімен жеткен клиенттер; "
               "конверсия — алдыңғы кезеңнен.",
     },
+    # --- the analyses of the full report, and why one is left out (voronka.reports.support)
+    "report.analysis.hourglass": {"en": "Hourglass", "ru": "Песочные часы", "kk": "Құм сағат"},
+    "report.analysis.diagnose": {"en": "Weak links and the plan", "ru": "Слабые звенья и план",
+                                 "kk": "Әлсіз буындар және жоспар"},
+    "report.analysis.paths": {"en": "Touches and paths", "ru": "Касания и пути", "kk": "Жанасулар мен жолдар"},
+    "report.analysis.attribution": {"en": "Attribution", "ru": "Атрибуция", "kk": "Атрибуция"},
+    "report.analysis.clv": {"en": "Lifetime value (CLV)", "ru": "Пожизненная ценность (CLV)",
+                            "kk": "Өмірлік құндылық (CLV)"},
+    "report.analysis.money": {"en": "Channels and money", "ru": "Каналы и деньги", "kk": "Арналар және ақша"},
+    "report.analysis.loop": {"en": "Repeat purchases and retention", "ru": "Повторные покупки и удержание",
+                             "kk": "Қайталама сатып алулар және ұстап қалу"},
+    "report.analysis.referrals": {"en": "Referrals", "ru": "Рекомендации", "kk": "Ұсыныстар"},
+    "report.analysis.complaints": {"en": "Complaints", "ru": "Жалобы", "kk": "Шағымдар"},
+    "report.reason.no_spend": {
+        "en": "no spend rows (load them with 'voronka ingest spend FILE')",
+        "ru": "нет строк расходов (загрузите их: 'voronka ingest spend ФАЙЛ')",
+        "kk": "шығын жолдары жоқ (оларды жүктеңіз: 'voronka ingest spend ФАЙЛ')",
+    },
+    "report.reason.no_purchase": {
+        "en": "no purchase event",
+        "ru": "нет ни одного события покупки (purchase)",
+        "kk": "бірде-бір сатып алу оқиғасы (purchase) жоқ",
+    },
+    "report.reason.few_repeat": {
+        "en": "fewer than {needed} customers with a repeat purchase (found {found})",
+        "ru": "меньше {needed} клиентов с повторной покупкой (найдено {found})",
+        "kk": "қайта сатып алған клиенттер {needed}-ден аз (табылғаны {found})",
+    },
+    "report.reason.no_referrer": {
+        "en": "no event has a referrer (referrer_id) and none is a referral_invite",
+        "ru": "ни у одного события нет пригласившего (referrer_id) и нет событий referral_invite",
+        "kk": "бірде-бір оқиғада шақырушы (referrer_id) жоқ және referral_invite оқиғалары жоқ",
+    },
+    "report.reason.no_complaint": {
+        "en": "no complaint event",
+        "ru": "нет ни одного события жалобы (complaint)",
+        "kk": "бірде-бір шағым оқиғасы (complaint) жоқ",
+    },
     "dashboard.title": {
         "en": "Customer journey dashboard",
         "ru": "Панель пути клиента",
