@@ -110,3 +110,12 @@ def test_docs_list_every_recognised_header() -> None:
             row = re.search(rf"^\| {table} \| `{column}` \| (.*) \|$", text, re.M)
             assert row is not None, (table, column)
             assert [n.strip() for n in row.group(1).split(",")] == list(names), (table, column)
+
+
+def test_spend_takes_the_default_currency_too(tmp_path: Path) -> None:
+    spend = tmp_path / "расходы.csv"
+    spend.write_bytes("Дата;Источник;Расход\r\n01.03.2026;Яндекс;10 000\r\n".encode("cp1251"))
+    with Store(tmp_path / "s.duckdb") as db:
+        db.ingest("spend", [spend], currency="RUB")
+        assert db.connection.execute("SELECT channel, amount, currency FROM spend").fetchall() == [
+            ("Яндекс", Decimal("10000"), "RUB")]

@@ -172,7 +172,8 @@ def plan(table: str, columns: list[tuple[str, str]], relation: str, *,
     types = dict(columns)
     mapped = resolve([c for c, _ in columns], canonical, mapping, file=file, synonyms=spec.synonyms)
     key = spec.table.key
-    defaulted = {c for c, k in spec.kinds.items() if k == "currency"} if currency else set()
+    amounts = [c for c, k in spec.kinds.items() if k == "money"]
+    defaulted = {c for c, k in spec.kinds.items() if k == "currency"} if currency and amounts else set()
     missing = [c for c in spec.table.required
                if c not in mapped and c != spec.properties and not (c == key and spec.generated_key)
                and c not in defaulted]
@@ -206,8 +207,8 @@ def plan(table: str, columns: list[tuple[str, str]], relation: str, *,
         if kind == "json":
             layer2.append(f"{properties_json(raw[c] if c in mapped else None, props)} AS v_{c}")
         elif c in defaulted:
-            amounts = " OR ".join(f"{raw[m]} IS NOT NULL" for m, k in spec.kinds.items() if k == "money") or "false"
-            layer2.append(f"CASE WHEN {raw[c]} IS NULL AND ({amounts}) THEN {literal(currency or '')} "
+            has_amount = " OR ".join(f"{raw[m]} IS NOT NULL" for m in amounts)
+            layer2.append(f"CASE WHEN {raw[c]} IS NULL AND ({has_amount}) THEN {literal(currency or '')} "
                           f"ELSE {parse(kind, raw[c], src_type, tz)} END AS v_{c}")
         else:
             layer2.append(f"{parse(kind, raw[c], src_type, tz)} AS v_{c}")
