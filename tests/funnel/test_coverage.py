@@ -59,7 +59,8 @@ def _store(path: Path, rows: list[dict]) -> Path:
                                              ("kk", "Воронка бос")])
 def test_the_cli_says_a_funnel_is_empty_and_which_events_exist(tmp_path: Path, lang: str, start: str) -> None:
     store = _store(tmp_path / "s.duckdb", ROWS)
-    for command in (["funnel", "--steps", "visit,buy"], ["diagnose", "--steps", "visit,buy"]):
+    for command in (["funnel", "--steps", "visit,buy"], ["diagnose", "--steps", "visit,buy"],
+                    ["plan", "--steps", "visit,buy", "--target", "10"]):
         result = runner.invoke(app, [*command, "--store", str(store), "--lang", lang])
         assert result.exit_code == 1, result.output
         assert start in result.stderr and "site_visit (3)" in result.stderr and "refund (1)" in result.stderr

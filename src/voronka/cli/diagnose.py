@@ -161,7 +161,9 @@ def _measured(model, steps, lang, window, store, data, engine_url, events_table,
 
     definition = _definition(model, steps, lang, window=window)
     engine = open_engine(store, data, engine_url, events_table, mapping)
-    rates = measured_rates(compute_funnel(engine, definition), value_step)
+    funnel = compute_funnel(engine, definition)
+    check_steps(engine, funnel, lang.value)
+    rates = measured_rates(funnel, value_step)
     revenue = Revenue(check) if check is not None else revenue_per_buyer(engine, definition, value_step)
     return rates, revenue
 
