@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from functools import partial
+from pathlib import Path
 
 import pytest
 
@@ -71,3 +72,19 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.xdist_group(SPARK_CONNECT))
         elif "[spark" in item.nodeid or item.nodeid.endswith("spark]"):
             item.add_marker(pytest.mark.xdist_group("spark"))
+
+
+ROOT = Path(__file__).parents[1]
+
+
+def _tree() -> set[str]:
+    """The visible entries at the top of the working tree (tools' dot-folders aside)."""
+    return {p.name for p in ROOT.iterdir() if not p.name.startswith(".") and p.name != "__pycache__"}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_test_writes_into_the_working_tree():
+    """Tests write into ``tmp_path`` only: a file left at the top of the repository fails the run."""
+    before = _tree()
+    yield
+    assert _tree() <= before, f"a test wrote into the working tree: {sorted(_tree() - before)}"

@@ -11,6 +11,10 @@ newer voronka (a higher version) gives ``StoreError``.
 
 Every ``ingest_*`` call is one transaction: all its files are added, or none (see
 ``voronka.ingest.pipeline``).
+
+A store may have a **default currency** (key ``currency`` in ``voronka_meta``): the
+currency of amounts ingested without one. ``ingest(..., currency="RUB")`` uses RUB and
+keeps it as the default for later ingests that give none (docs/ingest.md).
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from voronka.engines.duckdb import connect
 from voronka.errors import StoreError
 from voronka.ingest import IngestSummary, Progress, ingest
 from voronka.ingest.readers import Body
+from voronka.ingest.pipeline import check_currency
 from voronka.schema import TABLES
 
 FORMAT_VERSION = 1
@@ -104,6 +109,12 @@ class Store:
     def format_version(self) -> int:
         return int(self._con.execute(f"SELECT value FROM {META} WHERE key = 'format_version'").fetchall()[0][0])
 
+    @property
+    def default_currency(self) -> str | None:
+        """The currency of amounts ingested without one, if the store has one (ISO 4217)."""
+        rows = self._con.execute(f"SELECT value FROM {META} WHERE key = 'currency'").fetchall()
+        return rows[0][0] if rows else None
+
     def close(self) -> None:
         self._con.close()
 
@@ -122,27 +133,39 @@ class Store:
 
     def ingest(self, table: str, paths: Iterable[str | Path | Body], *, mapping: Mapping[str, str] | None = None,
                tz: str | None = None, encoding: str | None = None, delimiter: str | None = None,
-               reject_file: str | Path | None = None, progress: Progress | None = None,
-               keep_repeats: bool = False) -> IngestSummary:
-        """Add the rows of ``paths`` to ``table`` (see ``voronka.ingest``); all files or none."""
+               currency: str | None = None, reject_file: str | Path | None = None,
+               progress: Progress | None = None, keep_repeats: bool = False) -> IngestSummary:
+        """Add the rows of ``paths`` to ``table`` (see ``voronka.ingest``); all files or none.
+
+        ``currency`` is the currency of amounts without one; when given, it also becomes
+        the store's default currency (once the ingest succeeds); when not, the store's
+        default applies.
+        """
         if table not in TABLES:
             raise StoreError(f"no table {table!r}; the tables are {', '.join(TABLES)}")
-        return ingest(self._con, table, paths, mapping=mapping, tz=tz, encoding=encoding,
-                      delimiter=delimiter, reject_file=reject_file, progress=progress, keep_repeats=keep_repeats)
+        code = check_currency(currency)
+        summary = ingest(self._con, table, paths, mapping=mapping, tz=tz, encoding=encoding,
+                         delimiter=delimiter, currency=code or self.default_currency,
+                         reject_file=reject_file, progress=progress, keep_repeats=keep_repeats)
+        if code is not None and code != self.default_currency:
+            self._con.execute(f"INSERT OR REPLACE INTO {META} VALUES ('currency', ?)", [code])
+        return summary
 
     def ingest_events(self, paths: Iterable[str | Path], *, mapping: Mapping[str, str] | None = None,
                       tz: str | None = None, encoding: str | None = None, delimiter: str | None = None,
-                      reject_file: str | Path | None = None, progress: Progress | None = None) -> IngestSummary:
+                      currency: str | None = None, reject_file: str | Path | None = None,
+                      progress: Progress | None = None) -> IngestSummary:
         """Add events (customer_id, ts, event required; see docs/ingest.md)."""
         return self.ingest("events", paths, mapping=mapping, tz=tz, encoding=encoding, delimiter=delimiter,
-                           reject_file=reject_file, progress=progress)
+                           currency=currency, reject_file=reject_file, progress=progress)
 
     def ingest_spend(self, paths: Iterable[str | Path], *, mapping: Mapping[str, str] | None = None,
                      encoding: str | None = None, delimiter: str | None = None,
-                     reject_file: str | Path | None = None, progress: Progress | None = None) -> IngestSummary:
+                     currency: str | None = None, reject_file: str | Path | None = None,
+                     progress: Progress | None = None) -> IngestSummary:
         """Add ad spend rows (date, channel, amount, currency required; campaign optional)."""
         return self.ingest("spend", paths, mapping=mapping, encoding=encoding, delimiter=delimiter,
-                           reject_file=reject_file, progress=progress)
+                           currency=currency, reject_file=reject_file, progress=progress)
 
     def ingest_aliases(self, paths: Iterable[str | Path], *, mapping: Mapping[str, str] | None = None,
                        encoding: str | None = None, delimiter: str | None = None,
@@ -154,10 +177,11 @@ class Store:
 
     def ingest_deals(self, paths: Iterable[str | Path], *, mapping: Mapping[str, str] | None = None,
                      tz: str | None = None, encoding: str | None = None, delimiter: str | None = None,
-                     reject_file: str | Path | None = None, progress: Progress | None = None) -> IngestSummary:
+                     currency: str | None = None, reject_file: str | Path | None = None,
+                     progress: Progress | None = None) -> IngestSummary:
         """Add CRM deal stage changes (deal_id, stage, changed_at required; see docs/crm.md)."""
         return self.ingest("deals", paths, mapping=mapping, tz=tz, encoding=encoding, delimiter=delimiter,
-                           reject_file=reject_file, progress=progress)
+                           currency=currency, reject_file=reject_file, progress=progress)
 
     def add_key(self, kind: str, key: str, name: str | None = None) -> int:
         """Keep the hash of a new API key (``voronka.keys``); its id."""

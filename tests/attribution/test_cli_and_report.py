@@ -18,7 +18,8 @@ runner = CliRunner()
 @pytest.fixture(scope="module")
 def demo_store(tmp_path_factory):
     store = tmp_path_factory.mktemp("attribution") / "demo.duckdb"
-    result = runner.invoke(app, ["demo", "--customers", "300", "--store", str(store), "--format", "json"])
+    result = runner.invoke(app, ["demo", "--customers", "300", "--store", str(store), "--format", "json",
+                                 "--report", str(store.parent / "report.html")])
     assert result.exit_code == 0, result.output
     return store
 

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from tests.backends import T0, at, engine_for
 from voronka.funnel import Breakdown, Exclusion, FunnelDefinition, Step, compute_funnel
-from voronka.funnel.outcomes import aggregate, finish_steps
+from voronka.funnel.outcomes import aggregate, finish_steps, finish_trends, trend_aggregate
 from voronka.funnel.reference import reference_outcomes
 from voronka.rules import Condition, StepRule
 
@@ -144,3 +144,5 @@ def test_engine_matches_reference(log, defn):
     expected = reference_outcomes(defn, log)
     assert sorted(map(_key, result.outcomes())) == sorted(map(_key, expected))
     _same_rows(result.steps.to_pylist(), finish_steps(defn, aggregate(defn, expected)))
+    if defn.cohort:  # trends per period and breakdown value, from the same units
+        _same_rows(result.trends.to_pylist(), finish_trends(defn, trend_aggregate(defn, expected)))

@@ -10,6 +10,7 @@ from tests.backends import at, event
 from voronka.funnel import Breakdown, Exclusion, FunnelDefinition, Step, compute_funnel
 from voronka.funnel.reference import reference_outcomes
 from voronka.rules import Condition, StepRule
+from voronka.stats import wilson_interval
 
 pytestmark = pytest.mark.spark_connect  # also on a real Spark Connect server
 
@@ -177,6 +178,39 @@ def test_trends_per_cohort_period(engine_for):
     result = compute_funnel(engine_for(rows), steps("visit", "buy", cohort="week"))
     assert [(str(r["period"]), r["step"], r["customers"]) for r in result.trends.to_pylist()] == [
         ("2026-03-02", 1, 1), ("2026-03-02", 2, 1), ("2026-03-09", 1, 1), ("2026-03-09", 2, 0)]
+
+
+def test_trends_follow_the_breakdown_with_every_period_and_an_interval(engine_for):
+    week = 7 * 24 * 60
+    rows = [event("u", 0, "visit", channel="tv"), event("u", 1, "buy"), event("v", 2, "visit", channel="web"),
+            event("w", 2 * week, "visit", channel="tv"), event("x", 2 * week + 5, "visit", channel="vk"),
+            event("x", 2 * week + 6, "buy")]
+    defn = steps("visit", "buy", cohort="week", breakdown=Breakdown(field="channel", top=1))
+    result = compute_funnel(engine_for(rows), defn)
+    got = [(r["breakdown"], str(r["period"]), r["step"], r["entered"], r["customers"], r["conversion_from_first"])
+           for r in result.trends.to_pylist()]
+    assert got == [  # tv has the most units; web and vk are (other); the empty week is there, with zeros
+        ("tv", "2026-03-02", 1, 1, 1, 1.0), ("tv", "2026-03-02", 2, 1, 1, 1.0),
+        ("tv", "2026-03-09", 1, 0, 0, None), ("tv", "2026-03-09", 2, 0, 0, None),
+        ("tv", "2026-03-16", 1, 1, 1, 1.0), ("tv", "2026-03-16", 2, 1, 0, 0.0),
+        ("(other)", "2026-03-02", 1, 1, 1, 1.0), ("(other)", "2026-03-02", 2, 1, 0, 0.0),
+        ("(other)", "2026-03-09", 1, 0, 0, None), ("(other)", "2026-03-09", 2, 0, 0, None),
+        ("(other)", "2026-03-16", 1, 1, 1, 1.0), ("(other)", "2026-03-16", 2, 1, 1, 1.0),
+    ]
+    point = result.trends.to_pylist()[5]
+    assert (point["ci_low"], point["ci_high"]) == wilson_interval(0, 1)
+    assert result.trends.to_pylist()[2]["ci_low"] is None
+    # the series add up to the trends without breakdown
+    plain = compute_funnel(engine_for(rows), steps("visit", "buy", cohort="week")).trends.to_pylist()
+    assert [r["customers"] for r in plain] == [a + b for a, b in zip(
+        [r[4] for r in got[:6]], [r[4] for r in got[6:]], strict=True)]
+
+
+def test_trends_cover_the_whole_date_range(engine_for):
+    rows = [event("u", 0, "visit"), event("u", 1, "buy")]
+    defn = steps("visit", "buy", cohort="day", date_from=dt.date(2026, 3, 1), date_to=dt.date(2026, 3, 3))
+    periods = [str(r["period"]) for r in compute_funnel(engine_for(rows), defn).trends.to_pylist() if r["step"] == 1]
+    assert periods == ["2026-03-01", "2026-03-02", "2026-03-03"]
 
 
 def test_a_customer_entering_in_two_periods_counts_in_both_in_local_time(engine_for):

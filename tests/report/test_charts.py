@@ -185,6 +185,24 @@ def test_trend_include_first_and_english_dates():
     assert list(fig.layout.xaxis.categoryarray)[-1] == "Jun 1, 2026"
 
 
+def test_trend_lines_per_breakdown_value_with_intervals():
+    import datetime as dt
+
+    from voronka.funnel import FunnelDefinition, Step
+    from voronka.funnel.outcomes import finish_trends
+    from voronka.funnel.result import TRENDS_SCHEMA
+    from voronka.rules import StepRule
+
+    defn = FunnelDefinition(steps=(Step(key="visit", rule=StepRule(events=("visit",))),
+                                   Step(key="buy", rule=StepRule(events=("buy",)))), cohort="day")
+    raw = [{"period": dt.date(2026, 3, d), "breakdown": v, "step": k, "customers": c, "first": f}
+           for d, v, k, c, f in [(1, "tv", 1, 4, 4), (1, "tv", 2, 1, 4), (3, "web", 1, 2, 2), (3, "web", 2, 2, 2)]]
+    fig = conversion_trend(pa.Table.from_pylist(finish_trends(defn, raw), schema=TRENDS_SCHEMA), "en")
+    assert [trace.name for trace in fig.data] == ["tv · buy", "web · buy"]
+    assert list(fig.data[0].y) == [0.25, None, None]  # every day, the empty ones without a point
+    assert fig.data[0].error_y.array[0] > 0 and fig.data[0].error_y.arrayminus[0] > 0
+
+
 def test_empty_funnel_table_gives_an_empty_figure():
     fig = funnel_chart(pa.Table.from_pylist([], schema=FUNNEL_SCHEMA), "kk")
     assert isinstance(fig, go.Figure)

@@ -6,12 +6,14 @@ from __future__ import annotations
 import html
 import re
 
+import pyarrow as pa
 import pytest
 
 from tests.backends import engine_for, event
 from tests.report.test_chromium import CHROMIUM, _chromium
 from voronka import demo
 from voronka.engines.duckdb import DuckDBEngine
+from voronka.i18n import t
 from voronka.reports.full import full_report
 from voronka.schema import SPEND
 
@@ -41,9 +43,55 @@ def test_analyses_the_data_cannot_support_are_listed_not_fatal(tmp_path):
                                                            currency="KZT"),
             event("b", 5, "ad_view", channel="tv")]
     built = full_report(engine_for(rows), "en", title="Tiny")
-    assert "clv" in built.skipped and "money" not in built.skipped
+    assert "clv" in built.skipped and "money" in built.skipped
     page = html.unescape(built.report.write(tmp_path / "tiny.html").read_text(encoding="utf-8"))
     assert "Analyses left out" in page and built.skipped["clv"] in page
+
+
+def _visits_and_purchases(customers: int = 200) -> list[dict]:
+    """Only site_visit and purchase events: a third buy, a third of those again 20 days later."""
+    rows = []
+    for i in range(customers):
+        start = i * 97 % 40_000
+        rows.append(event(f"c{i}", start, "site_visit", channel=("tv", "web", "vk")[i % 3]))
+        if i % 3 == 0:
+            rows.append(event(f"c{i}", start + 180, "purchase", revenue=1000, currency="KZT"))
+        if i % 9 == 0:
+            rows.append(event(f"c{i}", start + 20 * 1440, "purchase", revenue=500, currency="KZT"))
+    return rows
+
+
+def _all_zero(table) -> bool:
+    """A table with rows whose every numeric cell is 0 or empty."""
+    numeric = [c for c, f in zip(table.column_names, table.schema, strict=True)
+               if pa.types.is_integer(f.type) or pa.types.is_floating(f.type) or pa.types.is_decimal(f.type)]
+    cells = [v for c in numeric for v in table.column(c).to_pylist()]
+    return table.num_rows > 0 and bool(numeric) and all(v is None or v == 0 for v in cells)
+
+
+@pytest.mark.parametrize(("lang", "spend", "referrer", "complaint", "repeat"), [
+    ("en", "no spend rows", "no event has a referrer", "no complaint event", "fewer than 10 customers"),
+    ("ru", "нет строк расходов", "нет пригласившего", "жалобы", "меньше 10 клиентов"),
+    ("kk", "шығын жолдары жоқ", "шақырушы", "шағым", "10-ден аз"),
+])
+def test_what_the_data_cannot_support_is_listed_never_drawn_as_zeros(tmp_path, lang, spend, referrer, complaint,
+                                                                     repeat):
+    engine = engine_for(_visits_and_purchases(), tables={SPEND: SPEND.schema.empty_table()})
+    built = full_report(engine, lang, title="Visits and purchases")
+    assert {"money", "referrals", "complaints"} <= set(built.skipped)
+    assert spend in built.skipped["money"] and referrer in built.skipped["referrals"]
+    assert complaint in built.skipped["complaints"] and "clv" not in built.skipped
+    assert "loop" not in built.skipped and "attribution" not in built.skipped
+    for section in built.report.sections:
+        if section.table is not None:
+            table = section.table if isinstance(section.table, pa.Table) else pa.Table.from_pandas(section.table)
+            assert not _all_zero(table), section.title
+    left_out = built.report.sections[-1]
+    assert left_out.title == t("report.skipped", lang)
+    for name in ("money", "referrals", "complaints"):
+        assert f"{t(f'report.analysis.{name}', lang)}: {built.skipped[name]}" in left_out.text
+    few = engine_for(_visits_and_purchases(40))  # 5 repeat customers
+    assert repeat in full_report(few, lang, title="Few").skipped["clv"]
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="no Chromium (CI installs it)")

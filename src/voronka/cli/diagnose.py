@@ -20,7 +20,7 @@ from voronka.cli.app import (
     user_errors,
 )
 from voronka.cli.funnel import FunnelFlags, funnel_options
-from voronka.cli.output import emit
+from voronka.cli.output import check_steps, emit
 from voronka.cli.sources import SourceOptions, source_options
 from voronka.errors import DefinitionError
 
@@ -87,9 +87,11 @@ def diagnose(
     definition = flags.definition(src, lang, default_model="hourglass")
     days = _days(compare_previous) if compare_previous else None
     model = _model(flags.values["model"], flags.values["steps"], flags.values["file"])
-    result = run(src.open(), definition, model=model,
+    engine = src.open()
+    result = run(engine, definition, model=model,
                  alpha=alpha, check=check, currency=currency, value_step=value_step, compare_days=days,
                  lang=lang.value)
+    check_steps(engine, result.funnel, lang.value)
     if show == "findings":
         rows = [{"kind": f.kind, "text": f.text, "method": f.method, "p": f.p, "q": f.q, "action": f.action}
                 for f in result.findings]
@@ -142,7 +144,9 @@ def _measured(model, steps, lang, window, src: SourceOptions, value_step, check)
 
     definition = _definition(model, steps, lang, src, window=window)
     engine = src.open()
-    rates = measured_rates(compute_funnel(engine, definition), value_step)
+    funnel = compute_funnel(engine, definition)
+    check_steps(engine, funnel, lang.value)
+    rates = measured_rates(funnel, value_step)
     revenue = Revenue(check) if check is not None else revenue_per_buyer(engine, definition, value_step)
     return rates, revenue
 

@@ -19,7 +19,7 @@ from voronka.cli.app import (
     option_bundle,
     user_errors,
 )
-from voronka.cli.output import emit
+from voronka.cli.output import check_steps, emit
 from voronka.cli.sources import SourceOptions, source_options
 from voronka.funnel import FunnelDefinition, compute_funnel
 from voronka.funnel.spec import funnel_definition
@@ -96,7 +96,9 @@ def funnel(
 ) -> None:
     """Compute a funnel: customers per step, conversion, drop-off, time to convert."""
     definition = flags.definition(src, lang)
-    result = compute_funnel(src.open(), definition, units=export is not None)  # unit rows only to export
+    engine = src.open()
+    result = compute_funnel(engine, definition, units=export is not None)  # unit rows only to export
+    check_steps(engine, result, lang.value)
     table = {"steps": result.steps, "histogram": result.histogram, "trends": result.trends}.get(show)
     if table is None:
         raise typer.BadParameter("--show takes steps, histogram or trends (trends need --cohort)")

@@ -49,6 +49,10 @@ def ingest(
     delimiter: Annotated[
         str | None, typer.Option("--delimiter", help="CSV delimiter (default: sniffed among , ; tab |).")
     ] = None,
+    currency: Annotated[
+        str | None, typer.Option("--currency", help="Currency of amounts without one, e.g. RUB; kept as the "
+                                                     "store's default for later ingests.")
+    ] = None,
     table: Annotated[TableName, typer.Option("--table", help="The table to load.")] = TableName.events,
     reject_file: Annotated[
         Path | None,
@@ -87,13 +91,13 @@ def ingest(
 
     if engine:
         _ingest_into_engine(engine, into, table.value, files, reject_file, fmt, mapping=mapping, tz=tz,
-                            encoding=encoding, delimiter=delimiter, keep_repeats=keep_repeats)
+                            encoding=encoding, delimiter=delimiter, keep_repeats=keep_repeats, currency=currency)
         return
     if into:
         raise typer.BadParameter("--into names a table of --engine; give --engine too", param_hint="--into")
     with Store(store) as db, bar:
         summary = db.ingest(table.value, files, mapping=mapping, tz=tz, encoding=encoding,
-                            delimiter=delimiter, reject_file=reject_file, progress=progress,
+                            delimiter=delimiter, currency=currency, reject_file=reject_file, progress=progress,
                             keep_repeats=keep_repeats)
     emit(summary.to_arrow(), fmt, title=f"{table.value} → {store}")
     if summary.rejected and reject_file is not None:

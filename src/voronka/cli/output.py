@@ -13,7 +13,7 @@ import pyarrow.csv as pacsv
 from rich.console import Console
 from rich.table import Table
 
-from voronka.cli.app import OutputFormat, console
+from voronka.cli.app import OutputFormat, console, err_console
 
 
 def emit(table: pa.Table, fmt: OutputFormat, *, title: str | None = None,
@@ -65,3 +65,20 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, decimal.Decimal):
         return float(value)
     raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
+def check_steps(engine: Any, result: Any, lang: str) -> None:
+    """Say when a funnel's steps match no event (``voronka.funnel.coverage``): an empty
+    funnel is an error naming the events that exist; a later step matching nothing is a
+    warning on stderr. Asked of the engine only when some step counts no unit."""
+    if all(n > 0 for n in result.steps.column("customers").to_pylist()):
+        return
+    from voronka.errors import DefinitionError
+    from voronka.funnel.coverage import coverage
+
+    found = coverage(engine, result.definition)
+    message = found.message(lang)
+    if message is not None and found.empty:
+        raise DefinitionError(message)
+    if message is not None:
+        err_console.print(f"[yellow]warning:[/yellow] {message}", markup=True, highlight=False, soft_wrap=True)

@@ -11,7 +11,9 @@ Each engine works in its own ``newSession()`` of one SparkSession, so temporary 
 
 from __future__ import annotations
 
+import tempfile
 import warnings
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -34,6 +36,8 @@ LOCAL_CONF = {
     "spark.sql.adaptive.enabled": "true",
     "spark.driver.memory": "2g",
     "spark.sql.ansi.enabled": "true",
+    # voronka keeps only temporary views: no spark-warehouse folder in the current directory
+    "spark.sql.warehouse.dir": str(Path(tempfile.gettempdir()) / "voronka-spark-warehouse"),
 }
 
 

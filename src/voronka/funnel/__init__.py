@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 from voronka.engines import ArrowStreams, Engine
 from voronka.funnel import chains
 from voronka.funnel.definition import Breakdown, Exclusion, FunnelDefinition, Step
-from voronka.funnel.outcomes import finish_steps
+from voronka.funnel.outcomes import finish_steps, finish_trends
 from voronka.funnel.result import STEPS_SCHEMA, TRENDS_SCHEMA, FunnelResult, histogram_table
 from voronka.funnel.sql import (
     histogram_sql,
@@ -68,19 +68,7 @@ def compute_funnel(
     trends = None
     if definition.cohort:
         rows = engine.query(trends_sql(definition, UNITS_TABLE)).to_pylist()
-        trends = pa.Table.from_pylist(
-            [
-                {
-                    "period": r["period"],
-                    "step": r["step"],
-                    "label": definition.steps[r["step"] - 1].title,
-                    "customers": r["customers"],
-                    "conversion_from_first": r["customers"] / r["first"] if r["first"] else None,
-                }
-                for r in sorted(rows, key=lambda r: (r["period"], r["step"]))
-            ],
-            schema=TRENDS_SCHEMA,
-        )
+        trends = pa.Table.from_pylist(finish_trends(definition, rows), schema=TRENDS_SCHEMA)
     n = len(definition.steps)
     unit_rows = engine.query(
         "SELECT customer_id, breakdown, period, level, "

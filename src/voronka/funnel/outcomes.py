@@ -55,12 +55,7 @@ def cohort_start(ts: dt.datetime, defn: FunnelDefinition) -> dt.date:
 
     Weeks start on Monday (ISO 8601); months on the 1st.
     """
-    local = ts.replace(tzinfo=UTC).astimezone(ZoneInfo(defn.timezone)).date()
-    if defn.cohort == "week":
-        return local - dt.timedelta(days=local.weekday())
-    if defn.cohort == "month":
-        return local.replace(day=1)
-    return local
+    return period_start(ts.replace(tzinfo=UTC).astimezone(ZoneInfo(defn.timezone)).date(), defn)
 
 
 def bucket_of(seconds: float) -> int:
@@ -148,6 +143,80 @@ def finish_steps(defn: FunnelDefinition, raw: list[dict]) -> list[dict]:
             "mean_seconds_from_previous": _float(r["mean_seconds"]),
         })
     return rows
+
+
+def trend_aggregate(defn: FunnelDefinition, outcomes: list[Outcome]) -> list[dict]:
+    """The raw per (period, breakdown value, step) counts that ``trends_sql`` computes in SQL:
+    ``customers`` (units reaching the step) and ``first`` (units at step 1)."""
+    label = top_values(defn, outcomes)
+    groups: dict[tuple[dt.date | None, str | None], list[Outcome]] = defaultdict(list)
+    for o in outcomes:
+        groups[(o.period, label[o.breakdown])].append(o)
+    return [
+        {"period": period, "breakdown": value, "step": k + 1,
+         "customers": sum(1 for o in group if o.times[k] is not None),
+         "first": sum(1 for o in group if o.times[0] is not None)}
+        for (period, value), group in groups.items() for k in range(len(defn.steps))
+    ]
+
+
+def finish_trends(defn: FunnelDefinition, raw: list[dict], confidence: float = 0.95) -> list[dict]:
+    """Trend rows from raw counts: one series per breakdown value, every period present.
+
+    Periods run from the first to the last period with units, widened to the periods of
+    ``date_from``/``date_to`` when given; a period (or value) without units has zero
+    units and null conversion. Values are in the step table's order (units at step 1,
+    descending, ``(other)`` last). Per point: ``entered`` (units at step 1), ``customers``
+    (units reaching the step), ``conversion_from_first`` and its Wilson interval
+    (``ci_low``, ``ci_high``; null when nobody entered).
+    """
+    from voronka.stats import wilson_interval
+
+    bounds = [r["period"] for r in raw if r["period"] is not None]
+    bounds += [period_start(d, defn) for d in (defn.date_from, defn.date_to) if d is not None]
+    if not bounds:
+        return []
+    periods, day = [], min(bounds)
+    while day <= max(bounds):
+        periods.append(day)
+        day = next_period(day, defn)
+    first: dict[str | None, int] = defaultdict(int)
+    counts: dict[tuple[dt.date, str | None, int], tuple[int, int]] = {}
+    for r in raw:
+        counts[(r["period"], r["breakdown"], r["step"])] = (r["customers"], r["first"])
+        if r["step"] == 1:
+            first[r["breakdown"]] += r["first"]
+    values = sorted(first, key=lambda v: (v == OTHER, -first[v], v or "")) or [None]
+    rows = []
+    for value in values:
+        for period in periods:
+            for k, step in enumerate(defn.steps):
+                reached, entered = counts.get((period, value, k + 1), (0, 0))
+                low, high = wilson_interval(reached, entered, confidence) if entered else (None, None)
+                rows.append({
+                    "period": period, "breakdown": value, "step": k + 1, "label": step.title, "entered": entered,
+                    "customers": reached, "conversion_from_first": reached / entered if entered else None,
+                    "ci_low": low, "ci_high": high,
+                })
+    return rows
+
+
+def period_start(day: dt.date, defn: FunnelDefinition) -> dt.date:
+    """The first day of the cohort period holding the local ``day``."""
+    if defn.cohort == "week":
+        return day - dt.timedelta(days=day.weekday())
+    if defn.cohort == "month":
+        return day.replace(day=1)
+    return day
+
+
+def next_period(start: dt.date, defn: FunnelDefinition) -> dt.date:
+    """The first day of the cohort period after the one starting on ``start``."""
+    if defn.cohort == "week":
+        return start + dt.timedelta(days=7)
+    if defn.cohort == "month":
+        return (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return start + dt.timedelta(days=1)
 
 
 def _float(x: object) -> float | None:

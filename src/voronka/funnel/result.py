@@ -24,8 +24,9 @@ HISTOGRAM_SCHEMA = pa.schema([
     ("customers", pa.int64()),
 ])
 TRENDS_SCHEMA = pa.schema([
-    ("period", pa.date32()), ("step", pa.int64()), ("label", pa.string()), ("customers", pa.int64()),
-    ("conversion_from_first", pa.float64()),
+    ("period", pa.date32()), ("breakdown", pa.string()), ("step", pa.int64()), ("label", pa.string()),
+    ("entered", pa.int64()), ("customers", pa.int64()), ("conversion_from_first", pa.float64()),
+    ("ci_low", pa.float64()), ("ci_high", pa.float64()),
 ])
 
 Status = Literal["reached", "dropped", "in_progress", "converted"]
@@ -41,7 +42,9 @@ class FunnelResult:
       closed), ``in_progress`` (same, window still open), median/mean seconds from the
       previous required step;
     * ``histogram``: time from step 1 to each later step, in fixed buckets;
-    * ``trends``: per cohort period (when ``cohort`` is set) and step;
+    * ``trends``: per breakdown value (null without breakdown), cohort period (when
+      ``cohort`` is set; every period present) and step: ``entered`` (units at step 1),
+      ``customers`` reaching the step, conversion from step 1 with its 95% Wilson interval;
     * ``units``: one row per unit with ``t1..tn`` (when each step was reached), for export;
       None when computed with ``compute_funnel(..., units=False)`` (billions of events:
       the aggregates come back, the per-unit rows stay in the engine).

@@ -522,9 +522,11 @@ def histogram_sql(defn: FunnelDefinition, units: str) -> str:
 
 
 def trends_sql(defn: FunnelDefinition, units: str) -> str:
-    """Per cohort period and step: units reaching the step."""
+    """Per cohort period, breakdown value (top values, the rest ``(other)``, as in
+    ``steps_sql``) and step: units reaching the step, and units at step 1."""
     parts = [
-        f"SELECT period, {k + 1} AS step, count(t{k}) AS customers, count(t0) AS first FROM {units} GROUP BY period"
+        f"SELECT period, bd AS breakdown, {k + 1} AS step, count(t{k}) AS customers, count(t0) AS first "
+        f"FROM labelled GROUP BY period, bd"
         for k in range(len(defn.steps))
     ]
-    return " UNION ALL ".join(parts)
+    return f"WITH labelled AS ({labelled_sql(defn, units)})\n" + "\nUNION ALL\n".join(parts)

@@ -32,6 +32,7 @@ class ReadOptions(TypedDict, total=False):
     tz: str | None
     encoding: str | None
     delimiter: str | None
+    currency: str | None
 
 
 def open_table(table: str, paths: Iterable[str | Path], **options: Unpack[ReadOptions]) -> duckdb.DuckDBPyConnection:

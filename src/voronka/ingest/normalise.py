@@ -28,6 +28,9 @@ Values (the input is trimmed of spaces first; an empty cell is null):
   lost, any other open).
 * **currency** — upper case, three letters (ISO 4217); ``₸``, ``₽``, ``руб``, ``тг``, ``$``,
   ``€`` are read as KZT, RUB, RUB, KZT, USD, EUR.
+  A row with an amount and no currency takes the ingest's default currency when one is
+  given (``voronka ingest --currency RUB``, or the store's); a row without an amount
+  keeps no currency.
 * **properties** (events) — a JSON object with every input column that is not
   canonical, keys sorted, values as text, empty cells left out. An input column named
   ``properties`` holding a JSON object is merged in (its values as text; the columns win
@@ -54,7 +57,7 @@ from dataclasses import dataclass, field
 from voronka.crm.status import stage_status_sql, status_sql
 from voronka.errors import InputError, LimitError
 from voronka.ingest.limits import MAX_KEY_CHARS, MAX_PROPERTIES, TS_MAX, TS_MIN, range_text
-from voronka.ingest.mapping import resolve
+from voronka.ingest.mapping import HEADERS, resolve
 from voronka.ingest.readers import ROW
 from voronka.ingest.text import WHITESPACE
 from voronka.schema import ALIASES, DEALS, EVENTS, PLAN, RATES, SPEND, Table
@@ -96,20 +99,14 @@ SPECS: dict[str, Spec] = {
          "channel": "text", "campaign": "text", "revenue": "money", "currency": "currency",
          "referrer_id": "text", "properties": "json"},
         generated_key=True, currency_of={"revenue": "currency"}, properties="properties",
+        synonyms=HEADERS["events"],
     ),
     "spend": Spec(
         SPEND,
         {"spend_id": "text", "date": "date", "channel": "text", "campaign": "text",
          "amount": "money", "currency": "currency"},
         generated_key=True, currency_of={"amount": "currency"},
-        synonyms={
-            "date": ("Дата", "День", "Күн", "Day"),
-            "channel": ("Канал", "Источник", "Арна", "Source", "utm_source"),
-            "campaign": ("Кампания", "Название кампании", "Науқан", "Campaign name", "utm_campaign"),
-            "amount": ("Расход", "Расходы", "Сумма", "Стоимость", "Затраты", "Шығын", "Cost", "Spend",
-                       "Amount spent"),
-            "currency": ("Валюта", "Currency code"),
-        },
+        synonyms=HEADERS["spend"],
     ),
     "aliases": Spec(ALIASES, {"alias": "text", "customer_id": "text"}, generated_key=False),
     "deals": Spec(
@@ -117,33 +114,19 @@ SPECS: dict[str, Spec] = {
         {"change_id": "text", "deal_id": "text", "pipeline": "text", "stage": "text", "changed_at": "timestamp",
          "manager": "text", "amount": "money", "currency": "currency", "status": "status"},
         generated_key=True,
-        synonyms={
-            "deal_id": ("ID сделки", "OWNER_ID", "deal id", "lead_id", "ID"),
-            "pipeline": ("Воронка", "Направление", "Направление сделки", "Pipeline name", "CATEGORY_ID",
-                         "pipeline_id", "Category"),
-            "stage": ("Этап", "Этап сделки", "Стадия", "Стадия сделки", "Stage name", "STAGE_ID", "status_id"),
-            "changed_at": ("Дата изменения", "Дата перехода", "Дата перехода на этап", "Дата смены стадии",
-                           "Changed at", "Date changed", "CREATED_TIME", "Дата"),
-            "manager": ("Ответственный", "Менеджер", "Responsible", "Responsible user", "ASSIGNED_BY_ID",
-                        "responsible_user_id"),
-            "amount": ("Бюджет", "Сумма", "Сумма сделки", "Budget", "OPPORTUNITY", "price"),
-            "currency": ("Валюта", "CURRENCY_ID"),
-            "status": ("Статус", "Результат", "Статус сделки", "STAGE_SEMANTIC_ID", "Semantics"),
-        },
+        synonyms=HEADERS["deals"],
     ),
     "rates": Spec(
         RATES, {"row_id": "text", "date": "date", "currency": "currency", "rate": "number"},
         generated_key=True,
-        synonyms={"date": ("Дата", "day"), "currency": ("Валюта",), "rate": ("Курс", "Rate to base")},
+        synonyms=HEADERS["rates"],
     ),
     "plan": Spec(
         PLAN,
         {"row_id": "text", "month": "month", "channel": "text", "spend": "money", "leads": "count",
          "sales": "count", "currency": "currency"},
         generated_key=True,
-        synonyms={"month": ("Месяц", "Период", "Ай"), "channel": ("Канал", "Источник", "Арна"),
-                  "spend": ("Бюджет", "Расход", "Расходы", "Шығын"), "leads": ("Лиды", "Лидов", "Заявки"),
-                  "sales": ("Продажи", "Продаж", "Сделки", "Сатылым"), "currency": ("Валюта",)},
+        synonyms=HEADERS["plan"],
     ),
 }
 
@@ -183,20 +166,25 @@ class Plan:
 
 def plan(table: str, columns: list[tuple[str, str]], relation: str, *,
          mapping: dict[str, str] | None = None, tz: str | None = None, file: str | None = None,
-         keep_repeats: bool = False, folded: bool = False) -> Plan:
+         keep_repeats: bool = False, folded: bool = False, currency: str | None = None) -> Plan:
     """The normalisation of ``relation`` (with ``columns``: name, DuckDB type) into ``table``.
 
     ``keep_repeats``: a generated key also hashes the row number, so identical rows stay.
     ``folded``: the properties column already holds the final object (the JSON reader
     folds the properties itself: ``voronka.ingest.jsonread``), stored as it is.
+    ``currency`` (an ISO 4217 code, checked by the caller) is the currency of the rows
+    that have an amount and no currency of their own.
     """
     spec = SPECS[table]
     canonical = spec.table.columns
     types = dict(columns)
     mapped = resolve([c for c, _ in columns], canonical, mapping, file=file, synonyms=spec.synonyms)
     key = spec.table.key
+    amounts = [c for c, k in spec.kinds.items() if k == "money"]
+    defaulted = {c for c, k in spec.kinds.items() if k == "currency"} if currency and amounts else set()
     missing = [c for c in spec.table.required
-               if c not in mapped and c != spec.properties and not (c == key and spec.generated_key)]
+               if c not in mapped and c != spec.properties and not (c == key and spec.generated_key)
+               and c not in defaulted]
     if missing:
         raise InputError(
             f"required column {missing[0]!r} is missing; the file has: "
@@ -232,6 +220,10 @@ def plan(table: str, columns: list[tuple[str, str]], relation: str, *,
             layer2.append(f"coalesce({raw[c]}, '{{}}') AS v_{c}")
         elif kind == "json":
             layer2.append(f"{properties_json(raw[c] if c in mapped else None, props)} AS v_{c}")
+        elif c in defaulted:
+            has_amount = " OR ".join(f"{raw[m]} IS NOT NULL" for m in amounts)
+            layer2.append(f"CASE WHEN {raw[c]} IS NULL AND ({has_amount}) THEN {literal(currency or '')} "
+                          f"ELSE {parse(kind, raw[c], src_type, tz)} END AS v_{c}")
         else:
             layer2.append(f"{parse(kind, raw[c], src_type, tz)} AS v_{c}")
 
@@ -242,7 +234,7 @@ def plan(table: str, columns: list[tuple[str, str]], relation: str, *,
         label = mapped.get(c, c)
         generated = c == key and spec.generated_key
         if c in spec.table.required and kind != "json" and not generated:
-            rules.append((f"{raw[c]} IS NULL", label, f"{c} is required", "NULL"))
+            rules.append((f"{'v_' + c if c in defaulted else raw[c]} IS NULL", label, f"{c} is required", "NULL"))
         if kind == "json":
             if c in mapped and not folded:
                 rules.append((f"{raw[c]} IS NOT NULL AND NOT {is_object(raw[c])}", label, _MESSAGES[kind],
@@ -259,8 +251,9 @@ def plan(table: str, columns: list[tuple[str, str]], relation: str, *,
                           f"CAST({raw[c]} AS VARCHAR)"))
         for money, cur in spec.currency_of.items():
             if c == cur:
-                rules.append((f"v_{money} IS NOT NULL AND {raw[cur]} IS NULL",
-                              mapped.get(cur, cur), f"{cur} is required when {money} is set", "NULL"))
+                rules.append((f"v_{money} IS NOT NULL AND v_{cur} IS NULL", mapped.get(cur, cur),
+                              f"{cur} is required when {money} is set (or give a default: --currency RUB)",
+                              "NULL"))
     bad = " OR ".join(f"({cond})" for cond, *_ in rules) or "false"  # every rule is true or false
 
     def case(part: int) -> str:

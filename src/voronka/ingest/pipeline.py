@@ -31,7 +31,7 @@ import pyarrow.csv as pacsv
 
 from voronka.errors import InputError
 from voronka.ingest.mapping import resolve
-from voronka.ingest.normalise import SPECS, Plan, ident, plan
+from voronka.ingest.normalise import CURRENCY_SIGNS, SPECS, Plan, ident, plan
 from voronka.ingest.readers import ARROW_VIEW, ROW, Body, Source, read_source
 from voronka.ingest.summary import FileSummary, IngestSummary
 
@@ -56,6 +56,19 @@ def check_tz(tz: str | None) -> str | None:
     return tz
 
 
+def check_currency(code: str | None, *, option: str = "--currency") -> str | None:
+    """``code`` as an ISO 4217 code (``rub``, ``₽`` and ``руб`` are RUB); ``InputError`` when unknown."""
+    if code is None:
+        return None
+    from babel.numbers import list_currencies
+
+    upper = code.strip().upper()
+    upper = CURRENCY_SIGNS.get(upper, upper)
+    if upper not in list_currencies():
+        raise InputError(f"{option} {code!r} is not a currency code (expected ISO 4217, e.g. KZT, RUB, USD)")
+    return upper
+
+
 def ingest(
     con: duckdb.DuckDBPyConnection,
     table: str,
@@ -65,14 +78,19 @@ def ingest(
     tz: str | None = None,
     encoding: str | None = None,
     delimiter: str | None = None,
+    currency: str | None = None,
     reject_file: str | Path | None = None,
     progress: Progress | None = None,
     keep_repeats: bool = False,
 ) -> IngestSummary:
-    """Ingest ``paths`` into ``table`` of the store on ``con``, in one transaction."""
+    """Ingest ``paths`` into ``table`` of the store on ``con``, in one transaction.
+
+    ``currency`` is the currency of amounts whose row has none (docs/ingest.md).
+    """
     if table not in SPECS:
         raise InputError(f"unknown table {table!r}; expected one of {', '.join(SPECS)}")
     tz = check_tz(tz)
+    currency = check_currency(currency)
     paths = [p if isinstance(p, Body) else str(p) for p in paths]
     if not paths:
         raise InputError("no files to ingest")
@@ -83,7 +101,7 @@ def ingest(
     try:
         for path in paths:
             summary, bad = _ingest_file(con, table, path, mapping=dict(mapping or {}), tz=tz,
-                                        encoding=encoding, delimiter=delimiter,
+                                        currency=currency, encoding=encoding, delimiter=delimiter,
                                         keep_bad=reject_file is not None, progress=progress,
                                         keep_repeats=keep_repeats)
             files.append(summary)
@@ -102,8 +120,8 @@ def ingest(
 
 
 def _ingest_file(con: duckdb.DuckDBPyConnection, table: str, path: str | Body, *, mapping: dict[str, str],
-                 tz: str | None, encoding: str | None, delimiter: str | None, keep_bad: bool,
-                 progress: Progress | None, keep_repeats: bool = False) -> tuple[FileSummary, pa.Table | None]:
+                 tz: str | None, currency: str | None, encoding: str | None, delimiter: str | None,
+                 keep_bad: bool, progress: Progress | None, keep_repeats: bool = False) -> tuple[FileSummary, pa.Table | None]:
     name = path.name if isinstance(path, Body) else path
     try:
         source = read_source(path, encoding=encoding, delimiter=delimiter, fold=_fold(table, mapping, name))
@@ -114,7 +132,7 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, table: str, path: str | Body, *
     if source.arrow is not None:
         con.register(ARROW_VIEW, source.arrow)
     try:
-        return _normalise_into(con, table, source, mapping=mapping, tz=tz, keep_bad=keep_bad,
+        return _normalise_into(con, table, source, mapping=mapping, tz=tz, currency=currency, keep_bad=keep_bad,
                                progress=progress, keep_repeats=keep_repeats)
     except (duckdb.Error, pa.ArrowException) as exc:
         raise InputError(f"cannot ingest: {_first_line(exc)}", file=source.file) from None
@@ -144,12 +162,13 @@ def _fold(table: str, mapping: dict[str, str], file: str) -> Callable[[list[str]
 
 
 def _normalise_into(con: duckdb.DuckDBPyConnection, table: str, source: Source, *, mapping: dict[str, str],
-                    tz: str | None, keep_bad: bool, progress: Progress | None, keep_repeats: bool = False
+                    tz: str | None, currency: str | None, keep_bad: bool, progress: Progress | None,
+                    keep_repeats: bool = False
                     ) -> tuple[FileSummary, pa.Table | None]:
     described = con.execute(f"DESCRIBE SELECT * FROM {source.relation}").fetchall()
     columns = [(row[0], row[1]) for row in described if row[0] != ROW]
     p = plan(table, columns, source.relation, mapping=mapping, tz=tz, file=source.file, keep_repeats=keep_repeats,
-             folded=source.folded)
+             folded=source.folded, currency=currency)
     report = _reporter(progress, source.file, source.rows)
     way = _check_then_insert if _has_rows(con, table) else _insert_then_verify
     rows, n_bad, added, bad = way(con, p, source, keep_bad=keep_bad, report=report)

@@ -37,6 +37,49 @@ MESSAGES: dict[str, dict[str, str]] = {
         "kk": "{customers} клиент, {events} оқиға. Әр кезеңде — оған ретімен жеткен клиенттер; "
               "конверсия — алдыңғы кезеңнен.",
     },
+    # --- the analyses of the full report, and why one is left out (voronka.reports.support)
+    "report.analysis.hourglass": {"en": "Hourglass", "ru": "Песочные часы", "kk": "Құм сағат"},
+    "report.analysis.diagnose": {"en": "Weak links and the plan", "ru": "Слабые звенья и план",
+                                 "kk": "Әлсіз буындар және жоспар"},
+    "report.analysis.paths": {"en": "Touches and paths", "ru": "Касания и пути", "kk": "Жанасулар мен жолдар"},
+    "report.analysis.attribution": {"en": "Attribution", "ru": "Атрибуция", "kk": "Атрибуция"},
+    "report.analysis.scan": {"en": "What changed (change scan)", "ru": "Что изменилось (поиск изменений)",
+                             "kk": "Не өзгерді (өзгерістерді іздеу)"},
+    "report.analysis.transitions": {"en": "Transitions and loops", "ru": "Переходы и петли",
+                                    "kk": "Өтулер мен тұзақтар"},
+    "report.analysis.profile": {"en": "Profile of the data", "ru": "Профиль данных", "kk": "Деректер профилі"},
+    "report.analysis.clv": {"en": "Lifetime value (CLV)", "ru": "Пожизненная ценность (CLV)",
+                            "kk": "Өмірлік құндылық (CLV)"},
+    "report.analysis.money": {"en": "Channels and money", "ru": "Каналы и деньги", "kk": "Арналар және ақша"},
+    "report.analysis.loop": {"en": "Repeat purchases and retention", "ru": "Повторные покупки и удержание",
+                             "kk": "Қайталама сатып алулар және ұстап қалу"},
+    "report.analysis.referrals": {"en": "Referrals", "ru": "Рекомендации", "kk": "Ұсыныстар"},
+    "report.analysis.complaints": {"en": "Complaints", "ru": "Жалобы", "kk": "Шағымдар"},
+    "report.reason.no_spend": {
+        "en": "no spend rows (load them with 'voronka ingest spend FILE')",
+        "ru": "нет строк расходов (загрузите их: 'voronka ingest spend ФАЙЛ')",
+        "kk": "шығын жолдары жоқ (оларды жүктеңіз: 'voronka ingest spend ФАЙЛ')",
+    },
+    "report.reason.no_purchase": {
+        "en": "no purchase event",
+        "ru": "нет ни одного события покупки (purchase)",
+        "kk": "бірде-бір сатып алу оқиғасы (purchase) жоқ",
+    },
+    "report.reason.few_repeat": {
+        "en": "fewer than {needed} customers with a repeat purchase (found {found})",
+        "ru": "меньше {needed} клиентов с повторной покупкой (найдено {found})",
+        "kk": "қайта сатып алған клиенттер {needed}-ден аз (табылғаны {found})",
+    },
+    "report.reason.no_referrer": {
+        "en": "no event has a referrer (referrer_id) and none is a referral_invite",
+        "ru": "ни у одного события нет пригласившего (referrer_id) и нет событий referral_invite",
+        "kk": "бірде-бір оқиғада шақырушы (referrer_id) жоқ және referral_invite оқиғалары жоқ",
+    },
+    "report.reason.no_complaint": {
+        "en": "no complaint event",
+        "ru": "нет ни одного события жалобы (complaint)",
+        "kk": "бірде-бір шағым оқиғасы (complaint) жоқ",
+    },
     "dashboard.title": {
         "en": "Customer journey dashboard",
         "ru": "Панель пути клиента",
@@ -47,6 +90,29 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Showing the first {shown} of {total} rows.",
         "ru": "Показаны первые {shown} из {total} строк.",
         "kk": "{total} жолдың алғашқы {shown} жолы көрсетілген.",
+    },
+    # --- a funnel the data cannot fill (voronka.funnel.coverage)
+    "funnel.no_events": {
+        "en": "There are no events to count: load some with 'voronka ingest FILE' (or try 'voronka demo').",
+        "ru": "Событий нет: загрузите их командой 'voronka ingest ФАЙЛ' (или попробуйте 'voronka demo').",
+        "kk": "Оқиғалар жоқ: оларды 'voronka ingest ФАЙЛ' командасымен жүктеңіз (немесе 'voronka demo' "
+              "қолданып көріңіз).",
+    },
+    "funnel.empty": {
+        "en": "The funnel is empty: no event matches these steps: {steps}. The events in the data "
+              "(the {shown} most frequent): {events}",
+        "ru": "Воронка пуста: ни одно событие не подходит под эти шаги: {steps}. События в данных "
+              "({shown} самых частых): {events}",
+        "kk": "Воронка бос: бұл қадамдарға бірде-бір оқиға сәйкес келмейді: {steps}. Деректердегі оқиғалар "
+              "(ең жиі {shown}): {events}",
+    },
+    "funnel.steps_unmatched": {
+        "en": "No event matches these steps: {steps}. The events in the data (the {shown} most frequent): "
+              "{events}",
+        "ru": "Ни одно событие не подходит под эти шаги: {steps}. События в данных ({shown} самых частых): "
+              "{events}",
+        "kk": "Бұл қадамдарға бірде-бір оқиға сәйкес келмейді: {steps}. Деректердегі оқиғалар (ең жиі "
+              "{shown}): {events}",
     },
     # --- funnel result columns
     "funnel.step": {"en": "Step", "ru": "Шаг", "kk": "Қадам"},

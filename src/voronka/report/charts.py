@@ -487,30 +487,43 @@ def time_to_convert_histogram(
 def conversion_trend(
     trends: pa.Table, lang: str, *, title: str | None = None, include_first: bool = False
 ) -> go.Figure:
-    """Lines of conversion from the first step, one per step, over cohort periods.
+    """Lines of conversion from the first step, one per step (and breakdown value, when the
+    trends have one), over cohort periods.
 
     The x axis is categorical with periods as dates in the language (``1 мар. 2026 г.``),
     in date order. Step 1 (always 100 %) is left out unless ``include_first`` or it is
-    the only step. Hover: step, period, conversion and customers.
+    the only step. With ``ci_low``/``ci_high`` columns each point has its interval as an
+    error bar. Hover: step, period, conversion and customers.
     """
     lang = normalize_lang(lang)
     _require(trends, TREND_COLUMNS, "trend")
-    rows = sorted(trends.to_pylist(), key=lambda r: (r["period"], r["step"]))
+    listed = trends.to_pylist()
+    values = list(dict.fromkeys(r.get("breakdown") for r in listed))  # in the table's order
+    rows = sorted(listed, key=lambda r: (r["period"], r["step"]))
     steps = sorted({r["step"] for r in rows})
     if not include_first and len(steps) > 1:
         steps = [s for s in steps if s != 1]
     periods = sorted({r["period"] for r in rows})
     names = {p: format_date(p, lang) for p in periods}
     fig = go.Figure()
-    for step in steps:
-        mine = [r for r in rows if r["step"] == step]
+    for value, step in ((v, s) for v in values for s in steps):
+        mine = [r for r in rows if r["step"] == step and r.get("breakdown") == value]
         label = _esc(mine[0]["label"]) if mine else t("funnel.step_n", lang, n=step)
+        if value is not None:
+            label = f"{_esc(value)} · {label}"
+        conv = [_nan_to_none(r["conversion_from_first"]) for r in mine]
+        error = None
+        if "ci_low" in trends.column_names:
+            error = {"type": "data", "symmetric": False, "thickness": 1,
+                     "array": [None if c is None else r["ci_high"] - c for c, r in zip(conv, mine, strict=True)],
+                     "arrayminus": [None if c is None else c - r["ci_low"] for c, r in zip(conv, mine, strict=True)]}
         fig.add_trace(
             go.Scatter(
                 name=label,
                 mode="lines+markers",
                 x=[names[r["period"]] for r in mine],
-                y=[_nan_to_none(r["conversion_from_first"]) for r in mine],
+                y=conv,
+                error_y=error,
                 hovertext=[
                     f"<b>{label}</b><br>{names[r['period']]}<br>"
                     f"{t('funnel.conversion_from_first', lang)}: "

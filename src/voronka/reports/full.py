@@ -3,9 +3,12 @@ journey — the hourglass, where customers are lost and the plan, what changed (
 scan), touches and paths, transitions and loops, attribution, channels and money, the loop
 after the purchase, lifetime value, referrals and complaints, and the profile of the data.
 
-An analysis the data cannot support (no spend loaded, no repeat purchase yet, …) raises a
-``VoronkaError``; its sections are left out and the reason is listed at the end of the
-report, so one missing table never costs the rest of the report.
+An analysis the data cannot support is left out, never drawn as a table of zeros: first
+by the checks of ``voronka.reports.support`` (no spend rows, no referrer, no complaint,
+too few repeat customers, …), then when it raises a ``VoronkaError`` on its own terms.
+Its sections are missing and the reason is listed in the last section, "Analyses left
+out" (in the report's language), so one missing table never costs the rest of the report.
+Hourglass stages that no event matches are listed there too, with the events the data has.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from typing import Any
 from voronka.engines import Engine
 from voronka.errors import VoronkaError
 from voronka.funnel import FunnelResult, compute_funnel
+from voronka.funnel.coverage import coverage
 from voronka.funnel.spec import build_funnel
 from voronka.i18n import t
 from voronka.report import Report
@@ -25,7 +29,8 @@ from voronka.report import Report
 
 @dataclass
 class FullReport:
-    """The report, the hourglass it opens with, and the analyses left out (name → reason)."""
+    """The report, the hourglass it opens with, and the analyses left out (name → reason;
+    names as in ``voronka.reports.support``, plus ``hourglass``, ``diagnose``, ``paths``)."""
 
     report: Report
     hourglass: FunnelResult
@@ -54,6 +59,7 @@ def full_report(engine: Engine, lang: str, *, title: str, intro: str | None = No
     from voronka.reports.loop import add_loop_sections
     from voronka.reports.money import add_money_sections
     from voronka.reports.paths import add_paths_sections
+    from voronka.reports.support import data_profile
     from voronka.reports.value import add_value_sections
     from voronka.stage_models import load_model
     from voronka.touches import compute_touches
@@ -64,8 +70,16 @@ def full_report(engine: Engine, lang: str, *, title: str, intro: str | None = No
     hourglass = compute_funnel(engine, build_funnel({"model": "hourglass", "timezone": timezone}, lang=lang))
     add_funnel_sections(page, hourglass, lang, hourglass_split="buy")
     out = FullReport(page, hourglass)
+    if not all(hourglass.steps.column("customers").to_pylist()):
+        unmatched = coverage(engine, hourglass.definition).message(lang)
+        if unmatched:
+            out.skipped["hourglass"] = unmatched
+    missing = data_profile(engine, timezone=timezone).missing(lang)
 
     def attempt(name: str, run: Callable[[], Any]) -> None:
+        if name in missing:
+            out.skipped[name] = missing[name]
+            return
         try:
             run()
         except VoronkaError as exc:
@@ -98,17 +112,17 @@ def full_report(engine: Engine, lang: str, *, title: str, intro: str | None = No
     values: list[Any] = []  # lifetime value, when it can be fitted: also gives money its LTV/CAC
     attempt("clv", lambda: values.append(clv_analysis(engine, holdout_from=holdout_from, timezone=timezone)))
     clv = values[0] if values else None
-    if engine.has_table("spend"):
-        attempt("money", lambda: add_money_sections(page, channel_economics(
-            engine, timezone=timezone, clv=clv.customers if clv else None), lang))
+    attempt("money", lambda: add_money_sections(page, channel_economics(
+        engine, timezone=timezone, clv=clv.customers if clv else None), lang))
     attempt("loop", lambda: add_loop_sections(page, compute_loop(engine, timezone=timezone, lang=lang), lang))
     if clv is not None:
         add_value_sections(page, lang, clv=clv)
     attempt("referrals", lambda: add_value_sections(
-        page, lang, referrals=referral_analysis(engine, timezone=timezone),
-        distance=distance_analysis(engine, timezone=timezone)))
+        page, lang, referrals=referral_analysis(engine, timezone=timezone)))
+    attempt("complaints", lambda: add_value_sections(
+        page, lang, distance=distance_analysis(engine, timezone=timezone)))
     attempt("profile", lambda: add_profile_section(page, compute_profile(engine), lang))
     if out.skipped:
-        page.add_section(t("report.skipped", lang),
-                         text="\n\n".join(f"{name}: {reason}" for name, reason in out.skipped.items()))
+        page.add_section(t("report.skipped", lang), text="\n\n".join(
+            f"{t(f'report.analysis.{name}', lang)}: {reason}" for name, reason in out.skipped.items()))
     return out
