@@ -36,7 +36,7 @@ import pyarrow as pa
 
 from voronka.duration import parse_duration
 from voronka.engines import Engine
-from voronka.funnel import event_sources
+from voronka.source import event_sources
 from voronka.sql import field_sql, literal, resolved_events
 
 PROPERTY_SAMPLE = 20_000

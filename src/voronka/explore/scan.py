@@ -54,7 +54,8 @@ import pyarrow as pa
 from voronka.duration import parse_duration
 from voronka.engines import Engine
 from voronka.errors import DefinitionError
-from voronka.funnel import FunnelDefinition, event_sources, latest_event
+from voronka.funnel import FunnelDefinition
+from voronka.source import event_sources, latest_event
 from voronka.sql import field_sql, literal, local_time_sql, resolved_events, rule_predicate
 from voronka.stats import benjamini_hochberg, proportion_tests, wilson_interval
 

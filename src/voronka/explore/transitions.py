@@ -36,7 +36,7 @@ import pyarrow as pa
 
 from voronka.engines import Engine
 from voronka.errors import DefinitionError
-from voronka.funnel import event_sources, latest_event
+from voronka.source import event_sources, latest_event
 from voronka.rules import PURCHASE, StepRule
 from voronka.sql import field_sql, literal, resolved_events
 from voronka.stats import benjamini_hochberg, proportion_test

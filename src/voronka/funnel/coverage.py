@@ -57,7 +57,7 @@ class Coverage:
 def coverage(engine: Engine, definition: FunnelDefinition, events: str | None = None,
              top: int = TOP_EVENTS) -> Coverage:
     """The ``Coverage`` of ``definition`` over ``events`` (default: the engine's events)."""
-    from voronka.funnel import events_source
+    from voronka.source import events_source
 
     source = events_source(engine, events)
     counts = ", ".join(f"sum(CASE WHEN {rule_predicate(s.rule)} THEN 1 ELSE 0 END) AS s{k}"

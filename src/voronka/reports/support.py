@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from voronka.distance import COMPLAINT
 from voronka.engines import Engine
-from voronka.funnel import event_sources
+from voronka.source import event_sources
 from voronka.i18n import t
 from voronka.loop.occasions import PURCHASE, occasions_sql
 from voronka.referrals import INVITE
