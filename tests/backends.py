@@ -148,8 +148,10 @@ def stop_spark_connect() -> None:
 def spark_connect_session():
     """The session of this test process on the Spark Connect server, its temporary views
     dropped (each engine starts clean). One session per process: a second client session
-    with the same id would free the first one's checkpointed frames when it goes."""
-    from pyspark.sql import SparkSession
+    with the same id would free the first one's checkpointed frames when it goes. Built by
+    the Connect client's own builder: pyspark's ``SparkSession.builder`` refuses a remote
+    session in a process that also runs local-mode Spark (the ``spark`` backend)."""
+    from pyspark.sql.connect.session import SparkSession
 
     if "session" not in _SPARK_CONNECT:
         _SPARK_CONNECT["session"] = SparkSession.builder.remote(spark_connect_url()).getOrCreate()

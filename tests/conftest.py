@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import partial
 from pathlib import Path
 
@@ -35,6 +36,18 @@ def spark_connect():
     pytest.importorskip("pyspark")
     yield spark_connect_url()
     stop_spark_connect()
+
+
+@pytest.fixture(autouse=True)
+def _spark_mode(request):
+    """pyspark marks a whole process as Spark Connect once it opens a Connect session (the
+    variable ``SPARK_CONNECT_MODE_ENABLED``), and local-mode Spark in that process then takes
+    the Connect code paths: each test runs in the mode of its own backend."""
+    callspec = getattr(request.node, "callspec", None)
+    if callspec is not None and callspec.params.get("backend") == SPARK_CONNECT:
+        os.environ["SPARK_CONNECT_MODE_ENABLED"] = "1"
+    else:
+        os.environ.pop("SPARK_CONNECT_MODE_ENABLED", None)
 
 
 @pytest.fixture(params=BACKENDS + (SPARK_CONNECT,))

@@ -68,7 +68,7 @@ def test_flags_a_yaml_file_and_the_http_api_give_the_same_funnel(stores, tmp_pat
     from_file = _json("funnel", "--store", str(stores["all"]), "--file", str(spec), *source)
     query = urlencode([("steps", "visit,signup|lead,purchase"), ("window", "1h"), ("order", "ordered"),
                        ("where", "platform=mobile"), ("where", "channel in tv|web"), ("unit", "session_id")])
-    for served in _serve(stores["all"]):
+    for served in _serve(stores["all"], public_dashboard=True):
         status, over_http = served.json("GET", "/v1/funnel?" + query)
         assert served.json("GET", "/v1/funnel?steps=visit&where=platform")[0] == 422
         assert served.json("GET", "/v1/funnel?steps=visit&wehre=x")[1] == {"error": "unknown query parameter 'wehre'"}

@@ -239,7 +239,7 @@ def test_flags_a_yaml_file_and_the_http_api_take_the_preset_and_the_modes(tmp_pa
     # u: a, c ends the scan (level 1); v: a and b in one second, in step order (level 2)
     assert flags == [2, 1, 0]
     assert customers("--steps", "a,b,c", "--window", "10m", "--compat", "clickhouse") == [2, 2, 0]
-    for served in _serve(store):
+    for served in _serve(store, public_dashboard=True):
         status, body = served.json("GET", "/v1/funnel?steps=a,b,c&window=10m&compat=clickhouse&window_funnel=strict_order")
         assert status == 200 and [r["customers"] for r in body] == flags
         status, body = served.json("GET", "/v1/funnel?steps=a,b&compat=posthog")

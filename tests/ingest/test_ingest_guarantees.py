@@ -39,7 +39,7 @@ def test_stores_are_isolated(tmp_path):
     one, two = Collector(tmp_path / "one.duckdb"), Collector(tmp_path / "two.duckdb")
     try:
         assert one.ingest("events", BODY.encode(), None, {})["added"] == 5
-        assert (one.events(), two.events()) == (5, 0)
+        assert (one.event_count, two.event_count) == (5, 0)
         assert two.ingest("events", BODY.encode(), None, {})["added"] == 5  # not a duplicate of one's rows
     finally:
         one.close()

@@ -114,7 +114,7 @@ def test_refused_from_a_request_body_the_same_way(tmp_path, case):
             collector.ingest("events", body.encode(), None, {})
         assert info.value.file == REQUEST and str(info.value).startswith(REQUEST)
         assert info.value.row is not None
-        assert collector.events() == 1
+        assert collector.event_count == 1
     finally:
         collector.close()
 

@@ -119,7 +119,7 @@ def test_captures_keep_the_stores_limits(properties, message):
     """The limits of voronka.ingest.limits hold for captures too, as LimitError (413 over HTTP)."""
     body = json.dumps({"event": "e", "distinct_id": "u", "properties": properties}).encode()
     with pytest.raises(LimitError, match=message):
-        translate(body)
+        translate(body, now=NOW)
     old = json.dumps({"event": "e", "distinct_id": "u", "timestamp": "1899-12-31T23:59:59Z"}).encode()
     with pytest.raises(InputError, match="outside 1900-01-01 to 2200-01-01"):
-        translate(old)
+        translate(old, now=NOW)

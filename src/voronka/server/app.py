@@ -46,7 +46,8 @@ def create_app(store_path: str | Path, *, token: str | None = None, public_dashb
     collector = Collector(store_path, max_queue=max_queue)
     app = FastAPI(title="voronka", summary="Collector and dashboard of one voronka store")
     app.state.collector = collector
-    app.state.keyring = keyring(collector.store, token=token, public_reads=public_dashboard)
+    with collector.lock:  # the writer thread is already warming up on the store's connection
+        app.state.keyring = keyring(collector.store, token=token, public_reads=public_dashboard)
     app.router.add_event_handler("shutdown", collector.close)
     if allow_origins:  # web pages posting events straight from the browser
         app.add_middleware(CORSMiddleware, allow_origins=allow_origins, allow_methods=["POST"],

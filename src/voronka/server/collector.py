@@ -109,7 +109,8 @@ class Collector:
     @contextlib.contextmanager
     def _reading(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A cursor of its own for one read (a snapshot of the committed store)."""
-        cursor = self.store.connection.cursor()
+        with self.lock:  # the connection refuses a call while the writer uses it
+            cursor = self.store.connection.cursor()
         cursor.execute("SET enable_progress_bar_print = false")
         try:
             yield cursor
