@@ -207,4 +207,4 @@ def test_capture_routes_segment_and_flags(tmp_path):
             assert status == 200 and flags["featureFlags"] == {} and flags["errorsWhileComputingFlags"] is False
         status, script = server.call("GET", "/snippet.js")
         assert status == 200 and b"window.voronka" in script
-        assert server.json("GET", "/health") == (200, {"status": "ok", "events": 2})  # u1 once, m1
+        assert server.json("GET", "/health", Authorization="Bearer phc_k") == (200, {"status": "ok", "events": 2})  # u1 once, m1
