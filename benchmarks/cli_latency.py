@@ -1,0 +1,58 @@
+"""Interactive latency of the command line: ``voronka --help`` cold start and ``voronka funnel``
+on the 5,000-customer demo store, wall time of whole processes (min / median / max of N runs).
+
+    uv run python benchmarks/cli_latency.py [--runs 10] [--dir DIR]
+
+The demo store is made once in DIR (default: a temp folder) with ``voronka demo``. Each run
+is a fresh ``voronka`` process (the installed entry point), as a user's shell starts it (bytecode cache as the
+installation left it), so imports are counted; nothing else should run on the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+VORONKA = str(Path(sys.executable).with_name("voronka"))
+
+COMMANDS = {
+    "voronka --help": ["--help"],
+    "voronka funnel --model hourglass (demo store)": ["funnel", "--model", "hourglass"],
+    "voronka funnel --steps site_visit,purchase --by channel (demo store)":
+        ["funnel", "--steps", "site_visit,purchase", "--by", "channel"],
+}
+
+
+def wall(args: list[str], cwd: Path) -> float:
+    start = time.perf_counter()
+    subprocess.run([VORONKA, *args], cwd=cwd, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--dir", type=Path)
+    options = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="voronka-latency-") as scratch:
+        folder = options.dir or Path(scratch)
+        folder.mkdir(parents=True, exist_ok=True)
+        if not (folder / "voronka.duckdb").exists():
+            subprocess.run([VORONKA, "demo", "--store", "voronka.duckdb", "--report", "voronka-report.html"], cwd=folder, check=True,
+                           stdout=subprocess.DEVNULL)
+        print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}, {options.runs} runs each")
+        for name, args in COMMANDS.items():
+            wall(args, folder)  # the first run warms the page cache, as a user's second command
+            times = sorted(wall(args, folder) for _ in range(options.runs))
+            print(f"{name:<72} min {times[0]:.2f} s  median {statistics.median(times):.2f} s  max {times[-1]:.2f} s")
+
+
+if __name__ == "__main__":
+    main()
