@@ -4,8 +4,11 @@ on the 5,000-customer demo store, wall time of whole processes (min / median / m
     uv run python benchmarks/cli_latency.py [--runs 10] [--dir DIR]
 
 The demo store is made once in DIR (default: a temp folder) with ``voronka demo``. Each run
-is a fresh ``voronka`` process (the installed entry point), as a user's shell starts it (bytecode cache as the
-installation left it), so imports are counted; nothing else should run on the machine.
+is a fresh ``voronka`` process (the installed entry point), as a user's shell starts it, so
+imports are counted; nothing else should run on the machine. Python caches compiled modules
+(``.pyc``) on first import, as it does on a user's machine: the variable
+``PYTHONDONTWRITEBYTECODE`` (set in some sandboxes and CI images) is removed for the runs,
+and the warm-up run writes the cache. ``--no-bytecode-cache`` keeps it, to measure that case.
 """
 
 from __future__ import annotations
@@ -29,9 +32,9 @@ COMMANDS = {
 }
 
 
-def wall(args: list[str], cwd: Path) -> float:
+def wall(args: list[str], cwd: Path, env: dict[str, str]) -> float:
     start = time.perf_counter()
-    subprocess.run([VORONKA, *args], cwd=cwd, check=True,
+    subprocess.run([VORONKA, *args], cwd=cwd, check=True, env=env,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return time.perf_counter() - start
 
@@ -40,17 +43,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--dir", type=Path)
+    parser.add_argument("--no-bytecode-cache", action="store_true",
+                        help="Keep PYTHONDONTWRITEBYTECODE: every run compiles every module from source.")
     options = parser.parse_args()
+    env = dict(os.environ)
+    if not options.no_bytecode_cache:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+    cache = "not written" if env.get("PYTHONDONTWRITEBYTECODE") else "written on first import"
     with tempfile.TemporaryDirectory(prefix="voronka-latency-") as scratch:
         folder = options.dir or Path(scratch)
         folder.mkdir(parents=True, exist_ok=True)
         if not (folder / "voronka.duckdb").exists():
             subprocess.run([VORONKA, "demo", "--store", "voronka.duckdb", "--report", "voronka-report.html"], cwd=folder, check=True,
                            stdout=subprocess.DEVNULL)
-        print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}, {options.runs} runs each")
+        print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}, {options.runs} runs each, "
+              f"bytecode cache {cache}")
         for name, args in COMMANDS.items():
-            wall(args, folder)  # the first run warms the page cache, as a user's second command
-            times = sorted(wall(args, folder) for _ in range(options.runs))
+            wall(args, folder, env)  # the first run warms the page cache, as a user's second command
+            times = sorted(wall(args, folder, env) for _ in range(options.runs))
             print(f"{name:<72} min {times[0]:.2f} s  median {statistics.median(times):.2f} s  max {times[-1]:.2f} s")
 
 

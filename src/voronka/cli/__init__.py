@@ -13,17 +13,10 @@ Conventions every command follows:
 
 from __future__ import annotations
 
-import importlib
-
 from voronka.cli.app import app
 
-# Each module registers its commands on ``app``.
-for _module in ("ingest", "demo", "models", "funnel", "loop", "value", "paths", "attribution", "diagnose", "money", "report", "serve", "keys", "explore"):
-    try:
-        importlib.import_module(f"voronka.cli.{_module}")
-    except ModuleNotFoundError as exc:  # a command module not written yet
-        if exc.name != f"voronka.cli.{_module}":
-            raise
+# The commands are registered on ``app`` by their modules, imported when one runs
+# (voronka.cli.commands).
 
 
 def main() -> None:

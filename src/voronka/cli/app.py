@@ -9,7 +9,7 @@ import re
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any, Callable, Optional, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Callable, Optional, TypeVar
 
 import click
 import typer
@@ -17,10 +17,14 @@ from typer.exceptions import TyperException
 from rich.console import Console
 from rich.markup import escape
 
+from voronka.cli.commands import LazyCommands
 from voronka.errors import VoronkaError
-from voronka.rules import StepRule
+
+if TYPE_CHECKING:
+    from voronka.rules import StepRule
 
 app = typer.Typer(
+    cls=LazyCommands,
     name="voronka",
     help="Customer-journey and sales-funnel analytics.",
     no_args_is_help=True,
@@ -67,6 +71,8 @@ PurchaseOption = Annotated[str, typer.Option("--purchase", help="Purchase events
 
 def event_rule(text: str, option: str) -> StepRule:
     """``a|b`` (or ``a,b``) from a command line → the rule matching those events."""
+    from voronka.rules import StepRule
+
     events = [e.strip() for e in re.split(r"[|,]", text) if e.strip()]
     if not events:
         raise typer.BadParameter(f"{option} needs at least one event name")
