@@ -37,12 +37,17 @@ from pathlib import Path
 
 VORONKA = str(Path(sys.executable).with_name("voronka"))
 
+USER_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+"""The server's environment as on a user's machine: Python caches compiled modules (some
+sandboxes and CI images set ``PYTHONDONTWRITEBYTECODE``, which makes every start compile
+every module from source)."""
+
 
 def start(store: Path, port: int, *options: str) -> tuple[subprocess.Popen, float, float]:
     """``voronka serve`` on ``store``; (process, seconds to /health, CPU seconds until then)."""
     began = time.monotonic()
     process = subprocess.Popen([VORONKA, "serve", "--store", str(store), "--port", str(port), *options],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=USER_ENV)
     while True:
         try:
             con = http.client.HTTPConnection("127.0.0.1", port, timeout=1)

@@ -74,6 +74,8 @@ class Collector:
             self.generation += 1
             if table == "events":
                 self.event_count += summary.added
+                with self.lock:
+                    self.writer.events_written()
         return {"rows_read": summary.rows_read, "added": summary.added, "duplicates": summary.duplicates}
 
     def dashboard(self, lang: str, tz: str) -> str:

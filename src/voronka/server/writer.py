@@ -6,8 +6,9 @@ captured rows of all of them in **one transaction**, and only after the commit a
 one: a request is acknowledged once its rows are durable (DuckDB syncs its write-ahead log
 at the commit), and concurrent requests share the cost of one commit. Exactly once by key:
 of equal ``event_id``s (``alias`` for aliases) in a batch the first is kept, and one
-already in the store is skipped (an anti-join: its cost grows with the store, a scan of
-the key column). If a batch fails
+already in the store is skipped: for events, the hashes of the stored ids are kept in
+memory (``seen.SeenKeys``) and only the ids whose hash is there are looked up, so a
+commit does not scan the store; aliases (few) are checked with an anti-join. If a batch fails
 (which the checks of ``capture.translate`` make rare), it is rolled back and its jobs are
 stored again one per transaction, so a request fails only for its own rows.
 
@@ -27,9 +28,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 
 from voronka.server.capture import Capture
+from voronka.server.seen import SeenKeys
 
 MAX_BATCH_ROWS = 50_000
 """The most rows one group commit takes (more jobs wait for the next)."""
@@ -46,10 +49,16 @@ ALIAS_SCHEMA = pa.schema([("alias", pa.string()), ("customer_id", pa.string())])
 
 INSERT_EVENTS = f"""
 INSERT INTO events (event_id, customer_id, ts, event, channel, campaign, revenue, currency, referrer_id, properties)
-SELECT c.event_id, customer_id, ts, event, channel, campaign, CAST(revenue AS DECIMAL(18, 4)), currency,
+SELECT event_id, customer_id, ts, event, channel, campaign, CAST(revenue AS DECIMAL(18, 4)), currency,
        referrer_id, properties
-FROM {CAPTURED} c ANTI JOIN events e ON e.event_id = c.event_id
+FROM {CAPTURED} WHERE event_id NOT IN (SELECT unnest($stored::VARCHAR[]))
 """
+HASHES = f"SELECT hash(event_id) AS h FROM {CAPTURED}"
+STORED = f"""
+SELECT event_id FROM events
+WHERE event_id IN (SELECT event_id FROM {CAPTURED} WHERE hash(event_id) IN (SELECT unnest($hashes::UBIGINT[])))
+"""
+"""The batch's ids already stored, among those whose hash a stored id has."""
 INSERT_ALIASES = f"""
 INSERT INTO aliases (alias, customer_id)
 SELECT c.alias, c.customer_id FROM {ALIASES} c ANTI JOIN aliases a ON a.alias = c.alias
@@ -95,6 +104,7 @@ class Writer:
         self.max_bytes = max_bytes
         self.queue: queue.Queue[Job | None] = queue.Queue(max_jobs)
         self.queued_bytes = 0
+        self.seen: SeenKeys | None = None  # read by the thread before its first commit
         self._budget = threading.Lock()
         self.thread = threading.Thread(target=self._run, name="voronka-writer", daemon=True)
         self.thread.start()
@@ -120,6 +130,11 @@ class Writer:
         self.queue.put(None)
         self.thread.join()
 
+    def events_written(self) -> None:
+        """Events were stored by a ``call`` (the file pipeline): read the stored ids' hashes
+        again. Called on the writer thread, under ``lock``."""
+        self.seen = SeenKeys(self.connection, "events", "event_id")
+
     def full(self) -> bool:
         """Would a job now be refused? (Asked before a body is read, to refuse it cheaply.)"""
         return self.queue.full() or self.queued_bytes >= self.max_bytes
@@ -130,6 +145,7 @@ class Writer:
         with self.lock:
             self.connection.register(CAPTURED, pa.table({"warm": [1]}))
             self.connection.unregister(CAPTURED)
+            self.seen = SeenKeys(self.connection, "events", "event_id")
         while True:
             job = self.queue.get()
             if job is None:
@@ -175,15 +191,19 @@ class Writer:
             con.register(CAPTURED, pa.Table.from_pylist(events, EVENT_SCHEMA))
             con.register(ALIASES, pa.Table.from_pylist(aliases, ALIAS_SCHEMA))
             try:
+                hashes = con.execute(HASHES).fetchnumpy()["h"] if events else np.empty(0, np.uint64)
+                maybe = hashes[self.seen.maybe_seen(hashes)] if events else hashes
+                stored = [r[0] for r in con.execute(STORED, {"hashes": maybe.tolist()}).fetchall()] if len(maybe) else []
                 con.execute("BEGIN TRANSACTION")
                 try:
-                    added = con.execute(INSERT_EVENTS).fetchall()[0][0] if events else 0
+                    added = con.execute(INSERT_EVENTS, {"stored": stored}).fetchall()[0][0] if events else 0
                     if aliases:
                         con.execute(INSERT_ALIASES)
                     con.execute("COMMIT")
                 except BaseException:
                     con.execute("ROLLBACK")
                     raise
+                self.seen.add(hashes)
             finally:
                 con.unregister(CAPTURED)
                 con.unregister(ALIASES)
