@@ -189,14 +189,15 @@ class Writer:
         con = self.connection
         with self.lock:
             con.register(CAPTURED, pa.Table.from_pylist(events, EVENT_SCHEMA))
-            con.register(ALIASES, pa.Table.from_pylist(aliases, ALIAS_SCHEMA))
+            if aliases:
+                con.register(ALIASES, pa.Table.from_pylist(aliases, ALIAS_SCHEMA))
             try:
-                hashes = con.execute(HASHES).fetchnumpy()["h"] if events else np.empty(0, np.uint64)
-                maybe = hashes[self.seen.maybe_seen(hashes)] if events else hashes
+                hashes = con.execute(HASHES).fetchnumpy()["h"]
+                maybe = hashes[self.seen.maybe_seen(hashes)]
                 stored = [r[0] for r in con.execute(STORED, {"hashes": maybe.tolist()}).fetchall()] if len(maybe) else []
                 con.execute("BEGIN TRANSACTION")
                 try:
-                    added = con.execute(INSERT_EVENTS, {"stored": stored}).fetchall()[0][0] if events else 0
+                    added = con.execute(INSERT_EVENTS, {"stored": stored}).fetchall()[0][0]
                     if aliases:
                         con.execute(INSERT_ALIASES)
                     con.execute("COMMIT")
@@ -206,7 +207,8 @@ class Writer:
                 self.seen.add(hashes)
             finally:
                 con.unregister(CAPTURED)
-                con.unregister(ALIASES)
+                if aliases:
+                    con.unregister(ALIASES)
         if added:
             self.on_added(added)
         return added
