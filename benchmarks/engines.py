@@ -18,17 +18,17 @@ times the median of ``--runs`` runs of three analyses, as the CLI runs them:
 
 The engines:
 
-* ``duckdb``: a store file built with voronka's own ingest (``Store.ingest_events`` of the
-  Parquet log, kept beside it and reused), read as ``voronka`` reads a store (the funnel's
-  DuckDB fast path included);
+* ``duckdb``: a store file built afresh with voronka's own ingest (``Store.ingest_events``
+  of the Parquet log, beside it), read as ``voronka`` reads a store (the funnel's DuckDB
+  fast path included);
 * ``chdb``: ClickHouse in-process, the log in a MergeTree table ``ORDER BY (customer_id,
   ts)`` with the required columns not Nullable (``clickhouse_ddl``);
 * ``spark``: Spark ``local[2]``, the log a temporary view over rows sent as Arrow; or any
   Spark URL given as the engine (``sc://127.0.0.1:15002`` for a Spark Connect server,
   ``local[4]``).
 
-It prints the load time and each analysis's time per engine, the load average before and
-after, and whether every engine's results equal the first engine's (the step tables of
+It prints the load time and each analysis's time per engine, the peak RSS of the engine's
+Python process (for Spark without its JVM), the load average before and after, and whether every engine's results equal the first engine's (the step tables of
 the funnel and the hourglass, the retention table: counts exactly, ratios and times to
 1e-9).
 """
@@ -51,27 +51,18 @@ from generate import FUNNEL, generate
 ANALYSES = ("funnel", "hourglass", "retention")
 
 
-def store_for(path: Path) -> Path:
-    """A voronka store holding the log at ``path`` (ingested once, then reused)."""
-    from voronka.store import Store
-
-    store = path.with_suffix(".voronka")
-    if not store.exists():
-        partial = path.with_suffix(".voronka.partial")
-        partial.unlink(missing_ok=True)
-        with Store(partial) as s:
-            s.ingest_events([path])
-        partial.rename(store)
-    return store
-
-
 def open_loaded(path: Path, engine: str):
-    """``engine`` with the log loaded: ``duckdb`` as a store, the rest as benchmarks/funnel.py loads them."""
+    """``engine`` with the log loaded: ``duckdb`` as a fresh store (voronka's ingest), the
+    rest as benchmarks/funnel.py loads them."""
     if engine == "duckdb":
         from voronka.engines.duckdb import DuckDBEngine
         from voronka.store import Store
 
-        return DuckDBEngine(Store(store_for(path), read_only=True).connection)
+        store = path.with_suffix(".voronka")
+        store.unlink(missing_ok=True)
+        with Store(store) as s:
+            s.ingest_events([path])
+        return DuckDBEngine(Store(store, read_only=True).connection)
     return load_engine(path, "local[2]" if engine == "spark" else engine)
 
 
