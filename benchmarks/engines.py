@@ -4,8 +4,7 @@
 
 On one seeded Parquet log (``benchmarks/generate.py``; made once per size and seed) it
 loads the events into each engine, in a child process per engine (so one engine's memory
-and threads do not weigh on the next, and the peak RSS printed is that engine's), and
-times the median of ``--runs`` runs of three analyses, as the CLI runs them:
+and threads do not weigh on the next), and times the median of ``--runs`` runs of three analyses, as the CLI runs them:
 
 * ``funnel``: ``voronka funnel --steps site_visit,lead_magnet,consultation,trial,purchase
   --window 7d --ties strict`` (``compute_funnel(..., units=False)``, as benchmarks/funnel.py);
@@ -28,9 +27,9 @@ The engines:
   ``local[4]``).
 
 It prints the load time and each analysis's time per engine, the peak RSS of the engine's
-Python process (for Spark without its JVM), the load average before and after, and whether every engine's results equal the first engine's (the step tables of
-the funnel and the hourglass, the retention table: counts exactly, ratios and times to
-1e-9).
+Python process (for Spark without its JVM), the load average before and after, and
+whether every engine's results equal the first engine's (the step tables of the funnel
+and the hourglass, the retention table: counts exactly, ratios and times to 1e-9).
 """
 
 from __future__ import annotations
@@ -103,10 +102,13 @@ def run_engine(path: Path, engine: str, runs: int) -> dict:
     return out
 
 
-def child(path: Path, engine: str, runs: int) -> dict:
-    """``run_engine`` in a fresh process."""
+def child(path: Path, engine: str, runs: int) -> dict | None:
+    """``run_engine`` in a fresh process; None (its error printed) when it fails."""
     done = subprocess.run([sys.executable, __file__, "--one", engine, "--path", str(path), "--runs", str(runs)],
-                          check=True, capture_output=True, text=True)
+                          capture_output=True, text=True)
+    if done.returncode:
+        print(f"{engine}: failed (exit {done.returncode}):\n" + "\n".join(done.stderr.splitlines()[-15:]))
+        return None
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -133,7 +135,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=5)
     parser.add_argument("--dir", type=Path, default=Path("/tmp/voronka-bench"))
     parser.add_argument("--engines", default="duckdb,chdb,spark",
-                        help="comma-separated: duckdb, chdb, spark (local[2]), or a Spark URL (local[N], sc://host:port)")
+                        help="comma-separated: duckdb, chdb, spark (local[2]), or an engine URL (local[N], sc://host:port)")
     parser.add_argument("--one", help=argparse.SUPPRESS)
     parser.add_argument("--path", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -149,18 +151,21 @@ def main() -> None:
     results = {}
     print(f"{'engine':22s} {'load':>8s} " + " ".join(f"{a:>10s}" for a in ANALYSES) + "   peak RSS")
     for engine in args.engines.split(","):
-        r = results[engine] = child(path, engine, args.runs)
+        r = child(path, engine, args.runs)
+        if r is None:
+            continue
+        results[engine] = r
         print(f"{engine:22s} {r['load']:7.2f}s " + " ".join(
             f"{statistics.median(r['seconds'][a]):9.2f}s" for a in ANALYSES) + f"   {r['rss_mib']:7,.0f} MiB"
               + ("" if args.runs == 1 else "   runs: " + "; ".join(
                   f"{a} " + " ".join(f"{t:.2f}" for t in r["seconds"][a]) for a in ANALYSES)))
-    first, *others = results
+    first, *others = results or [None]
     for engine in others:
         for analysis in ANALYSES:
             equal = same(results[engine]["results"][analysis], results[first]["results"][analysis])
             print(f"{analysis} on {engine} {'equals' if equal else 'DIFFERS FROM'} {first}")
-    counts = [r["customers"] for r in results[first]["results"]["funnel"] if r.get("breakdown") in (None, "")]
-    print(f"funnel customers per step ({first}): {counts}")
+    if first is not None:
+        print(f"funnel customers per step ({first}): {[r['customers'] for r in results[first]['results']['funnel']]}")
     print(f"load average after: {load_average()}")
 
 

@@ -42,7 +42,7 @@ WEEK = 7 * 86400
 
 
 def load_engine(path: Path, engine_url: str):
-    """The engine ``engine_url`` (duckdb, duckdb-sql, chdb, local[N], sc://…) with the
+    """The engine ``engine_url`` (duckdb, duckdb-sql, chdb, local[N], or a URL) with the
     Parquet log at ``path`` as its ``events``: a DuckDB view over the file, a chdb
     MergeTree table (``clickhouse_ddl``: ``ORDER BY (customer_id, ts)``, the required
     columns not Nullable), a Spark temporary view over the rows sent as Arrow."""
@@ -57,7 +57,7 @@ def load_engine(path: Path, engine_url: str):
 
     from voronka.schema import EVENTS
 
-    engine = open_engine(engine_url if engine_url.startswith(("local", "sc:")) else f"{engine_url}://")
+    engine = open_engine(engine_url if "://" in engine_url or engine_url.startswith("local") else f"{engine_url}://")
     engine.load(EVENTS, pq.read_table(path))
     return engine
 
