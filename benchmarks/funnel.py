@@ -41,23 +41,32 @@ from generate import FUNNEL, NAMES, generate
 WEEK = 7 * 86400
 
 
-def _voronka(path: Path, spec: dict, runs: int, engine_url: str) -> tuple[list[float], list[int]]:
+def load_engine(path: Path, engine_url: str):
+    """The engine ``engine_url`` (duckdb, duckdb-sql, chdb, local[N], or a URL) with the
+    Parquet log at ``path`` as its ``events``: a DuckDB view over the file, a chdb
+    MergeTree table (``clickhouse_ddl``: ``ORDER BY (customer_id, ts)``, the required
+    columns not Nullable), a Spark temporary view over the rows sent as Arrow."""
     from voronka.engines import open_engine
     from voronka.engines.duckdb import DuckDBEngine, connect
-    from voronka.funnel import compute_funnel
-    from voronka.funnel.spec import build_funnel
 
     if engine_url in ("duckdb", "duckdb-sql"):
         con = connect()  # as voronka opens it (VORONKA_MEMORY_LIMIT applies)
         con.execute(f"CREATE VIEW events AS SELECT * FROM read_parquet('{path}')")
-        engine = DuckDBEngine(con)
-    else:
-        import pyarrow.parquet as pq
+        return DuckDBEngine(con)
+    import pyarrow.parquet as pq
 
-        from voronka.schema import EVENTS
+    from voronka.schema import EVENTS
 
-        engine = open_engine(engine_url if engine_url.startswith("local") else f"{engine_url}://")
-        engine.load(EVENTS, pq.read_table(path))
+    engine = open_engine(engine_url if "://" in engine_url or engine_url.startswith("local") else f"{engine_url}://")
+    engine.load(EVENTS, pq.read_table(path))
+    return engine
+
+
+def _voronka(path: Path, spec: dict, runs: int, engine_url: str) -> tuple[list[float], list[int]]:
+    from voronka.funnel import compute_funnel
+    from voronka.funnel.spec import build_funnel
+
+    engine = load_engine(path, engine_url)
     definition = build_funnel(spec)
     times, counts = [], []
     for _ in range(runs):
