@@ -11,9 +11,9 @@ import pytest
 
 from tests.backends import event
 from voronka import demo
-from voronka.engines.duckdb import DuckDBEngine
 from voronka.explore.scan import scan_changes, scan_findings
 from voronka.funnel.spec import build_funnel
+from voronka.schema import EVENTS
 
 DAY = 24 * 60
 STEPS = build_funnel({"steps": ["visit", "cart", "buy"]})
@@ -54,13 +54,14 @@ def test_counts_and_the_changed_window(engine_for):
 
 
 @pytest.fixture(scope="module")
-def demo_engine():
-    return DuckDBEngine.from_events(demo.generate(20_000).events)
+def demo_events():
+    return demo.generate().events  # the default demo: 5,000 people, what `voronka demo` writes
 
 
-def test_the_demo_incident_ranks_first(demo_engine):
+def test_the_demo_incident_ranks_first(engine_for, demo_events):
     # the hourglass model, no step, segment or date given
-    result = scan_changes(demo_engine, build_funnel({"model": "hourglass", "timezone": demo.TIME_ZONE}))
+    engine = engine_for([], tables={EVENTS: demo_events})
+    result = scan_changes(engine, build_funnel({"model": "hourglass", "timezone": demo.TIME_ZONE}))
     first = result.flagged()[0]
     assert (first["kind"], first["from_key"], first["to_key"]) == ("transition", "try", "buy")
     assert (first["column"], first["segment"]) == ("channel", demo.INCIDENT.channel)
@@ -69,6 +70,7 @@ def test_the_demo_incident_ranks_first(demo_engine):
     assert abs((first["first"] - true_first).days) <= 7
     assert abs((first["last"] + dt.timedelta(days=6) - true_last).days) <= 7
     assert first["window_rate"] < 0.35 < first["rest_rate"]
+    assert first["q"] <= 0.05
     for lang in ("en", "ru", "kk"):
         finding = scan_findings(result, lang)[0]
         assert "digital" in finding.text and finding.q is not None and finding.q <= 0.05
