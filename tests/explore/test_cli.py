@@ -75,3 +75,12 @@ def test_user_errors_are_one_line(events, args):
     result = runner.invoke(app, [*args, "--data", str(events)])
     assert result.exit_code in (1, 2), result.output
     assert "Traceback" not in result.output
+
+
+def test_funnel_trend_shows_the_scan_windows(tmp_path):
+    # the default demo, whose planted incident the scan flags (docs/demo.md, effect 9)
+    events = demo.write(demo.generate(), tmp_path)["events"]
+    run("funnel", "--data", events, "--steps", "trial,purchase", "--cohort", "week", "--tz", demo.TIME_ZONE,
+        "--report", tmp_path / "f.html")
+    page = (tmp_path / "f.html").read_text(encoding="utf-8")
+    assert '"text":"trial \\u2192 purchase (channel = digital)"' in page

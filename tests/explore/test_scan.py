@@ -5,6 +5,7 @@ without any change."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 import random
 
 import pytest
@@ -121,3 +122,23 @@ def test_since_leaves_out_the_first_periods():
                           since=dt.date(2026, 3, 11), as_of=dt.datetime(2026, 4, 1))
     whole = next(r for r in result.series.to_pylist() if r["measure"] == "visit → cart" and r["column"] is None)
     assert whole["trials"] == 30 and whole["first"] == dt.date(2026, 3, 16)  # weeks 2–4; week 3 still stands out
+
+
+def test_the_trend_shades_the_flagged_weeks(demo_events):
+    """A conversion trend (funnel --cohort week --report) shades the scan's windows: the
+    demo's three incident weeks, labelled with the transition and segment."""
+    from voronka.engines.duckdb import DuckDBEngine
+    from voronka.funnel import compute_funnel
+    from voronka.report.charts import conversion_trend
+
+    engine = DuckDBEngine.from_events(demo_events)
+    definition = build_funnel({"steps": ["trial", "purchase"], "timezone": demo.TIME_ZONE, "cohort": "week"})
+    windows = scan_changes(engine, definition, volumes=False).windows()
+    assert windows == [(dt.date(2026, 6, 8), dt.date(2026, 6, 28), "trial → purchase (channel = digital)")]
+    trends = compute_funnel(engine, definition).trends
+    periods = sorted(set(trends.column("period").to_pylist()))
+    figure = conversion_trend(trends, "ru", flagged=windows)
+    (shape,) = figure.layout.shapes
+    shaded = periods[math.ceil(shape.x0):math.floor(shape.x1) + 1]
+    assert shaded == [dt.date(2026, 6, 8), dt.date(2026, 6, 15), dt.date(2026, 6, 22)]
+    assert figure.layout.annotations[0].text == "trial → purchase (channel = digital)"

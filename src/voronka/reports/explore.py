@@ -16,6 +16,8 @@ SCAN_SHOWN = 4  # flagged series drawn in the report
 def scan_figure(scan, lang: str, shown: int = SCAN_SHOWN) -> go.Figure | None:
     """The first ``shown`` ranked series: rate per period with its Wilson interval, the
     changed window shaded."""
+    from voronka.explore.scan import series_label
+
     ranked = scan.flagged()[:shown]
     if not ranked:
         return None
@@ -24,7 +26,7 @@ def scan_figure(scan, lang: str, shown: int = SCAN_SHOWN) -> go.Figure | None:
     for r in ranked:
         key = (r["measure"], r["column"], r["segment"])
         rows = [p for p in points if (p["measure"], p["column"], p["segment"]) == key]
-        name = r["measure"] + (f" ({r['column'].removeprefix('properties.')} = {r['segment']})" if r["column"] else "")
+        name = series_label(r)
         figure.add_trace(go.Scatter(
             x=[p["period"] for p in rows], y=[p["rate"] for p in rows], mode="lines+markers", name=name,
             error_y={"type": "data", "symmetric": False,
