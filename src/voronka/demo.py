@@ -58,8 +58,8 @@ expected values and how to measure them):
 8. Identity: half of the people reached through digital and mobile start anonymous
    (``anon-…``); at their first lead_magnet, callback_request or consultation an
    ``identify`` event on the canonical id (property ``alias``) links the two.
-9. An incident (``INCIDENT``): for three weeks from day 154, 85 % of the purchases that
-   would follow a trial of a ``digital`` person fail (with all that would follow them).
+9. An incident (``INCIDENT``): for three weeks from day 158 (a Monday), every purchase
+   that would follow a trial of a ``digital`` person fails (with all that would follow it).
 10. A loop (``LOOP``): ``mobile`` people who tried are sent back trial → site_visit →
    trial (buyers with probability 0.10, the others 0.50), so the trapped buy less.
    Both are drawn after the journeys from their own random stream.
@@ -246,9 +246,9 @@ class Incident:
     not in the data)."""
 
     channel: str = "digital"
-    first_day: int = 154  # 2026-06-04 with the default start
+    first_day: int = 158  # Monday 2026-06-08 with the default start
     days: int = 21
-    fail: float = 0.85
+    fail: float = 1.0
 
 
 @dataclass(frozen=True)

@@ -5,15 +5,16 @@ without any change."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 import random
 
 import pytest
 
 from tests.backends import event
 from voronka import demo
-from voronka.engines.duckdb import DuckDBEngine
 from voronka.explore.scan import scan_changes, scan_findings
 from voronka.funnel.spec import build_funnel
+from voronka.schema import EVENTS
 
 DAY = 24 * 60
 STEPS = build_funnel({"steps": ["visit", "cart", "buy"]})
@@ -54,13 +55,14 @@ def test_counts_and_the_changed_window(engine_for):
 
 
 @pytest.fixture(scope="module")
-def demo_engine():
-    return DuckDBEngine.from_events(demo.generate(20_000).events)
+def demo_events():
+    return demo.generate().events  # the default demo: 5,000 people, what `voronka demo` writes
 
 
-def test_the_demo_incident_ranks_first(demo_engine):
+def test_the_demo_incident_ranks_first(engine_for, demo_events):
     # the hourglass model, no step, segment or date given
-    result = scan_changes(demo_engine, build_funnel({"model": "hourglass", "timezone": demo.TIME_ZONE}))
+    engine = engine_for([], tables={EVENTS: demo_events})
+    result = scan_changes(engine, build_funnel({"model": "hourglass", "timezone": demo.TIME_ZONE}))
     first = result.flagged()[0]
     assert (first["kind"], first["from_key"], first["to_key"]) == ("transition", "try", "buy")
     assert (first["column"], first["segment"]) == ("channel", demo.INCIDENT.channel)
@@ -69,6 +71,7 @@ def test_the_demo_incident_ranks_first(demo_engine):
     assert abs((first["first"] - true_first).days) <= 7
     assert abs((first["last"] + dt.timedelta(days=6) - true_last).days) <= 7
     assert first["window_rate"] < 0.35 < first["rest_rate"]
+    assert first["q"] <= 0.05
     for lang in ("en", "ru", "kk"):
         finding = scan_findings(result, lang)[0]
         assert "digital" in finding.text and finding.q is not None and finding.q <= 0.05
@@ -119,3 +122,23 @@ def test_since_leaves_out_the_first_periods():
                           since=dt.date(2026, 3, 11), as_of=dt.datetime(2026, 4, 1))
     whole = next(r for r in result.series.to_pylist() if r["measure"] == "visit → cart" and r["column"] is None)
     assert whole["trials"] == 30 and whole["first"] == dt.date(2026, 3, 16)  # weeks 2–4; week 3 still stands out
+
+
+def test_the_trend_shades_the_flagged_weeks(demo_events):
+    """A conversion trend (funnel --cohort week --report) shades the scan's windows: the
+    demo's three incident weeks, labelled with the transition and segment."""
+    from voronka.engines.duckdb import DuckDBEngine
+    from voronka.funnel import compute_funnel
+    from voronka.report.charts import conversion_trend
+
+    engine = DuckDBEngine.from_events(demo_events)
+    definition = build_funnel({"steps": ["trial", "purchase"], "timezone": demo.TIME_ZONE, "cohort": "week"})
+    windows = scan_changes(engine, definition, volumes=False).windows()
+    assert windows == [(dt.date(2026, 6, 8), dt.date(2026, 6, 28), "trial → purchase (channel = digital)")]
+    trends = compute_funnel(engine, definition).trends
+    periods = sorted(set(trends.column("period").to_pylist()))
+    figure = conversion_trend(trends, "ru", flagged=windows)
+    (shape,) = figure.layout.shapes
+    shaded = periods[math.ceil(shape.x0):math.floor(shape.x1) + 1]
+    assert shaded == [dt.date(2026, 6, 8), dt.date(2026, 6, 15), dt.date(2026, 6, 22)]
+    assert figure.layout.annotations[0].text == "trial → purchase (channel = digital)"

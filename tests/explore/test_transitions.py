@@ -51,6 +51,14 @@ def test_matrices_and_loops(engine_for):
     compare = {(r["from"], r["to"]): r for r in result.compare.to_pylist()}
     assert compare["ship", "cart"]["probability_a"] == pytest.approx(2 / 3)
     assert compare["ship", "cart"]["probability_b"] == 0.0
+    # the step matrices: ios a, b (view, cart, ship) against android c, d, e (e ends after view)
+    assert result.segments == ("os=ios", "os=android")
+    steps = {(r["step"], r["state"]): r for r in result.compare_steps.to_pylist()}
+    assert (steps[2, "cart"]["units_a"], steps[2, "cart"]["units_b"]) == (2, 2)
+    assert steps[2, "cart"]["share_a"] == 1.0 and steps[2, "cart"]["difference"] == pytest.approx(1 - 2 / 3)
+    assert steps[2, END]["share_a"] == 0.0 and steps[2, END]["share_b"] == pytest.approx(1 / 3)
+    assert steps[1, "view"]["difference"] == 0.0 and steps[1, "view"]["method"] == "fisher"
+    assert all(r["q"] >= r["p"] for r in steps.values())
 
 
 def test_two_periods(engine_for):
@@ -59,6 +67,7 @@ def test_two_periods(engine_for):
     result = compute_transitions(engine, compare=(("first", "2026-03-02..2026-03-02"),
                                                   ("first", "2026-03-01..2026-03-03")))
     assert {r["difference"] for r in result.compare.to_pylist()} == {0.0}
+    assert {r["difference"] for r in result.compare_steps.to_pylist()} == {0.0}
     assert sum(r["moves_a"] for r in result.compare.to_pylist() if r["from"] == START) == 5
     with pytest.raises(DefinitionError, match="first=2026-02-01"):
         compute_transitions(engine, compare=(("first", "2026-03-02..2026-03-02"), ("first", "2026-02-01..2026-02-28")))

@@ -97,12 +97,14 @@ def transitions(
     to: Annotated[Optional[str], typer.Option("--to", help="Conversion: an event, events a|b, or MODEL:STAGE "
                                                            "(default: purchase).")] = None,
     compare: Annotated[Optional[str], typer.Option(
-        help="Two segments by the unit's first event: FIELD=A,FIELD=B (e.g. channel=mobile,channel=digital).")] = None,
+        help="Two segments by the unit's first event: FIELD=A,FIELD=B (e.g. channel=mobile,channel=digital), "
+             "or two periods of it: first=2026-05-01..2026-05-31,first=2026-06-01..2026-06-30.")] = None,
     steps: Annotated[int, typer.Option("--steps", help="Steps of the step matrix.")] = 8,
     keep_repeats: Annotated[bool, typer.Option("--keep-repeats",
                                                help="Do not merge consecutive equal events.")] = False,
     top: Annotated[int, typer.Option(help="Loops to show.")] = 10,
-    show: Annotated[str, typer.Option(help="loops | matrix | steps | compare")] = "loops",
+    show: Annotated[str, typer.Option(help="loops | matrix | steps | compare (the transition matrices) | "
+                                           "compare-steps (the step matrices)")] = "loops",
     report: ReportOption = None,
     fmt: FormatOption = OutputFormat.table,
     lang: LangOption = Lang.en,
@@ -111,10 +113,10 @@ def transitions(
     them back before converting (ranked by conversions lost), two segments side by side."""
     from voronka.explore.transitions import compute_transitions, parse_segment
 
-    if show not in ("loops", "matrix", "steps", "compare"):
-        raise typer.BadParameter("--show takes loops, matrix, steps or compare")
-    if show == "compare" and not compare:
-        raise typer.BadParameter("--show compare needs --compare FIELD=A,FIELD=B")
+    if show not in ("loops", "matrix", "steps", "compare", "compare-steps"):
+        raise typer.BadParameter("--show takes loops, matrix, steps, compare or compare-steps")
+    if show.startswith("compare") and not compare:
+        raise typer.BadParameter(f"--show {show} needs --compare FIELD=A,FIELD=B")
     pair = None
     if compare:
         parts = [p for p in compare.split(",") if p.strip()]
@@ -124,13 +126,14 @@ def transitions(
     result = compute_transitions(src.open(), conversion=to, steps=steps, merge_repeats=not keep_repeats,
                                  compare=pair, top=top, as_of=src.as_of)
     if show == "loops" and fmt is OutputFormat.table:
-        from voronka.reports.explore import loop_sentences
+        from voronka.reports.explore import compare_sentences, loop_sentences
 
-        for line in loop_sentences(result, lang.value):
+        lines = loop_sentences(result, lang.value) + (compare_sentences(result, lang.value) if compare else [])
+        for line in lines:
             console.print("• " + line, highlight=False, soft_wrap=True)
     else:
         emit({"loops": result.loops, "matrix": result.matrix, "steps": result.steps,
-              "compare": result.compare}[show], fmt)
+              "compare": result.compare, "compare-steps": result.compare_steps}[show], fmt)
     from voronka.reports.explore import add_transitions_section
 
     _write(report, fmt, lang, lambda page: add_transitions_section(page, result, lang.value))

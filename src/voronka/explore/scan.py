@@ -98,6 +98,21 @@ class Scan:
         rows = [r for r in self.series.to_pylist() if r["rank"] is not None]
         return sorted(rows, key=lambda r: r["rank"])
 
+    def windows(self, kind: str = "transition") -> list[tuple[dt.date, dt.date, str]]:
+        """(first day, last day, label) of the ranked series of ``kind``, first first: the
+        periods a trend shades."""
+        return [(r["first"], _last_day(r["last"], self.grain), series_label(r))
+                for r in self.flagged() if r["kind"] == kind]
+
+
+def series_label(r: dict) -> str:
+    """``measure (column = segment)``, or the measure alone for all units."""
+    return r["measure"] + _segment_text(r)
+
+
+def _segment_text(r: dict) -> str:
+    return f" ({r['column'].removeprefix('properties.')} = {r['segment']})" if r["column"] else ""
+
 
 def _steps(definition: FunnelDefinition) -> list[tuple[str, str]]:
     """(key, SQL predicate) of the steps the scan follows (module docstring)."""
@@ -359,8 +374,7 @@ def scan_findings(scan: Scan, lang: str, model=None, currency: str | None = None
             money = (format_money(round(abs(r["value"])), currency, lang) if currency
                      else format_number(abs(r["value"]), lang, digits=0))
             value = t("explore.scan.value", lang, value=("+" if r["value"] > 0 else "−") + money)
-        segment = f" ({r['column'].removeprefix('properties.')} = {r['segment']})" if r["column"] else ""
-        text = t(f"explore.scan.{r['kind']}", lang, measure=r["measure"], segment=segment,
+        text = t(f"explore.scan.{r['kind']}", lang, measure=r["measure"], segment=_segment_text(r),
                  first=format_date(r["first"], lang), last=format_date(_last_day(r["last"], scan.grain), lang),
                  rate=format_percent(r["window_rate"], lang), low=format_percent(r["ci_low"], lang),
                  high=format_percent(r["ci_high"], lang), rest=format_percent(r["rest_rate"], lang),

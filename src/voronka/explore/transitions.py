@@ -21,9 +21,12 @@ and the difference between two segments. Definitions: ``docs/explore.md``, *Tran
   (rate of the others − rate of the trapped), an observational difference, not a proven
   effect. Loops are ranked by conversions lost, then units trapped.
 * **Segments** (``compare``): two conditions ``field=value`` on the unit's first event (or
-  two periods ``first=YYYY-MM-DD..YYYY-MM-DD``: the day, UTC, of the unit's first event); the
-  transition probabilities of each, their difference (A − B), the proportion test of each
-  move's count out of ``from``, and one Benjamini–Hochberg correction over them.
+  two periods ``first=YYYY-MM-DD..YYYY-MM-DD``: the day, UTC, of the unit's first event).
+  Both matrices are compared cell by cell, each with the difference A − B, the proportion
+  test (``voronka.stats.proportion_test``) and one Benjamini–Hochberg correction over the
+  cells of that matrix: the transition matrix by each move's count out of ``from``
+  (``compare``), the step matrix by the units at state E on step k out of the segment's
+  units (``compare_steps``).
 """
 
 from __future__ import annotations
@@ -59,12 +62,19 @@ COMPARE_SCHEMA = pa.schema([
     ("moves_b", pa.int64()), ("probability_b", pa.float64()), ("difference", pa.float64()),
     ("method", pa.string()), ("p", pa.float64()), ("q", pa.float64()),
 ])
+COMPARE_STEP_SCHEMA = pa.schema([
+    ("step", pa.int64()), ("state", pa.string()), ("units_a", pa.int64()), ("share_a", pa.float64()),
+    ("units_b", pa.int64()), ("share_b", pa.float64()), ("difference", pa.float64()),
+    ("method", pa.string()), ("p", pa.float64()), ("q", pa.float64()),
+])
 
 
 @dataclass(frozen=True)
 class Transitions:
     """``matrix``, ``steps`` (the step matrix), ``loops`` (back-edges before conversion,
-    ranked), ``order`` (event → mean first position), ``compare`` (or None), ``units``."""
+    ranked), ``order`` (event → mean first position), ``units``; with two segments,
+    ``compare`` (the transition matrices), ``compare_steps`` (the step matrices) and
+    ``segments`` (their labels ``field=value``, A first)."""
 
     matrix: pa.Table
     steps: pa.Table
@@ -74,6 +84,8 @@ class Transitions:
     units: int
     conversion: str
     as_of: dt.datetime
+    compare_steps: pa.Table | None = None
+    segments: tuple[str, str] | None = None
 
 
 def parse_segment(text: str) -> tuple[str, str]:
@@ -156,7 +168,7 @@ def compute_transitions(
     conversion: str | StepRule | None = None,
     steps: int = 8,
     merge_repeats: bool = True,
-    compare: tuple[str, str] | None = None,
+    compare: tuple[tuple[str, str], tuple[str, str]] | None = None,
     top: int = 10,
     as_of: dt.datetime | None = None,
     events: str | None = None,
@@ -173,28 +185,35 @@ def compute_transitions(
     matrix = _matrix(engine)
     units = sum(r["moves"] for r in matrix if r["from"] == START)
 
-    counts = engine.query(f"SELECT pos, event, count(*) AS n FROM {PATH_TABLE} AS p WHERE pos <= {steps} "
-                          f"GROUP BY pos, event").to_pylist()
-    step_rows = [{"step": int(r["pos"]), "state": r["event"], "units": int(r["n"])} for r in counts]
-    for k in range(1, steps + 1):
-        ended = units - sum(r["units"] for r in step_rows if r["step"] == k)
-        if ended:
-            step_rows.append({"step": k, "state": END, "units": ended})
-    for r in step_rows:
-        r["share"] = r["units"] / units if units else 0.0
-    step_rows.sort(key=lambda r: (r["step"], -r["units"], r["state"]))
-
+    step_rows = _step_matrix(engine, steps, units)
     order = {r["event"]: float(r["m"]) for r in engine.query(
         f"SELECT event, avg(p) AS m FROM (SELECT customer_id, event, min(pos) AS p FROM {PATH_TABLE} AS t "
         f"GROUP BY customer_id, event) AS f GROUP BY event").to_pylist()}
     loops = _loops(engine, order, top)
 
-    table = None
+    table = table_steps = labels = None
     if compare is not None:
-        table = _compare(engine, *compare)
+        table, table_steps = _compare(engine, *compare, steps=steps)
+        labels = tuple(f"{field}={value}" for field, value in compare)
     return Transitions(pa.Table.from_pylist(matrix, schema=MATRIX_SCHEMA),
                        pa.Table.from_pylist(step_rows, schema=STEP_SCHEMA),
-                       pa.Table.from_pylist(loops, schema=LOOP_SCHEMA), order, table, units, label, as_of)
+                       pa.Table.from_pylist(loops, schema=LOOP_SCHEMA), order, table, units, label, as_of,
+                       table_steps, labels)
+
+
+def _step_matrix(engine: Engine, steps: int, units: int, where: str | None = None) -> list[dict]:
+    """Step k = 1..steps, state, units at it and share of the ``units`` (those of ``where``)."""
+    unit = f"(SELECT p.* FROM {PATH_TABLE} AS p JOIN u ON u.customer_id = p.customer_id)"
+    counts = engine.query(f"{_units(where)} SELECT pos, event, count(*) AS n FROM {unit} AS t WHERE pos <= {steps} "
+                          f"GROUP BY pos, event").to_pylist()
+    rows = [{"step": int(r["pos"]), "state": r["event"], "units": int(r["n"])} for r in counts]
+    for k in range(1, steps + 1):
+        ended = units - sum(r["units"] for r in rows if r["step"] == k)
+        if ended:
+            rows.append({"step": k, "state": END, "units": ended})
+    for r in rows:
+        r["share"] = r["units"] / units if units else 0.0
+    return sorted(rows, key=lambda r: (r["step"], -r["units"], r["state"]))
 
 
 def _loops(engine: Engine, order: dict[str, float], top: int) -> list[dict]:
@@ -230,8 +249,8 @@ def _loops(engine: Engine, order: dict[str, float], top: int) -> list[dict]:
     return rows
 
 
-def _compare(engine: Engine, a: tuple[str, str], b: tuple[str, str]) -> pa.Table:
-    """The transition probabilities of two segments and their difference (module docstring)."""
+def _compare(engine: Engine, a: tuple[str, str], b: tuple[str, str], steps: int) -> tuple[pa.Table, pa.Table]:
+    """The transition and step matrices of two segments, cell by cell (module docstring)."""
     def where(segment: tuple[str, str]) -> str:
         if segment[0] == "first":
             start, end = _period(segment[1])
@@ -245,21 +264,34 @@ def _compare(engine: Engine, a: tuple[str, str], b: tuple[str, str]) -> pa.Table
         missing = a if not left else b
         raise DefinitionError(f"no unit starts with {missing[0]}={missing[1]}", field="compare")
     out_l, out_r = _out_moves(left.values()), _out_moves(right.values())
-    rows = []
-    for key in sorted(set(left) | set(right)):
-        src = key[0]
-        ml, mr = left.get(key, {}).get("moves", 0), right.get(key, {}).get("moves", 0)
-        nl, nr = out_l.get(src, 0), out_r.get(src, 0)
-        pl, pr = (ml / nl if nl else None), (mr / nr if nr else None)
-        test = proportion_test(ml, nl, mr, nr) if nl and nr else None
-        rows.append({"from": src, "to": key[1], "moves_a": ml, "probability_a": pl, "moves_b": mr,
-                     "probability_b": pr, "difference": pl - pr if test else None,
-                     "method": test.method if test else None, "p": test.p if test else None, "q": None})
+    moves = [_cell({"from": key[0], "to": key[1]}, "moves", "probability",
+                   left.get(key, {}).get("moves", 0), out_l.get(key[0], 0),
+                   right.get(key, {}).get("moves", 0), out_r.get(key[0], 0))
+             for key in sorted(set(left) | set(right))]
+    n_l, n_r = out_l[START], out_r[START]  # every unit leaves START once
+    step_l = {(r["step"], r["state"]): r["units"] for r in _step_matrix(engine, steps, n_l, where(a))}
+    step_r = {(r["step"], r["state"]): r["units"] for r in _step_matrix(engine, steps, n_r, where(b))}
+    cells = [_cell({"step": key[0], "state": key[1]}, "units", "share", step_l.get(key, 0), n_l,
+                   step_r.get(key, 0), n_r) for key in sorted(set(step_l) | set(step_r))]
+    return (pa.Table.from_pylist(_corrected(moves, ("from", "to")), schema=COMPARE_SCHEMA),
+            pa.Table.from_pylist(_corrected(cells, ("step", "state")), schema=COMPARE_STEP_SCHEMA))
+
+
+def _cell(key: dict, count: str, rate: str, xa: int, na: int, xb: int, nb: int) -> dict:
+    """One cell of two segments: the counts, the rates out of ``na`` and ``nb``, A − B, the test."""
+    ra, rb = (xa / na if na else None), (xb / nb if nb else None)
+    test = proportion_test(xa, na, xb, nb) if na and nb else None
+    return {**key, f"{count}_a": xa, f"{rate}_a": ra, f"{count}_b": xb, f"{rate}_b": rb,
+            "difference": ra - rb if test else None, "method": test.method if test else None,
+            "p": test.p if test else None, "q": None}
+
+
+def _corrected(rows: list[dict], key: tuple[str, str]) -> list[dict]:
+    """One Benjamini–Hochberg correction over the tested cells; sorted by q, then the key."""
     tested = [r for r in rows if r["p"] is not None]
     for r, q in zip(tested, benjamini_hochberg([r["p"] for r in tested])):
         r["q"] = q
-    rows.sort(key=lambda r: (r["q"] if r["q"] is not None else 2.0, r["from"], r["to"]))
-    return pa.Table.from_pylist(rows, schema=COMPARE_SCHEMA)
+    return sorted(rows, key=lambda r: (r["q"] if r["q"] is not None else 2.0, r[key[0]], r[key[1]]))
 
 
 def transition_figure(result: Transitions, title: str = "", *, min_probability: float = 0.05, max_edges: int = 40):

@@ -56,6 +56,38 @@ MESSAGES: dict[str, dict[str, str]] = {
     "explore.transitions.graph": {"en": "Transition graph (share of moves out of each event)",
                                   "ru": "Граф переходов (доля переходов из каждого события)",
                                   "kk": "Өтулер графы (әр оқиғадан өтулер үлесі)"},
+    # --- two segments compared (transitions --compare)
+    "explore.section.compare": {"en": "Two segments compared: {a} against {b}",
+                                "ru": "Сравнение двух сегментов: {a} и {b}",
+                                "kk": "Екі сегментті салыстыру: {a} және {b}"},
+    "explore.compare.move": {
+        "en": "{source} → {target}: {a} of the moves out of {source} in {seg_a} against {b} in {seg_b} "
+              "(difference {diff}; test: {test}, q {q}).",
+        "ru": "{source} → {target}: {a} переходов из {source} в {seg_a} против {b} в {seg_b} "
+              "(разница {diff}; тест: {test}, q {q}).",
+        "kk": "{source} → {target}: {seg_a} ішінде {source} оқиғасынан өтулердің {a}, {seg_b} ішінде {b} "
+              "(айырма {diff}; тест: {test}, q {q}).",
+    },
+    "explore.compare.step": {
+        "en": "Step {step}, {state}: {a} of the customers in {seg_a} against {b} in {seg_b} "
+              "(difference {diff}; test: {test}, q {q}).",
+        "ru": "Шаг {step}, {state}: {a} клиентов в {seg_a} против {b} в {seg_b} "
+              "(разница {diff}; тест: {test}, q {q}).",
+        "kk": "{step}-қадам, {state}: {seg_a} ішінде клиенттердің {a}, {seg_b} ішінде {b} "
+              "(айырма {diff}; тест: {test}, q {q}).",
+    },
+    "explore.compare.none": {
+        "en": "No cell of the transition or step matrix differs significantly between {seg_a} and {seg_b} "
+              "(one Benjamini–Hochberg correction per matrix, q ≤ {alpha}).",
+        "ru": "Ни одна клетка матрицы переходов или шагов не различается значимо между {seg_a} и {seg_b} "
+              "(одна поправка Бенджамини–Хохберга на матрицу, q ≤ {alpha}).",
+        "kk": "{seg_a} мен {seg_b} арасында өтулер немесе қадамдар матрицасының ешбір ұяшығы мәнді ерекшеленбейді "
+              "(әр матрицаға бір Бенджамини–Хохберг түзетуі, q ≤ {alpha}).",
+    },
+    "explore.compare.chart": {"en": "Step matrix: share of customers at each event on each step, {a} − {b}",
+                              "ru": "Матрица шагов: доля клиентов на каждом событии на каждом шаге, {a} − {b}",
+                              "kk": "Қадамдар матрицасы: әр қадамдағы әр оқиғадағы клиенттер үлесі, {a} − {b}"},
+    "explore.compare.step_axis": {"en": "step", "ru": "шаг", "kk": "қадам"},
     # --- profile
     "explore.profile.repeats": {"en": "{rows} rows were dropped as repeats at ingest.",
                                 "ru": "{rows} строк отброшено при загрузке как повторы.",

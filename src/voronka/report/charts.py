@@ -485,10 +485,14 @@ def time_to_convert_histogram(
 
 
 def conversion_trend(
-    trends: pa.Table, lang: str, *, title: str | None = None, include_first: bool = False
+    trends: pa.Table, lang: str, *, title: str | None = None, include_first: bool = False,
+    flagged: Iterable[tuple[Any, Any, str]] = (),
 ) -> go.Figure:
     """Lines of conversion from the first step, one per step (and breakdown value, when the
     trends have one), over cohort periods.
+
+    ``flagged``: (first day, last day, label) of changes found elsewhere (the change scan's
+    windows); the periods they overlap are shaded and labelled.
 
     The x axis is categorical with periods as dates in the language (``1 мар. 2026 г.``),
     in date order. Step 1 (always 100 %) is left out unless ``include_first`` or it is
@@ -536,6 +540,11 @@ def conversion_trend(
                 marker={"size": 7},
             )
         )
+    for first, last, text in flagged:  # a period runs from its start to the next one's
+        hit = [i for i, p in enumerate(periods) if p <= last and (i + 1 == len(periods) or periods[i + 1] > first)]
+        if hit:
+            fig.add_vrect(x0=hit[0] - 0.5, x1=hit[-1] + 0.5, fillcolor="red", opacity=0.08, line_width=0,
+                          annotation_text=_esc(text), annotation_position="top left", annotation_font_size=10)
     style_figure(fig, lang, title if title is not None else t("chart.trend.title", lang), height=420)
     fig.update_xaxes(
         title_text=t("chart.trend.x", lang),

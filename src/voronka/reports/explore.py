@@ -16,6 +16,8 @@ SCAN_SHOWN = 4  # flagged series drawn in the report
 def scan_figure(scan, lang: str, shown: int = SCAN_SHOWN) -> go.Figure | None:
     """The first ``shown`` ranked series: rate per period with its Wilson interval, the
     changed window shaded."""
+    from voronka.explore.scan import series_label
+
     ranked = scan.flagged()[:shown]
     if not ranked:
         return None
@@ -24,7 +26,7 @@ def scan_figure(scan, lang: str, shown: int = SCAN_SHOWN) -> go.Figure | None:
     for r in ranked:
         key = (r["measure"], r["column"], r["segment"])
         rows = [p for p in points if (p["measure"], p["column"], p["segment"]) == key]
-        name = r["measure"] + (f" ({r['column'].removeprefix('properties.')} = {r['segment']})" if r["column"] else "")
+        name = series_label(r)
         figure.add_trace(go.Scatter(
             x=[p["period"] for p in rows], y=[p["rate"] for p in rows], mode="lines+markers", name=name,
             error_y={"type": "data", "symmetric": False,
@@ -65,6 +67,60 @@ def add_transitions_section(report: Report, result, lang: str) -> Report:
     report.add_section(t("explore.section.transitions", lang), text="\n\n".join(loop_sentences(result, lang)),
                        figure=transition_figure(result, t("explore.transitions.graph", lang)),
                        table=result.loops)
+    if result.segments is not None:
+        add_compare_section(report, result, lang)
+    return report
+
+
+COMPARE_SHOWN = 5  # significant cells of each matrix told in sentences
+
+
+def compare_sentences(result, lang: str, alpha: float = 0.05, shown: int = COMPARE_SHOWN) -> list[str]:
+    """The cells of the transition and step matrices that differ between the two segments
+    (q ≤ ``alpha``), at most ``shown`` of each, smallest q first (en/ru/kk)."""
+    from voronka.diagnose.findings import format_p
+    from voronka.i18n import format_percent
+
+    seg_a, seg_b = result.segments
+
+    def common(r: dict, rate: str) -> dict:
+        d = r["difference"]
+        return {"a": format_percent(r[f"{rate}_a"], lang), "b": format_percent(r[f"{rate}_b"], lang),
+                "seg_a": seg_a, "seg_b": seg_b, "diff": ("+" if d > 0 else "−" if d < 0 else "") +
+                format_percent(abs(d), lang), "test": t(f"diagnose.test.{r['method']}", lang),
+                "q": format_p(r["q"], lang)}
+
+    def significant(table) -> list[dict]:
+        return [r for r in table.to_pylist() if r["q"] is not None and r["q"] <= alpha][:shown]
+
+    lines = [t("explore.compare.move", lang, source=r["from"], target=r["to"], **common(r, "probability"))
+             for r in significant(result.compare)]
+    lines += [t("explore.compare.step", lang, step=r["step"], state=r["state"], **common(r, "share"))
+              for r in significant(result.compare_steps)]
+    return lines or [t("explore.compare.none", lang, seg_a=seg_a, seg_b=seg_b, alpha=alpha)]
+
+
+def compare_figure(result, lang: str) -> go.Figure:
+    """The step matrix difference A − B: a heat map of steps (columns) by states (rows)."""
+    rows = result.compare_steps.to_pylist()
+    states = sorted({r["state"] for r in rows}, key=lambda s: (s == "END", s))
+    steps = sorted({r["step"] for r in rows})
+    cell = {(r["state"], r["step"]): r["difference"] for r in rows}
+    z = [[cell.get((state, step)) for step in steps] for state in states]
+    figure = go.Figure(go.Heatmap(z=z, x=steps, y=states, colorscale="RdBu", zmid=0,
+                                  colorbar={"tickformat": ".0%"}, hovertemplate="%{y}, %{x}: %{z:.1%}<extra></extra>"))
+    a, b = result.segments
+    figure.update_layout(title=t("explore.compare.chart", lang, a=a, b=b), height=max(300, 26 * len(states) + 120),
+                         xaxis={"title": t("explore.compare.step_axis", lang), "dtick": 1},
+                         margin={"l": 120, "r": 10, "t": 50, "b": 40})
+    return figure
+
+
+def add_compare_section(report: Report, result, lang: str) -> Report:
+    """Two segments: the cells that differ, the step-matrix difference, the step cells by q."""
+    a, b = result.segments
+    report.add_section(t("explore.section.compare", lang, a=a, b=b), text="\n\n".join(compare_sentences(result, lang)),
+                       figure=compare_figure(result, lang), table=result.compare_steps)
     return report
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
+
 import pyarrow as pa
 
 from voronka.funnel import FunnelResult
@@ -9,9 +12,11 @@ from voronka.i18n import t
 from voronka.report import Report, charts, funnel_columns
 
 
-def add_funnel_sections(report: Report, result: FunnelResult, lang: str, *, hourglass_split: str | None = None) -> Report:
+def add_funnel_sections(report: Report, result: FunnelResult, lang: str, *, hourglass_split: str | None = None,
+                        flagged: Sequence[tuple[dt.date, dt.date, str]] = ()) -> Report:
     """The funnel chart (an hourglass when ``hourglass_split`` names the neck stage), the
-    step table, the time-to-convert histogram, and trends when the funnel has a cohort."""
+    step table, the time-to-convert histogram, and trends when the funnel has a cohort,
+    with the ``flagged`` windows (first day, last day, label: ``Scan.windows``) shaded."""
     headers, formatters = funnel_columns(lang)
     overall = result.steps
     if hourglass_split is not None:
@@ -26,12 +31,14 @@ def add_funnel_sections(report: Report, result: FunnelResult, lang: str, *, hour
                            figure=charts.time_to_convert_histogram(result.histogram, lang,
                                                                    labels=_labels(result)))
     if result.trends is not None and result.trends.num_rows:
-        report.add_section(t("chart.trend.title", lang), figure=charts.conversion_trend(result.trends, lang))
+        report.add_section(t("chart.trend.title", lang), figure=charts.conversion_trend(result.trends, lang,
+                                                                                     flagged=flagged))
     return report
 
 
-def funnel_report(result: FunnelResult, lang: str, title: str | None = None) -> Report:
-    return add_funnel_sections(Report(title or t("chart.funnel.title", lang), lang), result, lang)
+def funnel_report(result: FunnelResult, lang: str, title: str | None = None,
+                  flagged: Sequence[tuple[dt.date, dt.date, str]] = ()) -> Report:
+    return add_funnel_sections(Report(title or t("chart.funnel.title", lang), lang), result, lang, flagged=flagged)
 
 
 def _table(steps: pa.Table, result: FunnelResult) -> pa.Table:
