@@ -147,6 +147,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "funnel.step_n": {"en": "Step {n}", "ru": "Шаг {n}", "kk": "{n}-қадам"},
     # --- charts
     "chart.funnel.title": {"en": "Funnel", "ru": "Воронка", "kk": "Воронка"},
+    "chart.empty": {"en": "Nothing to draw: the data has no values for this chart.",
+                    "ru": "Нечего показать: в данных нет значений для этого графика.",
+                    "kk": "Көрсететін ештеңе жоқ: деректерде бұл диаграммаға мән жоқ."},
     "chart.hourglass.title": {"en": "Hourglass", "ru": "Песочные часы", "kk": "Құм сағат"},
     "chart.hourglass.before": {"en": "Acquisition", "ru": "Привлечение", "kk": "Клиент тарту"},
     "chart.hourglass.after": {"en": "After purchase", "ru": "После покупки", "kk": "Сатудан кейін"},
