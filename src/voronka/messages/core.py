@@ -173,7 +173,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ru": "Динамика конверсии",
         "kk": "Конверсия динамикасы",
     },
-    "chart.trend.x": {"en": "Cohort period", "ru": "Период когорты", "kk": "Когорта кезеңі"},
+    "chart.trend.x": {"en": "Cohort period", "ru": "Период когорты", "kk": "Когорта мерзімі"},
     "chart.customers_count": {
         "en": "Number of customers",
         "ru": "Число клиентов",

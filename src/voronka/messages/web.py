@@ -5,7 +5,6 @@ saved views. Kazakh keeps "stage" (кезең, as in the hourglass article, seed
 from __future__ import annotations
 
 MESSAGES: dict[str, dict[str, str]] = {
-    "web.app": {"en": "voronka", "ru": "voronka", "kk": "voronka"},
     "web.page.overview": {"en": "Overview", "ru": "Обзор", "kk": "Шолу"},
     "web.page.funnel": {"en": "Funnel builder", "ru": "Конструктор воронки", "kk": "Воронка құрастырушы"},
     "web.page.paths": {"en": "Paths and transitions", "ru": "Пути и переходы", "kk": "Жолдар мен өтулер"},
@@ -23,9 +22,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "web.since": {"en": "From", "ru": "С", "kk": "Басы"},
     "web.until": {"en": "To", "ru": "По", "kk": "Соңы"},
     "web.where": {"en": "Filter (where)", "ru": "Фильтр (where)", "kk": "Сүзгі (where)"},
-    "web.where_hint": {"en": "channel=cpc, amount>1000, city in Almaty|Astana",
-                       "ru": "channel=cpc, amount>1000, city in Almaty|Astana",
-                       "kk": "channel=cpc, amount>1000, city in Almaty|Astana"},
+    "web.where_hint": {"en": "e.g. channel=tv, city in Almaty|Astana", "ru": "напр. channel=tv, city in Алматы|Астана",
+                       "kk": "мысалы, channel=tv, city in Алматы|Астана"},
     "web.add_filter": {"en": "+ filter", "ru": "+ фильтр", "kk": "+ сүзгі"},
     "web.unit": {"en": "Count", "ru": "Считать", "kk": "Санау"},
     "web.unit.customer": {"en": "customers", "ru": "клиентов", "kk": "клиенттерді"},
