@@ -42,7 +42,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "web.order.unordered": {"en": "any order", "ru": "любой", "kk": "кез келген ретпен"},
     "web.exclude": {"en": "Exclude (EVENT:FROM-TO)", "ru": "Исключить (EVENT:FROM-TO)",
                     "kk": "Шығарып тастау (EVENT:FROM-TO)"},
-    "web.breakdown": {"en": "Breakdown", "ru": "Разбивка", "kk": "Бөлу"},
+    "web.breakdown": {"en": "Breakdown", "ru": "Разбивка", "kk": "Топтау"},
     "web.breakdown.none": {"en": "none", "ru": "нет", "kk": "жоқ"},
     "web.compare": {"en": "Compare", "ru": "Сравнить", "kk": "Салыстыру"},
     "web.compare.none": {"en": "nothing", "ru": "ничего", "kk": "ештеңе"},
@@ -61,6 +61,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "web.build": {"en": "Build", "ru": "Построить", "kk": "Құру"},
     "web.building": {"en": "Computing…", "ru": "Считаю…", "kk": "Есептеп жатыр…"},
     "web.steps_table": {"en": "Steps", "ru": "Шаги", "kk": "Қадамдар"},
+    "web.entered": {"en": "Entered (n)", "ru": "Вошли (n)", "kk": "Кіргендер (n)"},
     "web.series": {"en": "Series", "ru": "Ряд", "kk": "Қатар"},
     "web.difference": {
         "en": "Conversion to the last step: {a} against {b} ({test}, p {p}).",

@@ -26,10 +26,16 @@ import pyarrow.csv as pacsv
 from fastapi.encoders import jsonable_encoder
 
 from voronka.errors import InputError
-from voronka.i18n import format_duration, format_number, format_percent, t
+from voronka.i18n import format_date, format_duration, format_number, format_percent, t
 
 OWN = ("compare", "seg_a", "seg_b", "step", "series")
 """The builder's parameters that are not the funnel's or the source's."""
+HEADERS = {"series": "web.series", "label": "funnel.step", "customers": "funnel.customers",
+           "conversion_from_previous": "funnel.conversion_from_previous",
+           "conversion_from_first": "funnel.conversion_from_first", "dropped": "funnel.dropped",
+           "median": "funnel.median_time", "period": "chart.trend.x", "breakdown": "funnel.breakdown",
+           "entered": "web.entered"}
+"""The builder's column headers: its name → message key."""
 MAX_LISTED = 200
 """The most dropped customers listed in the page (the CSV has all)."""
 
@@ -130,10 +136,12 @@ def funnel_answer(collector: Any, items: list[tuple[str, str]], lang: str) -> di
         "ttc": _figure(charts.time_to_convert_histogram(first.histogram, lang, labels=_labels(first)))
         if first.histogram.num_rows else None,
         "trend": None, "trend_rows": [], "difference": None,
+        "headers": {name: t(key, lang) for name, key in HEADERS.items()},
     }
     if first.trends is not None and first.trends.num_rows:
         answer["trend"] = _figure(charts.conversion_trend(first.trends, lang))
-        answer["trend_rows"] = [{**r, "text": {"period": str(r["period"]), "n": format_number(r["entered"], lang),
+        answer["trend_rows"] = [{**r, "text": {"period": format_date(r["period"], lang),
+                                               "n": format_number(r["entered"], lang),
                                                "conversion": format_percent(r["conversion_from_first"] or 0, lang)}}
                                 for r in first.trends.to_pylist() if r["step"] == len(first.definition.steps)]
     if len(results) == 2:

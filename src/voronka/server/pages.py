@@ -21,7 +21,7 @@ from __future__ import annotations
 import html
 import json
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
 from fastapi import Body, Depends, FastAPI, Path as PathParam, Request
@@ -46,6 +46,7 @@ SOURCE_KEYS = ("since", "until", "where", "unit", "tz")
 """The query parameters every page keeps when the menu or the language switch is followed."""
 STATIC = Path(__file__).with_name("static")
 MAX_CACHED = 32
+FIELD_SAMPLE = 10_000
 
 
 def plotly_js() -> Path:
@@ -116,7 +117,7 @@ def layout(request: Request, page: str, lang: str, body: str) -> str:
         '<script src="/static/app.js"></script></body></html>')
 
 
-def builder_form(lang: str) -> str:
+def builder_form(lang: str, fields: list[str]) -> str:
     """The funnel builder's controls (filled from the URL by ``app.js``) and its result panes."""
     from voronka.stage_models import builtin_models
 
@@ -138,7 +139,7 @@ def builder_form(lang: str) -> str:
         f'<label>{esc(t("web.exclude", lang))} <input name="exclude" size="18"></label>'
         f'<label>{esc(t("web.breakdown", lang))} <input name="by" list="breakdowns" size="12" '
         f'placeholder="{esc(t("web.breakdown.none", lang))}"><datalist id="breakdowns">'
-        '<option value="channel"></option></datalist></label>'
+        + "".join(f'<option value="{esc(f)}"></option>' for f in fields) + "</datalist></label>"
         f'<label>{esc(t("web.cohort", lang))} {options("cohort", ("", "day", "week", "month"), "web.cohort")}</label>'
         f'<label>{esc(t("web.compare", lang))} {options("compare", ("", "previous", "segments"), "web.compare")}</label>'
         f'<label class="segment">{esc(t("web.segment_a", lang))} <input name="seg_a" size="16"></label>'
@@ -160,7 +161,19 @@ class Pages:
 
     def __init__(self, collector: Collector) -> None:
         self.collector = collector
-        self._cache: dict[tuple, str] = {}
+        self._cache: dict[tuple, Any] = {}
+
+    def fields(self) -> list[str]:
+        """What the builder offers to break down by: ``channel`` and the property keys of the
+        latest ``FIELD_SAMPLE`` events (any other column or property can be typed)."""
+        key = ("fields", self.collector.generation)
+        if key not in self._cache:
+            with self.collector._reading() as con:
+                rows = con.execute(
+                    "SELECT DISTINCT unnest(json_keys(properties)) AS k FROM (SELECT properties FROM events "
+                    f"ORDER BY ts DESC LIMIT {FIELD_SAMPLE}) ORDER BY k LIMIT 50").fetchall()
+            self._cache[key] = ["channel", *[k for (k,) in rows if k != "channel"]]
+        return self._cache[key]
 
     def area(self, name: str, items: list[tuple[str, str]], lang: str) -> str:
         from voronka.engines.duckdb import DuckDBEngine
@@ -244,7 +257,7 @@ def add_routes(app: FastAPI, collector: Collector) -> None:
     async def page(request: Request, page: Page, lang: Lang = "en", tz: Tz = "UTC") -> HTMLResponse:
         check_zone(tz)
         if page == BUILDER:
-            body = builder_form(lang)
+            body = builder_form(lang, await run_in_threadpool(pages.fields))
         else:
             body = await run_in_threadpool(pages.area, page, request.query_params.multi_items(), lang)
         return HTMLResponse(layout(request, page, lang, body))

@@ -129,7 +129,9 @@
     var table = document.getElementById("steps-table");
     table.textContent = "";
     var head = el("tr");
-    [L.series, L.steps_table, "n", "%", "% 1", "↓", "⏱"].forEach(function (h) { cell(head, "th", h); });
+    var H = answer.headers;
+    [H.series, H.label, H.customers, H.conversion_from_previous, H.conversion_from_first, H.dropped, H.median]
+      .forEach(function (h) { cell(head, "th", h); });
     table.appendChild(el("thead")).appendChild(head);
     var body = table.appendChild(el("tbody"));
     answer.series.forEach(function (series) {
@@ -157,7 +159,8 @@
     table.textContent = "";
     if (!answer.trend_rows.length) return;
     var head = el("tr");
-    [L.cohort, L.breakdown, "n", "%"].forEach(function (h) { cell(head, "th", h); });
+    var H = answer.headers;
+    [H.period, H.breakdown, H.entered, H.conversion_from_first].forEach(function (h) { cell(head, "th", h); });
     table.appendChild(el("thead")).appendChild(head);
     var body = table.appendChild(el("tbody"));
     answer.trend_rows.forEach(function (r) {
