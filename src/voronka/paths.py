@@ -283,7 +283,7 @@ def sankey_figure(links: pa.Table, title: str = "", *, max_links: int = 60, lang
 
     rows = sorted(links.to_pylist(), key=lambda r: -r["customers"])[:max_links]
     figure = go.Figure()
-    figure.update_layout(title=title or None, height=480, margin={"l": 10, "r": 10, "t": 40, "b": 10})
+    figure.update_layout(title=title or None, height=560, margin={"l": 10, "r": 10, "t": 40, "b": 10})
     if not rows:
         return figure
     size: dict[tuple[str, int], int] = {}  # a node's customers: the larger of what enters and what leaves it
@@ -303,12 +303,13 @@ def sankey_figure(links: pa.Table, title: str = "", *, max_links: int = 60, lang
     colour = {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(names)}
     last = max(len(positions) - 1, 1)
     x, y = [], []
-    for n in nodes:
+    for n in nodes:  # a small node keeps a slot of at least 6 % of its column, so labels do not overlap
         same = [m for m in nodes if m[1] == n[1]]
-        total = sum(size[m] for m in same) or 1
-        before = sum(size[m] for m in same[:same.index(n)])
+        floor = 0.06 * sum(size[m] for m in same)
+        slots = [max(size[m], floor) for m in same]
+        before = sum(slots[:same.index(n)])
         x.append(0.001 + 0.998 * column[n[1]] / last)
-        y.append(min(max(0.001, (before + size[n] / 2) / total), 0.999))
+        y.append(min(max(0.001, (before + slots[same.index(n)] / 2) / (sum(slots) or 1)), 0.999))
 
     def rgba(hex_colour: str, alpha: float) -> str:
         red, green, blue = (int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))

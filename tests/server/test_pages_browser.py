@@ -143,6 +143,13 @@ def test_every_page_opens_and_draws_its_charts_offline(browser, url, shots):
         if page not in ("crm", "plan"):
             assert figures, f"{page}: no chart"
         browser.save_screenshot(str(shots / f"{page}.png"))
+        if page == "paths":  # the Sankey: nodes named by step, no "@1"
+            sankey = browser.find_element(By.XPATH, "//*[contains(@class, 'sankey')]/ancestor::div[contains("
+                                                    "@class, 'plotly-figure')][1]")
+            browser.execute_script("arguments[0].scrollIntoView()", sankey)
+            sankey.screenshot(str(shots / "sankey.png"))
+            labels = [e.get_attribute("textContent") for e in sankey.find_elements(By.CSS_SELECTOR, ".node-label")]
+            assert labels and not any("@" in label for label in labels)
     assert browser.execute_script("return typeof Plotly") == "object"  # served by voronka: no CDN resolves
 
 
@@ -222,7 +229,7 @@ def test_a_click_on_a_bar_lists_who_dropped_there_and_exports_them(browser, url,
     assert sorted(r["customer_id"] for r in rows) == sorted(expected.column("customer_id").to_pylist())
 
 
-def test_the_language_switch_keeps_the_view(browser, url):
+def test_the_language_switch_keeps_the_view(browser, url, shots):
     from selenium.webdriver.common.by import By
 
     browser.get(f"{url}/app/funnel?lang=en&steps=ad_view,purchase&by=channel")
@@ -235,6 +242,7 @@ def test_the_language_switch_keeps_the_view(browser, url):
     assert _query(browser)["by"] == ["channel"] and _shown(browser) == english
     percent = browser.find_element(By.CSS_SELECTOR, "#steps-table tbody tr:nth-child(2) .conversion").text
     assert "," in percent and "%" in percent  # 12,3 % in Kazakh
+    browser.save_screenshot(str(shots / "funnel-kk.png"))
     browser.find_element(By.CSS_SELECTOR, '.langs a[data-lang="ru"]').click()
     _wait(browser, lambda b: b.find_element(By.TAG_NAME, "html").get_attribute("lang") == "ru")
     assert browser.find_element(By.CSS_SELECTOR, '.menu a[data-page="overview"]').text == "Обзор"

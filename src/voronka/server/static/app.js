@@ -130,7 +130,7 @@
     table.textContent = "";
     var head = el("tr");
     var H = answer.headers;
-    [H.series, H.label, H.customers, H.conversion_from_previous, H.conversion_from_first, H.dropped, H.median]
+    [answer.breakdown ? H.breakdown : H.series, H.label, H.customers, H.conversion_from_previous, H.conversion_from_first, H.dropped, H.median]
       .forEach(function (h) { cell(head, "th", h); });
     table.appendChild(el("thead")).appendChild(head);
     var body = table.appendChild(el("tbody"));
