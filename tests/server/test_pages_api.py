@@ -5,6 +5,7 @@ unless the dashboard is public; assets come from voronka itself."""
 
 from __future__ import annotations
 
+import html
 import json
 import urllib.parse
 from pathlib import Path
@@ -77,7 +78,6 @@ def test_the_builders_funnel_is_the_clis_and_compares_two_segments(demo_store, s
     ("/app/api/funnel?compare=both", "query parameter 'compare' (value 'both')"),
     ("/app/api/funnel?steps=a,b&nonsense=1", "unknown query parameter 'nonsense'"),
     ("/app/api/funnel?where=channel", "--where 'channel': not a filter"),
-    ("/app/retention?where=channel%3Etv", "not a number"),
     ("/app/api/dropped?steps=ad_view,purchase&step=9", "the funnel has 2 steps"),
     ("/app/api/dropped?steps=ad_view,purchase&step=-1", "query parameter 'step'"),
     ("/app/overview?tz=Mars/Base", "query parameter 'tz'"),
@@ -88,6 +88,14 @@ def test_bad_input_is_a_located_422(demo_store, path, message):
     for server in _serve(demo_store, public_dashboard=True):
         status, body = server.json("GET", path)
         assert status == 422 and message in body["error"], body
+
+
+def test_a_bad_filter_on_a_page_is_said_on_the_page_and_kept_in_its_form(demo_store):
+    for server in _serve(demo_store, public_dashboard=True):
+        status, page = server.call("GET", "/app/retention?lang=ru&where=channel%3Etv")
+        text = html.unescape(page.decode())
+        assert status == 422 and '<html lang="ru">' in text
+        assert "--where 'channel>tv': 'tv' is not a number" in text and 'value="channel>tv"' in text
 
 
 def test_views_are_checked_kept_in_the_store_and_reopened(store):

@@ -29,6 +29,7 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Redirect
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
+from voronka.errors import VoronkaError
 from voronka.i18n import MESSAGES, t
 from voronka.report.html import _CSS
 from voronka.server import builder
@@ -257,9 +258,12 @@ def add_routes(app: FastAPI, collector: Collector) -> None:
     async def page(request: Request, page: Page, lang: Lang = "en", tz: Tz = "UTC") -> HTMLResponse:
         check_zone(tz)
         if page == BUILDER:
-            body = builder_form(lang, await run_in_threadpool(pages.fields))
-        else:
+            return HTMLResponse(layout(request, page, lang, builder_form(lang, await run_in_threadpool(pages.fields))))
+        try:
             body = await run_in_threadpool(pages.area, page, request.query_params.multi_items(), lang)
+        except VoronkaError as exc:  # a bad filter or day in the source form: said on the page, kept in the form
+            alert = f'<div class="error" role="alert">{html.escape(str(exc))}</div>'
+            return HTMLResponse(layout(request, page, lang, alert), status_code=422)
         return HTMLResponse(layout(request, page, lang, body))
 
 
