@@ -136,7 +136,8 @@ def test_every_page_opens_and_draws_its_charts_offline(browser, url, shots):
         if page == "funnel":
             _built(browser)
         figures = browser.find_elements(By.CSS_SELECTOR, ".plotly-figure, #funnel-chart")
-        _wait(browser, lambda b: len(b.find_elements(By.CSS_SELECTOR, ".main-svg")) >= len(figures))
+        drawn = len(figures)
+        _wait(browser, lambda b, drawn=drawn: len(b.find_elements(By.CSS_SELECTOR, ".main-svg")) >= drawn)
         assert browser.find_element(By.CSS_SELECTOR, f'.menu a[data-page="{page}"]').get_attribute("aria-current")
         text = browser.find_element(By.TAG_NAME, "main").text
         assert "Traceback" not in text and "internal error" not in text

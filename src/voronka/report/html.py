@@ -187,6 +187,11 @@ class Report:
         out.append("</section>")
         return "\n".join(out)
 
+    def sections_html(self) -> str:
+        """The numbered sections alone (text, figures, tables), for a page with its own frame
+        that loads plotly.js itself (the web app, ``voronka.server.pages``)."""
+        return "\n".join(self._section_html(i, s) for i, s in enumerate(self.sections, 1))
+
     def render(self) -> str:
         """The whole report as one HTML string."""
         lang = self.lang
@@ -216,7 +221,7 @@ class Report:
                 f'<nav class="toc" aria-label="{esc(t("report.contents", lang))}">'
                 f"<h2>{esc(t('report.contents', lang))}</h2><ol>{items}</ol></nav>"
             )
-        body = "\n".join(self._section_html(i, s) for i, s in enumerate(self.sections, 1))
+        body = self.sections_html()
         footer = esc(" ".join(t("report.footer", lang, version=_version()).split()))
         return (
             "<!DOCTYPE html>\n"

@@ -109,7 +109,6 @@ def funnel_answer(collector: Any, items: list[tuple[str, str]], lang: str) -> di
     the trend (with intervals and n) and time-to-convert charts of the first series, and the
     comparison of the series' last-step conversions."""
     from voronka.report import charts
-    from voronka.reports.funnel import _labels
     from voronka.stats import proportion_test
 
     items, own = split_query(items)
@@ -133,7 +132,7 @@ def funnel_answer(collector: Any, items: list[tuple[str, str]], lang: str) -> di
         "breakdown": first.definition.breakdown is not None,
         "empty": t("web.empty_funnel", lang) if empty else None,
         "funnel": None if empty else _figure(charts.funnel_chart(chart_steps, lang, max_breakdowns=8)),
-        "ttc": _figure(charts.time_to_convert_histogram(first.histogram, lang, labels=_labels(first)))
+        "ttc": _figure(charts.time_to_convert_histogram(first.histogram, lang, labels={i + 1: s.title for i, s in enumerate(first.definition.steps)}))
         if first.histogram.num_rows else None,
         "trend": None, "trend_rows": [], "difference": None,
         "headers": {name: t(key, lang) for name, key in HEADERS.items()},

@@ -20,11 +20,13 @@ from __future__ import annotations
 
 import html
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
-from fastapi import Body, Depends, FastAPI, Path as PathParam, Request
+from fastapi import Body, Depends, FastAPI, Request
+from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
@@ -190,7 +192,7 @@ class Pages:
         if key not in self._cache:
             with self.collector._reading() as con:
                 report = area_report(name, Source.from_options(DuckDBEngine(con), **options), lang)
-            body = "\n".join(report._section_html(i, s) for i, s in enumerate(report.sections, 1))
+            body = report.sections_html()
             if len(self._cache) >= MAX_CACHED:
                 self._cache.clear()
             self._cache[key] = body
@@ -215,28 +217,24 @@ def add_routes(app: FastAPI, collector: Collector) -> None:
     @app.get("/app/api/funnel", dependencies=read)
     async def funnel(request: Request, lang: Lang = "en") -> JSONResponse:
         """The funnel builder's funnel: the query of ``GET /v1/funnel`` plus ``compare``, ``seg_a``, ``seg_b``."""
-        items = [(n, v) for n, v in request.query_params.multi_items() if n not in ("lang", "key")]
-        return JSONResponse(await run_in_threadpool(builder.funnel_answer, collector, items, lang))
+        return JSONResponse(await run_in_threadpool(builder.funnel_answer, collector, _funnel_items(request), lang))
 
     @app.get("/app/api/dropped", dependencies=read)
     async def dropped(request: Request, lang: Lang = "en") -> JSONResponse:
         """The customers who dropped after ``step`` (and, with ``series``, of that series)."""
-        items = [(n, v) for n, v in request.query_params.multi_items() if n not in ("lang", "key")]
-        return JSONResponse(await run_in_threadpool(builder.dropped_json, collector, items, lang))
+        return JSONResponse(await run_in_threadpool(builder.dropped_json, collector, _funnel_items(request), lang))
 
     @app.get("/app/api/dropped.csv", dependencies=read)
     async def dropped_csv(request: Request, lang: Lang = "en") -> Response:
         """The same list as CSV (every customer)."""
-        items = [(n, v) for n, v in request.query_params.multi_items() if n not in ("lang", "key")]
-        data = await run_in_threadpool(builder.dropped_csv, collector, items, lang)
+        data = await run_in_threadpool(builder.dropped_csv, collector, _funnel_items(request), lang)
         return Response(data, media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": 'attachment; filename="dropped.csv"'})
 
     @app.get("/app/api/views", dependencies=read)
     async def views() -> list[dict]:
         """The saved views, newest first."""
-        with collector._reading() as con:
-            return list_views(con)
+        return await run_in_threadpool(_read, collector, list_views)
 
     @app.post("/app/api/views", dependencies=read)
     async def save(name: Annotated[str, Body(max_length=MAX_NAME)], page: Annotated[str, Body(max_length=40)],
@@ -248,8 +246,7 @@ def add_routes(app: FastAPI, collector: Collector) -> None:
 
     @app.get("/app/views/{name}", dependencies=read, include_in_schema=False)
     async def open_view(name: Annotated[str, PathParam(max_length=MAX_NAME)]) -> Response:
-        with collector._reading() as con:
-            view = find_view(con, name)
+        view = await run_in_threadpool(_read, collector, find_view, name)
         if view is None:
             return JSONResponse({"error": f"no saved view {name[:80]!r}"}, status_code=404)
         return RedirectResponse(f"/app/{view['page']}?{view['query']}", status_code=303)
@@ -267,6 +264,18 @@ def add_routes(app: FastAPI, collector: Collector) -> None:
         return HTMLResponse(layout(request, page, lang, body))
 
 
-def _locked(collector: Collector, write, *args: str) -> None:  # noqa: ANN001
+def _funnel_items(request: Request) -> list[tuple[str, str]]:
+    """The query's funnel, source and builder parameters (the language and a key aside)."""
+    return [(n, v) for n, v in request.query_params.multi_items() if n not in ("lang", "key")]
+
+
+def _read(collector: Collector, read: Callable[..., Any], *args: str) -> Any:
+    """``read(cursor, *args)`` on a read cursor of its own."""
+    with collector._reading() as con:
+        return read(con, *args)
+
+
+def _locked(collector: Collector, write: Callable[..., None], *args: str) -> None:
+    """``write(connection, *args)`` under the writer's lock (run by the writer thread)."""
     with collector.lock:
         write(collector.store.connection, *args)

@@ -37,7 +37,7 @@ def check_view(name: str, page: str, query: str, pages: tuple[str, ...]) -> tupl
 def save_view(con: duckdb.DuckDBPyConnection, name: str, page: str, query: str) -> None:
     """Store the view (replacing one of the same name), in one statement."""
     con.execute(f"INSERT OR REPLACE INTO {VIEWS} VALUES (?, ?, ?, ?)",
-                [name, page, query, dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)])
+                [name, page, query, dt.datetime.now(dt.UTC).replace(tzinfo=None)])
 
 
 def list_views(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
