@@ -19,7 +19,9 @@ No parameter names a file."""
 from __future__ import annotations
 
 import html
+import importlib
 import json
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -49,6 +51,9 @@ SOURCE_KEYS = ("since", "until", "where", "unit", "tz")
 """The query parameters every page keeps when the menu or the language switch is followed."""
 STATIC = Path(__file__).with_name("static")
 MAX_CACHED = 32
+WARM = ("voronka.funnel", "voronka.diagnose", "voronka.reports.funnel", "voronka.reports.diagnose", "scipy.stats")
+"""Modules the first overview needs, imported in the background when the server starts (seconds of
+imports, paid before the first visitor instead of by them)."""
 FIELD_SAMPLE = 10_000
 
 
@@ -199,9 +204,16 @@ class Pages:
         return self._cache[key]
 
 
+def _warm() -> None:
+    for name in WARM:
+        importlib.import_module(name)
+
+
 def add_routes(app: FastAPI, collector: Collector) -> None:
     pages = Pages(collector)
     read = [Depends(read_access)]
+    app.router.add_event_handler("startup", lambda: threading.Thread(target=_warm, name="voronka-warm",
+                                                                     daemon=True).start())
 
     @app.get("/static/plotly.min.js", include_in_schema=False)
     async def plotly() -> FileResponse:
