@@ -196,6 +196,22 @@ def test_a_funnel_built_by_clicking_shows_the_clis_numbers(browser, url, stores,
     assert "tv" not in {row[0] for row in shown}
     browser.save_screenshot(str(shots / "breakdown-filter.png"))
 
+    by.clear()  # two segments side by side, with the test of their last step's conversion
+    Select(browser.find_element(By.NAME, "compare")).select_by_value("segments")
+    browser.find_element(By.NAME, "seg_a").send_keys("city=Almaty")
+    browser.find_element(By.NAME, "seg_b").send_keys("city!=Almaty")
+    before = _built_at(browser)
+    browser.find_element(By.ID, "build").click()
+    _built(browser, before)
+    assert browser.find_element(By.ID, "difference").text.startswith("Conversion to the last step:")
+    series = browser.execute_script(
+        "return Array.from(document.querySelectorAll('#steps-table tbody tr')).map(function (r) {"
+        "  return [r.dataset.series, +r.querySelector('.customers').dataset.value]; });")
+    for segment in ("city=Almaty", "city!=Almaty"):
+        expected = _cli(stores[0], *flags, "--where", "channel!=tv", "--where", segment)
+        assert [n for name, n in series if name == segment] == [r["customers"] for r in expected]
+    browser.save_screenshot(str(shots / "segments.png"))
+
 
 def test_a_click_on_a_bar_lists_who_dropped_there_and_exports_them(browser, url, stores, shots):
     from selenium.webdriver.common.action_chains import ActionChains
