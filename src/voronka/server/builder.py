@@ -26,7 +26,7 @@ import pyarrow.csv as pacsv
 from fastapi.encoders import jsonable_encoder
 
 from voronka.errors import InputError
-from voronka.i18n import format_date, format_duration, format_number, format_percent, t
+from voronka.i18n import format_date, format_datetime, format_duration, format_number, format_percent, t
 
 OWN = ("compare", "seg_a", "seg_b", "step", "series")
 """The builder's parameters that are not the funnel's or the source's."""
@@ -154,9 +154,9 @@ def funnel_answer(collector: Any, items: list[tuple[str, str]], lang: str) -> di
     return jsonable_encoder(answer)
 
 
-def dropped(collector: Any, items: list[tuple[str, str]], lang: str) -> tuple[str, pa.Table]:
+def dropped(collector: Any, items: list[tuple[str, str]], lang: str) -> tuple[str, pa.Table, list[str]]:
     """(the step's title, the customers who dropped after step ``step`` of series ``series``:
-    customer_id, breakdown and when they reached each step)."""
+    customer_id, breakdown and when they reached each step ``t1…tn``, the steps' titles)."""
     items, own = split_query(items)
     raw = own.get("step", "")
     if not raw.isdigit():
@@ -173,19 +173,25 @@ def dropped(collector: Any, items: list[tuple[str, str]], lang: str) -> tuple[st
         table = table.filter(pc.equal(table["breakdown"], name))
     if result.definition.breakdown is None:
         table = table.drop_columns(["breakdown"])
-    return result.definition.steps[step - 1].title, table
+    return result.definition.steps[step - 1].title, table, [s.title for s in result.definition.steps]
 
 
 def dropped_json(collector: Any, items: list[tuple[str, str]], lang: str) -> dict[str, Any]:
-    title, table = dropped(collector, items, lang)
-    rows = table.slice(0, MAX_LISTED).to_pylist()
+    """The first ``MAX_LISTED`` dropped customers for the page: times in the language, the
+    columns named by the steps' titles."""
+    title, table, steps = dropped(collector, items, lang)
+    rows = [{k: format_datetime(v, lang, format="short") if isinstance(v, dt.datetime) else v for k, v in r.items()}
+            for r in table.slice(0, MAX_LISTED).to_pylist()]
+    labels = {"customer_id": t("web.customer", lang), "breakdown": t("funnel.breakdown", lang),
+              **{f"t{k}": name for k, name in enumerate(steps, 1)}}
     return jsonable_encoder({
         "title": t("web.dropped_title", lang, step=title), "count": table.num_rows,
         "note": t("web.dropped_count", lang, n=format_number(table.num_rows, lang), shown=len(rows)),
-        "columns": table.column_names, "rows": rows})
+        "columns": table.column_names, "labels": labels, "rows": rows})
 
 
 def dropped_csv(collector: Any, items: list[tuple[str, str]], lang: str) -> bytes:
+    """Every dropped customer as CSV (times as stored, UTC; columns t1…tn as in `voronka funnel --export`)."""
     out = io.BytesIO()
     pacsv.write_csv(dropped(collector, items, lang)[1], out)
     return out.getvalue()

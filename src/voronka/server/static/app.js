@@ -232,7 +232,7 @@
       var table = document.getElementById("dropped-table");
       table.textContent = "";
       var head = el("tr");
-      d.columns.forEach(function (c) { cell(head, "th", c === "customer_id" ? L.customer : c); });
+      d.columns.forEach(function (c) { cell(head, "th", d.labels[c] || c); });
       table.appendChild(el("thead")).appendChild(head);
       var body = table.appendChild(el("tbody"));
       d.rows.forEach(function (r) {
