@@ -90,9 +90,11 @@ def browser(tmp_path_factory) -> Iterator:
 
 
 def _wait(browser, condition, timeout: float = WAIT):
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(browser, timeout, poll_frequency=0.1).until(condition)
+    return WebDriverWait(browser, timeout, poll_frequency=0.1, ignored_exceptions=(
+        NoSuchElementException, StaleElementReferenceException)).until(condition)
 
 
 def _built(browser, before: str | None = None) -> None:
@@ -254,8 +256,8 @@ def test_the_language_switch_keeps_the_view(browser, url, shots):
     _built(browser)
     english = _shown(browser)
     browser.find_element(By.CSS_SELECTOR, '.langs a[data-lang="kk"]').click()
+    _wait(browser, lambda b: b.find_element(By.TAG_NAME, "html").get_attribute("lang") == "kk")
     _built(browser)
-    assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "kk"
     assert browser.find_element(By.CSS_SELECTOR, '.menu a[data-page="funnel"]').text == "Воронка құрастырушы"
     assert _query(browser)["by"] == ["channel"] and _shown(browser) == english
     percent = browser.find_element(By.CSS_SELECTOR, "#steps-table tbody tr:nth-child(2) .conversion").text
@@ -283,7 +285,7 @@ def test_a_shared_url_and_a_saved_view_reopen_the_same_view(browser, url, stores
     name.submit()
     link = _wait(browser, lambda b: b.find_element(By.CSS_SELECTOR, '#view-list a[data-view="Каналы без POS"]'))
     browser.get(f"{url}/app/overview?lang=en")
-    browser.find_element(By.CSS_SELECTOR, '#view-list a[data-view="Каналы без POS"]').click()
+    _wait(browser, lambda b: b.find_element(By.CSS_SELECTOR, '#view-list a[data-view="Каналы без POS"]')).click()
     _built(browser)
     assert _query(browser) == urllib.parse.parse_qs(urllib.parse.urlsplit(shared).query)
     assert _shown(browser) == expected
