@@ -270,22 +270,63 @@ def steps_around(
                         anchored)
 
 
-def sankey_figure(links: pa.Table, title: str = "", *, max_links: int = 60):
-    """A plotly Sankey of ``links`` (``SANKEY_SCHEMA``): one node per step and position
-    (``step@position``), the ``max_links`` largest links."""
+def sankey_figure(links: pa.Table, title: str = "", *, max_links: int = 60, lang: str = "en"):
+    """A plotly Sankey of ``links`` (``SANKEY_SCHEMA``), the ``max_links`` largest: one node
+    per step and position, placed in its position's column (positions left to right, in a
+    column the larger nodes first) and labelled by the step and its customers; each link
+    coloured by its source step and labelled (hover) by its customers and their share of the
+    source node's. No links: a figure with no trace (the report states it in words)."""
     import plotly.graph_objects as go
 
+    from voronka.i18n import format_number, format_percent
+    from voronka.report.charts import PALETTE
+
     rows = sorted(links.to_pylist(), key=lambda r: -r["customers"])[:max_links]
-    nodes: dict[tuple[str, int], int] = {}
-    for r in sorted(rows, key=lambda r: r["source_position"]):
-        for name, at in ((r["source"], r["source_position"]), (r["target"], r["target_position"])):
-            nodes.setdefault((name, at), len(nodes))
-    figure = go.Figure(go.Sankey(
-        arrangement="snap",
-        node={"label": [f"{name} @{at}" for name, at in nodes], "pad": 12},
-        link={"source": [nodes[r["source"], r["source_position"]] for r in rows],
-              "target": [nodes[r["target"], r["target_position"]] for r in rows],
-              "value": [r["customers"] for r in rows]},
+    figure = go.Figure()
+    figure.update_layout(title=title or None, height=560, margin={"l": 10, "r": 10, "t": 40, "b": 10})
+    if not rows:
+        return figure
+    size: dict[tuple[str, int], int] = {}  # a node's customers: the larger of what enters and what leaves it
+    out: dict[tuple[str, int], int] = {}
+    into: dict[tuple[str, int], int] = {}
+    for r in rows:
+        source, target = (r["source"], r["source_position"]), (r["target"], r["target_position"])
+        out[source] = out.get(source, 0) + r["customers"]
+        into[target] = into.get(target, 0) + r["customers"]
+    for node in {*out, *into}:
+        size[node] = max(out.get(node, 0), into.get(node, 0))
+    positions = sorted({at for _, at in size})
+    column = {at: i for i, at in enumerate(positions)}
+    nodes = sorted(size, key=lambda n: (column[n[1]], -size[n], n[0]))
+    index = {n: i for i, n in enumerate(nodes)}
+    names = sorted({name for name, _ in nodes})
+    colour = {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(names)}
+    last = max(len(positions) - 1, 1)
+    x, y = [], []
+    for n in nodes:  # a small node keeps a slot of at least 6 % of its column, so labels do not overlap
+        same = [m for m in nodes if m[1] == n[1]]
+        floor = 0.06 * sum(size[m] for m in same)
+        slots = [max(size[m], floor) for m in same]
+        before = sum(slots[:same.index(n)])
+        x.append(0.001 + 0.998 * column[n[1]] / last)
+        y.append(min(max(0.001, (before + slots[same.index(n)] / 2) / (sum(slots) or 1)), 0.999))
+
+    def rgba(hex_colour: str, alpha: float) -> str:
+        red, green, blue = (int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+        return f"rgba({red}, {green}, {blue}, {alpha})"
+
+    shares = [r["customers"] / (out[(r["source"], r["source_position"])] or 1) for r in rows]
+    figure.add_trace(go.Sankey(
+        arrangement="fixed",
+        node={"label": [f"{name} · {format_number(size[name, at], lang)}" for name, at in nodes],
+              "x": x, "y": y, "pad": 14, "thickness": 16, "color": [colour[name] for name, _ in nodes],
+              "hovertemplate": "%{label}<extra></extra>"},
+        link={"source": [index[r["source"], r["source_position"]] for r in rows],
+              "target": [index[r["target"], r["target_position"]] for r in rows],
+              "value": [r["customers"] for r in rows],
+              "color": [rgba(colour[r["source"]], 0.35) for r in rows],
+              "customdata": [f"{r['source']} → {r['target']}: {format_number(r['customers'], lang)} · "
+                             f"{format_percent(share, lang)}" for r, share in zip(rows, shares, strict=True)],
+              "hovertemplate": "%{customdata}<extra></extra>"},
     ))
-    figure.update_layout(title=title or None, height=480, margin={"l": 10, "r": 10, "t": 40, "b": 10})
     return figure

@@ -43,6 +43,8 @@ an old store lacks reports it (see ``voronka.crm.pipeline``)."""
 META = "voronka_meta"
 KEYS = "voronka_keys"
 """The API keys (``voronka.keys``): id, kind, name, hint, SHA-256, created and revoked times."""
+VIEWS = "voronka_views"
+"""The web app's saved views (``voronka.server.views``): name, page, query string, saved time."""
 
 
 class Store:
@@ -98,6 +100,8 @@ class Store:
             f"CREATE TABLE IF NOT EXISTS {KEYS} (id INTEGER PRIMARY KEY, kind VARCHAR NOT NULL, name VARCHAR, "
             "hint VARCHAR NOT NULL, hash VARCHAR NOT NULL UNIQUE, created_at TIMESTAMP NOT NULL, "
             "revoked_at TIMESTAMP)")
+        self._con.execute(f"CREATE TABLE IF NOT EXISTS {VIEWS} (name VARCHAR PRIMARY KEY, page VARCHAR NOT NULL, "
+                          "query VARCHAR NOT NULL, saved_at TIMESTAMP NOT NULL)")
         self._con.execute("COMMIT")
 
     @property

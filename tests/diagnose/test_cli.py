@@ -76,7 +76,7 @@ def test_diagnose_findings_and_report_in_kazakh(events_file, tmp_path):
     assert result.exit_code == 0, result.output
     assert "әлсіз буын" in result.stdout and "Не істеу керек" in result.stdout
     html = report.read_text(encoding="utf-8")
-    assert "Клиенттерді қай жерде жоғалтасыз" in html and "Алдыңғы кезеңмен" in html
+    assert "Клиенттерді қай жерде жоғалтасыз" in html and "Алдыңғы мерзіммен" in html
 
 
 def test_whatif_and_plan_measured_from_data(events_file):

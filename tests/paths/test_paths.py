@@ -100,7 +100,9 @@ def test_sankey_figure_has_one_node_per_step_and_position():
     result = compute_paths(make_engine(rows()))
     trace = sankey_figure(result.sankey, "Paths").data[0]
     assert trace.type == "sankey"
-    assert sorted(trace.node.label) == ["ad_view @1", "ad_view @2", "purchase @3", "site_visit @1", "site_visit @2"]
+    assert sorted(label.split(" · ")[0] for label in trace.node.label) == [
+        "ad_view", "ad_view", "purchase", "site_visit", "site_visit"]  # one per step and position
+    assert sorted(trace.node.x) == [0.001, 0.001, 0.5, 0.5, 0.999]
     assert len(trace.link.source) == 4 and sum(trace.link.value) == 5
     assert len(sankey_figure(result.sankey, max_links=1).data[0].link.value) == 1
 

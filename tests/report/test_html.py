@@ -125,7 +125,7 @@ def test_user_text_is_escaped_everywhere(tmp_path):
     report = Report(EVIL, "en", subtitle=EVIL)
     report.add_section(EVIL, text=EVIL, figure=funnel_chart(steps, "en", title=EVIL), table=steps)
     report.add_section(
-        "raw figure", figure=go.Figure(layout_title_text=EVIL)
+        "raw figure", figure=go.Figure(go.Bar(x=["a"], y=[1]), layout_title_text=EVIL)
     )  # not via our builders
     text = report.write(tmp_path / "r.html").read_text(encoding="utf-8")
     parsed = _parse(text)
@@ -139,6 +139,14 @@ def test_user_text_is_escaped_everywhere(tmp_path):
     payload = parsed.scripts[1]
     assert "<script" not in payload and "</" not in payload
     assert "\\u0026lt;script\\u0026gt;" in payload  # label escaped for plotly, then for <script>
+
+
+def test_a_figure_with_nothing_to_draw_is_stated_in_words(tmp_path):
+    report = Report("Empty", "ru").add_section("Пусто", figure=go.Figure(go.Heatmap(z=[[None, None]])))
+    report.add_section("Тоже", figure=go.Figure())
+    text = report.render()
+    assert text.count("Нечего показать: в данных нет значений для этого графика.") == 2
+    assert "class=\"plotly-figure\"" not in text and "Plotly" not in text  # no empty axes, no plotly.js
 
 
 def test_no_figures_no_plotly(tmp_path):

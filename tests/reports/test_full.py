@@ -101,3 +101,11 @@ def test_every_figure_renders_in_chromium(demo_report, tmp_path):
     figures = len(re.findall(r'class="plotly-figure', dom))
     drawn = len(re.findall(r'class="plotly-figure js-plotly-plot"', dom))
     assert figures >= 15 and drawn == figures
+
+
+def test_the_channel_stage_table_lists_the_cells_its_heatmap_colours(demo_report):
+    built, _ = demo_report
+    section = next(s for s in built.report.sections if s.title == t("paths.channels.title", "ru"))
+    cells = [v for row in section.figure.data[0].z for v in row if v is not None]
+    rates = [r for r in section.table.column("conversion_rate").to_pylist() if r is not None]
+    assert cells and sorted(rates) == sorted(cells)  # never a coloured heatmap over a "No data" table

@@ -7,9 +7,9 @@ by side so a gap is visible. Keys start with the area (``loop.``, ``paths.``, â€
 
 from __future__ import annotations
 
-from voronka.messages import attribution, core, diagnose, explore, loop, money, paths, value
+from voronka.messages import attribution, core, diagnose, explore, loop, money, paths, value, web
 
-CATALOGUES = (core, loop, value, paths, attribution, diagnose, money, explore)
+CATALOGUES = (core, loop, value, paths, attribution, diagnose, money, explore, web)
 
 
 def merged_catalogue() -> dict[str, dict[str, str]]:

@@ -147,6 +147,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "funnel.step_n": {"en": "Step {n}", "ru": "Шаг {n}", "kk": "{n}-қадам"},
     # --- charts
     "chart.funnel.title": {"en": "Funnel", "ru": "Воронка", "kk": "Воронка"},
+    "chart.empty": {"en": "Nothing to draw: the data has no values for this chart.",
+                    "ru": "Нечего показать: в данных нет значений для этого графика.",
+                    "kk": "Көрсететін ештеңе жоқ: деректерде бұл диаграммаға мән жоқ."},
     "chart.hourglass.title": {"en": "Hourglass", "ru": "Песочные часы", "kk": "Құм сағат"},
     "chart.hourglass.before": {"en": "Acquisition", "ru": "Привлечение", "kk": "Клиент тарту"},
     "chart.hourglass.after": {"en": "After purchase", "ru": "После покупки", "kk": "Сатудан кейін"},
@@ -170,7 +173,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ru": "Динамика конверсии",
         "kk": "Конверсия динамикасы",
     },
-    "chart.trend.x": {"en": "Cohort period", "ru": "Период когорты", "kk": "Когорта кезеңі"},
+    "chart.trend.x": {"en": "Cohort period", "ru": "Период когорты", "kk": "Когорта мерзімі"},
     "chart.customers_count": {
         "en": "Number of customers",
         "ru": "Число клиентов",

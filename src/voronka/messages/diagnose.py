@@ -8,7 +8,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "diagnose.section.lose": {"en": "Where you lose customers", "ru": "Где вы теряете клиентов",
                               "kk": "Клиенттерді қай жерде жоғалтасыз"},
     "diagnose.section.changes": {"en": "Changes against the previous period", "ru": "Изменения к прошлому периоду",
-                                 "kk": "Алдыңғы кезеңмен салыстырғанда өзгерістер"},
+                                 "kk": "Алдыңғы мерзіммен салыстырғанда өзгерістер"},
     "diagnose.section.plan": {"en": "Plan", "ru": "План", "kk": "Жоспар"},
     "diagnose.section.whatif": {"en": "What if", "ru": "Что если", "kk": "Егер де"},
     "diagnose.chart.title": {"en": "Conversion per transition, 95% confidence interval",
@@ -31,14 +31,14 @@ MESSAGES: dict[str, dict[str, str]] = {
                                  "kk": "Жоғалған сатып алушылар"},
     "diagnose.col.value_lost": {"en": "Revenue lost", "ru": "Потерянная выручка", "kk": "Жоғалған түсім"},
     "diagnose.col.rank": {"en": "Rank", "ru": "Место", "kk": "Орны"},
-    "diagnose.col.previous_rate": {"en": "Previous period", "ru": "Прошлый период", "kk": "Алдыңғы кезең"},
+    "diagnose.col.previous_rate": {"en": "Previous period", "ru": "Прошлый период", "kk": "Алдыңғы мерзім"},
     "diagnose.col.change": {"en": "Change", "ru": "Изменение", "kk": "Өзгеріс"},
     "diagnose.col.stage": {"en": "Stage", "ru": "Этап", "kk": "Кезең"},
     "diagnose.col.per_seller_per_day": {"en": "Per seller per working day", "ru": "На продавца в рабочий день",
                                         "kk": "Бір сатушыға жұмыс күніне"},
     "diagnose.col.per_seller_per_period": {"en": "Per seller per period", "ru": "На продавца за период",
-                                           "kk": "Бір сатушыға кезеңге"},
-    "diagnose.col.team_per_period": {"en": "Team per period", "ru": "Команде за период", "kk": "Командаға кезеңге"},
+                                           "kk": "Бір сатушыға мерзімге"},
+    "diagnose.col.team_per_period": {"en": "Team per period", "ru": "Команде за период", "kk": "Командаға мерзімге"},
     "diagnose.col.new_conversion": {"en": "New conversion", "ru": "Новая конверсия", "kk": "Жаңа конверсия"},
     "diagnose.col.customers": {"en": "Customers now", "ru": "Клиентов сейчас", "kk": "Қазір клиенттер"},
     "diagnose.col.new_customers": {"en": "With the change", "ru": "С изменением", "kk": "Өзгеріспен"},
@@ -81,7 +81,7 @@ MESSAGES: dict[str, dict[str, str]] = {
               "Test: {test}, p {p}, q {q}.",
         "ru": "{transition}{segment}: сейчас {rate} против {previous} в прошлом периоде ({change} п. п.). "
               "Тест: {test}, p {p}, q {q}.",
-        "kk": "{transition}{segment}: қазір {rate}, ал алдыңғы кезеңде {previous} ({change} пайыздық тармақ). "
+        "kk": "{transition}{segment}: қазір {rate}, ал алдыңғы мерзімде {previous} ({change} пайыздық тармақ). "
               "Тест: {test}, p {p}, q {q}.",
     },
     "diagnose.finding.action": {"en": "Suggested: {action}.", "ru": "Что сделать: {action}.",
@@ -94,7 +94,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "diagnose.finding.no_changes": {
         "en": "No significant change against the previous period ({previous}) (q ≤ {alpha}).",
         "ru": "Значимых изменений к прошлому периоду ({previous}) нет (q ≤ {alpha}).",
-        "kk": "Алдыңғы кезеңмен ({previous}) салыстырғанда елеулі өзгеріс жоқ (q ≤ {alpha}).",
+        "kk": "Алдыңғы мерзіммен ({previous}) салыстырғанда елеулі өзгеріс жоқ (q ≤ {alpha}).",
     },
     # --- plan
     "diagnose.plan.summary": {
@@ -102,8 +102,8 @@ MESSAGES: dict[str, dict[str, str]] = {
               "a {period} has {days} working days.",
         "ru": "Цель: {sales} продаж за период «{period}» на команду из {sellers}{revenue}. Все объёмы округлены "
               "вверх; в периоде «{period}» {days} рабочих дней.",
-        "kk": "Мақсат: {sellers} адамнан тұратын командаға «{period}» кезеңінде {sales} сату{revenue}. Барлық "
-              "көлемдер жоғары қарай дөңгелектенген; «{period}» кезеңінде {days} жұмыс күні.",
+        "kk": "Мақсат: {sellers} адамнан тұратын командаға «{period}» мерзімінде {sales} сату{revenue}. Барлық "
+              "көлемдер жоғары қарай дөңгелектенген; «{period}» мерзімінде {days} жұмыс күні.",
     },
     "diagnose.whatif.summary": {
         "en": "Raising the conversion into {stage} by {points} points brings {extra} more customers at {value_stage}{revenue}.",

@@ -19,7 +19,7 @@ MESSAGES: dict[str, dict[str, str]] = {
               "{trials} клиентов) против {rest} в остальные периоды; около {units} клиентов{value}. "
               "Тест: {test}, p {p}, q {q}.",
         "kk": "{measure}{segment}: {first} – {last} аралығында {rate} өтті (95% аралық {low}–{high}, "
-              "{trials} клиент), басқа кезеңдерде {rest}; шамамен {units} клиент{value}. "
+              "{trials} клиент), басқа мерзімдерде {rest}; шамамен {units} клиент{value}. "
               "Тест: {test}, p {p}, q {q}.",
     },
     "explore.scan.volume": {
@@ -30,7 +30,7 @@ MESSAGES: dict[str, dict[str, str]] = {
               "(95% интервал {low}–{high}) против {rest} в остальные периоды; около {units} клиенто-дней. "
               "Тест: {test}, p {p}, q {q}.",
         "kk": "{measure}{segment}: {first} – {last} аралығында бұл оқиға күндік белсенді клиенттердің {rate} "
-              "үлесінде болды (95% аралық {low}–{high}), басқа кезеңдерде {rest}; шамамен {units} клиент-күн. "
+              "үлесінде болды (95% аралық {low}–{high}), басқа мерзімдерде {rest}; шамамен {units} клиент-күн. "
               "Тест: {test}, p {p}, q {q}.",
     },
     "explore.scan.value": {"en": ", {value} of revenue", "ru": ", {value} выручки", "kk": ", {value} түсім"},
@@ -41,7 +41,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "explore.scan.chart": {"en": "Rate per period with 95% interval; the changed window shaded",
                            "ru": "Доля по периодам с 95% интервалом; изменившееся окно закрашено",
-                           "kk": "Кезеңдер бойынша үлес, 95% аралық; өзгерген терезе боялған"},
+                           "kk": "Мерзімдер бойынша үлес, 95% аралық; өзгерген терезе боялған"},
     # --- transitions
     "explore.transitions.loop": {
         "en": "{back}: {units} customers were sent back before converting ({share} of those at {source}); "

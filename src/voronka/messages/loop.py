@@ -25,10 +25,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "loop.state.dormant": {"en": "Dormant", "ru": "Уснувшие", "kk": "Ұйықтағандар"},
     # retention measures
     "loop.measure.retention": {"en": "Retention in period k", "ru": "Удержание в периоде k",
-                               "kk": "k кезеңіндегі ұстап қалу"},
+                               "kk": "k мерзіміндегі ұстап қалу"},
     "loop.measure.retention_k_or_later": {"en": "Retention in period k or later",
                                           "ru": "Удержание в периоде k или позже",
-                                          "kk": "k кезеңінде немесе кейін ұстап қалу"},
+                                          "kk": "k мерзімінде немесе кейін ұстап қалу"},
     "loop.measure.revenue_retention": {"en": "Revenue retention", "ru": "Удержание выручки",
                                        "kk": "Түсімді ұстап қалу"},
     # report sections
@@ -43,8 +43,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     # axes and columns
     "loop.axis.cohort": {"en": "Cohort", "ru": "Когорта", "kk": "Когорта"},
     "loop.axis.k": {"en": "Periods since the first purchase", "ru": "Периодов после первой покупки",
-                    "kk": "Алғашқы сатып алудан кейінгі кезеңдер"},
-    "loop.axis.period": {"en": "Period", "ru": "Период", "kk": "Кезең"},
+                    "kk": "Алғашқы сатып алудан кейінгі мерзімдер"},
+    "loop.axis.period": {"en": "Period", "ru": "Период", "kk": "Мерзім"},
     "loop.axis.customers": {"en": "Customers", "ru": "Клиенты", "kk": "Клиенттер"},
     "loop.axis.revenue": {"en": "Revenue", "ru": "Выручка", "kk": "Түсім"},
     "loop.col.segment": {"en": "Segment", "ru": "Сегмент", "kk": "Сегмент"},
@@ -73,8 +73,8 @@ MESSAGES: dict[str, dict[str, str]] = {
               "Blank cells: periods not complete yet.",
         "ru": "Доля каждой когорты (клиенты по периоду первой покупки), купившая снова через k периодов. "
               "Пустые клетки: периоды ещё не завершены.",
-        "kk": "Әр когортаның (алғашқы сатып алу кезеңі бойынша клиенттер) k кезеңнен кейін қайта сатып алған үлесі. "
-              "Бос ұяшықтар: кезеңдер әлі аяқталмаған.",
+        "kk": "Әр когортаның (алғашқы сатып алу мерзімі бойынша клиенттер) k мерзімнен кейін қайта сатып алған үлесі. "
+              "Бос ұяшықтар: мерзімдер әлі аяқталмаған.",
     },
     "loop.col.overdue": {"en": "Overdue", "ru": "Просрочили покупку", "kk": "Сатып алуды кешіктіргендер"},
     "loop.col.overdue_own": {"en": "Overdue by their own rhythm", "ru": "Просрочили по своему ритму",

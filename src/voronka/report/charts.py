@@ -52,6 +52,7 @@ __all__ = [
     "TREND_COLUMNS",
     "conversion_trend",
     "funnel_chart",
+    "has_data",
     "hourglass_chart",
     "style_figure",
     "time_to_convert_histogram",
@@ -113,6 +114,30 @@ def style_figure(fig: go.Figure, lang: str, title: str, **extra: Any) -> go.Figu
         **extra,
     })
     return fig
+
+
+def _values(value: Any) -> Iterable[Any]:
+    """The leaves of a trace's data array (nested lists of a heatmap's ``z`` included)."""
+    value = value.tolist() if hasattr(value, "tolist") else value
+    for item in value if isinstance(value, (list, tuple)) else [value]:
+        if isinstance(item, (list, tuple)) or hasattr(item, "tolist"):
+            yield from _values(item)
+        else:
+            yield item
+
+
+def has_data(fig: go.Figure) -> bool:
+    """Does any trace of ``fig`` have a value to draw (a Sankey link, a heatmap cell, a bar,
+    a point, a slice)? A figure without one is stated in words, not drawn as empty axes."""
+    for trace in fig.to_plotly_json().get("data", []):
+        if trace.get("type") == "sankey":
+            arrays = [trace.get("link", {}).get("value")]
+        else:
+            arrays = next(([trace[name]] for name in ("z", "values") if trace.get(name) is not None),
+                          [trace.get(name) for name in ("x", "y") if trace.get(name) is not None])
+        if arrays and all(any(_nan_to_none(v) is not None for v in _values(array)) for array in arrays):
+            return True
+    return False
 
 
 def _nan_to_none(x: Any) -> Any:

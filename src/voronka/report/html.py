@@ -29,6 +29,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from voronka.i18n import format_datetime, normalize_lang, t
+from voronka.report.charts import has_data
 from voronka.report.tables import Formatter, as_arrow, render_table
 
 __all__ = ["Report", "Section"]
@@ -169,8 +170,10 @@ class Report:
         ]
         if section.text:
             out.append(f'<div class="text">{_paragraphs(section.text)}</div>')
-        if section.figure is not None:
+        if section.figure is not None and has_data(section.figure):
             out.append(self._figure_html(section.figure, f"{sid}-figure", section.title))
+        elif section.figure is not None:  # no empty axes: say it
+            out.append(f'<p class="note empty-chart">{html.escape(t("chart.empty", self.lang))}</p>')
         if section.table is not None:
             out.append(
                 render_table(
@@ -184,11 +187,16 @@ class Report:
         out.append("</section>")
         return "\n".join(out)
 
+    def sections_html(self) -> str:
+        """The numbered sections alone (text, figures, tables), for a page with its own frame
+        that loads plotly.js itself (the web app, ``voronka.server.pages``)."""
+        return "\n".join(self._section_html(i, s) for i, s in enumerate(self.sections, 1))
+
     def render(self) -> str:
         """The whole report as one HTML string."""
         lang = self.lang
         esc = html.escape
-        has_figures = any(s.figure is not None for s in self.sections)
+        has_figures = any(s.figure is not None and has_data(s.figure) for s in self.sections)
         head_script = (
             f"<script>/* plotly.js, inlined by voronka (MIT licence) */\n{_plotly_js()}\n</script>"
             if has_figures
@@ -213,7 +221,7 @@ class Report:
                 f'<nav class="toc" aria-label="{esc(t("report.contents", lang))}">'
                 f"<h2>{esc(t('report.contents', lang))}</h2><ol>{items}</ol></nav>"
             )
-        body = "\n".join(self._section_html(i, s) for i, s in enumerate(self.sections, 1))
+        body = self.sections_html()
         footer = esc(" ".join(t("report.footer", lang, version=_version()).split()))
         return (
             "<!DOCTYPE html>\n"

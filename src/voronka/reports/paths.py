@@ -50,13 +50,13 @@ def add_paths_sections(report: Report, lang: str, *, touches: TouchesResult | No
         top = paths.top
         headers, formatters = paths_columns(top, lang)
         report.add_section(t("paths.top.title", lang), table=top, headers=headers, formatters=formatters)
-        report.add_section(t("paths.sankey.title", lang), figure=sankey_figure(paths.sankey))
+        report.add_section(t("paths.sankey.title", lang), figure=sankey_figure(paths.sankey, lang=lang))
     if channels is not None:
         table = channels.table.drop_columns(["stage", "stage_number"])
         headers, formatters = paths_columns(table, lang)
         report.add_section(t("paths.channels.title", lang), text=t("paths.channels.text", lang),
                            figure=heatmap_figure(channels, lang=lang),
-                           table=channels.flagged.drop_columns(["stage", "stage_number"]),
+                           table=table,
                            headers=headers, formatters=formatters)
     return report
 

@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException
 
 from voronka.errors import LimitError, VoronkaError
 from voronka.keys import keyring
-from voronka.server import collect, read
+from voronka.server import collect, pages, read
 from voronka.server.answers import error
 from voronka.server.collector import Collector
 from voronka.server.params import located
@@ -72,4 +72,5 @@ def create_app(store_path: str | Path, *, token: str | None = None, public_dashb
 
     collect.add_routes(app, collector, max_body_bytes=max_body_bytes, max_bodies=max_bodies)
     read.add_routes(app, collector)
+    pages.add_routes(app, collector)
     return app

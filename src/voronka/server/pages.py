@@ -1,0 +1,293 @@
+"""The web app of ``voronka serve``: pages under ``/app/``, their JSON under ``/app/api/``,
+the assets under ``/static/`` (docs/server.md, "The web app").
+
+* ``GET /app/{page}``: ``overview``, ``funnel`` (the builder: a small vanilla-JS front end,
+  ``static/app.js``, over ``/app/api/funnel``) and the server-rendered areas of
+  ``server.areas`` (``paths``, ``retention``, ``attribution``, ``findings``, ``money``,
+  ``plan``, ``crm``). The whole state of a view is its query string: the source's
+  ``since``/``until``/``where``/``unit``/``tz``, ``lang``, and the builder's funnel
+  parameters; a link reproduces the view.
+* ``GET /app/api/funnel``, ``/app/api/dropped``, ``/app/api/dropped.csv``: the builder's
+  funnel and the customers who dropped after a step (``server.builder``).
+* ``GET``/``POST /app/api/views``, ``GET /app/views/{name}``: saved views (``server.views``).
+* ``GET /static/plotly.min.js``: plotly.js from the installed ``plotly`` package; the rest
+  of ``/static/`` is this package's ``static`` folder. Nothing comes from a CDN.
+
+Every route but ``/static/`` needs read access, as the dashboard (``auth.read_access``).
+No parameter names a file."""
+
+from __future__ import annotations
+
+import html
+import importlib
+import json
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
+
+from fastapi import Body, Depends, FastAPI, Request
+from fastapi import Path as PathParam
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
+
+from voronka.errors import VoronkaError
+from voronka.i18n import MESSAGES, t
+from voronka.report.html import _CSS
+from voronka.server import builder
+from voronka.server.areas import AREAS, area_report
+from voronka.server.auth import read_access
+from voronka.server.collector import LANGS, Collector
+from voronka.server.params import Lang, Tz, check_zone
+from voronka.server.views import MAX_NAME, check_view, find_view, list_views, save_view
+
+BUILDER = "funnel"
+PAGES = ("overview", BUILDER, *[name for name in AREAS if name != "overview"])
+"""The pages, in the menu's order."""
+Page = Literal[PAGES]  # type: ignore[valid-type]
+SOURCE_KEYS = ("since", "until", "where", "unit", "tz")
+"""The query parameters every page keeps when the menu or the language switch is followed."""
+STATIC = Path(__file__).with_name("static")
+MAX_CACHED = 32
+WARM = ("voronka.funnel", "voronka.diagnose", "voronka.reports.funnel", "voronka.reports.diagnose", "scipy.stats")
+"""Modules the first overview needs, imported in the background when the server starts (seconds of
+imports, paid before the first visitor instead of by them)."""
+FIELD_SAMPLE = 10_000
+
+
+def plotly_js() -> Path:
+    """The minified plotly.js shipped in the ``plotly`` package."""
+    import plotly
+
+    return Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+
+
+def _query(items: list[tuple[str, str]], keep: tuple[str, ...] | None = None, **replace: str) -> str:
+    kept = [(n, v) for n, v in items if n != "key" and n not in replace and (keep is None or n in keep)]
+    return urlencode(kept + [(n, v) for n, v in replace.items()])
+
+
+def _labels(lang: str) -> dict[str, str]:
+    """The ``web.*`` labels the front end shows, in ``lang``."""
+    return {key[4:]: t(key, lang) for key in MESSAGES if key.startswith("web.")}
+
+
+def layout(request: Request, page: str, lang: str, body: str) -> str:
+    """The page around ``body``: the menu, the language switch, the filters, the saved views."""
+    esc = html.escape
+    items = request.query_params.multi_items()
+    menu = "".join(
+        f'<a href="/app/{p}?{esc(_query(items, ("lang", *SOURCE_KEYS)))}"'
+        f'{" aria-current=page" if p == page else ""} data-page="{p}">{esc(t(f"web.page.{p}", lang))}</a>'
+        for p in PAGES)
+    langs = "".join(
+        f'<a href="?{esc(_query(items, lang=code))}" hreflang="{code}" data-lang="{code}"'
+        f'{" aria-current=true" if code == lang else ""}>{esc(t(f"lang.{code}", code))}</a>' for code in LANGS)
+    where = [v for n, v in items if n == "where"] or [""]
+    filters = "".join(
+        f'<input name="where" value="{esc(w)}" placeholder="{esc(t("web.where_hint", lang))}" class="where">'
+        for w in where)
+    value = {n: v for n, v in items}
+    hidden = "".join(f'<input type="hidden" name="{n}" value="{esc(v)}">' for n, v in items
+                     if n not in (*SOURCE_KEYS, "key") and page != BUILDER)
+    units = "".join(f'<option value="{u}"{" selected" if value.get("unit", "") == u else ""}>'
+                    f'{esc(t("web.unit." + (u or "customer"), lang))}</option>' for u in ("", "session"))
+    source_form = (
+        f'<form class="source" id="source" method="get" action="/app/{page}">'
+        f'<label>{esc(t("web.since", lang))} <input type="date" name="since" value="{esc(value.get("since", ""))}"></label>'
+        f'<label>{esc(t("web.until", lang))} <input type="date" name="until" value="{esc(value.get("until", ""))}"></label>'
+        f'<label>{esc(t("web.unit", lang))} <select name="unit">{units}</select></label>'
+        f'<span class="wheres"><span>{esc(t("web.where", lang))}</span> {filters}'
+        f'<button type="button" class="add-where">{esc(t("web.add_filter", lang))}</button></span>'
+        f'<input type="hidden" name="tz" value="{esc(value.get("tz", "UTC"))}">{hidden}'
+        f'<button type="submit" id="apply">{esc(t("web.apply", lang))}</button></form>')
+    views = (
+        f'<aside class="views"><h2>{esc(t("web.saved_views", lang))}</h2><ul id="view-list"></ul>'
+        f'<form id="save-view"><input name="name" maxlength="{MAX_NAME}" required '
+        f'placeholder="{esc(t("web.view_name", lang))}"><button type="submit">{esc(t("web.save_view", lang))}</button>'
+        f'<span id="view-status" role="status"></span></form>'
+        f'<p><a id="share" href="">{esc(t("web.share", lang))}</a></p></aside>')
+    labels = json.dumps(_labels(lang), ensure_ascii=False).replace("<", "\\u003c")
+    return (
+        "<!DOCTYPE html>\n"
+        f'<html lang="{lang}"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{esc(t(f'web.page.{page}', lang))} · voronka</title>"
+        f'<style>{_CSS}</style><link rel="stylesheet" href="/static/app.css">'
+        '<script src="/static/plotly.min.js"></script></head>'
+        f'<body data-page="{page}" data-lang="{lang}"><div class="app">'
+        f'<header class="bar"><strong>voronka</strong><nav class="menu">{menu}</nav>'
+        f'<nav class="langs" aria-label="{esc(t("web.language", lang))}">{langs}</nav></header>'
+        f"{source_form}<div class=\"columns\"><main id=\"main\">{body}</main>{views}</div></div>"
+        f'<script id="labels" type="application/json">{labels}</script>'
+        '<script src="/static/app.js"></script></body></html>')
+
+
+def builder_form(lang: str, fields: list[str]) -> str:
+    """The funnel builder's controls (filled from the URL by ``app.js``) and its result panes."""
+    from voronka.stage_models import builtin_models
+
+    esc = html.escape
+
+    def options(name: str, values: tuple[str, ...], key: str) -> str:
+        return f'<select name="{name}">' + "".join(
+            f'<option value="{v}">{esc(t(key + "." + (v or "none"), lang))}</option>' for v in values) + "</select>"
+
+    models = '<select name="model"><option value="">' + esc(t("web.model.none", lang)) + "</option>" + "".join(
+        f'<option value="{m}">{esc(m)}</option>' for m in builtin_models()) + "</select>"
+    return (
+        f'<form id="builder" class="builder">'
+        f'<label>{esc(t("web.model", lang))} {models}</label>'
+        f'<fieldset class="steps"><legend>{esc(t("web.steps", lang))}</legend><ol id="steps"></ol>'
+        f'<button type="button" id="add-step">{esc(t("web.add_step", lang))}</button></fieldset>'
+        f'<label>{esc(t("web.window", lang))} <input name="window" placeholder="30d" size="6"></label>'
+        f'<label>{esc(t("web.order", lang))} {options("order", ("ordered", "strict", "unordered"), "web.order")}</label>'
+        f'<label>{esc(t("web.exclude", lang))} <input name="exclude" size="18"></label>'
+        f'<label>{esc(t("web.breakdown", lang))} <input name="by" list="breakdowns" size="12" '
+        f'placeholder="{esc(t("web.breakdown.none", lang))}"><datalist id="breakdowns">'
+        + "".join(f'<option value="{esc(f)}"></option>' for f in fields) + "</datalist></label>"
+        f'<label>{esc(t("web.cohort", lang))} {options("cohort", ("", "day", "week", "month"), "web.cohort")}</label>'
+        f'<label>{esc(t("web.compare", lang))} {options("compare", ("", "previous", "segments"), "web.compare")}</label>'
+        f'<label class="segment">{esc(t("web.segment_a", lang))} <input name="seg_a" size="16"></label>'
+        f'<label class="segment">{esc(t("web.segment_b", lang))} <input name="seg_b" size="16"></label>'
+        f'<button type="submit" id="build">{esc(t("web.build", lang))}</button></form>'
+        '<div id="error" class="error" role="alert" hidden></div><div id="status" role="status"></div>'
+        '<section id="result" hidden><div id="funnel-chart" class="chart"></div>'
+        f'<p class="note">{esc(t("web.click_bar", lang))}</p><p id="difference"></p>'
+        '<div class="table-wrap"><table class="data" id="steps-table"></table></div>'
+        '<div id="trend-chart" class="chart"></div><div class="table-wrap"><table class="data" id="trend-table">'
+        '</table></div><div id="ttc-chart" class="chart"></div></section>'
+        '<section id="dropped" hidden><h2 id="dropped-title"></h2><p id="dropped-note"></p>'
+        f'<p><a id="dropped-csv" href="" download="dropped.csv">{esc(t("web.export_csv", lang))}</a></p>'
+        '<div class="table-wrap"><table class="data" id="dropped-table"></table></div></section>')
+
+
+class Pages:
+    """The server-rendered areas, cached until an ingest adds rows (``Collector.generation``)."""
+
+    def __init__(self, collector: Collector) -> None:
+        self.collector = collector
+        self._cache: dict[tuple, Any] = {}
+
+    def fields(self) -> list[str]:
+        """What the builder offers to break down by: ``channel`` and the property keys of the
+        latest ``FIELD_SAMPLE`` events (any other column or property can be typed)."""
+        key = ("fields", self.collector.generation)
+        if key not in self._cache:
+            with self.collector._reading() as con:
+                rows = con.execute(
+                    "SELECT DISTINCT unnest(json_keys(properties)) AS k FROM (SELECT properties FROM events "
+                    f"ORDER BY ts DESC LIMIT {FIELD_SAMPLE}) ORDER BY k LIMIT 50").fetchall()
+            self._cache[key] = ["channel", *[k for (k,) in rows if k != "channel"]]
+        return self._cache[key]
+
+    def area(self, name: str, items: list[tuple[str, str]], lang: str) -> str:
+        from voronka.engines.duckdb import DuckDBEngine
+        from voronka.source import Source
+
+        options: dict = {"where": [v for n, v in items if n == "where"]}
+        for n, v in items:
+            if n in ("since", "until", "unit") and v:
+                options[n] = v
+            elif n == "tz":
+                options["timezone"] = v
+        key = (name, lang, repr(sorted(options.items())), self.collector.generation)
+        if key not in self._cache:
+            with self.collector._reading() as con:
+                report = area_report(name, Source.from_options(DuckDBEngine(con), **options), lang)
+            body = report.sections_html()
+            if len(self._cache) >= MAX_CACHED:
+                self._cache.clear()
+            self._cache[key] = body
+        return self._cache[key]
+
+
+def _warm() -> None:
+    for name in WARM:
+        importlib.import_module(name)
+
+
+def add_routes(app: FastAPI, collector: Collector) -> None:
+    pages = Pages(collector)
+    read = [Depends(read_access)]
+    app.router.add_event_handler("startup", lambda: threading.Thread(target=_warm, name="voronka-warm",
+                                                                     daemon=True).start())
+
+    @app.get("/static/plotly.min.js", include_in_schema=False)
+    async def plotly() -> FileResponse:
+        return FileResponse(plotly_js(), media_type="text/javascript",
+                            headers={"Cache-Control": "public, max-age=86400"})
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/app", dependencies=read, include_in_schema=False)
+    async def home(request: Request) -> RedirectResponse:
+        return RedirectResponse(f"/app/overview?{_query(request.query_params.multi_items())}", status_code=307)
+
+    @app.get("/app/api/funnel", dependencies=read)
+    async def funnel(request: Request, lang: Lang = "en") -> JSONResponse:
+        """The funnel builder's funnel: the query of ``GET /v1/funnel`` plus ``compare``, ``seg_a``, ``seg_b``."""
+        return JSONResponse(await run_in_threadpool(builder.funnel_answer, collector, _funnel_items(request), lang))
+
+    @app.get("/app/api/dropped", dependencies=read)
+    async def dropped(request: Request, lang: Lang = "en") -> JSONResponse:
+        """The customers who dropped after ``step`` (and, with ``series``, of that series)."""
+        return JSONResponse(await run_in_threadpool(builder.dropped_json, collector, _funnel_items(request), lang))
+
+    @app.get("/app/api/dropped.csv", dependencies=read)
+    async def dropped_csv(request: Request, lang: Lang = "en") -> Response:
+        """The same list as CSV (every customer)."""
+        data = await run_in_threadpool(builder.dropped_csv, collector, _funnel_items(request), lang)
+        return Response(data, media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": 'attachment; filename="dropped.csv"'})
+
+    @app.get("/app/api/views", dependencies=read)
+    async def views() -> list[dict]:
+        """The saved views, newest first."""
+        return await run_in_threadpool(_read, collector, list_views)
+
+    @app.post("/app/api/views", dependencies=read)
+    async def save(name: Annotated[str, Body(max_length=MAX_NAME)], page: Annotated[str, Body(max_length=40)],
+                   query: Annotated[str, Body(max_length=8000)] = "") -> dict:
+        """Save (or replace) the view ``name``: ``page`` with ``query``."""
+        name, page, query = check_view(name, page, query, PAGES)
+        await collector.writer.run(call=lambda: _locked(collector, save_view, name, page, query), size=len(query))
+        return {"name": name, "page": page, "query": query, "url": f"/app/{page}?{query}"}
+
+    @app.get("/app/views/{name}", dependencies=read, include_in_schema=False)
+    async def open_view(name: Annotated[str, PathParam(max_length=MAX_NAME)]) -> Response:
+        view = await run_in_threadpool(_read, collector, find_view, name)
+        if view is None:
+            return JSONResponse({"error": f"no saved view {name[:80]!r}"}, status_code=404)
+        return RedirectResponse(f"/app/{view['page']}?{view['query']}", status_code=303)
+
+    @app.get("/app/{page}", dependencies=read, response_class=HTMLResponse, include_in_schema=False)
+    async def page(request: Request, page: Page, lang: Lang = "en", tz: Tz = "UTC") -> HTMLResponse:
+        check_zone(tz)
+        if page == BUILDER:
+            return HTMLResponse(layout(request, page, lang, builder_form(lang, await run_in_threadpool(pages.fields))))
+        try:
+            body = await run_in_threadpool(pages.area, page, request.query_params.multi_items(), lang)
+        except VoronkaError as exc:  # a bad filter or day in the source form: said on the page, kept in the form
+            alert = f'<div class="error" role="alert">{html.escape(str(exc))}</div>'
+            return HTMLResponse(layout(request, page, lang, alert), status_code=422)
+        return HTMLResponse(layout(request, page, lang, body))
+
+
+def _funnel_items(request: Request) -> list[tuple[str, str]]:
+    """The query's funnel, source and builder parameters (the language and a key aside)."""
+    return [(n, v) for n, v in request.query_params.multi_items() if n not in ("lang", "key")]
+
+
+def _read(collector: Collector, read: Callable[..., Any], *args: str) -> Any:
+    """``read(cursor, *args)`` on a read cursor of its own."""
+    with collector._reading() as con:
+        return read(con, *args)
+
+
+def _locked(collector: Collector, write: Callable[..., None], *args: str) -> None:
+    """``write(connection, *args)`` under the writer's lock (run by the writer thread)."""
+    with collector.lock:
+        write(collector.store.connection, *args)

@@ -1,0 +1,131 @@
+"""The web app's routes over HTTP (a real server on loopback, a real DuckDB demo store): the
+builder's JSON is the CLI's funnel; comparisons; bad input is a located 422, never a 500;
+saved views are checked, kept in the store and survive a restart; reads need a read key
+unless the dashboard is public; assets come from voronka itself."""
+
+from __future__ import annotations
+
+import html
+import json
+import urllib.parse
+from pathlib import Path
+
+import pytest
+
+from voronka import demo
+from voronka.engines.duckdb import DuckDBEngine
+from voronka.funnel import compute_funnel
+from voronka.funnel.spec import funnel_definition
+from voronka.source import Source
+from voronka.store import VIEWS, Store
+
+from .test_server import _serve
+
+
+@pytest.fixture(scope="module")
+def demo_store(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("pages-api")
+    files = demo.write(demo.generate(400, seed=5), folder)
+    with Store(folder / "demo.duckdb") as store:
+        store.ingest_events([files["events"]])
+    return folder / "demo.duckdb"
+
+
+@pytest.fixture
+def store(demo_store, tmp_path) -> Path:
+    copy = tmp_path / "demo.duckdb"
+    copy.write_bytes(demo_store.read_bytes())
+    return copy
+
+
+def _expected(store: Path, flags: dict, **options) -> list[dict]:
+    with Store(store, read_only=True) as opened:
+        source = Source.from_options(DuckDBEngine(opened.connection), **{"where": [], **options})
+        result = compute_funnel(source, funnel_definition(flags), units=False)
+    return [{k: r[k] for k in ("breakdown", "step", "customers", "dropped")} for r in result.steps.to_pylist()]
+
+
+def _rows(series: dict) -> list[dict]:
+    return [{k: r[k] for k in ("breakdown", "step", "customers", "dropped")} for r in series["steps"]]
+
+
+def test_the_builders_funnel_is_the_clis_and_compares_two_segments(demo_store, store):
+    query = urllib.parse.urlencode([("steps", "ad_view,site_visit|content_view,purchase"), ("window", "30d"),
+                                    ("by", "city"), ("where", "channel!=tv"), ("lang", "ru")])
+    for server in _serve(store, public_dashboard=True):  # a copy: the server holds its file
+        status, answer = server.json("GET", f"/app/api/funnel?{query}")
+        assert status == 200 and len(answer["series"]) == 1
+        assert answer["headers"]["customers"] == "Клиенты"
+        flags = {"steps": "ad_view,site_visit|content_view,purchase", "window": "30d", "by": "city"}
+        assert _rows(answer["series"][0]) == _expected(demo_store, flags, where=["channel!=tv"])
+        assert json.loads(answer["funnel"])["data"]  # the chart, built by report.charts
+        segments = urllib.parse.urlencode([("steps", "ad_view,purchase"), ("compare", "segments"),
+                                           ("seg_a", "channel=tv"), ("seg_b", "channel=digital")])
+        status, answer = server.json("GET", f"/app/api/funnel?{segments}")
+        assert status == 200 and [s["name"] for s in answer["series"]] == ["channel=tv", "channel=digital"]
+        assert _rows(answer["series"][1]) == _expected(demo_store, {"steps": "ad_view,purchase"},
+                                                       where=["channel=digital"])
+        assert answer["difference"].startswith("Conversion to the last step:")
+        previous = "steps=ad_view,purchase&compare=previous&since=2026-06-01&until=2026-06-30"
+        status, answer = server.json("GET", f"/app/api/funnel?{previous}")
+        assert status == 200
+        assert _rows(answer["series"][1]) == _expected(demo_store, {"steps": "ad_view,purchase"},
+                                                       since="2026-05-02", until="2026-05-31")
+
+
+@pytest.mark.parametrize(("path", "message"), [
+    ("/app/api/funnel?compare=previous", "query parameter 'compare' (value 'previous'): give the period"),
+    ("/app/api/funnel?compare=both", "query parameter 'compare' (value 'both')"),
+    ("/app/api/funnel?steps=a,b&nonsense=1", "unknown query parameter 'nonsense'"),
+    ("/app/api/funnel?where=channel", "--where 'channel': not a filter"),
+    ("/app/api/dropped?steps=ad_view,purchase&step=9", "the funnel has 2 steps"),
+    ("/app/api/dropped?steps=ad_view,purchase&step=-1", "query parameter 'step'"),
+    ("/app/overview?tz=Mars/Base", "query parameter 'tz'"),
+    ("/app/nowhere", "path parameter 'page' (value 'nowhere')"),
+    ("/app/overview?lang=xx", "query parameter 'lang' (value 'xx')"),
+])
+def test_bad_input_is_a_located_422(demo_store, path, message):
+    for server in _serve(demo_store, public_dashboard=True):
+        status, body = server.json("GET", path)
+        assert status == 422 and message in body["error"], body
+
+
+def test_a_bad_filter_on_a_page_is_said_on_the_page_and_kept_in_its_form(demo_store):
+    for server in _serve(demo_store, public_dashboard=True):
+        status, page = server.call("GET", "/app/retention?lang=ru&where=channel%3Etv")
+        text = html.unescape(page.decode())
+        assert status == 422 and '<html lang="ru">' in text
+        assert "--where 'channel>tv': 'tv' is not a number" in text and 'value="channel>tv"' in text
+
+
+def test_views_are_checked_kept_in_the_store_and_reopened(store):
+    for server in _serve(store, public_dashboard=True):
+        view = {"name": "  Воронка TV ", "page": "funnel", "query": "?steps=ad_view,purchase&where=channel%3Dtv"}
+        status, saved = server.json("POST", "/app/api/views", json.dumps(view).encode(),
+                                    **{"Content-Type": "application/json"})
+        assert status == 200 and saved["name"] == "Воронка TV"
+        for bad, field in (({**view, "name": "\x00"}, "'name'"), ({**view, "page": "secret"}, "'page'"),
+                           ({**view, "query": "x" * 5000}, "'query'")):
+            status, body = server.json("POST", "/app/api/views", json.dumps(bad).encode(),
+                                       **{"Content-Type": "application/json"})
+            assert status == 422 and field in body["error"], body
+        status, listed = server.json("GET", "/app/api/views")
+        assert [v["name"] for v in listed] == ["Воронка TV"]
+        status, _ = server.call("GET", "/app/views/" + urllib.parse.quote("Воронка TV"))
+        assert status == 200  # followed the redirect to the builder's page
+        assert server.json("GET", "/app/views/none")[0] == 404
+    with Store(store, read_only=True) as opened:  # in the store, after the server stopped
+        assert opened.connection.execute(f"SELECT name, page, query FROM {VIEWS}").fetchall() == [
+            ("Воронка TV", "funnel", "steps=ad_view,purchase&where=channel%3Dtv")]
+
+
+def test_pages_need_a_read_key_but_assets_do_not(store):
+    for server in _serve(store, token="s3cret-key-for-both-kinds"):
+        assert server.json("GET", "/app/funnel")[0] == 401
+        assert server.json("GET", "/app/api/views")[0] == 401
+        status, page = server.call("GET", "/app/funnel?key=s3cret-key-for-both-kinds")
+        assert status == 200 and b'<script src="/static/plotly.min.js">' in page
+        status, plotly = server.call("GET", "/static/plotly.min.js")
+        assert status == 200 and b"plotly.js" in plotly[:400] and len(plotly) > 1_000_000
+        assert server.call("GET", "/static/app.js")[0] == 200
+        assert server.call("GET", "/static/../store.py")[0] == 404
