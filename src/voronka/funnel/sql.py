@@ -29,7 +29,7 @@ from __future__ import annotations
 import datetime as dt
 
 from voronka.duration import epoch_micros, micros
-from voronka.funnel.definition import NONE, OTHER, FunnelDefinition
+from voronka.funnel.definition import BREAKDOWN_JOIN, NONE, OTHER, Breakdown, FunnelDefinition
 from voronka.funnel.outcomes import HISTOGRAM_EDGES, range_bounds
 from voronka.rules import StepRule
 from voronka.sql import (
@@ -289,10 +289,20 @@ def _value_and_keep(defn: FunnelDefinition) -> tuple[str, str]:
     which events matter: all of them for strict order, else those matching a rule."""
     b = defn.breakdown
     by_value, _ = _grouping(defn)
-    bv_expr = f"COALESCE({field_sql(b.field)}, {literal(NONE)})" if by_value else (
-        field_sql(b.field) if b else "CAST(NULL AS VARCHAR)")
+    bv_expr = f"COALESCE({breakdown_sql(b)}, {literal(NONE)})" if by_value else (
+        breakdown_sql(b) if b else "CAST(NULL AS VARCHAR)")
     any_flag = " OR ".join(f"m{r}" for r in range(len(defn.rules)))
     return bv_expr, "TRUE" if defn.reads_every_event else f"({any_flag})"
+
+
+def breakdown_sql(b: Breakdown) -> str:
+    """An event's breakdown value: its field's text, or for several fields their texts joined
+    by ``BREAKDOWN_JOIN`` (a missing one empty; NULL when all are missing)."""
+    parts = [field_sql(f) for f in b.fields]
+    if len(parts) == 1:
+        return parts[0]
+    joined = f" || {literal(BREAKDOWN_JOIN)} || ".join(f"COALESCE({p}, '')" for p in parts)
+    return f"CASE WHEN {' AND '.join(f'{p} IS NULL' for p in parts)} THEN NULL ELSE {joined} END"
 
 
 def units_sql(defn: FunnelDefinition, stage: str, as_of: dt.datetime) -> str:
