@@ -115,13 +115,13 @@ def definitions(draw):
         kwargs.update(window_funnel=tuple(modes), exclusions=(), counting="customers", date_from=None, date_to=None,
                       cohort=None, steps=tuple(s.model_copy(update={"optional": False, "max_from_previous": None})
                                                for s in steps))
-    if order != "unordered" and draw(st.integers(0, 3)) == 0:  # PostHog's scan
+    if draw(st.integers(0, 3)) == 0:  # PostHog's scan (unordered: the attempts, never in progress)
         attribution = draw(st.sampled_from(["first_touch", "last_touch", "all_steps", "step", "first_non_empty",
                                             "last_non_empty", "step_values"]))
         breakdown = draw(st.sampled_from([None, Breakdown(
             field=draw(st.sampled_from(["channel", "p", ("p", "channel")])), attribution=attribution,
             step=draw(st.integers(1, n)) if attribution in ("step", "step_values") else None)]))
-        if n >= 2 and not exclusions and draw(st.booleans()):  # exclusions over several steps
+        if n >= 2 and not exclusions and order != "unordered" and draw(st.booleans()):  # exclusions over several steps
             i = draw(st.integers(1, n - 1))
             exclusions = (Exclusion(rule=StepRule(events=(draw(st.sampled_from(NAMES)),)), from_step=i,
                                     to_step=draw(st.integers(i + 1, n))),)

@@ -154,7 +154,7 @@ def _units(defn: FunnelDefinition, table: pa.Table, new_customer: np.ndarray, as
         return counted[r] if r in counted else bit(r)
 
     starts = np.flatnonzero(new_group)
-    if defn.scan == "posthog":
+    if defn.scans and not defn.window_funnel:
         return _posthog_units(defn, table, order, starts, tsu, flag)
     group_end = _run_ends(starts, rows)  # one past the group's last row
     flagged = [np.flatnonzero(flag(k)) for k in range(n)]
@@ -184,7 +184,8 @@ def _units(defn: FunnelDefinition, table: pa.Table, new_customer: np.ndarray, as
         kept &= t0 >= epoch_micros(lo)
     if hi:
         kept &= t0 < epoch_micros(hi)
-    is_open = (opened + micros(defn.window) > as_of_us) if defn.window is not None else np.zeros(attempts, dtype=bool)
+    is_open = ((opened + micros(defn.window) > as_of_us) if defn.window is not None and defn.scan != "posthog"
+               else np.zeros(attempts, dtype=bool))  # PostHog: dropped, never in progress
     if defn.exclusion_scope == "customer":
         customer = (np.cumsum(new_customer) - 1)[first]
         bad = np.zeros(int(customer[-1]) + 1 if attempts else 0, dtype=bool)

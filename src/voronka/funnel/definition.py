@@ -214,9 +214,9 @@ class FunnelDefinition(_Frozen):
             raise ValueError(f"attribution {self.breakdown.attribution!r} is PostHog's: give compat: posthog "
                              "(scan 'posthog')")
         if self.scan == "posthog":
-            if self.order == "unordered" or self.ties != "allow" or self.window_funnel:
-                raise ValueError("scan 'posthog' is for ordered and strict funnels with ties 'allow' (PostHog "
-                                 "resolves ties in step order itself) and no window_funnel modes")
+            if self.ties != "allow" or self.window_funnel:
+                raise ValueError("scan 'posthog' takes ties 'allow' (PostHog resolves ties in step order itself) "
+                                 "and no window_funnel modes")
             if (any(s.optional or s.max_from_previous for s in self.steps) or self.counting != "customers"
                     or self.exclusion_scope != "customer" or self.date_from or self.date_to or self.cohort
                     or any(r.min_referrals for r in self.rules)):
@@ -253,7 +253,7 @@ class FunnelDefinition(_Frozen):
     def scans(self) -> bool:
         """Whether the units come from a sequential scan per unit (``window_funnel`` modes or
         ``scan='posthog'``), which SQL does not express (``funnel.chains``)."""
-        return bool(self.window_funnel) or self.scan == "posthog"
+        return bool(self.window_funnel) or (self.scan == "posthog" and self.order != "unordered")
 
     @property
     def required(self) -> list[int]:

@@ -1,0 +1,234 @@
+"""``compat: posthog``: PostHog's funnel counts, on every engine.
+
+Each case is a test of PostHog's public funnel suite (``posthog/hogql_queries/insights/
+funnels/test/``), cited by file and test name, as data: the persons' events, the funnel
+and PostHog's expected counts per step (or per breakdown value and step, or the
+time-to-convert bins). Events the test creates without a timestamp follow each other one
+second apart, in the order created. docs/funnels.md lists the cases not ported and why.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from voronka.funnel import compute_funnel
+from voronka.funnel.outcomes import time_to_convert
+from voronka.funnel.spec import build_funnel
+
+BASE = dt.datetime(2021, 5, 1)
+
+
+def journeys(people: dict[str, list]) -> list[dict]:
+    """Events from ``{person: [(timestamp or None, event[, properties]), ...]}``."""
+    rows = []
+    for p, (person, events) in enumerate(people.items()):
+        for i, item in enumerate(events):
+            when, name, props = item if len(item) == 3 else (*item, {})
+            ts = dt.datetime.fromisoformat(when) if when else BASE + dt.timedelta(hours=p, seconds=i)
+            rows.append({"event_id": f"{person}-{i:03d}", "customer_id": person, "ts": ts, "event": name,
+                         "channel": None, "campaign": None, "revenue": None, "currency": None, "referrer_id": None,
+                         "properties": dict(props)})
+    return rows
+
+
+def counts(engine, spec: dict) -> dict:
+    """Units per step, or per breakdown value: ``{value: [units at step 1, ...]}``."""
+    steps = compute_funnel(engine, build_funnel({"compat": "posthog", **spec})).steps.to_pylist()
+    if "breakdown" not in spec:
+        return [r["customers"] for r in steps]  # type: ignore[return-value]
+    out: dict = {}
+    for r in steps:
+        out.setdefault(r["breakdown"], []).append(r["customers"])
+    return out
+
+
+# test_funnel.py::test_funnel_exclusions_full_window
+FULL_WINDOW = journeys({
+    "person1": [("2021-05-01 01:00", "user signed up"), ("2021-05-01 02:00", "paid")],
+    "person2": [("2021-05-01 03:00", "user signed up"), ("2021-05-01 03:30", "x 1 name with numbers 2"),
+                ("2021-05-01 04:00", "paid")],
+    "person3": [("2021-05-01 05:00", "user signed up"), ("2021-05-01 06:00", "paid")],
+})
+
+# test_funnel.py::test_advanced_funnel_exclusions_between_steps
+_STEPS5 = ["user signed up", "$pageview", "insight viewed", "invite teammate", "pageview2"]
+BETWEEN = journeys({
+    "person1": [("2021-05-01 01:00", "user signed up"), ("2021-05-01 02:00", "$pageview"), ("2021-05-01 03:00", "x"),
+                ("2021-05-01 04:00", "insight viewed"), ("2021-05-01 04:30", "x"),
+                ("2021-05-01 05:00", "invite teammate"), ("2021-05-01 05:30", "x"), ("2021-05-01 06:00", "pageview2")],
+    "person2": [("2021-05-01 01:00", "user signed up"), ("2021-05-01 02:00", "$pageview"),
+                ("2021-05-01 04:00", "insight viewed"), ("2021-05-01 04:30", "x"),
+                ("2021-05-01 05:00", "invite teammate"), ("2021-05-01 05:30", "x"), ("2021-05-01 06:00", "pageview2")],
+    "person3": [("2021-05-01 01:00", "user signed up"), ("2021-05-01 01:30", "x"), ("2021-05-01 02:00", "$pageview"),
+                ("2021-05-01 04:00", "insight viewed"), ("2021-05-01 05:00", "invite teammate"),
+                ("2021-05-01 05:30", "x"), ("2021-05-01 06:00", "pageview2")],
+})
+
+# test_funnel.py::test_advanced_funnel_with_repeat_steps
+REPEAT = journeys({
+    "stopped_after_signup1": [(None, "user signed up")],
+    "stopped_after_pageview1": [(None, "user signed up"), (None, "$pageview")],
+    "stopped_after_pageview2": [(None, "user signed up"), (None, "$pageview"), (None, "blaah blaa"),
+                                (None, "$pageview")],
+    "stopped_after_pageview3": [(None, "user signed up"), (None, "$pageview"), (None, "blaah blaa"),
+                                (None, "$pageview"), (None, "$pageview"), (None, "blaah blaa")],
+    "stopped_after_pageview4": [(None, "user signed up")] + [(None, "$pageview")] * 4,
+})
+
+# test_funnel_strict.py::test_basic_strict_funnel
+STRICT = journeys({
+    "stopped_after_signup1": [(None, "user signed up")],
+    "stopped_after_pageview1": [(None, "$pageview"), (None, "user signed up")],
+    "stopped_after_insightview": [(None, "user signed up"), (None, "$pageview"), (None, "blaah blaa"),
+                                  (None, "insight viewed")],
+    "stopped_after_insightview2": [(None, "insight viewed"), (None, "blaah blaa"), (None, "$pageview"),
+                                   (None, "user signed up")],
+    "stopped_after_insightview3": [(None, "$pageview"), (None, "user signed up"), (None, "blaah blaa"),
+                                   (None, "$pageview"), (None, "insight viewed")],
+    "person6": [(None, "blaah blaa"), (None, "user signed up"), (None, "blaah blaa"), (None, "$pageview")],
+    "person7": [(None, "blaah blaa"), (None, "user signed up"), (None, "$pageview"), (None, "insight viewed"),
+                (None, "blaah blaa")],
+    "stopped_after_insightview6": [(None, "insight viewed"), (None, "$pageview")],
+})
+
+# test_funnel_strict.py::test_advanced_strict_funnel (the actions: the event with key = val)
+_VAL = {"key": "val"}
+ADVANCED_STRICT = journeys({
+    "stopped_after_signup1": [(None, "user signed up")],
+    "stopped_after_pageview1": [(None, "user signed up"), (None, "$pageview")],
+    "stopped_after_insightview": [(None, "user signed up"), (None, "sign up", _VAL), (None, "sign up", {"key": "val2"}),
+                                  (None, "$pageview"), (None, "blaah blaa"), (None, "insight viewed")],
+    "person4": [(None, "blaah blaa"), (None, "user signed up"), (None, "sign up", _VAL), (None, "$pageview", _VAL),
+                (None, "blaah blaa")],
+    "person5": [(None, "blaah blaa"), (None, "user signed up"), (None, "sign up", _VAL), (None, "$pageview"),
+                (None, "blaah blaa")],
+    "person6": [(None, "blaah blaa"), (None, "user signed up"), (None, "sign up", _VAL), (None, "$pageview"),
+                (None, "pageview", {"key": "val1"})],
+    "person7": [(None, "blaah blaa"), (None, "user signed up"), (None, "sign up", _VAL), (None, "$pageview"),
+                (None, "user signed up"), (None, "pageview", _VAL)],
+    "person8": [(None, "blaah blaa"), (None, "user signed up"), (None, "user signed up"), (None, "sign up", _VAL),
+                (None, "$pageview"), (None, "pageview", _VAL)],
+})
+_ACTION = [{"field": "key", "op": "eq", "value": "val"}]
+ADVANCED_STRICT_STEPS = ["user signed up", {"key": "sign up", "events": ["sign up"], "where": _ACTION}, "$pageview",
+                         {"key": "pageview", "events": ["pageview"], "where": _ACTION}]
+
+# test_funnel_strict.py::test_basic_strict_funnel_conversion_times
+STRICT_TIMES = journeys({
+    "stopped_after_signup1": [("2021-05-02 00:00", "user signed up")],
+    "stopped_after_pageview1": [("2021-05-02 00:00", "user signed up"), ("2021-05-02 01:00", "$pageview")],
+    "stopped_after_insightview": [("2021-05-02 00:00", "user signed up"), ("2021-05-02 02:00", "$pageview"),
+                                  ("2021-05-02 04:00", "insight viewed")],
+})
+
+# test_funnel_strict.py::test_strict_breakdown_events_with_multiple_properties
+STRICT_BREAKDOWN = journeys({
+    "person1": [("2020-01-01 12:00", "sign up", {"$browser": "Chrome"}), ("2020-01-01 13:00", "blah", {"$browser": "Chrome"}),
+                ("2020-01-01 14:00", "play movie", {"$browser": "Chrome"})],
+    "person2": [("2020-01-02 13:00", "sign up", {"$browser": "Safari"}),
+                ("2020-01-02 14:00", "play movie", {"$browser": "Safari"})],
+})
+
+# test_funnel_strict.py::test_different_prop_val_in_strict_filter
+PROP_VAL = journeys({"many_other_events": [
+    (None, "first", {"bd": "one"}), (None, "first", {"bd": "two"}), (None, "unmatched", {"bd": "one"}),
+    (None, "unmatched", {"bd": "two"}), (None, "second", {"bd": "one"}), (None, "second", {"bd": "two"})]})
+
+# test_funnel_strict.py::test_multiple_events_same_timestamp_doesnt_blow_up
+SAME_TIME = journeys({"test": [("2024-01-10 12:01", "step one")] * 30 + [("2024-01-10 12:01", "step two"),
+                                                                         ("2024-01-10 12:01", "step three")]})
+
+# test_funnel_time_to_convert.py (the three users of test_auto_bin_count_single_step, ...)
+TTC = journeys({
+    "user a": [("2021-06-08 18:00", "step one"), ("2021-06-08 19:00", "step two"), ("2021-06-08 21:00", "step three")],
+    "user b": [("2021-06-09 13:00", "step one"), ("2021-06-09 13:37", "step two")],
+    "user c": [("2021-06-11 07:00", "step one"), ("2021-06-12 06:00", "step two")],
+})
+TTC_UNORDERED = journeys({  # test_basic_unordered
+    "user a": [("2021-06-08 18:00", "step three"), ("2021-06-08 19:00", "step one"), ("2021-06-08 21:00", "step two")],
+    "user b": [("2021-06-09 13:00", "step one"), ("2021-06-09 13:37", "step two")],
+    "user c": [("2021-06-11 07:00", "step two"), ("2021-06-12 06:00", "step one")],
+})
+TTC_DUPLICATES = journeys({  # test_auto_bin_count_single_step_duplicate_events
+    "user a": [("2021-06-08 18:00", "step one"), ("2021-06-08 19:00", "step one"), ("2021-06-08 21:00", "step one")],
+    "user b": [("2021-06-09 13:00", "step one"), ("2021-06-09 13:37", "step one")],
+    "user c": [("2021-06-11 07:00", "step one"), ("2021-06-12 06:00", "step one")],
+})
+_AUTO_BINS = [(2220.0, 2), (42510.0, 0), (82800.0, 1)]
+
+
+def _exclusion(events, from0: int, to0: int) -> dict:
+    """An exclusion in PostHog's 0-based ``funnel_from_step``/``funnel_to_step``."""
+    return {"events": events, "from_step": from0 + 1, "to_step": to0 + 1}
+
+
+CASES = {  # name: (events, funnel, PostHog's counts)
+    "test_funnel.py::test_funnel_exclusions_full_window": (
+        FULL_WINDOW, {"steps": ["user signed up", "paid"], "exclusions": [_exclusion(["x 1 name with numbers 2"], 0, 1)]},
+        [2, 2]),
+    "test_funnel.py::test_advanced_funnel_with_repeat_steps": (
+        REPEAT, {"steps": ["user signed up"] + ["$pageview"] * 4}, [5, 4, 3, 2, 1]),
+    "test_funnel_strict.py::test_basic_strict_funnel": (
+        STRICT, {"steps": ["user signed up", "$pageview", "insight viewed"], "order": "strict"}, [7, 2, 1]),
+    "test_funnel_strict.py::test_advanced_strict_funnel": (
+        ADVANCED_STRICT, {"steps": ADVANCED_STRICT_STEPS, "order": "strict"}, [8, 6, 5, 1]),
+    "test_funnel_strict.py::test_basic_strict_funnel_conversion_times": (
+        STRICT_TIMES, {"steps": ["user signed up", "$pageview", "insight viewed"], "order": "strict"}, [3, 2, 1]),
+    "test_funnel_strict.py::test_multiple_events_same_timestamp_doesnt_blow_up": (
+        SAME_TIME, {"steps": ["step one", "step two", "step three"]}, [1, 1, 1]),
+    "test_funnel_strict.py::test_strict_breakdown_events_with_multiple_properties": (
+        STRICT_BREAKDOWN, {"steps": ["sign up", "play movie"], "order": "strict", "window": "7d",
+                           "breakdown": {"field": "$browser", "attribution": "first_non_empty"}},
+        {"Safari": [1, 1], "Chrome": [1, 0]}),
+    "test_funnel_strict.py::test_different_prop_val_in_strict_filter (first touch)": (
+        PROP_VAL, {"steps": ["first", "second"], "order": "strict",
+                   "breakdown": {"field": "bd", "attribution": "first_non_empty"}}, {"one": [1, 0]}),
+    "test_funnel_strict.py::test_different_prop_val_in_strict_filter (all events)": (
+        PROP_VAL, {"steps": ["first", "second"], "order": "strict",
+                   "breakdown": {"field": "bd", "attribution": "all_steps"}}, {"one": [1, 0], "two": [1, 0]}),
+    "test_funnel_time_to_convert.py::test_auto_bin_count_single_step (steps)": (
+        TTC, {"steps": ["step one", "step two", "step three"], "window": "7d"}, [3, 3, 1]),
+}
+for (f, t), persons in {(0, 1): 2, (1, 2): 2, (2, 3): 1, (3, 4): 0, (1, 3): 1}.items():  # the test checks steps 1, 5
+    CASES[f"test_funnel.py::test_advanced_funnel_exclusions_between_steps (x from {f} to {t})"] = (
+        BETWEEN, {"steps": _STEPS5, "exclusions": [_exclusion(["x"], f, t)]}, [persons] * 5)
+
+BINS = {  # name: (events, funnel, from step, to step, bin count, PostHog's bins)
+    "test_funnel_time_to_convert.py::test_auto_bin_count_single_step": (
+        TTC, {"steps": ["step one", "step two", "step three"], "window": "7d"}, 1, 2, None, _AUTO_BINS),
+    "test_funnel_time_to_convert.py::test_custom_bin_count_single_step": (
+        TTC, {"steps": ["step one", "step two", "step three"], "window": "7d"}, 1, 2, 7,
+        [(2220.0, 2), (13732.0, 0), (25244.0, 0), (36756.0, 0), (48268.0, 0), (59780.0, 0), (71292.0, 1),
+         (82804.0, 0)]),
+    "test_funnel_time_to_convert.py::test_auto_bin_count_single_step_duplicate_events": (
+        TTC_DUPLICATES, {"steps": ["step one"] * 3, "window": "7d"}, 1, 2, None, _AUTO_BINS),
+    "test_funnel_time_to_convert.py::test_basic_unordered": (
+        TTC_UNORDERED, {"steps": ["step one", "step two", "step three"], "window": "7d", "order": "unordered"},
+        1, 2, None, _AUTO_BINS),
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_posthog_suite_counts(engine_for, name):
+    events, spec, expected = CASES[name]
+    spec = {**spec, "steps": [s if isinstance(s, dict) else {"key": f"{i}:{s}", "events": [s]}
+                              for i, s in enumerate(spec["steps"])]}
+    assert counts(engine_for(events), spec) == expected
+
+
+@pytest.mark.parametrize("name", list(BINS))
+def test_posthog_suite_time_to_convert_bins(engine_for, name):
+    events, spec, start, end, bins, expected = BINS[name]
+    spec = {**spec, "compat": "posthog",
+            "steps": [{"key": f"{i}:{s}", "events": [s]} for i, s in enumerate(spec["steps"])]}
+    defn = build_funnel(spec)
+    assert time_to_convert(defn, compute_funnel(engine_for(events), defn).outcomes(), start, end, bins) == expected
+
+
+def test_strict_conversion_times_as_posthog_reports_them(engine_for):
+    # test_funnel_strict.py::test_basic_strict_funnel_conversion_times: averages 5400 s and 7200 s
+    spec = {"compat": "posthog", "order": "strict", "steps": ["user signed up", "$pageview", "insight viewed"]}
+    steps = compute_funnel(engine_for(STRICT_TIMES), build_funnel(spec)).steps.to_pylist()
+    assert [r["mean_seconds_from_previous"] for r in steps[1:]] == [5400.0, 7200.0]
