@@ -156,6 +156,62 @@ TTC_DUPLICATES = journeys({  # test_auto_bin_count_single_step_duplicate_events
     "user b": [("2021-06-09 13:00", "step one"), ("2021-06-09 13:37", "step one")],
     "user c": [("2021-06-11 07:00", "step one"), ("2021-06-12 06:00", "step one")],
 })
+# breakdown_cases.py (every order): test_funnel_step_breakdown_with_first_touch_attribution, ..._last_touch_...,
+# ..._step_zero_attribution / ..._step_one_attribution (person5 only in the touch tests)
+def _attribution_people(last: bool, person5: bool) -> list[dict]:
+    people = {
+        "person1": [("2020-01-01 12:00", "sign up", {"$browser": "Chrome"}), ("2020-01-01 13:00", "buy")],
+        "person2": [("2020-01-01 13:00", "sign up"), ("2020-01-02 13:00", "buy", {"$browser": "Safari"})],
+        "person3": [("2020-01-02 14:00", "sign up", {"$browser": "Mac"}), ("2020-01-02 15:00", "buy")],
+        "person4": [("2020-01-02 15:00", "sign up", {"$browser": 0}),
+                    ("2020-01-02 16:00", "buy", {"$browser": "Alakazam" if last else "alakazam"})],
+    }
+    if person5:
+        people["person5"] = [("2020-01-02 15:00", "sign up"), ("2020-01-02 16:00", "buy")]
+    return journeys(people)
+
+
+# breakdown_cases.py::test_funnel_step_multiple_breakdown_with_first_touch_attribution
+MULTIPLE_FIRST_TOUCH = journeys({
+    "person1": [("2020-01-01 12:00", "sign up", {"$browser": "Chrome", "$version": "xyz"}), ("2020-01-01 13:00", "buy")],
+    "person2": [("2020-01-01 13:00", "sign up"), ("2020-01-02 13:00", "buy", {"$browser": "Safari", "$version": "xyz"})],
+    "person3": [("2020-01-02 14:00", "sign up", {"$browser": "Mac"}), ("2020-01-02 15:00", "buy", {"$version": "no-mac"})],
+    "person4": [("2020-01-02 15:00", "sign up", {"$browser": 0, "$version": 0}),
+                ("2020-01-02 16:00", "buy", {"$browser": "alakazam"})],
+    "person5": [("2020-01-02 15:00", "sign up"), ("2020-01-02 16:00", "buy")],
+})
+
+# breakdown_cases.py::test_funnel_step_multi_property_breakdown_event (and, by $browser alone,
+# ::test_funnel_step_breakdown_event_with_string_only_breakdown)
+_CHROME = {"key": "val", "$browser": "Chrome", "$browser_version": 95}
+MULTI_PROPERTY = journeys({
+    "person1": [("2020-01-01 12:00", "sign up", _CHROME), ("2020-01-01 13:00", "play movie", _CHROME),
+                ("2020-01-01 15:00", "buy", _CHROME)],
+    "person2": [("2020-01-02 14:00", "sign up", {"key": "val", "$browser": "Safari", "$browser_version": 15}),
+                ("2020-01-02 16:00", "play movie", {"key": "val", "$browser": "Safari", "$browser_version": 15})],
+    "person3": [("2020-01-02 14:00", "sign up", {"key": "val", "$browser": "Safari", "$browser_version": 14})],
+})
+
+# breakdown_cases.py::test_basic_funnel_default_funnel_days_breakdown_event
+_DOCS = {"$current_url": "https://posthog.com/docs/x"}
+CURRENT_URL = journeys({"user_1": [("2020-01-02 14:00", "user signed up", _DOCS), ("2020-01-10 14:00", "paid", _DOCS)]
+                        + [("2020-01-02 14:00", "user signed up", {"$current_url": f"https://posthog.com/blog/{c}"})
+                           for c in "abcdefghijklmnopqrst" for _ in range(2)]})
+
+# test_funnel_unordered.py::test_basic_unordered_funnel
+UNORDERED = journeys({
+    "stopped_after_signup1": [(None, "user signed up")],
+    "stopped_after_pageview1": [(None, "$pageview"), (None, "user signed up")],
+    "stopped_after_insightview": [(None, "user signed up"), (None, "$pageview"), (None, "blaah blaa"),
+                                  (None, "insight viewed")],
+    "stopped_after_insightview2": [(None, "insight viewed"), (None, "$pageview"), (None, "user signed up")],
+    "stopped_after_insightview3": [(None, "$pageview"), (None, "user signed up"), (None, "blaah blaa"),
+                                   (None, "insight viewed")],
+    "stopped_after_insightview4": [(None, "blaah blaa"), (None, "insight viewed")],
+    "stopped_after_insightview5": [(None, "$pageview"), (None, "blaah blaa")],
+    "stopped_after_insightview6": [(None, "insight viewed"), (None, "$pageview")],
+})
+
 _AUTO_BINS = [(2220.0, 2), (42510.0, 0), (82800.0, 1)]
 
 
@@ -188,6 +244,40 @@ CASES = {  # name: (events, funnel, PostHog's counts)
     "test_funnel_strict.py::test_different_prop_val_in_strict_filter (all events)": (
         PROP_VAL, {"steps": ["first", "second"], "order": "strict",
                    "breakdown": {"field": "bd", "attribution": "all_steps"}}, {"one": [1, 0], "two": [1, 0]}),
+    "breakdown_cases.py::test_funnel_step_breakdown_with_first_touch_attribution": (
+        _attribution_people(False, True), {"steps": ["sign up", "buy"], "window": "7d",
+                                           "breakdown": {"field": "$browser", "attribution": "first_non_empty"}},
+        {"(none)": [1, 1], "0": [1, 1], "Chrome": [1, 1], "Mac": [1, 1], "Safari": [1, 1]}),
+    "breakdown_cases.py::test_funnel_step_breakdown_with_last_touch_attribution": (
+        _attribution_people(True, True), {"steps": ["sign up", "buy"], "window": "7d",
+                                          "breakdown": {"field": "$browser", "attribution": "last_non_empty"}},
+        {"(none)": [1, 1], "Alakazam": [1, 1], "Chrome": [1, 1], "Mac": [1, 1], "Safari": [1, 1]}),
+    "breakdown_cases.py::test_funnel_step_breakdown_with_step_attribution (step 0)": (
+        _attribution_people(False, False), {"steps": ["sign up", "buy"], "window": "7d", "breakdown": {
+            "field": "$browser", "attribution": "step_values", "step": 1}},
+        {"(none)": [1, 1], "0": [1, 1], "Chrome": [1, 1], "Mac": [1, 1]}),
+    "breakdown_cases.py::test_funnel_step_breakdown_with_step_one_attribution": (
+        _attribution_people(False, False), {"steps": ["sign up", "buy"], "window": "7d", "breakdown": {
+            "field": "$browser", "attribution": "step_values", "step": 2}},
+        {"(none)": [2, 2], "Safari": [1, 1], "alakazam": [1, 1]}),
+    "breakdown_cases.py::test_funnel_step_multiple_breakdown_with_first_touch_attribution": (
+        MULTIPLE_FIRST_TOUCH, {"steps": ["sign up", "buy"], "window": "7d", "breakdown": {
+            "field": ["$browser", "$version"], "attribution": "first_non_empty"}},
+        {"(none)": [1, 1], "0 · 0": [1, 1], "Chrome · xyz": [1, 1], "Mac · ": [1, 1], "Safari · xyz": [1, 1]}),
+    "breakdown_cases.py::test_funnel_step_multi_property_breakdown_event": (
+        MULTI_PROPERTY, {"steps": ["sign up", "play movie", "buy"], "window": "7d", "breakdown": {
+            "field": ["$browser", "$browser_version"], "attribution": "first_non_empty"}},
+        {"Chrome · 95": [1, 1, 1], "Safari · 14": [1, 0, 0], "Safari · 15": [1, 1, 0]}),
+    "breakdown_cases.py::test_funnel_step_breakdown_event_with_string_only_breakdown": (
+        MULTI_PROPERTY, {"steps": ["sign up", "play movie", "buy"], "window": "7d", "breakdown": {
+            "field": "$browser", "attribution": "first_non_empty"}}, {"Safari": [2, 1, 0], "Chrome": [1, 1, 1]}),
+    "breakdown_cases.py::test_basic_funnel_default_funnel_days_breakdown_event": (
+        CURRENT_URL, {"steps": [{"key": "user signed up", "events": ["user signed up"], "where": [
+            {"field": "$current_url", "op": "icontains", "value": "https://posthog.com/docs"}]}, "paid"],
+            "breakdown": {"field": "$current_url", "attribution": "first_non_empty"}},
+        {"https://posthog.com/docs/x": [1, 1]}),
+    "test_funnel_unordered.py::test_basic_unordered_funnel": (
+        UNORDERED, {"steps": ["user signed up", "$pageview", "insight viewed"], "order": "unordered"}, [8, 5, 3]),
     "test_funnel_time_to_convert.py::test_auto_bin_count_single_step (steps)": (
         TTC, {"steps": ["step one", "step two", "step three"], "window": "7d"}, [3, 3, 1]),
 }
