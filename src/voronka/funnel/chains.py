@@ -300,6 +300,7 @@ def _window_funnel_scan(defn: FunnelDefinition, flag: Callable[[int], np.ndarray
     n, modes = len(defn.steps), set(defn.window_funnel)
     strict_order, dedup = "strict_order" in modes, "strict_deduplication" in modes
     reentry, increase = "allow_reentry" in modes, "strict_increase" in modes
+    once = "strict_once" in modes  # every chain of each step is kept: records[k] is a list of them
     window = micros(defn.window) if defn.window is not None else None
     flags = np.stack([flag(k) for k in range(n)], axis=1)
     rows_of, steps_of = np.nonzero(flags)  # one entry per (row, step it matches), code = step + 1
@@ -315,9 +316,9 @@ def _window_funnel_scan(defn: FunnelDefinition, flag: Callable[[int], np.ndarray
     chains, opened = [], []
 
     def close(records: list, last_start: int | None) -> None:
-        reached = [c for c in records if c is not None]
+        reached = [c for c in records if c]
         if reached:
-            chains.append(reached[-1])
+            chains.append(reached[-1][0] if once else reached[-1])
             opened.append(last_start)
 
     current, done = -1, True
@@ -327,19 +328,36 @@ def _window_funnel_scan(defn: FunnelDefinition, flag: Callable[[int], np.ndarray
         if g != current:
             if current != -1:
                 close(records, last_start)
-            current, done, records, last_start = g, False, [None] * n, None
+            current, done, last_start = g, False, None
+            records = [[] for _ in range(n)] if once else [None] * n
         if done:
             continue
         k = code - 1
         if k == -1:  # strict_order: a row of no step ends the scan once a chain started
             done = last_start is not None
         elif k == 0:
-            records[0], last_start = [r], r
-        elif dedup and records[k] is not None:
+            if once:
+                records[0].append([r])
+            else:
+                records[0] = [r]
+            last_start = r
+        elif dedup and records[k]:
             done = True
-        elif strict_order and last_start is not None and records[k - 1] is None:
+        elif strict_order and last_start is not None and not records[k - 1]:
             done = not reentry
-        elif (chain := records[k - 1]) is not None:
+        elif once and records[k - 1]:  # every chain of step k-1 in the window without this row
+            before, j, t = records[k - 1], 0, ts[r]
+            while j < len(before) and not done:
+                chain = before[j]
+                inside = window is None or t <= ts[chain[0]] + window
+                if not inside and len(before) > 1:  # dropped, while another remains
+                    del before[j]
+                    continue
+                if inside and r not in chain and (not increase or ts[chain[-1]] < t):
+                    records[k].append(chain + [r])
+                    done = k == n - 1
+                j += 1
+        elif not once and (chain := records[k - 1]) is not None:
             t = ts[r]
             if (window is None or t <= ts[chain[0]] + window) and (not increase or ts[chain[-1]] < t):
                 records[k] = chain + [r]

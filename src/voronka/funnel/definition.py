@@ -32,7 +32,7 @@ The meaning of each field is written in ``docs/funnels.md``; in short:
   ``last_non_empty`` (over the person's funnel events with a value) and ``step_values``
   (the person counted under every value seen at ``breakdown.step``).
 * ``window_funnel``: ClickHouse ``windowFunnel`` modes (``strict_increase``,
-  ``strict_deduplication``, ``strict_order``, ``allow_reentry``); given, the chain is
+  ``strict_deduplication``, ``strict_order``, ``allow_reentry``, ``strict_once``); given, the chain is
   ClickHouse's single scan per customer in which a later first-step event restarts it
   (docs/funnels.md, "ClickHouse's modes"), not one chain per attempt.
 """
@@ -57,7 +57,7 @@ PERSON_ATTRIBUTIONS = ("first_non_empty", "last_non_empty", "step_values")
 """The attributions of PostHog's scan (``scan='posthog'``) alone."""
 Scan = Literal["attempts", "posthog"]
 CohortPeriod = Literal["day", "week", "month"]
-WindowFunnelMode = Literal["strict_increase", "strict_deduplication", "strict_order", "allow_reentry"]
+WindowFunnelMode = Literal["strict_increase", "strict_deduplication", "strict_order", "allow_reentry", "strict_once"]
 
 
 class _Frozen(BaseModel):

@@ -330,6 +330,8 @@ def _window_funnel_scan(defn: FunnelDefinition, evs) -> list[_Attempt]:
     if "strict_order" in modes:  # an event matching no step sorts first among its time's entries
         entries = sorted(entries + [(ev.ts, 0, i) for i, (ev, _) in enumerate(evs) if not any(ev.flags[:n])],
                          key=lambda e: e[:2])
+    if "strict_once" in modes:
+        return _strict_once_scan(defn, evs, entries)
     records: list[list[int] | None] = [None] * n  # the event indices of each record's chain
     last_start = None
     for ts, code, i in entries:
@@ -357,6 +359,59 @@ def _window_funnel_scan(defn: FunnelDefinition, evs) -> list[_Attempt]:
     if not reached:
         return []
     chain = reached[-1]
+    return [_Attempt(
+        start=evs[chain[0]][0].ts,
+        start_id=evs[chain[0]][0].event_id,
+        times=[evs[i][0].ts for i in chain] + [None] * (n - len(chain)),
+        values=[evs[i][1] for i in chain] + [None] * (n - len(chain)),
+        level=len(chain),
+        open_from=last_start,
+    )]
+
+
+def _strict_once_scan(defn: FunnelDefinition, evs, entries) -> list[_Attempt]:
+    """``windowFunnel`` with ``strict_once``: every chain that reached a step is kept (a list
+    per step), an entry extends every chain of the step before it that lies in its window and
+    does not hold its event, and a chain out of the window is dropped while others remain;
+    the unit's attempt is the first chain of the furthest step."""
+    n, modes = len(defn.steps), set(defn.window_funnel)
+    chains: list[list[list[int]]] = [[] for _ in range(n)]
+    last_start = None
+    for ts, code, i in entries:
+        k = code - 1
+        if k == -1:
+            if last_start is not None:
+                break
+            continue
+        if k == 0:
+            chains[0].append([i])
+            last_start = ts
+        elif "strict_deduplication" in modes and chains[k]:
+            break
+        elif "strict_order" in modes and last_start is not None and not chains[k - 1]:
+            if "allow_reentry" in modes:
+                continue
+            break
+        elif chains[k - 1]:
+            before, j, full = chains[k - 1], 0, False
+            while j < len(before):
+                chain = before[j]
+                inside = defn.window is None or ts <= evs[chain[0]][0].ts + defn.window
+                if not inside and len(before) > 1:
+                    del before[j]
+                    continue
+                if inside and i not in chain and ("strict_increase" not in modes or evs[chain[-1]][0].ts < ts):
+                    chains[k].append(chain + [i])
+                    full = k == n - 1
+                    if full:
+                        break
+                j += 1
+            if full:
+                break
+    reached = [c for c in chains if c]
+    if not reached:
+        return []
+    chain = reached[-1][0]
     return [_Attempt(
         start=evs[chain[0]][0].ts,
         start_id=evs[chain[0]][0].event_id,
