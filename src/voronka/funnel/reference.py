@@ -451,7 +451,8 @@ def _posthog_scan(defn: FunnelDefinition, evs) -> list[_Attempt]:
     for value in values:
         a = _posthog_run(defn, evs, value)
         if a is not None:
-            a.group_value = NONE if value is None else value
+            if b is not None and b.attribution in PERSON_ATTRIBUTIONS:
+                a.group_value = NONE if value is None else value
             out.append(a)
     return out
 
