@@ -37,19 +37,24 @@ FUNNEL_OPTIONS: dict[str, tuple[Any, Any]] = {  # the funnel's flags (funnel.spe
     "ties": (Annotated[Optional[str], typer.Option("--ties", help="allow | strict | step_order (equal timestamps)")],
              None),
     "compat": (Annotated[Optional[str], typer.Option(
-        "--compat", help="clickhouse: the options that reproduce ClickHouse's windowFunnel.")], None),
+        "--compat", help="clickhouse | posthog: the options that reproduce ClickHouse's windowFunnel or "
+                         "PostHog's funnels.")], None),
     "window_funnel": (Annotated[Optional[str], typer.Option(
         "--window-funnel", help="windowFunnel modes, comma-separated: strict_increase, strict_deduplication, "
-                                "strict_order, allow_reentry (with --compat clickhouse).")], None),
+                                "strict_order, allow_reentry, strict_once (with --compat clickhouse).")], None),
+    "scan": (Annotated[Optional[str], typer.Option(
+        "--scan", help="attempts | posthog (PostHog's scan; set by --compat posthog).")], None),
     "exclude": (Annotated[Optional[list[str]], typer.Option("--exclude", help="EVENT:FROM-TO, e.g. refund:1-3 "
                                                                             "(repeatable).")], None),
     "exclusion_scope": (Annotated[Optional[str], typer.Option("--exclusion-scope", help="attempt | customer")], None),
     "counting": (Annotated[Optional[str], typer.Option("--counting", help="customers | attempts")], None),
-    "by": (Annotated[Optional[str], typer.Option("--by", help="Breakdown: a column or property.")], None),
+    "by": (Annotated[Optional[str], typer.Option("--by", help="Breakdown: a column or property, or several "
+                                                              "(comma-separated).")], None),
     "attribution": (Annotated[Optional[str], typer.Option(
-        "--attribution", help="first_touch | last_touch | step | all_steps")], None),
-    "attribution_step": (Annotated[Optional[int], typer.Option("--attribution-step",
-                                                               help="The step for attribution 'step'.")], None),
+        "--attribution", help="first_touch | last_touch | step | all_steps; with --compat posthog also "
+                              "first_non_empty | last_non_empty | step_values")], None),
+    "attribution_step": (Annotated[Optional[int], typer.Option(
+        "--attribution-step", help="The step for attribution 'step' or 'step_values'.")], None),
     "top": (Annotated[Optional[int], typer.Option("--top", help="Breakdown values to keep; the rest is (other).")],
             None),
     "date_from": (Annotated[Optional[dt.datetime], typer.Option("--from", formats=_DAY, help="First day of entry.")],

@@ -400,7 +400,7 @@ def _posthog_units(defn: FunnelDefinition, table: pa.Table, order: np.ndarray | 
             names = [(valued[0] if b.attribution == "first_non_empty" else valued[-1]) if valued else None]
         elif b is not None and b.attribution == "step_values":
             names = sorted({values[r] for r in range(lo, hi) if flags[r, b.step - 1]},  # type: ignore[operator]
-                           key=lambda v: (v is not None, v or "")) or [None]
+                           key=lambda v: (v is not None, v or ""))  # none: not counted
         else:
             names = [None]
         for name in names:

@@ -444,7 +444,7 @@ def _posthog_scan(defn: FunnelDefinition, evs) -> list[_Attempt]:
                                     if valued else None]
     elif b is not None and b.attribution == "step_values":
         seen = {v for ev, v in evs if ev.flags[b.step - 1]}  # type: ignore[operator]
-        values = sorted(seen, key=lambda v: (v is not None, v or "")) or [None]
+        values = sorted(seen, key=lambda v: (v is not None, v or ""))  # none: the person is not counted
     else:
         values = [None]
     out = []
