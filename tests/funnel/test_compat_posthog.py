@@ -407,3 +407,35 @@ def test_posthog_attributions_need_the_preset():
     assert build_funnel({"steps": ["a", "b"], "compat": "posthog"}).window == dt.timedelta(days=14)
     assert build_funnel({"steps": ["a"], "breakdown": {"field": "channel,campaign"}}).breakdown.fields == (
         "channel", "campaign")
+
+
+# ee/clickhouse/views/test/funnel/test_clickhouse_funnel.py (ClickhouseTestFunnelGroups): aggregation by
+# group 0 is voronka's unit "$group_0" (docs/funnels.md: aggregate_by), the events without one left out
+GROUPS = journeys({
+    "user_1": [("2020-01-02 14:00", "user signed up", {"$group_0": "org:5"}),
+               ("2020-01-10 14:00", "user signed up", {"$group_0": "org:6"})],
+    "user_2": [("2020-01-03 14:00", "paid", {"$group_0": "org:5"})],
+})
+GROUPS_FILTERED = journeys({
+    "user_1": [("2020-01-02 14:00", "user signed up", {"$group_0": "org:5"})],
+    "user_2": [("2020-01-03 14:00", "paid", {"$group_0": "org:5"})],
+    "user_3": [("2020-01-10 14:00", "user signed up", {"$group_0": "org:6"})],
+})
+_ORG5 = [{"field": "$group_0", "op": "eq", "value": "org:5"}]
+
+
+@pytest.mark.parametrize(("name", "events", "first", "expected"), [
+    ("test_funnel_aggregation_with_groups", GROUPS, "user signed up", [2, 1]),
+    ("test_funnel_group_aggregation_with_groups_entity_filtering", GROUPS_FILTERED,
+     {"key": "user signed up", "events": ["user signed up"], "where": _ORG5}, [1, 1]),
+])
+def test_posthog_aggregation_by_group_is_the_unit(engine_for, name, events, first, expected):
+    from voronka.rules import Condition
+    from voronka.source import Source, parse_unit
+
+    source = Source(engine_for(events), unit=parse_unit("$group_0"),
+                    where=(Condition(field="$group_0", op="ne", value=""),))  # PostHog drops '' too
+    result = compute_funnel(source, build_funnel({"compat": "posthog", "steps": [first, "paid"]}))
+    assert [r["customers"] for r in result.steps.to_pylist()] == expected
+    assert result.steps.to_pylist()[1]["mean_seconds_from_previous"] == 86400
+    assert sorted(o.customer_id for o in result.outcomes()) == (["org:5", "org:6"] if expected[0] == 2 else ["org:5"])

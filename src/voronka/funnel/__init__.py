@@ -58,7 +58,7 @@ def compute_funnel(
     if source.streams is not None:
         store_units_fast(source.streams, definition, events, aliases, as_of)
     elif definition.scans:
-        store_units_scanned(engine, definition, events, aliases, as_of)
+        store_units_scanned(source.engine, definition, events, aliases, as_of)
     else:
         engine.materialize(STAGE_TABLE, stage_sql(definition, events, aliases))
         engine.materialize(UNITS_TABLE, units_sql(definition, STAGE_TABLE, as_of))
