@@ -54,6 +54,9 @@ FULL_WINDOW = journeys({
     "person3": [("2021-05-01 05:00", "user signed up"), ("2021-05-01 06:00", "paid")],
 })
 
+# test_funnel_unordered.py::test_funnel_exclusions_full_window (the same persons, the exclusion named x)
+FULL_WINDOW_X = [dict(r, event="x") if r["event"].startswith("x ") else r for r in FULL_WINDOW]
+
 # test_funnel.py::test_advanced_funnel_exclusions_between_steps
 _STEPS5 = ["user signed up", "$pageview", "insight viewed", "invite teammate", "pageview2"]
 BETWEEN = journeys({
@@ -231,6 +234,26 @@ UNORDERED = journeys({
     "stopped_after_insightview6": [(None, "insight viewed"), (None, "$pageview")],
 })
 
+# test_funnel_unordered.py::test_unordered_exclusion_after_completion
+AFTER_COMPLETION = journeys({"person1": [("2021-05-01 01:00", "user signed up"), ("2021-05-01 02:00", "paid"),
+                                         ("2021-05-01 03:00", "left"), ("2021-05-01 04:00", "x"),
+                                         ("2021-05-01 05:00", "left")]})
+
+# test_funnel_unordered.py::test_advanced_funnel_multiple_exclusions_between_steps
+_H = "2021-05-01 0{}:{}"
+MULTIPLE_EXCLUSIONS = journeys({person: [(_H.format(t[0], t[1:] or "00"), e) for t, e in events] for person, events in {
+    "person1": [("1", "user signed up"), ("2", "x"), ("3", "$pageview"), ("4", "insight viewed"), ("430", "y"),
+                ("5", "invite teammate"), ("6", "pageview2")],
+    "person2": [("1", "user signed up"), ("130", "y"), ("2", "$pageview"), ("4", "insight viewed"), ("430", "y"),
+                ("5", "invite teammate"), ("530", "x"), ("6", "pageview2")],
+    "person3": [("1", "user signed up"), ("130", "x"), ("2", "$pageview"), ("4", "insight viewed"),
+                ("5", "invite teammate"), ("530", "x"), ("6", "pageview2")],
+    "person4": [("1", "user signed up"), ("2", "$pageview"), ("4", "insight viewed"), ("5", "invite teammate"),
+                ("6", "pageview2")],
+    "person5": [("1", "user signed up"), ("130", "x"), ("2", "$pageview"), ("230", "x"), ("4", "insight viewed"),
+                ("430", "y"), ("5", "invite teammate"), ("530", "x"), ("6", "pageview2")],
+}.items()})
+
 _AUTO_BINS = [(2220.0, 2), (42510.0, 0), (82800.0, 1)]
 
 
@@ -301,6 +324,15 @@ CASES = {  # name: (events, funnel, PostHog's counts)
         {"https://posthog.com/docs/x": [1, 1]}),
     "test_funnel_unordered.py::test_basic_unordered_funnel": (
         UNORDERED, {"steps": ["user signed up", "$pageview", "insight viewed"], "order": "unordered"}, [8, 5, 3]),
+    "test_funnel_unordered.py::test_funnel_exclusions_full_window": (
+        FULL_WINDOW_X, {"steps": ["user signed up", "paid"], "order": "unordered",
+                        "exclusions": [_exclusion(["x"], 0, 1)]}, [3, 2]),
+    "test_funnel_unordered.py::test_unordered_exclusion_after_completion": (
+        AFTER_COMPLETION, {"steps": ["user signed up", "paid", "left"], "order": "unordered",
+                           "exclusions": [_exclusion(["x"], 0, 2)]}, [1, 1, 1]),
+    "test_funnel_unordered.py::test_advanced_funnel_multiple_exclusions_between_steps": (
+        MULTIPLE_EXCLUSIONS, {"steps": _STEPS5, "order": "unordered",
+                              "exclusions": [_exclusion(["x"], 0, 4), _exclusion(["y"], 0, 4)]}, [5, 2, 1, 1, 1]),
     "test_funnel_time_to_convert.py::test_auto_bin_count_single_step (steps)": (
         TTC, {"steps": ["step one", "step two", "step three"], "window": "7d"}, [3, 3, 1]),
 }

@@ -121,11 +121,11 @@ def definitions(draw):
         breakdown = draw(st.sampled_from([None, Breakdown(
             field=draw(st.sampled_from(["channel", "p", ("p", "channel")])), attribution=attribution,
             step=draw(st.integers(1, n)) if attribution in ("step", "step_values") else None)]))
-        if n >= 2 and not exclusions and order != "unordered" and draw(st.booleans()):  # exclusions over several steps
-            i = draw(st.integers(1, n - 1))
+        if n >= 2 and not exclusions and draw(st.booleans()):  # exclusions over several steps (unordered: all)
+            i = 1 if order == "unordered" else draw(st.integers(1, n - 1))
             exclusions = (Exclusion(rule=StepRule(events=(draw(st.sampled_from(NAMES)),)), from_step=i,
-                                    to_step=draw(st.integers(i + 1, n))),)
-        kwargs.update(scan="posthog", ties="allow", exclusions=exclusions, exclusion_scope="customer",
+                                    to_step=n if order == "unordered" else draw(st.integers(i + 1, n))),)
+        kwargs.update(scan="posthog", ties="allow", exclusions=exclusions, exclusion_scope="attempt",
                       counting="customers", breakdown=breakdown, date_from=None, date_to=None, cohort=None,
                       window_funnel=(), steps=tuple(
                           s.model_copy(update={"optional": False, "max_from_previous": None}) for s in steps))

@@ -161,9 +161,10 @@ def _units(defn: FunnelDefinition, table: pa.Table, new_customer: np.ndarray, as
 
     # 5. per attempt, the steps reached and their times
     if defn.order == "unordered":
-        first, found = _unordered_steps(defn, flagged, tsu, _time_runs(new_group, tsu), group_end)
+        runs = _time_runs(new_group, tsu)
+        first, found = _unordered_steps(defn, flagged, tsu, runs, group_end)
         level = np.count_nonzero(found != _NO_TIME, axis=1).astype(np.int32)
-        disq = np.zeros(len(first), dtype=bool)
+        disq = _unordered_excluded(defn, flag, tsu, first, found, level, _run_ends(runs, rows), group_end)
     elif defn.window_funnel:
         first, at, level, opened = _window_funnel_scan(defn, flag, tsu, starts, rows)
         shown, disq = [a != _MISSING for a in at], np.zeros(len(first), dtype=bool)
@@ -507,6 +508,26 @@ def _unordered_steps(defn: FunnelDefinition, flagged: list[np.ndarray], tsu: np.
         found[ok, k] = tsu[cand[ok]]
     found.sort(axis=1)
     return first, found
+
+
+def _unordered_excluded(defn: FunnelDefinition, flag: Callable[[int], np.ndarray], tsu: np.ndarray,
+                        first: np.ndarray, found: np.ndarray, level: np.ndarray, later: np.ndarray,
+                        group_end: np.ndarray) -> np.ndarray:
+    """Per unordered attempt, whether an exclusion row lies after its time and before it
+    completes (its last step's time), or, not completed, before its window ends (PostHog).
+    ``later``: per row, the first row at a later time."""
+    n = len(defn.steps)
+    if not defn.exclusions:
+        return np.zeros(len(first), dtype=bool)
+    excluded = np.zeros(len(tsu), dtype=bool)
+    for x in range(len(defn.exclusions)):
+        excluded |= flag(n + x)
+    cand, ok = _next_flagged(np.flatnonzero(excluded), later[first], group_end[first])
+    done = level == n
+    if defn.window is not None:
+        until = np.where(done, found[:, n - 1], tsu[first] + micros(defn.window))
+        return ok & (tsu[cand] < until)
+    return ok & (~done | (tsu[cand] < found[:, n - 1]))
 
 
 def _next_flagged(flagged: np.ndarray, start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -132,8 +132,7 @@ value is missing when every field's is."""
 
 PRESETS: dict[str, dict[str, str]] = {
     "clickhouse": {"order": "ordered", "ties": "step_order", "counting": "customers"},
-    "posthog": {"scan": "posthog", "ties": "allow", "counting": "customers", "exclusion_scope": "customer",
-                "window": "14d"},
+    "posthog": {"scan": "posthog", "ties": "allow", "counting": "customers", "window": "14d"},
 }
 """``compat: NAME`` in a funnel (YAML, ``--compat``, HTTP ``compat=``): the options that
 reproduce a peer's funnel, laid under the ones given (docs/funnels.md, "ClickHouse and
@@ -193,8 +192,10 @@ class FunnelDefinition(_Frozen):
         if self.order == "unordered":
             if any(s.optional or s.max_from_previous for s in self.steps):
                 raise ValueError("unordered funnels take no optional steps and no max_from_previous")
-            if self.exclusions:
-                raise ValueError("unordered funnels take no exclusions")
+            if self.exclusions and (self.scan != "posthog" or any(
+                    (x.from_step, x.to_step) != (1, len(self.steps)) for x in self.exclusions)):
+                raise ValueError("unordered funnels take exclusions only under scan 'posthog' (compat: posthog), "
+                                 f"each from step 1 to step {len(self.steps)}")
             if self.breakdown and self.breakdown.attribution not in ("first_touch", "all_steps"):
                 raise ValueError("unordered funnels have no step order: attribute by first_touch or all_steps")
         if self.ties == "step_order" and (self.order != "ordered" or any(s.optional for s in self.steps)):
@@ -218,11 +219,11 @@ class FunnelDefinition(_Frozen):
                 raise ValueError("scan 'posthog' takes ties 'allow' (PostHog resolves ties in step order itself) "
                                  "and no window_funnel modes")
             if (any(s.optional or s.max_from_previous for s in self.steps) or self.counting != "customers"
-                    or self.exclusion_scope != "customer" or self.date_from or self.date_to or self.cohort
+                    or self.exclusion_scope != "attempt" or self.date_from or self.date_to or self.cohort
                     or any(r.min_referrals for r in self.rules)):
                 raise ValueError("scan 'posthog' takes no optional steps, max_from_previous, referral steps, "
-                                 "counting of attempts, date range or cohort, and its exclusions remove the "
-                                 "person (exclusion_scope 'customer'): filter the events with --since/--until")
+                                 "counting of attempts, date range, cohort or exclusion_scope 'customer' (its "
+                                 "exclusions are PostHog's): filter the events with --since/--until")
         if self.order == "strict" and any(s.optional for s in self.steps):
             raise ValueError("strict-order funnels take no optional steps")
         if self.order == "strict" and any(r.min_referrals for r in self.rules):

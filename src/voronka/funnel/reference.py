@@ -308,6 +308,9 @@ def _unordered_attempts(defn: FunnelDefinition, evs) -> list[_Attempt]:
             if ts:
                 firsts.append(min(ts))
         firsts.sort()
+        # PostHog: an exclusion after t0 and before the attempt completes (or its window ends) drops it
+        until = firsts[-1] if len(firsts) == n else end
+        disqualified = any(any(e.flags[n:]) and ev.ts < e.ts and (until is None or e.ts < until) for e, _ in evs)
         out.append(
             _Attempt(
                 start=ev.ts,
@@ -315,6 +318,7 @@ def _unordered_attempts(defn: FunnelDefinition, evs) -> list[_Attempt]:
                 times=firsts + [None] * (n - len(firsts)),
                 values=[value] + [None] * (n - 1),
                 level=len(firsts),
+                disqualified=disqualified,
             )
         )
     return out

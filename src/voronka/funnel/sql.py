@@ -440,13 +440,20 @@ def _unordered_stage(defn: FunnelDefinition, group: str) -> str:
         for k in range(n)
     )
     any_step = " OR ".join(f"m{k}" for k in range(n))
-    return (f"SELECT customer_id, bv, ts, tsu, event_id AS start_id, {firsts} FROM "
-            f"(SELECT *, {nexts} FROM seq WHERE {any_step}) AS q")
+    # the first exclusion event strictly after t0 (PostHog's unordered exclusions)
+    excluded = " OR ".join(f"m{n + x}" for x in range(len(defn.exclusions))) or "FALSE"
+    after = (f"min(CASE WHEN {excluded} THEN tsu END) OVER (PARTITION BY {group} ORDER BY tsu "
+             f"RANGE BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING) AS xn")
+    return (f"SELECT customer_id, bv, ts, tsu, event_id AS start_id, {firsts}, xn FROM "
+            f"(SELECT *, {nexts}, {after} FROM seq) AS q WHERE {any_step}")
 
 
 def _unordered_chain(defn: FunnelDefinition, stage: str) -> list[str]:
-    """The steps' first times of each attempt, sorted into t0..t(n-1)."""
+    """The steps' first times of each attempt, sorted into t0..t(n-1); an attempt is
+    disqualified when an exclusion event lies after t0 and before it completes (or, not
+    completed, before its window ends)."""
     n = len(defn.steps)
+    until = f"a.xn < a.tsu + {micros(defn.window)}" if defn.window is not None else "a.xn IS NOT NULL"
     unpivot = " UNION ALL ".join(f"SELECT start_id, f{k} AS f FROM {stage}" for k in range(n))
     picks = ", ".join(
         f"make_timestamp(max(CASE WHEN r = {k + 1} THEN f END)) AS t{k}" for k in range(n)
@@ -456,7 +463,8 @@ def _unordered_chain(defn: FunnelDefinition, stage: str) -> list[str]:
         f"FROM ({unpivot}) AS u WHERE f IS NOT NULL)",
         f"times AS (SELECT start_id, count(*) AS level, {picks} FROM sorted GROUP BY start_id)",
         f"chain AS (SELECT a.customer_id AS customer_id, a.bv AS bv, a.tsu AS t0u, a.start_id AS start_id, "
-        f"{', '.join(f't.t{k} AS t{k}' for k in range(n))}, a.bv AS v0, t.level AS level, FALSE AS disq "
+        f"{', '.join(f't.t{k} AS t{k}' for k in range(n))}, a.bv AS v0, t.level AS level, "
+        f"COALESCE(CASE WHEN t.level = {n} THEN a.xn < epoch_us(t.t{n - 1}) ELSE {until} END, FALSE) AS disq "
         f"FROM {stage} AS a JOIN times AS t ON t.start_id = a.start_id)",
     ]
 
