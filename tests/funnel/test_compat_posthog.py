@@ -130,7 +130,8 @@ STRICT_TIMES = journeys({
 
 # test_funnel_strict.py::test_strict_breakdown_events_with_multiple_properties
 STRICT_BREAKDOWN = journeys({
-    "person1": [("2020-01-01 12:00", "sign up", {"$browser": "Chrome"}), ("2020-01-01 13:00", "blah", {"$browser": "Chrome"}),
+    "person1": [("2020-01-01 12:00", "sign up", {"$browser": "Chrome"}),
+                ("2020-01-01 13:00", "blah", {"$browser": "Chrome"}),
                 ("2020-01-01 14:00", "play movie", {"$browser": "Chrome"})],
     "person2": [("2020-01-02 13:00", "sign up", {"$browser": "Safari"}),
                 ("2020-01-02 14:00", "play movie", {"$browser": "Safari"})],
@@ -182,7 +183,8 @@ _XYZ = [{"field": "$version", "op": "eq", "value": "xyz"}]
 CHOSEN_FOR_STEP = journeys({
     "person1": [("2020-01-01 12:00", "sign up", {"$browser": "Chrome", "$version": "xyz"}),
                 ("2020-01-01 13:00", "buy", {"$browser": "Chrome"})],
-    "person2": [("2020-01-01 13:00", "sign up"), ("2020-01-02 13:00", "buy", {"$browser": "Safari", "$version": "xyz"})],
+    "person2": [("2020-01-01 13:00", "sign up"),
+                ("2020-01-02 13:00", "buy", {"$browser": "Safari", "$version": "xyz"})],
     "person3": [("2020-01-02 14:00", "sign up", {"$browser": "Mac"}),
                 ("2020-01-02 15:00", "buy", {"$version": "xyz", "$browser": "Mac"})],
     "person5": [("2020-01-02 15:00", "sign up"), ("2020-01-02 16:00", "buy")],
@@ -195,9 +197,12 @@ LIMIT = journeys({f"person_{num}_{i}": [("2020-01-01 12:00", name, {"some_breakd
 
 # breakdown_cases.py::test_funnel_step_multiple_breakdown_with_first_touch_attribution
 MULTIPLE_FIRST_TOUCH = journeys({
-    "person1": [("2020-01-01 12:00", "sign up", {"$browser": "Chrome", "$version": "xyz"}), ("2020-01-01 13:00", "buy")],
-    "person2": [("2020-01-01 13:00", "sign up"), ("2020-01-02 13:00", "buy", {"$browser": "Safari", "$version": "xyz"})],
-    "person3": [("2020-01-02 14:00", "sign up", {"$browser": "Mac"}), ("2020-01-02 15:00", "buy", {"$version": "no-mac"})],
+    "person1": [("2020-01-01 12:00", "sign up", {"$browser": "Chrome", "$version": "xyz"}),
+                ("2020-01-01 13:00", "buy")],
+    "person2": [("2020-01-01 13:00", "sign up"),
+                ("2020-01-02 13:00", "buy", {"$browser": "Safari", "$version": "xyz"})],
+    "person3": [("2020-01-02 14:00", "sign up", {"$browser": "Mac"}),
+                ("2020-01-02 15:00", "buy", {"$version": "no-mac"})],
     "person4": [("2020-01-02 15:00", "sign up", {"$browser": 0, "$version": 0}),
                 ("2020-01-02 16:00", "buy", {"$browser": "alakazam"})],
     "person5": [("2020-01-02 15:00", "sign up"), ("2020-01-02 16:00", "buy")],
@@ -264,7 +269,8 @@ def _exclusion(events, from0: int, to0: int) -> dict:
 
 CASES = {  # name: (events, funnel, PostHog's counts)
     "test_funnel.py::test_funnel_exclusions_full_window": (
-        FULL_WINDOW, {"steps": ["user signed up", "paid"], "exclusions": [_exclusion(["x 1 name with numbers 2"], 0, 1)]},
+        FULL_WINDOW, {"steps": ["user signed up", "paid"],
+                      "exclusions": [_exclusion(["x 1 name with numbers 2"], 0, 1)]},
         [2, 2]),
     "test_funnel.py::test_advanced_funnel_with_repeat_steps": (
         REPEAT, {"steps": ["user signed up"] + ["$pageview"] * 4}, [5, 4, 3, 2, 1]),

@@ -108,8 +108,8 @@ def definitions(draw):
     if draw(st.booleans()):
         kwargs["as_of"] = at(draw(st.integers(0, 60)))
     if order == "ordered" and kwargs["ties"] == "step_order" and draw(st.booleans()):  # ClickHouse's scan
-        modes = draw(st.lists(st.sampled_from(["strict_increase", "strict_deduplication", "strict_order", "strict_once"]),
-                              unique=True, min_size=1))
+        modes = draw(st.lists(st.sampled_from(
+            ["strict_increase", "strict_deduplication", "strict_order", "strict_once"]), unique=True, min_size=1))
         if "strict_order" in modes and draw(st.booleans()):
             modes.append("allow_reentry")
         kwargs.update(window_funnel=tuple(modes), exclusions=(), counting="customers", date_from=None, date_to=None,

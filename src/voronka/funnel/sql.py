@@ -320,7 +320,9 @@ def units_sql(defn: FunnelDefinition, stage: str, as_of: dt.datetime) -> str:
     if hi:
         where.append(f"t0 < {literal(hi)}")
     period = _period_sql(defn, "t0") if defn.cohort else "CAST(NULL AS DATE)"
-    open_ = f"CAST(t0u + {micros(defn.window)} > {literal(epoch_micros(as_of))} AS BOOLEAN)" if defn.window and defn.scan != "posthog" else "FALSE"
+    open_ = "FALSE"  # without a window, or under PostHog's scan (dropped, never in progress)
+    if defn.window and defn.scan != "posthog":
+        open_ = f"CAST(t0u + {micros(defn.window)} > {literal(epoch_micros(as_of))} AS BOOLEAN)"
     ctes.append(
         f"ranged AS (SELECT *, {period} AS period, {open_} AS is_open FROM chain WHERE {' AND '.join(where)})"
     )
