@@ -124,6 +124,11 @@ class Breakdown(_Frozen):
         """The breakdown's fields, one or several."""
         return (self.field,) if isinstance(self.field, str) else self.field
 
+    @property
+    def name(self) -> str:
+        """The field, or the fields joined as their values are (``$browser · $browser_version``)."""
+        return BREAKDOWN_JOIN.join(self.fields)
+
 
 BREAKDOWN_JOIN = " · "
 """Between the values of a breakdown by several fields; a missing value is empty, and the
