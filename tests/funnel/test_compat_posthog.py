@@ -477,3 +477,26 @@ def test_posthog_aggregation_by_group_is_the_unit(engine_for, name, events, firs
     assert [r["customers"] for r in result.steps.to_pylist()] == expected
     assert result.steps.to_pylist()[1]["mean_seconds_from_previous"] == 86400
     assert sorted(o.customer_id for o in result.outcomes()) == (["org:5", "org:6"] if expected[0] == 2 else ["org:5"])
+
+
+def test_time_to_convert_on_the_command_line(tmp_path):
+    # test_funnel_time_to_convert.py::test_custom_bin_count_single_step through `voronka funnel`
+    import json
+
+    from typer.testing import CliRunner
+
+    from voronka.cli import app
+    from voronka.store import Store
+
+    rows = [{"event_id": r["event_id"], "customer_id": r["customer_id"], "ts": r["ts"].isoformat(), "event": r["event"]}
+            for r in TTC]
+    (tmp_path / "events.ndjson").write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    store = tmp_path / "s.duckdb"
+    with Store(store) as s:
+        s.ingest("events", [tmp_path / "events.ndjson"])
+    result = CliRunner().invoke(app, ["funnel", "--store", str(store), "--steps", "step one,step two", "--compat",
+                                      "posthog", "--window", "7d", "--show", "time_to_convert", "--bins", "7",
+                                      "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert [(r["bin_start_seconds"], r["customers"]) for r in json.loads(result.stdout)] == BINS[
+        "test_funnel_time_to_convert.py::test_custom_bin_count_single_step"][5]

@@ -91,7 +91,10 @@ funnel_options = option_bundle("flags", FUNNEL_OPTIONS, FunnelFlags)
 def funnel(
     src: SourceOptions,
     flags: FunnelFlags,
-    show: Annotated[str, typer.Option(help="steps | histogram | trends")] = "steps",
+    show: Annotated[str, typer.Option(help="steps | histogram | trends | time_to_convert (PostHog's bins, "
+                                           "step 1 to the last)")] = "steps",
+    bins: Annotated[Optional[int], typer.Option(help="Bins of --show time_to_convert (1..90; default: the "
+                                                      "cube root of the units, as PostHog).")] = None,
     export: Annotated[Optional[Path], typer.Option(help="Write the customers of --export-step/--export-status as CSV.")] = None,
     export_step: Annotated[int, typer.Option(help="Step for --export (1-based).")] = 1,
     export_status: Annotated[str, typer.Option(help="reached | converted | dropped | in_progress")] = "dropped",
@@ -102,11 +105,20 @@ def funnel(
     """Compute a funnel: customers per step, conversion, drop-off, time to convert."""
     definition = flags.definition(src, lang)
     engine = src.open()
-    result = compute_funnel(engine, definition, units=export is not None)  # unit rows only to export
+    # unit rows only to export or for PostHog's bins
+    result = compute_funnel(engine, definition, units=export is not None or show == "time_to_convert")
     check_steps(engine, result, lang.value)
     table = {"steps": result.steps, "histogram": result.histogram, "trends": result.trends}.get(show)
+    if show == "time_to_convert":
+        import pyarrow as pa
+
+        from voronka.funnel.outcomes import time_to_convert
+
+        binned = time_to_convert(definition, result.outcomes(), bin_count=bins)
+        table = pa.table({"bin_start_seconds": [b for b, _ in binned], "customers": [n for _, n in binned]},
+                         schema=pa.schema([("bin_start_seconds", pa.float64()), ("customers", pa.int64())]))
     if table is None:
-        raise typer.BadParameter("--show takes steps, histogram or trends (trends need --cohort)")
+        raise typer.BadParameter("--show takes steps, histogram, trends (trends need --cohort) or time_to_convert")
     if show == "steps" and fmt is OutputFormat.table:
         from voronka.report import funnel_columns
 
