@@ -443,9 +443,9 @@ def _unordered_stage(defn: FunnelDefinition, group: str) -> str:
     )
     any_step = " OR ".join(f"m{k}" for k in range(n))
     # the first exclusion event strictly after t0 (PostHog's unordered exclusions)
-    excluded = " OR ".join(f"m{n + x}" for x in range(len(defn.exclusions))) or "FALSE"
+    excluded = " OR ".join(f"m{n + x}" for x in range(len(defn.exclusions)))
     after = (f"min(CASE WHEN {excluded} THEN tsu END) OVER (PARTITION BY {group} ORDER BY tsu "
-             f"RANGE BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING) AS xn")
+             f"RANGE BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING) AS xn") if excluded else "CAST(NULL AS BIGINT) AS xn"
     return (f"SELECT customer_id, bv, ts, tsu, event_id AS start_id, {firsts}, xn FROM "
             f"(SELECT *, {nexts}, {after} FROM seq) AS q WHERE {any_step}")
 
