@@ -242,5 +242,5 @@ def test_flags_a_yaml_file_and_the_http_api_take_the_preset_and_the_modes(tmp_pa
     for served in _serve(store, public_dashboard=True):
         status, body = served.json("GET", "/v1/funnel?steps=a,b,c&window=10m&compat=clickhouse&window_funnel=strict_order")
         assert status == 200 and [r["customers"] for r in body] == flags
-        status, body = served.json("GET", "/v1/funnel?steps=a,b&compat=posthog")
-        assert status == 422 and "compat 'posthog'" in json.dumps(body)
+        status, body = served.json("GET", "/v1/funnel?steps=a,b&compat=mixpanel")
+        assert status == 422 and "compat 'mixpanel'" in json.dumps(body)

@@ -89,7 +89,7 @@ def definitions(draw):
     breakdown = None
     if draw(st.booleans()):
         attribution = draw(st.sampled_from(["first_touch", "last_touch", "all_steps", "step"]))
-        breakdown = Breakdown(field=draw(st.sampled_from(["channel", "p"])), attribution=attribution,
+        breakdown = Breakdown(field=draw(st.sampled_from(["channel", "p", ("channel", "p")])), attribution=attribution,
                               step=draw(st.integers(1, n)) if attribution == "step" else None,
                               top=draw(st.integers(1, 3)))
     window = draw(st.sampled_from([None, dt.timedelta(minutes=5), dt.timedelta(minutes=20)]))
@@ -108,13 +108,27 @@ def definitions(draw):
     if draw(st.booleans()):
         kwargs["as_of"] = at(draw(st.integers(0, 60)))
     if order == "ordered" and kwargs["ties"] == "step_order" and draw(st.booleans()):  # ClickHouse's scan
-        modes = draw(st.lists(st.sampled_from(["strict_increase", "strict_deduplication", "strict_order"]), unique=True,
-                              min_size=1))
+        modes = draw(st.lists(st.sampled_from(
+            ["strict_increase", "strict_deduplication", "strict_order", "strict_once"]), unique=True, min_size=1))
         if "strict_order" in modes and draw(st.booleans()):
             modes.append("allow_reentry")
         kwargs.update(window_funnel=tuple(modes), exclusions=(), counting="customers", date_from=None, date_to=None,
                       cohort=None, steps=tuple(s.model_copy(update={"optional": False, "max_from_previous": None})
                                                for s in steps))
+    if draw(st.integers(0, 3)) == 0:  # PostHog's scan (unordered: the attempts, never in progress)
+        attribution = draw(st.sampled_from(["first_touch", "last_touch", "all_steps", "step", "first_non_empty",
+                                            "last_non_empty", "step_values"]))
+        breakdown = draw(st.sampled_from([None, Breakdown(
+            field=draw(st.sampled_from(["channel", "p", ("p", "channel")])), attribution=attribution,
+            step=draw(st.integers(1, n)) if attribution in ("step", "step_values") else None)]))
+        if n >= 2 and not exclusions and draw(st.booleans()):  # exclusions over several steps (unordered: all)
+            i = 1 if order == "unordered" else draw(st.integers(1, n - 1))
+            exclusions = (Exclusion(rule=StepRule(events=(draw(st.sampled_from(NAMES)),)), from_step=i,
+                                    to_step=n if order == "unordered" else draw(st.integers(i + 1, n))),)
+        kwargs.update(scan="posthog", ties="allow", exclusions=exclusions, exclusion_scope="attempt",
+                      counting="customers", breakdown=breakdown, date_from=None, date_to=None, cohort=None,
+                      window_funnel=(), steps=tuple(
+                          s.model_copy(update={"optional": False, "max_from_previous": None}) for s in steps))
     try:
         return FunnelDefinition(**kwargs)
     except ValidationError:

@@ -37,7 +37,7 @@ ORDER = "ORDER BY ALL"
 def _units(engine, defn: FunnelDefinition, batch_rows: int | None) -> list[tuple]:
     aliases = "aliases" if engine.has_table("aliases") else None
     as_of = defn.as_of or latest_event(engine)
-    if batch_rows is None and defn.window_funnel:  # the scan over the stage table, as chdb and Spark run it
+    if batch_rows is None and defn.scans:  # the scan over the stage table, as chdb and Spark run it
         store_units_scanned(engine, defn, "events", aliases, as_of)
     elif batch_rows is None:
         engine.materialize(STAGE_TABLE, stage_sql(defn, "events", aliases))

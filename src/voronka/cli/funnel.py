@@ -37,19 +37,24 @@ FUNNEL_OPTIONS: dict[str, tuple[Any, Any]] = {  # the funnel's flags (funnel.spe
     "ties": (Annotated[Optional[str], typer.Option("--ties", help="allow | strict | step_order (equal timestamps)")],
              None),
     "compat": (Annotated[Optional[str], typer.Option(
-        "--compat", help="clickhouse: the options that reproduce ClickHouse's windowFunnel.")], None),
+        "--compat", help="clickhouse | posthog: the options that reproduce ClickHouse's windowFunnel or "
+                         "PostHog's funnels.")], None),
     "window_funnel": (Annotated[Optional[str], typer.Option(
         "--window-funnel", help="windowFunnel modes, comma-separated: strict_increase, strict_deduplication, "
-                                "strict_order, allow_reentry (with --compat clickhouse).")], None),
+                                "strict_order, allow_reentry, strict_once (with --compat clickhouse).")], None),
+    "scan": (Annotated[Optional[str], typer.Option(
+        "--scan", help="attempts | posthog (PostHog's scan; set by --compat posthog).")], None),
     "exclude": (Annotated[Optional[list[str]], typer.Option("--exclude", help="EVENT:FROM-TO, e.g. refund:1-3 "
                                                                             "(repeatable).")], None),
     "exclusion_scope": (Annotated[Optional[str], typer.Option("--exclusion-scope", help="attempt | customer")], None),
     "counting": (Annotated[Optional[str], typer.Option("--counting", help="customers | attempts")], None),
-    "by": (Annotated[Optional[str], typer.Option("--by", help="Breakdown: a column or property.")], None),
+    "by": (Annotated[Optional[str], typer.Option("--by", help="Breakdown: a column or property, or several "
+                                                              "(comma-separated).")], None),
     "attribution": (Annotated[Optional[str], typer.Option(
-        "--attribution", help="first_touch | last_touch | step | all_steps")], None),
-    "attribution_step": (Annotated[Optional[int], typer.Option("--attribution-step",
-                                                               help="The step for attribution 'step'.")], None),
+        "--attribution", help="first_touch | last_touch | step | all_steps; with --compat posthog also "
+                              "first_non_empty | last_non_empty | step_values")], None),
+    "attribution_step": (Annotated[Optional[int], typer.Option(
+        "--attribution-step", help="The step for attribution 'step' or 'step_values'.")], None),
     "top": (Annotated[Optional[int], typer.Option("--top", help="Breakdown values to keep; the rest is (other).")],
             None),
     "date_from": (Annotated[Optional[dt.datetime], typer.Option("--from", formats=_DAY, help="First day of entry.")],
@@ -86,7 +91,10 @@ funnel_options = option_bundle("flags", FUNNEL_OPTIONS, FunnelFlags)
 def funnel(
     src: SourceOptions,
     flags: FunnelFlags,
-    show: Annotated[str, typer.Option(help="steps | histogram | trends")] = "steps",
+    show: Annotated[str, typer.Option(help="steps | histogram | trends | time_to_convert (PostHog's bins, "
+                                           "step 1 to the last)")] = "steps",
+    bins: Annotated[Optional[int], typer.Option(help="Bins of --show time_to_convert (1..90; default: the "
+                                                      "cube root of the units, as PostHog).")] = None,
     export: Annotated[Optional[Path], typer.Option(help="Write the customers of --export-step/--export-status as CSV.")] = None,
     export_step: Annotated[int, typer.Option(help="Step for --export (1-based).")] = 1,
     export_status: Annotated[str, typer.Option(help="reached | converted | dropped | in_progress")] = "dropped",
@@ -97,11 +105,20 @@ def funnel(
     """Compute a funnel: customers per step, conversion, drop-off, time to convert."""
     definition = flags.definition(src, lang)
     engine = src.open()
-    result = compute_funnel(engine, definition, units=export is not None)  # unit rows only to export
+    # unit rows only to export or for PostHog's bins
+    result = compute_funnel(engine, definition, units=export is not None or show == "time_to_convert")
     check_steps(engine, result, lang.value)
     table = {"steps": result.steps, "histogram": result.histogram, "trends": result.trends}.get(show)
+    if show == "time_to_convert":
+        import pyarrow as pa
+
+        from voronka.funnel.outcomes import time_to_convert
+
+        binned = time_to_convert(definition, result.outcomes(), bin_count=bins)
+        table = pa.table({"bin_start_seconds": [b for b, _ in binned], "customers": [n for _, n in binned]},
+                         schema=pa.schema([("bin_start_seconds", pa.float64()), ("customers", pa.int64())]))
     if table is None:
-        raise typer.BadParameter("--show takes steps, histogram or trends (trends need --cohort)")
+        raise typer.BadParameter("--show takes steps, histogram, trends (trends need --cohort) or time_to_convert")
     if show == "steps" and fmt is OutputFormat.table:
         from voronka.report import funnel_columns
 

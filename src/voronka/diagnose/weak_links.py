@@ -240,7 +240,7 @@ def weak_links(
     ranked = sorted((r for r in rows if r["flagged"]), key=lambda r: (-r["buyers_lost"], -r["customers_lost"]))
     for i, r in enumerate(ranked, 1):
         r["rank"] = i
-    field = definition.breakdown.field if definition.breakdown else ("period" if definition.cohort else None)
+    field = definition.breakdown.name if definition.breakdown else ("period" if definition.cohort else None)
     return WeakLinks(pa.Table.from_pylist(rows, schema=CELLS_SCHEMA), alpha, definition.steps[v].key, revenue, field)
 
 

@@ -57,8 +57,8 @@ def compute_funnel(
     as_of = definition.as_of or latest_event(source, events)
     if source.streams is not None:
         store_units_fast(source.streams, definition, events, aliases, as_of)
-    elif definition.window_funnel:
-        store_units_scanned(engine, definition, events, aliases, as_of)
+    elif definition.scans:
+        store_units_scanned(source.engine, definition, events, aliases, as_of)
     else:
         engine.materialize(STAGE_TABLE, stage_sql(definition, events, aliases))
         engine.materialize(UNITS_TABLE, units_sql(definition, STAGE_TABLE, as_of))
@@ -104,7 +104,7 @@ def store_units_fast(engine: ArrowStreams, definition: FunnelDefinition, events:
 
 def store_units_scanned(engine: Engine, definition: FunnelDefinition, events: str, aliases: str | None,
                         as_of: dt.datetime) -> None:
-    """The per-unit table of the ``window_funnel`` modes (ClickHouse's sequential scan, which
+    """The per-unit table of the ``window_funnel`` modes and of ``scan='posthog'`` (sequential scans, which
     SQL does not express) on an engine without ``ArrowStreams``: the stage table
     (``stage_sql``) is read back in event order, scanned by ``funnel.chains`` and stored as
     ``UNITS_TABLE``. Every event that matters crosses to Python once: fine for tests and

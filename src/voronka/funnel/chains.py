@@ -154,14 +154,17 @@ def _units(defn: FunnelDefinition, table: pa.Table, new_customer: np.ndarray, as
         return counted[r] if r in counted else bit(r)
 
     starts = np.flatnonzero(new_group)
+    if defn.scans and not defn.window_funnel:
+        return _posthog_units(defn, table, order, starts, tsu, flag)
     group_end = _run_ends(starts, rows)  # one past the group's last row
     flagged = [np.flatnonzero(flag(k)) for k in range(n)]
 
     # 5. per attempt, the steps reached and their times
     if defn.order == "unordered":
-        first, found = _unordered_steps(defn, flagged, tsu, _time_runs(new_group, tsu), group_end)
+        runs = _time_runs(new_group, tsu)
+        first, found = _unordered_steps(defn, flagged, tsu, runs, group_end)
         level = np.count_nonzero(found != _NO_TIME, axis=1).astype(np.int32)
-        disq = np.zeros(len(first), dtype=bool)
+        disq = _unordered_excluded(defn, flag, tsu, first, found, level, _run_ends(runs, rows), group_end)
     elif defn.window_funnel:
         first, at, level, opened = _window_funnel_scan(defn, flag, tsu, starts, rows)
         shown, disq = [a != _MISSING for a in at], np.zeros(len(first), dtype=bool)
@@ -182,7 +185,8 @@ def _units(defn: FunnelDefinition, table: pa.Table, new_customer: np.ndarray, as
         kept &= t0 >= epoch_micros(lo)
     if hi:
         kept &= t0 < epoch_micros(hi)
-    is_open = (opened + micros(defn.window) > as_of_us) if defn.window is not None else np.zeros(attempts, dtype=bool)
+    is_open = ((opened + micros(defn.window) > as_of_us) if defn.window is not None and defn.scan != "posthog"
+               else np.zeros(attempts, dtype=bool))  # PostHog: dropped, never in progress
     if defn.exclusion_scope == "customer":
         customer = (np.cumsum(new_customer) - 1)[first]
         bad = np.zeros(int(customer[-1]) + 1 if attempts else 0, dtype=bool)
@@ -297,6 +301,7 @@ def _window_funnel_scan(defn: FunnelDefinition, flag: Callable[[int], np.ndarray
     n, modes = len(defn.steps), set(defn.window_funnel)
     strict_order, dedup = "strict_order" in modes, "strict_deduplication" in modes
     reentry, increase = "allow_reentry" in modes, "strict_increase" in modes
+    once = "strict_once" in modes  # every chain of each step is kept: records[k] is a list of them
     window = micros(defn.window) if defn.window is not None else None
     flags = np.stack([flag(k) for k in range(n)], axis=1)
     rows_of, steps_of = np.nonzero(flags)  # one entry per (row, step it matches), code = step + 1
@@ -312,9 +317,9 @@ def _window_funnel_scan(defn: FunnelDefinition, flag: Callable[[int], np.ndarray
     chains, opened = [], []
 
     def close(records: list, last_start: int | None) -> None:
-        reached = [c for c in records if c is not None]
+        reached = [c for c in records if c]
         if reached:
-            chains.append(reached[-1])
+            chains.append(reached[-1][0] if once else reached[-1])
             opened.append(last_start)
 
     current, done = -1, True
@@ -324,19 +329,36 @@ def _window_funnel_scan(defn: FunnelDefinition, flag: Callable[[int], np.ndarray
         if g != current:
             if current != -1:
                 close(records, last_start)
-            current, done, records, last_start = g, False, [None] * n, None
+            current, done, last_start = g, False, None
+            records = [[] for _ in range(n)] if once else [None] * n
         if done:
             continue
         k = code - 1
         if k == -1:  # strict_order: a row of no step ends the scan once a chain started
             done = last_start is not None
         elif k == 0:
-            records[0], last_start = [r], r
-        elif dedup and records[k] is not None:
+            if once:
+                records[0].append([r])
+            else:
+                records[0] = [r]
+            last_start = r
+        elif dedup and records[k]:
             done = True
-        elif strict_order and last_start is not None and records[k - 1] is None:
+        elif strict_order and last_start is not None and not records[k - 1]:
             done = not reentry
-        elif (chain := records[k - 1]) is not None:
+        elif once and records[k - 1]:  # every chain of step k-1 in the window without this row
+            before, j, t = records[k - 1], 0, ts[r]
+            while j < len(before) and not done:
+                chain = before[j]
+                inside = window is None or t <= ts[chain[0]] + window
+                if not inside and len(before) > 1:  # dropped, while another remains
+                    del before[j]
+                    continue
+                if inside and r not in chain and (not increase or ts[chain[-1]] < t):
+                    records[k].append(chain + [r])
+                    done = k == n - 1
+                j += 1
+        elif not once and (chain := records[k - 1]) is not None:
             t = ts[r]
             if (window is None or t <= ts[chain[0]] + window) and (not increase or ts[chain[-1]] < t):
                 records[k] = chain + [r]
@@ -346,6 +368,127 @@ def _window_funnel_scan(defn: FunnelDefinition, flag: Callable[[int], np.ndarray
     at = [np.array([c[k] if k < len(c) else _MISSING for c in chains], dtype=np.int64) for k in range(n)]
     level = np.array([len(c) for c in chains], dtype=np.int32)
     return at[0], at, level, np.array(opened, dtype=np.int64)
+
+
+def _posthog_units(defn: FunnelDefinition, table: pa.Table, order: np.ndarray | None, starts: np.ndarray,
+                   tsu: np.ndarray, flag: Callable[[int], np.ndarray]) -> pa.Table:
+    """The units of PostHog's scan (docs/funnels.md, "PostHog's scan") over rows in event
+    order, one group (``starts``) after the other: a loop in Python, as the scan is sequential.
+    Each group gives one unit per breakdown value its attribution names (``step_values``:
+    every value seen at that step), none when excluded or without a step-1 row."""
+    n, rows, b = len(defn.steps), table.num_rows, defn.breakdown
+    window = micros(defn.window) if defn.window is not None else None
+    flags = np.stack([flag(r) for r in range(len(defn.rules))], axis=1) if rows else np.zeros((0, 0), bool)
+    into = np.zeros((len(defn.exclusions), n + 1), dtype=bool)  # exclusion x applies on the way into step s
+    for x, ex in enumerate(defn.exclusions):
+        into[x, ex.from_step + 1:ex.to_step + 1] = True
+    codes = []
+    for r in flags.tolist():
+        steps = [k + 1 for k in range(n) if r[k]]
+        hit = [x for x in range(len(defn.exclusions)) if r[n + x]]
+        codes.append(tuple(steps + [-s for s in range(2, n + 1) if any(into[x, s] for x in hit)]))
+    values: list[str | None] = [None] * rows
+    if b is not None:
+        bv = table.column("bv").combine_chunks()
+        values = (bv.take(pa.array(order)) if order is not None else bv).to_pylist()
+    customers = table.column("customer_id").combine_chunks()
+    ts = tsu.tolist()
+    ends = np.append(starts[1:], rows).tolist()
+    out: dict[str, list] = {"customer_id": [], "breakdown": [], "level": [], **{f"t{k}": [] for k in range(n)}}
+    for lo, hi in zip(starts.tolist(), ends):
+        if b is not None and b.attribution in ("first_non_empty", "last_non_empty"):
+            valued = [v for v in values[lo:hi] if v not in (None, "")]
+            names = [(valued[0] if b.attribution == "first_non_empty" else valued[-1]) if valued else None]
+        elif b is not None and b.attribution == "step_values":
+            names = sorted({values[r] for r in range(lo, hi) if flags[r, b.step - 1]},  # type: ignore[operator]
+                           key=lambda v: (v is not None, v or ""))  # none: not counted
+        else:
+            names = [None]
+        for name in names:
+            chain = _posthog_chain(defn, ts, codes, values, lo, hi, name, window)
+            if chain is None:
+                continue
+            out["customer_id"].append(lo)
+            out["level"].append(len(chain))
+            if b is None:
+                out["breakdown"].append(None)
+            elif b.attribution in ("first_non_empty", "last_non_empty", "step_values", "all_steps"):
+                out["breakdown"].append(values[lo] if b.attribution == "all_steps" else name)
+            else:
+                k = {"first_touch": 0, "last_touch": len(chain) - 1}.get(b.attribution, (b.step or 1) - 1)
+                out["breakdown"].append(values[chain[k]] if k < len(chain) else None)
+            for k in range(n):
+                out[f"t{k}"].append(ts[chain[k]] if k < len(chain) else None)
+    breakdown = pa.array(out["breakdown"], pa.string())
+    if b is not None and b.attribution != "all_steps":
+        breakdown = pc.coalesce(breakdown, pa.scalar(NONE))
+    units = len(out["level"])
+    return pa.table({
+        "customer_id": customers.take(pa.array(out["customer_id"], pa.int64())),
+        "breakdown": breakdown,
+        "period": pa.nulls(units, pa.date32()),
+        "level": pa.array(out["level"], pa.int32()),
+        **{f"t{k}": pa.array(out[f"t{k}"], pa.int64()).cast(pa.timestamp("us")) for k in range(n)},
+        "in_progress": pa.array([False] * units, pa.bool_()),  # PostHog counts them as dropped
+    })
+
+
+def _posthog_chain(defn: FunnelDefinition, ts: list[int], codes: list[tuple[int, ...]], values: list[str | None],
+                   lo: int, hi: int, name: str | None, window: int | None) -> list[int] | None:
+    """The rows of the chain PostHog's scan counts for rows ``lo:hi`` of one group under the
+    breakdown value ``name``, or None (no step 1, or excluded). A record is
+    ``[t0, excluded, rows]``."""
+    n, b = len(defn.steps), defn.breakdown
+    fixed = b.step - 1 if b is not None and b.attribution == "step_values" else -1  # type: ignore[operator]
+    strict = defn.order == "strict"
+    rec: list[list | None] = [None] * (n + 1)
+    best: list | None = None
+    best_level = 0
+
+    def near(t: int, t0: int) -> bool:
+        return window is None or t - t0 <= window
+
+    def step(r: int, cs: tuple[int, ...], several: bool) -> None:
+        nonlocal best, best_level
+        t = ts[r]
+        for code in cs[::-1]:
+            s = code if code > 0 else -code
+            prev = rec[s - 1]
+            if prev is None or not near(t, prev[0]) or (rec[s] is not None and rec[s][0] == prev[0]):
+                continue
+            if code < 0:
+                if not prev[1]:
+                    prev[1] = True
+                    if best is not None and best_level == s - 1 and near(t, best[0]):
+                        best[1] = True
+            elif not (s - 1 == fixed and values[r] != name) and not (several and r in prev[2]):
+                new = [prev[0], prev[1], prev[2] + [r]]
+                if not prev[1]:
+                    rec[s] = new
+                if s > best_level or (s == best_level and best is not None and best[1]):
+                    best, best_level = [new[0], new[1], list(new[2])], s
+        if strict and not several:
+            for s in range(1, n + 1):
+                if s not in cs:
+                    rec[s] = None
+
+    r = lo
+    while r < hi:
+        end = r
+        while end < hi and ts[end] == ts[r]:
+            end += 1
+        rec[0] = [ts[r], False, []]
+        group = codes[r:end]
+        if end - r == 1 or len(set(group)) == 1:
+            for q in range(r, end):
+                step(q, codes[q], False)
+        else:
+            for s, q in sorted(((s, q) for q in range(r, end) for s in codes[q] if s > 0), key=lambda e: e[0]):
+                step(q, (s,), True)
+        if rec[n] is not None:
+            break
+        r = end
+    return None if best is None or best[1] else best[2]
 
 
 def _unordered_steps(defn: FunnelDefinition, flagged: list[np.ndarray], tsu: np.ndarray, runs: np.ndarray,
@@ -365,6 +508,26 @@ def _unordered_steps(defn: FunnelDefinition, flagged: list[np.ndarray], tsu: np.
         found[ok, k] = tsu[cand[ok]]
     found.sort(axis=1)
     return first, found
+
+
+def _unordered_excluded(defn: FunnelDefinition, flag: Callable[[int], np.ndarray], tsu: np.ndarray,
+                        first: np.ndarray, found: np.ndarray, level: np.ndarray, later: np.ndarray,
+                        group_end: np.ndarray) -> np.ndarray:
+    """Per unordered attempt, whether an exclusion row lies after its time and before it
+    completes (its last step's time), or, not completed, before its window ends (PostHog).
+    ``later``: per row, the first row at a later time."""
+    n = len(defn.steps)
+    if not defn.exclusions:
+        return np.zeros(len(first), dtype=bool)
+    excluded = np.zeros(len(tsu), dtype=bool)
+    for x in range(len(defn.exclusions)):
+        excluded |= flag(n + x)
+    cand, ok = _next_flagged(np.flatnonzero(excluded), later[first], group_end[first])
+    done = level == n
+    if defn.window is not None:
+        until = np.where(done, found[:, n - 1], tsu[first] + micros(defn.window))
+        return ok & (tsu[cand] < until)
+    return ok & (~done | (tsu[cand] < found[:, n - 1]))
 
 
 def _next_flagged(flagged: np.ndarray, start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

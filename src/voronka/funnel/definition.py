@@ -24,8 +24,15 @@ The meaning of each field is written in ``docs/funnels.md``; in short:
   attempts starting in that range count; later steps may fall after it.
 * ``cohort``: ``day``/``week``/``month``: trends, a funnel per period of attempt start.
 * ``as_of``: the moment "now" for "in progress" (default: the latest event in the data).
+* ``scan``: ``attempts`` (the attempts above) or ``posthog``: PostHog's per-person scan
+  (its funnel UDF): one record per step, a later step-1 event restarting; events of one
+  timestamp in step order; exclusions marking the record they interrupt inside its window
+  and removing the person when the furthest record is marked (docs/funnels.md,
+  "PostHog's scan"). It alone takes the breakdown attributions ``first_non_empty``,
+  ``last_non_empty`` (over the person's funnel events with a value) and ``step_values``
+  (the person counted under every value seen at ``breakdown.step``).
 * ``window_funnel``: ClickHouse ``windowFunnel`` modes (``strict_increase``,
-  ``strict_deduplication``, ``strict_order``, ``allow_reentry``); given, the chain is
+  ``strict_deduplication``, ``strict_order``, ``allow_reentry``, ``strict_once``); given, the chain is
   ClickHouse's single scan per customer in which a later first-step event restarts it
   (docs/funnels.md, "ClickHouse's modes"), not one chain per attempt.
 """
@@ -44,9 +51,13 @@ from voronka.rules import StepRule
 Order = Literal["ordered", "strict", "unordered"]
 Ties = Literal["allow", "strict", "step_order"]
 Counting = Literal["customers", "attempts"]
-Attribution = Literal["first_touch", "last_touch", "step", "all_steps"]
+Attribution = Literal["first_touch", "last_touch", "step", "all_steps", "first_non_empty", "last_non_empty",
+                      "step_values"]
+PERSON_ATTRIBUTIONS = ("first_non_empty", "last_non_empty", "step_values")
+"""The attributions of PostHog's scan (``scan='posthog'``) alone."""
+Scan = Literal["attempts", "posthog"]
 CohortPeriod = Literal["day", "week", "month"]
-WindowFunnelMode = Literal["strict_increase", "strict_deduplication", "strict_order", "allow_reentry"]
+WindowFunnelMode = Literal["strict_increase", "strict_deduplication", "strict_order", "allow_reentry", "strict_once"]
 
 
 class _Frozen(BaseModel):
@@ -81,26 +92,58 @@ class Exclusion(_Frozen):
 
 
 class Breakdown(_Frozen):
-    """Split the funnel by ``field`` (a column or property); see module docstring."""
+    """Split the funnel by ``field`` (a column or property, or several: their values joined
+    by ``BREAKDOWN_JOIN``); see module docstring."""
 
-    field: str = Field(min_length=1)
+    field: str | tuple[str, ...]
     attribution: Attribution = "first_touch"
     step: int | None = Field(default=None, ge=1)
     top: int = Field(default=10, ge=1)
 
+    @field_validator("field", mode="before")
+    @classmethod
+    def _fields(cls, v: object) -> object:
+        if isinstance(v, str) and "," in v:  # --by channel,campaign
+            v = [f.strip() for f in v.split(",")]
+        if isinstance(v, list | tuple):
+            v = tuple(v)
+            if len(v) == 1:
+                v = v[0]
+        if not v or (isinstance(v, tuple) and not all(isinstance(f, str) and f for f in v)):
+            raise ValueError("give a field name, or a list of them")
+        return v
+
     @model_validator(mode="after")
     def _step_given(self) -> Breakdown:
-        if (self.attribution == "step") != (self.step is not None):
-            raise ValueError("attribution 'step' needs breakdown.step (and only it takes one)")
+        if (self.attribution in ("step", "step_values")) != (self.step is not None):
+            raise ValueError("attributions 'step' and 'step_values' need breakdown.step (and only they take one)")
         return self
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """The breakdown's fields, one or several."""
+        return (self.field,) if isinstance(self.field, str) else self.field
+
+    @property
+    def name(self) -> str:
+        """The field, or the fields joined as their values are (``$browser · $browser_version``)."""
+        return BREAKDOWN_JOIN.join(self.fields)
+
+
+BREAKDOWN_JOIN = " · "
+"""Between the values of a breakdown by several fields; a missing value is empty, and the
+value is missing when every field's is."""
 
 
 PRESETS: dict[str, dict[str, str]] = {
     "clickhouse": {"order": "ordered", "ties": "step_order", "counting": "customers"},
+    "posthog": {"scan": "posthog", "ties": "allow", "counting": "customers", "window": "14d"},
 }
 """``compat: NAME`` in a funnel (YAML, ``--compat``, HTTP ``compat=``): the options that
 reproduce a peer's funnel, laid under the ones given (docs/funnels.md, "ClickHouse and
-PostHog"). ``clickhouse``: ``windowFunnel(window)`` in its default mode."""
+PostHog"). ``clickhouse``: ``windowFunnel(window)`` in its default mode. ``posthog``:
+PostHog's funnel UDF (its scan, its exclusions and ties; PostHog's default 14-day
+conversion window)."""
 
 OTHER = "(other)"
 NONE = "(none)"
@@ -123,6 +166,7 @@ class FunnelDefinition(_Frozen):
     cohort: CohortPeriod | None = None
     as_of: dt.datetime | None = None
     window_funnel: tuple[WindowFunnelMode, ...] = ()
+    scan: Scan = "attempts"
 
     @field_validator("window", mode="before")
     @classmethod
@@ -153,8 +197,10 @@ class FunnelDefinition(_Frozen):
         if self.order == "unordered":
             if any(s.optional or s.max_from_previous for s in self.steps):
                 raise ValueError("unordered funnels take no optional steps and no max_from_previous")
-            if self.exclusions:
-                raise ValueError("unordered funnels take no exclusions")
+            if self.exclusions and (self.scan != "posthog" or any(
+                    (x.from_step, x.to_step) != (1, len(self.steps)) for x in self.exclusions)):
+                raise ValueError("unordered funnels take exclusions only under scan 'posthog' (compat: posthog), "
+                                 f"each from step 1 to step {len(self.steps)}")
             if self.breakdown and self.breakdown.attribution not in ("first_touch", "all_steps"):
                 raise ValueError("unordered funnels have no step order: attribute by first_touch or all_steps")
         if self.ties == "step_order" and (self.order != "ordered" or any(s.optional for s in self.steps)):
@@ -170,6 +216,19 @@ class FunnelDefinition(_Frozen):
                                  "WHERE does)")
             if "allow_reentry" in self.window_funnel and "strict_order" not in self.window_funnel:
                 raise ValueError("window_funnel 'allow_reentry' needs 'strict_order' (as in ClickHouse)")
+        if self.breakdown and self.breakdown.attribution in PERSON_ATTRIBUTIONS and self.scan != "posthog":
+            raise ValueError(f"attribution {self.breakdown.attribution!r} is PostHog's: give compat: posthog "
+                             "(scan 'posthog')")
+        if self.scan == "posthog":
+            if self.ties != "allow" or self.window_funnel:
+                raise ValueError("scan 'posthog' takes ties 'allow' (PostHog resolves ties in step order itself) "
+                                 "and no window_funnel modes")
+            if (any(s.optional or s.max_from_previous for s in self.steps) or self.counting != "customers"
+                    or self.exclusion_scope != "attempt" or self.date_from or self.date_to or self.cohort
+                    or any(r.min_referrals for r in self.rules)):
+                raise ValueError("scan 'posthog' takes no optional steps, max_from_previous, referral steps, "
+                                 "counting of attempts, date range, cohort or exclusion_scope 'customer' (its "
+                                 "exclusions are PostHog's): filter the events with --since/--until")
         if self.order == "strict" and any(s.optional for s in self.steps):
             raise ValueError("strict-order funnels take no optional steps")
         if self.order == "strict" and any(r.min_referrals for r in self.rules):
@@ -195,6 +254,12 @@ class FunnelDefinition(_Frozen):
     def reads_every_event(self) -> bool:
         """Whether events matching no rule matter: they break a strict-order chain."""
         return self.order == "strict" or "strict_order" in self.window_funnel
+
+    @property
+    def scans(self) -> bool:
+        """Whether the units come from a sequential scan per unit (``window_funnel`` modes or
+        ``scan='posthog'``), which SQL does not express (``funnel.chains``)."""
+        return bool(self.window_funnel) or (self.scan == "posthog" and self.order != "unordered")
 
     @property
     def required(self) -> list[int]:

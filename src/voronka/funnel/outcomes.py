@@ -11,6 +11,7 @@ window at ``as_of``, so it may still go further).
 from __future__ import annotations
 
 import datetime as dt
+import math
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass
@@ -64,6 +65,30 @@ def bucket_of(seconds: float) -> int:
     while i + 1 < len(HISTOGRAM_EDGES) and seconds >= HISTOGRAM_EDGES[i + 1]:
         i += 1
     return i
+
+
+def time_to_convert(defn: FunnelDefinition, outcomes: list[Outcome], from_step: int = 1, to_step: int | None = None,
+                    bin_count: int | None = None) -> list[tuple[float, int]]:
+    """PostHog's time-to-convert histogram: ``(bin start in seconds, units)`` for the units
+    that reached ``to_step`` (default: the last), by their time from ``from_step`` (1-based).
+
+    As PostHog bins it (``funnel_time_to_convert.py``): from ``floor(min)`` to ``ceil(max)``
+    in ``bin_count`` bins (given: clamped to 1..90; else ``ceil(cbrt(samples))`` clamped to
+    1..60) of ``ceil(span / bins)`` seconds each (60 when that is 0), ``bins + 1`` bin
+    starts listed, empty ones with 0. No units: nothing."""
+    to = (to_step or len(defn.steps)) - 1
+    samples = [(o.times[to] - o.times[from_step - 1]).total_seconds() for o in outcomes  # type: ignore[operator]
+               if o.times[to] is not None and o.times[from_step - 1] is not None]
+    if not samples:
+        return []
+    bins = min(90, max(1, bin_count)) if bin_count is not None else next(  # ceil(cbrt(n)), exactly
+        (b for b in range(1, 60) if b ** 3 >= len(samples)), 60)
+    low, high = math.floor(min(samples)), math.ceil(max(samples))
+    width = math.ceil((high - low) / bins) or 60
+    counts: dict[float, int] = defaultdict(int)
+    for s in samples:
+        counts[low + math.floor((s - low) / width) * width] += 1
+    return [(float(low + i * width), counts.get(low + i * width, 0)) for i in range(bins + 1)]
 
 
 def top_values(defn: FunnelDefinition, outcomes: list[Outcome]) -> dict[str | None, str | None]:

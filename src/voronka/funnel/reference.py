@@ -15,7 +15,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-from voronka.funnel.definition import NONE, FunnelDefinition
+from voronka.funnel.definition import BREAKDOWN_JOIN, NONE, PERSON_ATTRIBUTIONS, Breakdown, FunnelDefinition
 from voronka.funnel.outcomes import Outcome, cohort_start, range_bounds
 from voronka.rules import StepRule, matches
 
@@ -47,9 +47,11 @@ def reference_outcomes(defn: FunnelDefinition, events: list[dict]) -> list[Outco
                     disqualified_customers.add(customer)
                     continue
                 a.customer = customer
-                a.group_value = group_value
+                if a.group_value is None:  # PostHog's scan names the value it ran under
+                    a.group_value = group_value
                 a.period = cohort_start(a.start, defn) if defn.cohort else None
-                a.open = defn.window is not None and (a.open_from or a.start) + defn.window > as_of
+                a.open = (defn.window is not None and defn.scan != "posthog"  # PostHog: dropped, never in progress
+                          and (a.open_from or a.start) + defn.window > as_of)
                 attempts.append(a)
 
     if defn.exclusion_scope == "customer":
@@ -97,7 +99,7 @@ def _attributed(defn: FunnelDefinition, a: _Attempt) -> str | None:
     b = defn.breakdown
     if b is None:
         return None
-    if b.attribution == "all_steps":
+    if b.attribution == "all_steps" or b.attribution in PERSON_ATTRIBUTIONS:
         return a.group_value
     if b.attribution == "first_touch":
         value = a.values[0]
@@ -138,6 +140,14 @@ def _field_value(row: dict, field: str) -> str | None:
     if value is None:
         return None
     return str(value)
+
+
+def _breakdown_value(row: dict, b: Breakdown) -> str | None:
+    """The event's breakdown value (``funnel.sql.breakdown_sql``)."""
+    values = [_field_value(row, f) for f in b.fields]
+    if len(values) == 1 or all(v is None for v in values):
+        return values[0]
+    return BREAKDOWN_JOIN.join(v or "" for v in values)
 
 
 def _streams(defn: FunnelDefinition, rules: list[StepRule], events: list[dict]) -> dict[str, list[_Ev]]:
@@ -193,13 +203,13 @@ def _value_groups(defn: FunnelDefinition, stream: list[_Ev]):
         return
     groups: dict[str, list] = defaultdict(list)
     for ev in stream:
-        value = _field_value(ev.row, b.field)
+        value = _breakdown_value(ev.row, b)
         groups[NONE if value is None else value].append(_with_value(defn, ev))
     yield from groups.items()
 
 
 def _with_value(defn: FunnelDefinition, ev: _Ev) -> tuple[_Ev, str | None]:
-    return ev, (_field_value(ev.row, defn.breakdown.field) if defn.breakdown else None)
+    return ev, (_breakdown_value(ev.row, defn.breakdown) if defn.breakdown else None)
 
 
 # -- attempts ----------------------------------------------------------------------------
@@ -209,6 +219,8 @@ def _attempts(defn: FunnelDefinition, evs: list[tuple[_Ev, str | None]]) -> list
         return _unordered_attempts(defn, evs)
     if defn.window_funnel:
         return _window_funnel_scan(defn, evs)
+    if defn.scan == "posthog":
+        return _posthog_scan(defn, evs)
     return [_ordered_attempt(defn, evs, a) for a, (ev, _) in enumerate(evs) if ev.flags[0]]
 
 
@@ -296,6 +308,9 @@ def _unordered_attempts(defn: FunnelDefinition, evs) -> list[_Attempt]:
             if ts:
                 firsts.append(min(ts))
         firsts.sort()
+        # PostHog: an exclusion after t0 and before the attempt completes (or its window ends) drops it
+        until = firsts[-1] if len(firsts) == n else end
+        disqualified = any(any(e.flags[n:]) and ev.ts < e.ts and (until is None or e.ts < until) for e, _ in evs)
         out.append(
             _Attempt(
                 start=ev.ts,
@@ -303,6 +318,7 @@ def _unordered_attempts(defn: FunnelDefinition, evs) -> list[_Attempt]:
                 times=firsts + [None] * (n - len(firsts)),
                 values=[value] + [None] * (n - 1),
                 level=len(firsts),
+                disqualified=disqualified,
             )
         )
     return out
@@ -318,6 +334,8 @@ def _window_funnel_scan(defn: FunnelDefinition, evs) -> list[_Attempt]:
     if "strict_order" in modes:  # an event matching no step sorts first among its time's entries
         entries = sorted(entries + [(ev.ts, 0, i) for i, (ev, _) in enumerate(evs) if not any(ev.flags[:n])],
                          key=lambda e: e[:2])
+    if "strict_once" in modes:
+        return _strict_once_scan(defn, evs, entries)
     records: list[list[int] | None] = [None] * n  # the event indices of each record's chain
     last_start = None
     for ts, code, i in entries:
@@ -353,3 +371,170 @@ def _window_funnel_scan(defn: FunnelDefinition, evs) -> list[_Attempt]:
         level=len(chain),
         open_from=last_start,
     )]
+
+
+def _strict_once_scan(defn: FunnelDefinition, evs, entries) -> list[_Attempt]:
+    """``windowFunnel`` with ``strict_once``: every chain that reached a step is kept (a list
+    per step), an entry extends every chain of the step before it that lies in its window and
+    does not hold its event, and a chain out of the window is dropped while others remain;
+    the unit's attempt is the first chain of the furthest step."""
+    n, modes = len(defn.steps), set(defn.window_funnel)
+    chains: list[list[list[int]]] = [[] for _ in range(n)]
+    last_start = None
+    for ts, code, i in entries:
+        k = code - 1
+        if k == -1:
+            if last_start is not None:
+                break
+            continue
+        if k == 0:
+            chains[0].append([i])
+            last_start = ts
+        elif "strict_deduplication" in modes and chains[k]:
+            break
+        elif "strict_order" in modes and last_start is not None and not chains[k - 1]:
+            if "allow_reentry" in modes:
+                continue
+            break
+        elif chains[k - 1]:
+            before, j, full = chains[k - 1], 0, False
+            while j < len(before):
+                chain = before[j]
+                inside = defn.window is None or ts <= evs[chain[0]][0].ts + defn.window
+                if not inside and len(before) > 1:
+                    del before[j]
+                    continue
+                if inside and i not in chain and ("strict_increase" not in modes or evs[chain[-1]][0].ts < ts):
+                    chains[k].append(chain + [i])
+                    full = k == n - 1
+                    if full:
+                        break
+                j += 1
+            if full:
+                break
+    reached = [c for c in chains if c]
+    if not reached:
+        return []
+    chain = reached[-1][0]
+    return [_Attempt(
+        start=evs[chain[0]][0].ts,
+        start_id=evs[chain[0]][0].event_id,
+        times=[evs[i][0].ts for i in chain] + [None] * (n - len(chain)),
+        values=[evs[i][1] for i in chain] + [None] * (n - len(chain)),
+        level=len(chain),
+        open_from=last_start,
+    )]
+
+
+# -- PostHog's scan ----------------------------------------------------------------------
+
+@dataclass
+class _Record:
+    """The chain that last reached a step in PostHog's scan: its first event's time, whether
+    an exclusion marked it, its events (indices into the unit's events)."""
+
+    t0: dt.datetime
+    excluded: bool
+    events: list[int]
+
+
+def _posthog_scan(defn: FunnelDefinition, evs) -> list[_Attempt]:
+    """PostHog's funnel (docs/funnels.md, "PostHog's scan"), once per breakdown value the
+    attribution names: the unit's result under each, none when excluded or without step 1."""
+    b = defn.breakdown
+    if b is not None and b.attribution in ("first_non_empty", "last_non_empty"):
+        valued = [v for _, v in evs if v not in (None, "")]
+        values: list[str | None] = [(valued[0] if b.attribution == "first_non_empty" else valued[-1])
+                                    if valued else None]
+    elif b is not None and b.attribution == "step_values":
+        seen = {v for ev, v in evs if ev.flags[b.step - 1]}  # type: ignore[operator]
+        values = sorted(seen, key=lambda v: (v is not None, v or ""))  # none: the person is not counted
+    else:
+        values = [None]
+    out = []
+    for value in values:
+        a = _posthog_run(defn, evs, value)
+        if a is not None:
+            if b is not None and b.attribution in PERSON_ATTRIBUTIONS:
+                a.group_value = NONE if value is None else value
+            out.append(a)
+    return out
+
+
+def _posthog_codes(defn: FunnelDefinition, ev: _Ev) -> list[int]:
+    """The event's codes as PostHog's UDF takes them: step s (1-based) as s, then for each
+    step s ≥ 2 an exclusion on the way into it (from_step < s ≤ to_step) as −s."""
+    n = len(defn.steps)
+    steps = [k + 1 for k in range(n) if ev.flags[k]]
+    excluded = [-s for s in range(2, n + 1)
+                if any(ev.flags[n + x] and ex.from_step < s <= ex.to_step for x, ex in enumerate(defn.exclusions))]
+    return steps + excluded
+
+
+def _posthog_run(defn: FunnelDefinition, evs, value: str | None) -> _Attempt | None:
+    n, window = len(defn.steps), defn.window
+    b = defn.breakdown
+    fixed_step = b.step - 1 if b is not None and b.attribution == "step_values" else None  # type: ignore[operator]
+    records: list[_Record | None] = [None] * (n + 1)  # records[s]: the chain that reached step s (1-based)
+    best_level, best = 0, None
+
+    def in_window(ts: dt.datetime, t0: dt.datetime) -> bool:
+        return window is None or ts - t0 <= window
+
+    def process(i: int, codes: list[int], several: bool) -> None:
+        nonlocal best_level, best
+        ev, ev_value = evs[i]
+        for code in reversed(codes):
+            s, p = abs(code), abs(code) - 1
+            prev = records[p]
+            if prev is None or not in_window(ev.ts, prev.t0):
+                continue
+            if records[s] is not None and records[s].t0 == prev.t0:  # this chain went on already
+                continue
+            if code < 0:  # an exclusion on the way into step s
+                if not prev.excluded:
+                    prev.excluded = True
+                    if best_level == p and in_window(ev.ts, best.t0):
+                        best.excluded = True
+                continue
+            if fixed_step == p and ev_value != value:
+                continue
+            if several and i in prev.events:  # one event fills one step of a chain
+                continue
+            new = _Record(prev.t0, prev.excluded, prev.events + [i])
+            if not prev.excluded:
+                records[s] = new
+            if s > best_level or (s == best_level and best.excluded):
+                best_level, best = s, _Record(new.t0, new.excluded, list(new.events))
+        if not several and defn.order == "strict":  # a strict chain survives only the events it uses
+            for s in range(1, n + 1):
+                if s not in codes:
+                    records[s] = None
+
+    i = 0
+    while i < len(evs):
+        j = i
+        while j < len(evs) and evs[j][0].ts == evs[i][0].ts:
+            j += 1
+        records[0] = _Record(evs[i][0].ts, False, [])
+        codes = [_posthog_codes(defn, evs[m][0]) for m in range(i, j)]
+        if j - i == 1 or all(c == codes[0] for c in codes):
+            for m in range(i, j):
+                process(m, codes[m - i], False)
+        else:  # events of one time, different steps: in step order, exclusions left out
+            entries = sorted(((s, m) for m in range(i, j) for s in codes[m - i] if s > 0), key=lambda e: e[0])
+            for s, m in entries:
+                process(m, [s], True)
+        if records[n] is not None:
+            break
+        i = j
+    if best is None or best.excluded:
+        return None
+    chain = best.events
+    return _Attempt(
+        start=evs[chain[0]][0].ts,
+        start_id=evs[chain[0]][0].event_id,
+        times=[evs[m][0].ts for m in chain] + [None] * (n - len(chain)),
+        values=[evs[m][1] for m in chain] + [None] * (n - len(chain)),
+        level=len(chain),
+    )

@@ -13,8 +13,9 @@ one text, ``a,b|c``: steps separated by commas, ``|`` = any of. Shorthands on to
 * ``model: hourglass`` (a built-in name or a model file) stands for the steps: the model's
   stages, labelled in the chosen language;
 * ``breakdown: channel`` stands for ``{field: channel}``; exclusions may name steps by key;
-* ``compat: clickhouse`` stands for the options of ``definition.PRESETS["clickhouse"]``
-  that are not given; ``window_funnel`` may be one text, ``strict_order,allow_reentry``.
+* ``compat: clickhouse`` (or ``posthog``) stands for the options of ``definition.PRESETS``
+  that are not given; ``window_funnel`` may be one text, ``strict_order,allow_reentry``;
+* a breakdown field may be several, ``channel,campaign`` or a list (``--by channel,campaign``).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from voronka.funnel.definition import PRESETS, FunnelDefinition
 
 _RULE_FIELDS = ("events", "where", "min_purchases", "min_referrals")
 FLAG_FIELDS = ("window", "order", "ties", "exclusion_scope", "counting", "cohort", "as_of", "timezone",
-               "date_from", "date_to", "compat", "window_funnel")
+               "date_from", "date_to", "compat", "window_funnel", "scan")
 """Flags that are ``FunnelDefinition`` fields as they are, and ``compat`` (a preset of them,
 ``definition.PRESETS``)."""
 BREAKDOWN_FLAGS = {"by": "field", "attribution": "attribution", "attribution_step": "step", "top": "top"}

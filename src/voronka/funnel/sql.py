@@ -29,7 +29,7 @@ from __future__ import annotations
 import datetime as dt
 
 from voronka.duration import epoch_micros, micros
-from voronka.funnel.definition import NONE, OTHER, FunnelDefinition
+from voronka.funnel.definition import BREAKDOWN_JOIN, NONE, OTHER, Breakdown, FunnelDefinition
 from voronka.funnel.outcomes import HISTOGRAM_EDGES, range_bounds
 from voronka.rules import StepRule
 from voronka.sql import (
@@ -289,10 +289,20 @@ def _value_and_keep(defn: FunnelDefinition) -> tuple[str, str]:
     which events matter: all of them for strict order, else those matching a rule."""
     b = defn.breakdown
     by_value, _ = _grouping(defn)
-    bv_expr = f"COALESCE({field_sql(b.field)}, {literal(NONE)})" if by_value else (
-        field_sql(b.field) if b else "CAST(NULL AS VARCHAR)")
+    bv_expr = f"COALESCE({breakdown_sql(b)}, {literal(NONE)})" if by_value else (
+        breakdown_sql(b) if b else "CAST(NULL AS VARCHAR)")
     any_flag = " OR ".join(f"m{r}" for r in range(len(defn.rules)))
     return bv_expr, "TRUE" if defn.reads_every_event else f"({any_flag})"
+
+
+def breakdown_sql(b: Breakdown) -> str:
+    """An event's breakdown value: its field's text, or for several fields their texts joined
+    by ``BREAKDOWN_JOIN`` (a missing one empty; NULL when all are missing)."""
+    parts = [field_sql(f) for f in b.fields]
+    if len(parts) == 1:
+        return parts[0]
+    joined = f" || {literal(BREAKDOWN_JOIN)} || ".join(f"COALESCE({p}, '')" for p in parts)
+    return f"CASE WHEN {' AND '.join(f'{p} IS NULL' for p in parts)} THEN NULL ELSE {joined} END"
 
 
 def units_sql(defn: FunnelDefinition, stage: str, as_of: dt.datetime) -> str:
@@ -310,7 +320,9 @@ def units_sql(defn: FunnelDefinition, stage: str, as_of: dt.datetime) -> str:
     if hi:
         where.append(f"t0 < {literal(hi)}")
     period = _period_sql(defn, "t0") if defn.cohort else "CAST(NULL AS DATE)"
-    open_ = f"CAST(t0u + {micros(defn.window)} > {literal(epoch_micros(as_of))} AS BOOLEAN)" if defn.window else "FALSE"
+    open_ = "FALSE"  # without a window, or under PostHog's scan (dropped, never in progress)
+    if defn.window and defn.scan != "posthog":
+        open_ = f"CAST(t0u + {micros(defn.window)} > {literal(epoch_micros(as_of))} AS BOOLEAN)"
     ctes.append(
         f"ranged AS (SELECT *, {period} AS period, {open_} AS is_open FROM chain WHERE {' AND '.join(where)})"
     )
@@ -430,13 +442,20 @@ def _unordered_stage(defn: FunnelDefinition, group: str) -> str:
         for k in range(n)
     )
     any_step = " OR ".join(f"m{k}" for k in range(n))
-    return (f"SELECT customer_id, bv, ts, tsu, event_id AS start_id, {firsts} FROM "
-            f"(SELECT *, {nexts} FROM seq WHERE {any_step}) AS q")
+    # the first exclusion event strictly after t0 (PostHog's unordered exclusions)
+    excluded = " OR ".join(f"m{n + x}" for x in range(len(defn.exclusions)))
+    after = (f"min(CASE WHEN {excluded} THEN tsu END) OVER (PARTITION BY {group} ORDER BY tsu "
+             f"RANGE BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING) AS xn") if excluded else "CAST(NULL AS BIGINT) AS xn"
+    return (f"SELECT customer_id, bv, ts, tsu, event_id AS start_id, {firsts}, xn FROM "
+            f"(SELECT *, {nexts}, {after} FROM seq) AS q WHERE {any_step}")
 
 
 def _unordered_chain(defn: FunnelDefinition, stage: str) -> list[str]:
-    """The steps' first times of each attempt, sorted into t0..t(n-1)."""
+    """The steps' first times of each attempt, sorted into t0..t(n-1); an attempt is
+    disqualified when an exclusion event lies after t0 and before it completes (or, not
+    completed, before its window ends)."""
     n = len(defn.steps)
+    until = f"a.xn < a.tsu + {micros(defn.window)}" if defn.window is not None else "a.xn IS NOT NULL"
     unpivot = " UNION ALL ".join(f"SELECT start_id, f{k} AS f FROM {stage}" for k in range(n))
     picks = ", ".join(
         f"make_timestamp(max(CASE WHEN r = {k + 1} THEN f END)) AS t{k}" for k in range(n)
@@ -446,7 +465,8 @@ def _unordered_chain(defn: FunnelDefinition, stage: str) -> list[str]:
         f"FROM ({unpivot}) AS u WHERE f IS NOT NULL)",
         f"times AS (SELECT start_id, count(*) AS level, {picks} FROM sorted GROUP BY start_id)",
         f"chain AS (SELECT a.customer_id AS customer_id, a.bv AS bv, a.tsu AS t0u, a.start_id AS start_id, "
-        f"{', '.join(f't.t{k} AS t{k}' for k in range(n))}, a.bv AS v0, t.level AS level, FALSE AS disq "
+        f"{', '.join(f't.t{k} AS t{k}' for k in range(n))}, a.bv AS v0, t.level AS level, "
+        f"COALESCE(CASE WHEN t.level = {n} THEN a.xn < epoch_us(t.t{n - 1}) ELSE {until} END, FALSE) AS disq "
         f"FROM {stage} AS a JOIN times AS t ON t.start_id = a.start_id)",
     ]
 
