@@ -10,7 +10,7 @@ import pyarrow as pa
 import pytest
 
 from tests.backends import engine_for, event
-from tests.report.test_chromium import CHROMIUM, _chromium
+from .test_chromium import CHROMIUM, _chromium
 from voronka import demo
 from voronka.engines.duckdb import DuckDBEngine
 from voronka.i18n import t

@@ -30,7 +30,7 @@ def demo(
     from voronka import demo as demo_data
     from voronka.engines.duckdb import DuckDBEngine
     from voronka.i18n import format_number, t
-    from voronka.report import funnel_columns
+    from voronka.reports import funnel_columns
     from voronka.reports.full import full_report
     from voronka.sql import resolved_events
     from voronka.store import Store

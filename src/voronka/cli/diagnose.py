@@ -120,7 +120,7 @@ def diagnose(
             emit(result.changes.table, fmt)
     if report is not None:
         from voronka.i18n import t
-        from voronka.report import Report
+        from voronka.reports import Report
         from voronka.reports.diagnose import add_diagnose_sections
 
         add_diagnose_sections(Report(t("diagnose.section.lose", lang.value), lang.value), result, lang.value,

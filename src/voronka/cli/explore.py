@@ -32,7 +32,7 @@ def _write(report: Path | None, fmt: OutputFormat, lang: Lang, add) -> None:
     """Write a one-section report with ``add(report)`` when ``--report`` is given."""
     if report is None:
         return
-    from voronka.report import Report
+    from voronka.reports import Report
 
     page = Report("voronka", lang.value)
     add(page)

@@ -103,7 +103,7 @@ def funnel(
     if table is None:
         raise typer.BadParameter("--show takes steps, histogram or trends (trends need --cohort)")
     if show == "steps" and fmt is OutputFormat.table:
-        from voronka.report import funnel_columns
+        from voronka.reports import funnel_columns
 
         headers, formatters = funnel_columns(lang.value)
         emit(table.drop_columns(["step_key"] + ([] if definition.breakdown else ["breakdown"])), fmt,

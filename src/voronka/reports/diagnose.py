@@ -13,8 +13,8 @@ from voronka.diagnose import Diagnosis
 from voronka.diagnose.findings import format_p
 from voronka.i18n import format_money, format_number, format_percent, t
 from voronka.plan import Plan, WhatIf
-from voronka.report import Report
-from voronka.report.charts import PALETTE
+from voronka.reports.html import Report
+from voronka.reports.charts import PALETTE
 
 MAX_SEGMENTS_CHARTED = 8
 TABLE_COLUMNS = ("rank", "label", "segment", "trials", "rate", "ci_low", "ci_high", "reference_rate", "q",

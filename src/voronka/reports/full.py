@@ -24,7 +24,7 @@ from voronka.funnel import FunnelResult, compute_funnel
 from voronka.funnel.coverage import coverage
 from voronka.funnel.spec import build_funnel
 from voronka.i18n import t
-from voronka.report import Report
+from voronka.reports.html import Report
 
 
 @dataclass

@@ -6,7 +6,9 @@ import pyarrow as pa
 
 from voronka.funnel import FunnelResult
 from voronka.i18n import t
-from voronka.report import Report, charts, funnel_columns
+from voronka.reports import charts
+from voronka.reports.html import Report
+from voronka.reports.tables import funnel_columns
 
 
 def add_funnel_sections(report: Report, result: FunnelResult, lang: str, *, hourglass_split: str | None = None) -> Report:
