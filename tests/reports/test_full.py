@@ -34,7 +34,7 @@ def test_every_analysis_runs_on_the_demo_data(demo_report):
     for title in ("Песочные часы", "Где вы теряете клиентов", "Атрибуция", "Каналы и деньги", "RFM",
                   "Удержание когорт", "Пожизненная ценность"):
         assert title in page, title
-    assert built.hourglass.steps.column("customers")[0].as_py() > 0
+    assert built.funnel.steps.column("customers")[0].as_py() > 0
 
 
 def test_analyses_the_data_cannot_support_are_listed_not_fatal(tmp_path):

@@ -86,7 +86,7 @@ def diagnose(
         raise typer.BadParameter("--show changes needs --compare-previous (with --from and --to: their period)")
     definition = flags.definition(src, lang, default_model="hourglass")
     days = _days(compare_previous) if compare_previous else None
-    model = _model(flags.values["model"], flags.values["steps"], flags.values["file"])
+    model = flags.stage_model()
     engine = src.open()
     result = run(engine, definition, model=model,
                  alpha=alpha, check=check, currency=currency, value_step=value_step, compare_days=days,

@@ -74,6 +74,14 @@ class FunnelFlags:
             flags[day] = flags[day].date() if flags[day] else None
         return funnel_definition(flags, file=flags.pop("file"), lang=lang.value, default_model=default_model)
 
+    def stage_model(self, default_model: str = "hourglass"):
+        """The stage model whose playbook findings quote: ``--model`` (else ``default_model``);
+        None for steps of one's own (``--steps``, or a ``--file`` without ``--model``)."""
+        from voronka.stage_models import load_model
+
+        model, steps, file = self.values["model"], self.values["steps"], self.values["file"]
+        return None if steps or (file and not model) else load_model(model or default_model)
+
 
 funnel_options = option_bundle("flags", FUNNEL_OPTIONS, FunnelFlags)
 """Add the funnel's options to a command; it receives them as ``flags: FunnelFlags``."""

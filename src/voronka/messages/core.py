@@ -80,6 +80,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ru": "нет ни одного события жалобы (complaint)",
         "kk": "бірде-бір шағым оқиғасы (complaint) жоқ",
     },
+    "report.analysis.funnel": {"en": "Funnel", "ru": "Воронка", "kk": "Воронка"},
+    "report.reason.empty_funnel": {
+        "en": "the funnel is empty (see «{funnel}» in this list)",
+        "ru": "воронка пуста (см. «{funnel}» в этом списке)",
+        "kk": "воронка бос (осы тізімдегі «{funnel}» қараңыз)",
+    },
     "dashboard.title": {
         "en": "Customer journey dashboard",
         "ru": "Панель пути клиента",
