@@ -111,13 +111,8 @@ def funnel(
     if table is None:
         raise typer.BadParameter("--show takes steps, histogram or trends (trends need --cohort)")
     if show == "steps" and fmt is OutputFormat.table:
-        from voronka.reports import funnel_columns
-
-        headers, formatters = funnel_columns(lang.value)
-        emit(table.drop_columns(["step_key"] + ([] if definition.breakdown else ["breakdown"])), fmt,
-             formatters=formatters, headers=headers)
-    else:
-        emit(table, fmt)
+        table = table.drop_columns(["step_key"] + ([] if definition.breakdown else ["breakdown"]))
+    emit(table, fmt, lang=lang.value)  # headers and formats: the columns' declared kinds
     if export is not None:
         import pyarrow.csv as pacsv
 
