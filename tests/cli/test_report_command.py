@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import shutil
+from pathlib import Path
 
 import pyarrow as pa
 import pytest
@@ -68,7 +70,8 @@ def test_the_default_hourglass_on_another_vocabulary_is_listed_not_drawn(saas_st
     assert result.exit_code == 0, result.output
     assert "skipped hourglass:" in result.stdout and "page_view" in result.stdout
     built = _report(saas_store)
-    assert {"hourglass", "diagnose", "scan", "money", "referrals", "clv", "attribution", "loop"} <= set(built.skipped)
+    assert {"hourglass", "diagnose", "scan", "money", "referrals", "clv", "attribution", "loop",
+            "deals"} <= set(built.skipped)
     assert "page_view (90)" in built.skipped["hourglass"]
     titles = [s.title for s in built.report.sections]
     assert t("chart.hourglass.title", "en") not in titles
@@ -130,3 +133,14 @@ def test_bad_report_options_are_located(saas_store, tmp_path, args, text):
     result = runner.invoke(app, ["report", "--store", str(saas_store), "-o", str(tmp_path / "r.html"), *args])
     assert result.exit_code != 0 and text in result.output, result.output
     assert not (tmp_path / "r.html").exists()
+
+
+def test_the_crm_deals_pipeline_is_drawn_when_the_store_has_deals(saas_store, tmp_path):
+    store = tmp_path / "with-deals.duckdb"
+    shutil.copy(saas_store, store)
+    deals = Path(__file__).parents[1] / "crm" / "data" / "amocrm_deals.csv"
+    result = runner.invoke(app, ["ingest", "deals", str(deals), "--store", str(store), "--tz", "Asia/Almaty"])
+    assert result.exit_code == 0, result.output
+    built = _report(store, "steps=page_view,signup")
+    assert "deals" not in built.skipped
+    assert t("money.section.deals", "en") in [s.title for s in built.report.sections]

@@ -81,6 +81,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "kk": "бірде-бір шағым оқиғасы (complaint) жоқ",
     },
     "report.analysis.funnel": {"en": "Funnel", "ru": "Воронка", "kk": "Воронка"},
+    "report.analysis.deals": {"en": "CRM deals pipeline", "ru": "Воронка сделок CRM", "kk": "CRM мәмілелер воронкасы"},
+    "report.reason.no_deals": {
+        "en": "no CRM deals (load an export: 'voronka ingest deals FILE')",
+        "ru": "нет сделок CRM (загрузите выгрузку: 'voronka ingest deals ФАЙЛ')",
+        "kk": "CRM мәмілелері жоқ (экспортты жүктеңіз: 'voronka ingest deals ФАЙЛ')",
+    },
     "report.reason.empty_funnel": {
         "en": "the funnel is empty (see «{funnel}» in this list)",
         "ru": "воронка пуста (см. «{funnel}» в этом списке)",

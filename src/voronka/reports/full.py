@@ -1,7 +1,8 @@
 """The full report: every analysis the data supports, in the order of the customer's
 journey — the hourglass, where customers are lost and the plan, what changed (the change
-scan), touches and paths, transitions and loops, attribution, channels and money, the loop
-after the purchase, lifetime value, referrals and complaints, and the profile of the data.
+scan), touches and paths, transitions and loops, attribution, channels and money, the CRM
+deals pipeline, the loop after the purchase, lifetime value, referrals and complaints, and
+the profile of the data.
 
 An analysis the data cannot support is left out, never drawn as a table of zeros: first
 by the checks of ``voronka.reports.support`` (no spend rows, no referrer, no complaint,
@@ -62,6 +63,7 @@ def full_report(engine: Engine, lang: str, *, title: str, intro: str | None = No
     from voronka.attribution import AttributionSettings, compute_attribution
     from voronka.channel_stages import compute_channel_stages
     from voronka.clv import clv_analysis
+    from voronka.crm.pipeline import deal_pipeline
     from voronka.diagnose import diagnose_funnel, measured_rates
     from voronka.distance import distance_analysis
     from voronka.explore.profile import compute_profile
@@ -149,6 +151,7 @@ def full_report(engine: Engine, lang: str, *, title: str, intro: str | None = No
     clv = values[0] if values else None
     attempt("money", lambda: add_money_sections(page, channel_economics(
         engine, timezone=timezone, clv=clv.customers if clv else None), lang))
+    attempt("deals", lambda: add_money_sections(page, None, lang, deals=deal_pipeline(engine)))
     attempt("loop", lambda: add_loop_sections(page, compute_loop(engine, timezone=timezone, lang=lang), lang))
     if clv is not None:
         add_value_sections(page, lang, clv=clv)
