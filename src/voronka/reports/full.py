@@ -89,7 +89,7 @@ def full_report(engine: Engine, lang: str, *, title: str, intro: str | None = No
         funnel = build_funnel({"model": "hourglass", "timezone": timezone}, lang=lang)
         model = model or load_model("hourglass")
     hourglass = model is not None and model.key == "hourglass" and HOURGLASS_NECK in [s.key for s in funnel.steps]
-    name = "hourglass" if hourglass else "funnel"
+    funnel_name = "hourglass" if hourglass else "funnel"
     page = Report(title, lang)
     if intro:
         page.add_section(title, text=intro)
@@ -98,15 +98,15 @@ def full_report(engine: Engine, lang: str, *, title: str, intro: str | None = No
     empty = False
     if not all(result.steps.column("customers").to_pylist()):
         cover = coverage(engine, funnel)
-        empty = cover.empty
-        if cover.message(lang):
-            out.skipped[name] = cover.message(lang)  # type: ignore[assignment]
+        empty, message = cover.empty, cover.message(lang)
+        if message:
+            out.skipped[funnel_name] = message
     if not empty:
         add_funnel_sections(page, result, lang, hourglass_split=HOURGLASS_NECK if hourglass else None)
     missing = data_profile(engine, timezone=timezone).missing(lang)
     if empty:
         missing["diagnose"] = missing["scan"] = t("report.reason.empty_funnel", lang,
-                                                  funnel=t(f"report.analysis.{name}", lang))
+                                                  funnel=t(f"report.analysis.{funnel_name}", lang))
 
     def attempt(name: str, run: Callable[[], Any]) -> None:
         if name in missing:
