@@ -10,7 +10,6 @@ import html
 import shutil
 from pathlib import Path
 
-import pyarrow as pa
 import pytest
 from typer.testing import CliRunner
 
@@ -19,6 +18,9 @@ from voronka.cli.sources import SourceOptions
 from voronka.funnel.spec import funnel_definition
 from voronka.i18n import t
 from voronka.reports.full import full_report
+from voronka.reports.tables import as_arrow
+
+from ..reports.test_full import _all_zero as all_zero
 
 runner = CliRunner()
 CUSTOMERS = 90
@@ -47,13 +49,7 @@ def saas_store(tmp_path_factory):
 
 
 def _all_zero(table) -> bool:
-    """A table with rows whose every numeric cell is 0 or empty."""
-    if not isinstance(table, pa.Table):
-        table = pa.Table.from_pandas(table)
-    numeric = [c for c, f in zip(table.column_names, table.schema, strict=True)
-               if pa.types.is_integer(f.type) or pa.types.is_floating(f.type) or pa.types.is_decimal(f.type)]
-    cells = [v for c in numeric for v in table.column(c).to_pylist()]
-    return table.num_rows > 0 and bool(numeric) and all(v is None or v == 0 for v in cells)
+    return all_zero(as_arrow(table))
 
 
 def _report(store, *args: str, where: tuple[str, ...] = (), unit: str | None = None, rates=None, lang="en"):
