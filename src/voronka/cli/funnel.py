@@ -74,13 +74,17 @@ class FunnelFlags:
             flags[day] = flags[day].date() if flags[day] else None
         return funnel_definition(flags, file=flags.pop("file"), lang=lang.value, default_model=default_model)
 
-    def stage_model(self, default_model: str = "hourglass"):
-        """The stage model whose playbook findings quote: ``--model`` (else ``default_model``);
-        None for steps of one's own (``--steps``, or a ``--file`` without ``--model``)."""
-        from voronka.stage_models import load_model
+    def stage_model(self):
+        """The stage model whose playbook the findings quote (``stage_model``)."""
+        return stage_model(self.values["model"], self.values["steps"], self.values["file"])
 
-        model, steps, file = self.values["model"], self.values["steps"], self.values["file"]
-        return None if steps or (file and not model) else load_model(model or default_model)
+
+def stage_model(model: str | None, steps: str | None, file: Path | None = None):
+    """The stage model whose playbook findings quote: ``--model`` (else the hourglass); None
+    for steps of one's own (``--steps``, or a ``--file`` without ``--model``)."""
+    from voronka.stage_models import load_model
+
+    return None if steps or (file and not model) else load_model(model or "hourglass")
 
 
 funnel_options = option_bundle("flags", FUNNEL_OPTIONS, FunnelFlags)

@@ -32,7 +32,7 @@ def report(
 ) -> None:
     """Write the full report: the funnel (default: the hourglass), weak links and plan, paths,
     attribution, money, retention, value; analyses the data cannot support are listed with the reason."""
-    from voronka.cli.diagnose import _rates
+    from voronka.cli.diagnose import parse_rates
     from voronka.i18n import t
     from voronka.reports.full import full_report
 
@@ -41,7 +41,7 @@ def report(
                         title=title or t("report.full_title", lang.value), timezone=src.timezone,
                         holdout_from=holdout_from.date() if holdout_from else None,
                         plan_target=target, plan_sellers=sellers, funnel=definition,
-                        model=flags.stage_model(), rates=_rates(rates) if rates is not None else None)
+                        model=flags.stage_model(), rates=parse_rates(rates) if rates is not None else None)
     built.report.write(output)
     for name, reason in built.skipped.items():
         console.print(f"skipped {name}: {reason}", highlight=False)
