@@ -48,7 +48,7 @@ def test_the_core_imports_no_edge():
     """The pure core (definitions, rules, SQL building, the oracle) loads without the CLI, report or server."""
     code = (
         "import sys, voronka.funnel.definition, voronka.funnel.sql, voronka.funnel.reference, voronka.rules;"
-        "print(sorted(m for m in sys.modules if m.startswith(('voronka.cli', 'voronka.report', 'voronka.server', 'plotly', 'typer', 'fastapi', 'uvicorn'))))"
+        "print(sorted(m for m in sys.modules if m.startswith(('voronka.cli', 'voronka.reports', 'voronka.server', 'plotly', 'typer', 'fastapi', 'uvicorn'))))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

@@ -279,7 +279,7 @@ def sankey_figure(links: pa.Table, title: str = "", *, max_links: int = 60, lang
     import plotly.graph_objects as go
 
     from voronka.i18n import format_number, format_percent
-    from voronka.report.charts import PALETTE
+    from voronka.reports.charts import PALETTE
 
     rows = sorted(links.to_pylist(), key=lambda r: -r["customers"])[:max_links]
     figure = go.Figure()

@@ -32,6 +32,7 @@ from typing import Literal
 
 import pyarrow as pa
 
+from voronka.columns import column
 from voronka.errors import DefinitionError
 
 Period = Literal["day", "week", "month"]
@@ -39,14 +40,15 @@ PERIOD_DAYS: dict[str, int | None] = {"day": 1, "week": 5, "month": None}
 """Working days per period; a month's are the ``working_days`` argument."""
 WORKING_DAYS_PER_MONTH = 21
 
-PLAN_SCHEMA = pa.schema([
-    ("step", pa.int64()), ("stage", pa.string()), ("conversion_from_previous", pa.float64()),
-    ("per_seller_per_day", pa.int64()), ("per_seller_per_period", pa.int64()), ("team_per_period", pa.int64()),
+_STAGE = [column("step", pa.int64(), "label"), column("stage", pa.string(), "label", "diagnose.col.stage"),
+          column("conversion_from_previous", pa.float64(), "rate", "funnel.conversion_from_previous")]
+PLAN_SCHEMA = pa.schema([*_STAGE,  # kinds and header keys: voronka.columns
+    *(column(c, pa.int64(), "count", f"diagnose.col.{c}")
+      for c in ("per_seller_per_day", "per_seller_per_period", "team_per_period")),
 ])
-WHAT_IF_SCHEMA = pa.schema([
-    ("step", pa.int64()), ("stage", pa.string()), ("conversion_from_previous", pa.float64()),
-    ("new_conversion", pa.float64()), ("customers", pa.float64()), ("new_customers", pa.float64()),
-    ("extra_customers", pa.float64()),
+WHAT_IF_SCHEMA = pa.schema([*_STAGE,
+    column("new_conversion", pa.float64(), "rate", "diagnose.col.new_conversion"),
+    *(column(c, pa.float64(), "count", f"diagnose.col.{c}") for c in ("customers", "new_customers", "extra_customers")),
 ])
 
 

@@ -7,7 +7,9 @@ receive the same text transpiled; nothing here touches a database.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
+from voronka.errors import DefinitionError
 from voronka.rules import Condition, StepRule, _as_text
 
 EVENT_FIELDS = (
@@ -17,7 +19,9 @@ EVENT_FIELDS = (
 
 
 def literal(value: object) -> str:
-    """A SQL literal: text quoted with ``'`` doubled, numbers as they are, None as NULL."""
+    """A SQL literal (the one quoting of values, docs/architecture.md): text quoted with ``'``
+    doubled (a backslash is an ordinary character), numbers as they are, None as NULL; a
+    ``DefinitionError`` for text holding a NUL character, which no engine keeps intact."""
     if value is None:
         return "NULL"
     if isinstance(value, bool):
@@ -26,11 +30,24 @@ def literal(value: object) -> str:
         return repr(value)
     if isinstance(value, dt.datetime):
         return f"TIMESTAMP '{value.isoformat(sep=' ')}'"
-    return "'" + str(value).replace("'", "''") + "'"
+    return "'" + _no_nul(str(value)).replace("'", "''") + "'"
+
+
+def literals(values: Iterable[object]) -> str:
+    """Literals separated by commas, for ``IN (...)`` and lists."""
+    return ", ".join(literal(v) for v in values)
 
 
 def identifier(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+    """A quoted SQL identifier (the one quoting of names): ``"`` doubled; NUL refused."""
+    return '"' + _no_nul(name).replace('"', '""') + '"'
+
+
+def _no_nul(text: str) -> str:
+    if "\x00" in text:
+        shown = text.replace("\x00", "\\0")
+        raise DefinitionError(f"{shown!r}: text with a NUL character (\\0) cannot be used in a query")
+    return text
 
 
 def field_sql(field: str, table: str | None = None) -> str:

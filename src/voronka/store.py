@@ -19,15 +19,16 @@ keeps it as the default for later ingests that give none (docs/ingest.md).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
+from typing import Unpack
 
 import duckdb
 
 from voronka.engines.duckdb import connect
 from voronka.errors import StoreError
-from voronka.ingest import IngestSummary, Progress, ingest
+from voronka.ingest import IngestOptions, IngestSummary, ingest
 from voronka.ingest.readers import Body
 from voronka.ingest.pipeline import check_currency
 from voronka.schema import TABLES
@@ -135,57 +136,39 @@ class Store:
             raise StoreError(f"no table {table_name!r}; the tables are {', '.join(TABLES)}")
         return self._con.execute(f"SELECT count(*) FROM {table_name}").fetchall()[0][0]
 
-    def ingest(self, table: str, paths: Iterable[str | Path | Body], *, mapping: Mapping[str, str] | None = None,
-               tz: str | None = None, encoding: str | None = None, delimiter: str | None = None,
-               currency: str | None = None, reject_file: str | Path | None = None,
-               progress: Progress | None = None, keep_repeats: bool = False) -> IngestSummary:
+    def ingest(self, table: str, paths: Iterable[str | Path | Body], *, keep_repeats: bool = False,
+               **options: Unpack[IngestOptions]) -> IngestSummary:
         """Add the rows of ``paths`` to ``table`` (see ``voronka.ingest``); all files or none.
 
-        ``currency`` is the currency of amounts without one; when given, it also becomes
-        the store's default currency (once the ingest succeeds); when not, the store's
-        default applies.
+        ``options``: how the files are read (``voronka.ingest.ReadOptions``: mapping, tz,
+        encoding, delimiter, currency) plus ``reject_file`` and ``progress``. ``currency``
+        is the currency of amounts without one; when given, it also becomes the store's
+        default currency (once the ingest succeeds); when not, the store's default applies.
         """
         if table not in TABLES:
             raise StoreError(f"no table {table!r}; the tables are {', '.join(TABLES)}")
-        code = check_currency(currency)
-        summary = ingest(self._con, table, paths, mapping=mapping, tz=tz, encoding=encoding,
-                         delimiter=delimiter, currency=code or self.default_currency,
-                         reject_file=reject_file, progress=progress, keep_repeats=keep_repeats)
+        code = check_currency(options.pop("currency", None))
+        summary = ingest(self._con, table, paths, **options, currency=code or self.default_currency,
+                         keep_repeats=keep_repeats)
         if code is not None and code != self.default_currency:
             self._con.execute(f"INSERT OR REPLACE INTO {META} VALUES ('currency', ?)", [code])
         return summary
 
-    def ingest_events(self, paths: Iterable[str | Path], *, mapping: Mapping[str, str] | None = None,
-                      tz: str | None = None, encoding: str | None = None, delimiter: str | None = None,
-                      currency: str | None = None, reject_file: str | Path | None = None,
-                      progress: Progress | None = None) -> IngestSummary:
+    def ingest_events(self, paths: Iterable[str | Path], **options: Unpack[IngestOptions]) -> IngestSummary:
         """Add events (customer_id, ts, event required; see docs/ingest.md)."""
-        return self.ingest("events", paths, mapping=mapping, tz=tz, encoding=encoding, delimiter=delimiter,
-                           currency=currency, reject_file=reject_file, progress=progress)
+        return self.ingest("events", paths, **options)
 
-    def ingest_spend(self, paths: Iterable[str | Path], *, mapping: Mapping[str, str] | None = None,
-                     encoding: str | None = None, delimiter: str | None = None,
-                     currency: str | None = None, reject_file: str | Path | None = None,
-                     progress: Progress | None = None) -> IngestSummary:
+    def ingest_spend(self, paths: Iterable[str | Path], **options: Unpack[IngestOptions]) -> IngestSummary:
         """Add ad spend rows (date, channel, amount, currency required; campaign optional)."""
-        return self.ingest("spend", paths, mapping=mapping, encoding=encoding, delimiter=delimiter,
-                           currency=currency, reject_file=reject_file, progress=progress)
+        return self.ingest("spend", paths, **options)
 
-    def ingest_aliases(self, paths: Iterable[str | Path], *, mapping: Mapping[str, str] | None = None,
-                       encoding: str | None = None, delimiter: str | None = None,
-                       reject_file: str | Path | None = None, progress: Progress | None = None
-                       ) -> IngestSummary:
+    def ingest_aliases(self, paths: Iterable[str | Path], **options: Unpack[IngestOptions]) -> IngestSummary:
         """Add identity aliases (alias, customer_id); an alias already known keeps its first id."""
-        return self.ingest("aliases", paths, mapping=mapping, encoding=encoding, delimiter=delimiter,
-                           reject_file=reject_file, progress=progress)
+        return self.ingest("aliases", paths, **options)
 
-    def ingest_deals(self, paths: Iterable[str | Path], *, mapping: Mapping[str, str] | None = None,
-                     tz: str | None = None, encoding: str | None = None, delimiter: str | None = None,
-                     currency: str | None = None, reject_file: str | Path | None = None,
-                     progress: Progress | None = None) -> IngestSummary:
+    def ingest_deals(self, paths: Iterable[str | Path], **options: Unpack[IngestOptions]) -> IngestSummary:
         """Add CRM deal stage changes (deal_id, stage, changed_at required; see docs/crm.md)."""
-        return self.ingest("deals", paths, mapping=mapping, tz=tz, encoding=encoding, delimiter=delimiter,
-                           currency=currency, reject_file=reject_file, progress=progress)
+        return self.ingest("deals", paths, **options)
 
     def add_key(self, kind: str, key: str, name: str | None = None) -> int:
         """Keep the hash of a new API key (``voronka.keys``); its id."""

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from voronka.attribution import AttributionSettings, compute_attribution
 from voronka.cli import app
-from voronka.report import Report
+from voronka.reports import Report
 from voronka.reports.attribution import add_attribution_sections
 
 runner = CliRunner()

@@ -78,7 +78,7 @@ def test_report_sections_in_every_language(store, tmp_path):
     from voronka.distance import distance_analysis
     from voronka.engines.duckdb import DuckDBEngine
     from voronka.referrals import referral_analysis
-    from voronka.report import Report
+    from voronka.reports import Report
     from voronka.reports.value import add_value_sections
     from voronka.store import Store
 

@@ -13,7 +13,7 @@ from voronka.diagnose import diagnose_funnel
 from voronka.funnel.spec import build_funnel
 from voronka.i18n import t
 from voronka.plan import backwards_plan, what_if
-from voronka.report import Report
+from voronka.reports import Report
 from voronka.reports.diagnose import add_diagnose_sections, interval_chart
 
 

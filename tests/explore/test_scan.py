@@ -129,7 +129,7 @@ def test_the_trend_shades_the_flagged_weeks(demo_events):
     demo's three incident weeks, labelled with the transition and segment."""
     from voronka.engines.duckdb import DuckDBEngine
     from voronka.funnel import compute_funnel
-    from voronka.report.charts import conversion_trend
+    from voronka.reports.charts import conversion_trend
 
     engine = DuckDBEngine.from_events(demo_events)
     definition = build_funnel({"steps": ["trial", "purchase"], "timezone": demo.TIME_ZONE, "cohort": "week"})

@@ -3,7 +3,8 @@ customer, on every engine.
 
 The cases are ClickHouse's own functional test
 ``tests/queries/0_stateless/00632_aggregation_window_funnel.sql`` (expected levels from its
-``.reference``), the default-mode queries, named by the test's tables; then random logs
+``.reference``), the default-mode queries, named by the test's tables, kept as data in
+``cases/clickhouse_window_funnel.yaml`` and run by ``test_cases.py``; then random logs
 with equal timestamps and overlapping step rules against chdb's real ``windowFunnel``.
 windowFunnel reports 0 for a customer without a step-1 event, for whom voronka has no unit.
 The modes (``window_funnel: [strict_order, …]``) are checked on the same test's tables,
@@ -34,40 +35,7 @@ def levels(engine, steps: list, window_s: int | None, **options) -> dict[str, in
     return {o.customer_id: o.level for o in compute_funnel(engine, build_funnel(spec)).outcomes()}
 
 
-def _lte(v: int) -> dict:
-    return {"where": [{"field": "event", "op": "lte", "value": v}]}
-
-
-def _gte(v: int) -> dict:
-    return {"where": [{"field": "event", "op": "gte", "value": v}]}
-
-
-FUNNEL_TEST = [event("u", _at(t), str(1000 + t)) for t in range(9)]  # funnel_test: (0,1000) .. (8,1008)
-FUNNEL_TEST2 = [event("u", _at(t), str(1000 + t)) for t in range(1, 9)]  # funnel_test2: 1001 .. 1008
 STRICT_INCREASE = [event("u", _at(t), e) for t, e in [(0, "1000"), (1, "1001"), (1, "1002"), (1, "1003"), (2, "1004")]]
-
-CASES = {  # name: (rows, steps, window in seconds, the .reference's level)
-    "funnel_test 1000": (FUNNEL_TEST, ["1000"], 10000, 1),
-    "funnel_test 1000-1001": (FUNNEL_TEST, ["1000", "1001"], 10000, 2),
-    "funnel_test 1000-1002": (FUNNEL_TEST, ["1000", "1001", "1002"], 10000, 3),
-    "funnel_test 1000-1002,1008": (FUNNEL_TEST, ["1000", "1001", "1002", "1008"], 10000, 4),
-    "funnel_test window 1": (FUNNEL_TEST, ["1000"], 1, 1),
-    "funnel_test window 2": (FUNNEL_TEST, ["1003", "1004", "1005", "1006", "1007"], 2, 3),
-    "funnel_test window 3": (FUNNEL_TEST, ["1003", "1004", "1005", "1006", "1007"], 3, 4),
-    "funnel_test window 4 (inclusive end)": (FUNNEL_TEST, ["1003", "1004", "1005", "1006", "1007"], 4, 5),
-    "funnel_test2 1001,1008": (FUNNEL_TEST2, ["1001", "1008"], 10000, 2),
-    "funnel_test2 1008,1001": (FUNNEL_TEST2, ["1008", "1001"], 10000, 1),
-    "funnel_test2 overlapping conditions": (FUNNEL_TEST2, [_lte(1007), _gte(1002), _lte(1006), _gte(1004)], 4, 4),
-    "funnel_test_strict_increase ties in step order": (
-        STRICT_INCREASE, ["1000", "1001", "1002", "1003", "1004"], 10000, 5),
-    "funnel_test_strict_increase one row fills three steps": (STRICT_INCREASE, ["1004", "1004", "1004"], 10000, 3),
-}
-
-
-@pytest.mark.parametrize("name", list(CASES))
-def test_window_funnel_default_mode_cases(engine_for, name):
-    rows, steps, window, expected = CASES[name]
-    assert levels(engine_for(rows), steps, window).get("u", 0) == expected
 
 
 def test_funnel_test_strict_order_table_in_the_default_mode(engine_for):
@@ -98,11 +66,6 @@ def test_funnel_test_non_null_table(engine_for):
     assert by_user([{"where": [{"field": "a", "op": "is_null"}]}, eq("b", "b3")]) == [0, 0, 1, 2]
 
 
-def _users(users: dict[str, str]) -> list[dict]:
-    """One event a second per user, named by the letters of its string (from second 1)."""
-    return [event(u, _at(i + 1), e) for u, es in users.items() for i, e in enumerate(es)]
-
-
 def window_funnel(rows: list[dict], steps: list[str], window_s: int, modes: list[str]) -> dict[str, int]:
     """chdb's own windowFunnel level per customer (0s left out) over ``rows``."""
     engine = engine_for(rows, "chdb")
@@ -110,38 +73,6 @@ def window_funnel(rows: list[dict], steps: list[str], window_s: int, modes: list
     args = ", ".join([str(window_s), *(f"'{m}'" for m in modes)])
     sql = f"SELECT customer_id, windowFunnel({args})(toDateTime(ts), {conds}) AS level FROM events GROUP BY customer_id"
     return {r["customer_id"]: r["level"] for r in engine._run(sql).to_pylist() if r["level"] > 0}
-
-
-STRICT_ORDER = {"1": "abc", "2": "adbc", "3": "aabbcc", "4": "aaaabbcc", "5": "aabbdcc", "6": "ccbbaa"}
-ALLOW_REENTRY = {"1": "abac", "2": "ababc", "3": "abcbd", "4": "acb", "5": "abcabcd"}
-ECOMMERCE = {"1": "bvbc", "2": "bvvbc", "3": "bvc"}  # begin_checkout, view_product_detail, complete_payment
-MODE_CASES = {  # name: (users, steps, window, modes, the .reference's levels or None where chdb 26.9 differs)
-    "funnel_test_strict_order strict_order": (STRICT_ORDER, "abc", 86400, ["strict_order"], [3, 1, 3, 3, 2, 1]),
-    "funnel_test_strict_order strict_deduplication, strict_order": (
-        STRICT_ORDER, "abc", 86400, ["strict_deduplication", "strict_order"], [3, 1, 2, 2, 2, 1]),
-    "funnel_test_strict_order user 7": ({"7": "acb"}, "abc", 10, ["strict_order"], [1]),
-    "strict_BiteTheDDDD (issue 27469)": ({"u": "abcbd"}, "abcd", 86400, ["strict_deduplication"], [3]),
-    "funnel_test_allow_reentry strict_order": (ALLOW_REENTRY, "abc", 86400, ["strict_order"], None),
-    "funnel_test_allow_reentry allow_reentry": (
-        ALLOW_REENTRY, "abc", 86400, ["strict_order", "allow_reentry"], None),
-    "funnel_test_allow_reentry 4 steps": (ALLOW_REENTRY, "abcd", 86400, ["strict_order", "allow_reentry"], None),
-    "funnel_test_allow_reentry combined": (
-        ALLOW_REENTRY, "abc", 86400, ["strict_order", "allow_reentry", "strict_deduplication"], None),
-    "funnel_test_ecommerce strict_order": (ECOMMERCE, "bvc", 600, ["strict_order"], None),
-    "funnel_test_ecommerce allow_reentry": (ECOMMERCE, "bvc", 600, ["strict_order", "allow_reentry"], [3, 3, 3]),
-    "funnel_test_ecommerce 4 steps": (ECOMMERCE, "bvbc", 600, ["strict_order"], [1, 1, 1]),
-}
-
-
-@pytest.mark.parametrize("name", list(MODE_CASES))
-def test_window_funnel_modes_cases(engine_for, name):
-    users, steps, window, modes, reference = MODE_CASES[name]
-    rows = _users(users)
-    got = levels(engine_for(rows), [{"events": [s]} for s in steps], window, window_funnel=modes)
-    clickhouse = window_funnel(rows, list(steps), window, modes)
-    assert got == clickhouse
-    if reference is not None:
-        assert [got.get(u, 0) for u in users] == reference
 
 
 def test_funnel_test_strict_and_strict_increase_tables(engine_for):

@@ -9,7 +9,7 @@ import pytest
 from voronka.loop import compute_loop
 from voronka.loop.repeat import repeat_purchases
 from voronka.loop.retention import retention
-from voronka.report import Report
+from voronka.reports import Report
 from voronka.reports.loop import add_loop_sections
 
 

@@ -9,7 +9,7 @@ from tests.money.test_money import MARCH, engine, plan
 from voronka.crm import deal_pipeline, manager_plans
 from voronka.ingest import read_table
 from voronka.money import channel_economics, plan_vs_fact
-from voronka.report import Report
+from voronka.reports import Report
 from voronka.reports.money import add_money_sections, cpa_romi_chart
 from voronka.schema import DEALS
 

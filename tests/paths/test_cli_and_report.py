@@ -13,7 +13,7 @@ from tests.backends import event
 from voronka.channel_stages import compute_channel_stages
 from voronka.cli import app
 from voronka.paths import compute_paths
-from voronka.report import Report
+from voronka.reports import Report
 from voronka.reports.paths import add_paths_sections
 from voronka.touches import compute_touches
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pyarrow as pa
 
 from voronka.paths import SANKEY_SCHEMA, sankey_figure
-from voronka.report.charts import has_data
+from voronka.reports.charts import has_data
 
 LINKS = [
     {"source": "ad_view", "source_position": 1, "target": "site_visit", "target_position": 2, "customers": 6},

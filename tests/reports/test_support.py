@@ -25,8 +25,9 @@ def test_the_profile_counts_what_the_analyses_need(backend: str) -> None:
 def test_the_reasons_name_what_is_missing() -> None:
     empty = DataProfile(events=3, purchases=0, repeat_customers=0, referred=0, invitations=0, complaints=0,
                         spend_rows=0)
-    assert set(empty.missing("en")) == {"money", "attribution", "loop", "clv", "referrals", "complaints"}
+    assert set(empty.missing("en")) == {"money", "attribution", "loop", "clv", "referrals", "complaints",
+                                          "deals"}
     assert empty.missing("en")["clv"] == f"fewer than {MIN_REPEAT_CUSTOMERS} customers with a repeat purchase (found 0)"
     full = DataProfile(events=9, purchases=9, repeat_customers=MIN_REPEAT_CUSTOMERS, referred=0, invitations=1,
-                       complaints=1, spend_rows=1)
+                       complaints=1, spend_rows=1, deal_rows=1)
     assert full.missing("kk") == {}

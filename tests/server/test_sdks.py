@@ -16,7 +16,7 @@ import pytest
 
 from voronka.store import Store
 
-from ..report.test_chromium import CHROMIUM, _chromium
+from ..reports.test_chromium import CHROMIUM, _chromium
 from ._live import free_port, spawn, stop
 
 ASSETS = Path(__file__).parent / "assets"

@@ -19,7 +19,7 @@ from voronka import demo
 from voronka.server import create_app
 from voronka.store import Store
 
-from ..report.test_chromium import CHROMIUM, _chromium
+from ..reports.test_chromium import CHROMIUM, _chromium
 
 EVENTS = [
     {"customer_id": "c1", "ts": "2026-03-01 10:00:00", "event": "site_visit", "channel": "digital"},

@@ -121,21 +121,25 @@ def user_errors(func: F) -> F:
 
 
 def option_bundle(param: str, options: dict[str, tuple[Any, Any]],
-                  make: Callable[[dict[str, Any]], Any]) -> Callable[[F], F]:
+                  make: Callable[[dict[str, Any]], Any], *, shared: tuple[str, ...] = ()) -> Callable[[F], F]:
     """A decorator adding ``options`` (name → (``Annotated`` typer option, default)) to a
     command, declared once for every command that shares them; the command receives
-    ``make(values)`` as its parameter ``param`` instead."""
+    ``make(values)`` as its parameter ``param`` instead. An option named in ``shared`` that
+    the command declares itself (same parameter name) is not added: the command's own value
+    is handed to ``make`` too."""
     prefix = param + "_"
 
     def decorate(func: F) -> F:
         signature = inspect.signature(func, eval_str=True)
+        mine = {name for name in shared if name in signature.parameters}
         own = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for n, p in signature.parameters.items() if n != param]
         added = [inspect.Parameter(prefix + name, inspect.Parameter.KEYWORD_ONLY, default=default,
-                                   annotation=annotation) for name, (annotation, default) in options.items()]
+                                   annotation=annotation) for name, (annotation, default) in options.items()
+                 if name not in mine]
 
         @functools.wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            values = {name: kwargs.pop(prefix + name) for name in options}
+            values = {name: kwargs[name] if name in mine else kwargs.pop(prefix + name) for name in options}
             return func(*args, **{param: make(values)}, **kwargs)
 
         wrapper.__signature__ = signature.replace(parameters=own + added)  # type: ignore[attr-defined]

@@ -104,7 +104,7 @@ def attribution(
         emit(table, fmt)
     if report is not None:
         from voronka.i18n import t
-        from voronka.report import Report
+        from voronka.reports import Report
         from voronka.reports.attribution import add_attribution_sections
 
         add_attribution_sections(Report(t("attribution.title", lang.value), lang.value), result, lang.value).write(report)

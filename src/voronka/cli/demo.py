@@ -30,7 +30,7 @@ def demo(
     from voronka import demo as demo_data
     from voronka.engines.duckdb import DuckDBEngine
     from voronka.i18n import format_number, t
-    from voronka.report import funnel_columns
+    from voronka.reports import funnel_columns
     from voronka.reports.full import full_report
     from voronka.sql import resolved_events
     from voronka.store import Store
@@ -51,7 +51,7 @@ def demo(
         built = full_report(engine, lang.value, title=t("report.demo_title", lang.value), intro=intro,
                             timezone=demo_data.TIME_ZONE, holdout_from=HOLDOUT_FROM, plan_sellers=4)
 
-    result = built.hourglass
+    result = built.funnel
     if fmt is OutputFormat.table:
         headers, formatters = funnel_columns(lang.value)
         emit(result.steps.drop_columns(["step_key", "breakdown"]), fmt, formatters=formatters, headers=headers,

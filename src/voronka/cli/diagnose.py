@@ -42,13 +42,6 @@ def _definition(model: str | None, steps: str | None, lang: Lang, src: SourceOpt
                              lang=lang.value, default_model="hourglass")
 
 
-def _model(model: str | None, steps: str | None, file: Path | None = None):
-    """The stage model whose playbook the findings quote (None for steps of one's own)."""
-    from voronka.stage_models import load_model
-
-    return None if steps or (file and not model) else load_model(model or "hourglass")
-
-
 def _days(text: str) -> int:
     from voronka.duration import parse_duration
 
@@ -86,7 +79,7 @@ def diagnose(
         raise typer.BadParameter("--show changes needs --compare-previous (with --from and --to: their period)")
     definition = flags.definition(src, lang, default_model="hourglass")
     days = _days(compare_previous) if compare_previous else None
-    model = _model(flags.values["model"], flags.values["steps"], flags.values["file"])
+    model = flags.stage_model()
     engine = src.open()
     result = run(engine, definition, model=model,
                  alpha=alpha, check=check, currency=currency, value_step=value_step, compare_days=days,
@@ -120,7 +113,7 @@ def diagnose(
             emit(result.changes.table, fmt)
     if report is not None:
         from voronka.i18n import t
-        from voronka.report import Report
+        from voronka.reports import Report
         from voronka.reports.diagnose import add_diagnose_sections
 
         add_diagnose_sections(Report(t("diagnose.section.lose", lang.value), lang.value), result, lang.value,
@@ -129,7 +122,8 @@ def diagnose(
             console.print(f"report: {report}", highlight=False)
 
 
-def _rates(text: str) -> list[float]:
+def parse_rates(text: str) -> list[float]:
+    """Typed-in conversions stage to stage, ``0.3,0.5,0.2`` (``--rates``)."""
     try:
         return [float(x) for x in text.split(",") if x.strip()]
     except ValueError:
@@ -183,7 +177,7 @@ def whatif(
     from voronka.plan import what_if
 
     if rates is not None:
-        rate_list = _rates(rates)
+        rate_list = parse_rates(rates)
         keys = [s.strip() for s in stages.split(",")] if stages else [str(i + 1) for i in range(len(rate_list) + 1)]
         if entrants is None:
             raise typer.BadParameter("--rates needs --entrants (customers at the first stage)")
@@ -243,7 +237,7 @@ def plan(
         rate_list, keys = measured.up_to_value()
         check, currency = per_buyer.per_buyer, currency or per_buyer.currency
     else:
-        rate_list = _rates(rates)
+        rate_list = parse_rates(rates)
         keys = [s.strip() for s in stages.split(",")] if stages else None
     days = working_days or (working_days_in_month(month.year, month.month) if month else WORKING_DAYS_PER_MONTH)
     result = backwards_plan(target, rate_list, target_kind="revenue" if revenue else "sales", per=per,  # type: ignore[arg-type]

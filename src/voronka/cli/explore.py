@@ -20,7 +20,8 @@ from voronka.cli.app import (
     console,
     user_errors,
 )
-from voronka.cli.diagnose import ModelOption, StepsOption, _definition, _model
+from voronka.cli.diagnose import ModelOption, StepsOption, _definition
+from voronka.cli.funnel import stage_model
 from voronka.cli.output import emit
 from voronka.cli.sources import SourceOptions, source_options
 
@@ -32,7 +33,7 @@ def _write(report: Path | None, fmt: OutputFormat, lang: Lang, add) -> None:
     """Write a one-section report with ``add(report)`` when ``--report`` is given."""
     if report is None:
         return
-    from voronka.report import Report
+    from voronka.reports import Report
 
     page = Report("voronka", lang.value)
     add(page)
@@ -72,7 +73,7 @@ def scan(
     definition = _definition(model, steps, lang, src)
     result = scan_changes(src.open(), definition, grain=grain, within=within, max_values=max_values,
                           max_window=max_window, alpha=alpha, since=since.date() if since else None, as_of=src.as_of)
-    findings = scan_findings(result, lang.value, _model(model, steps), currency)[:top]
+    findings = scan_findings(result, lang.value, stage_model(model, steps), currency)[:top]
     if show == "findings":
         if fmt is OutputFormat.table:
             for f in findings:

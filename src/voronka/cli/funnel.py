@@ -79,6 +79,18 @@ class FunnelFlags:
             flags[day] = flags[day].date() if flags[day] else None
         return funnel_definition(flags, file=flags.pop("file"), lang=lang.value, default_model=default_model)
 
+    def stage_model(self):
+        """The stage model whose playbook the findings quote (``stage_model``)."""
+        return stage_model(self.values["model"], self.values["steps"], self.values["file"])
+
+
+def stage_model(model: str | None, steps: str | None, file: Path | None = None):
+    """The stage model whose playbook findings quote: ``--model`` (else the hourglass); None
+    for steps of one's own (``--steps``, or a ``--file`` without ``--model``)."""
+    from voronka.stage_models import load_model
+
+    return None if steps or (file and not model) else load_model(model or "hourglass")
+
 
 funnel_options = option_bundle("flags", FUNNEL_OPTIONS, FunnelFlags)
 """Add the funnel's options to a command; it receives them as ``flags: FunnelFlags``."""
@@ -120,13 +132,8 @@ def funnel(
     if table is None:
         raise typer.BadParameter("--show takes steps, histogram, trends (trends need --cohort) or time_to_convert")
     if show == "steps" and fmt is OutputFormat.table:
-        from voronka.report import funnel_columns
-
-        headers, formatters = funnel_columns(lang.value)
-        emit(table.drop_columns(["step_key"] + ([] if definition.breakdown else ["breakdown"])), fmt,
-             formatters=formatters, headers=headers)
-    else:
-        emit(table, fmt)
+        table = table.drop_columns(["step_key"] + ([] if definition.breakdown else ["breakdown"]))
+    emit(table, fmt, lang=lang.value)  # headers and formats: the columns' declared kinds
     if export is not None:
         import pyarrow.csv as pacsv
 

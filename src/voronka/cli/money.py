@@ -91,7 +91,7 @@ def _write_report(path: Path | None, lang: str, fmt: OutputFormat, **sections) -
     if path is None:
         return
     from voronka.i18n import t
-    from voronka.report import Report
+    from voronka.reports import Report
     from voronka.reports.money import add_money_sections
 
     economics = sections.pop("economics", None)

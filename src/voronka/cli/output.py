@@ -17,9 +17,11 @@ from voronka.cli.app import OutputFormat, console, err_console
 
 
 def emit(table: pa.Table, fmt: OutputFormat, *, title: str | None = None,
-         formatters: dict[str, Any] | None = None, headers: dict[str, str] | None = None) -> None:
+         formatters: dict[str, Any] | None = None, headers: dict[str, str] | None = None,
+         lang: str | None = None) -> None:
     """Print ``table``: ``table`` for people (``formatters`` and translated ``headers`` per
-    column), json/csv for machines.
+    column; with ``lang``, also those its columns declare, ``voronka.columns``), json/csv
+    for machines.
 
     JSON is a list of row objects; CSV has a header row. Machine formats are never
     formatted or translated, so scripts get the raw values.
@@ -32,6 +34,11 @@ def emit(table: pa.Table, fmt: OutputFormat, *, title: str | None = None,
         pacsv.write_csv(table, sink)
         sys.stdout.write(sink.getvalue().to_pybytes().decode("utf-8"))
     else:
+        if lang is not None:
+            from voronka.reports.tables import described_columns
+
+            declared_headers, declared = described_columns(table.schema, lang)
+            headers, formatters = {**declared_headers, **(headers or {})}, {**declared, **(formatters or {})}
         formatters = formatters or {}
         view = Table(title=title, show_lines=False, header_style="bold")
         for name in table.column_names:

@@ -41,7 +41,7 @@ def _emit(table, fmt: OutputFormat, lang: Lang, label: str | None = None) -> Non
 def _write_report(path: Path | None, title: str, fmt: OutputFormat, lang: Lang, **results) -> None:
     if path is None:
         return
-    from voronka.report import Report
+    from voronka.reports import Report
     from voronka.reports.paths import add_paths_sections
 
     add_paths_sections(Report(title, lang.value), lang.value, **results).write(path)

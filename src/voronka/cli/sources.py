@@ -5,7 +5,9 @@ options to a command and hands it one ``SourceOptions``; ``SourceOptions.open()`
 The options: the store, event files (``--data``), or an engine (``--engine URL``) holding the
 events, optionally in an existing table read through a column mapping (``--table``, ``--map``);
 the time zone and "now" (``--tz``, ``--as-of``); which events count (``--since``, ``--until``,
-``--where``) and what is counted (``--unit``, ``--session-gap``). docs/source.md defines them.
+``--where``) and what is counted (``--unit``, ``--session-gap``); the currency of amounts
+without one in ``--data`` files (``--currency``, as ``voronka ingest --currency``; a command
+with a ``--currency`` of its own shares it). docs/source.md defines them.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ class SourceOptions:
     where: tuple[str, ...] = ()
     unit: str | None = None
     session_gap: str | None = None
+    currency: str | None = None
 
     @property
     def timezone(self) -> str:
@@ -53,19 +56,22 @@ class SourceOptions:
             events = self.table or "events"
             if self.mapping:
                 events = mapped_events_sql(events, parse_mapping(self.mapping))
-        return Source.from_options(open_engine(self.store, list(self.data), self.engine), events=events,
+        return Source.from_options(open_engine(self.store, list(self.data), self.engine, self.currency),
+                                   events=events,
                                    timezone=self.tz, as_of=self.as_of, since=self.since, until=self.until,
                                    where=self.where, unit=self.unit, session_gap=self.session_gap)
 
 
-def open_engine(store: Path, data: list[Path] | None, engine: str | None = None) -> Engine:
-    """An engine over ``data`` files (read in memory, not ingested), over ``engine``, or the store."""
+def open_engine(store: Path, data: list[Path] | None, engine: str | None = None,
+                currency: str | None = None) -> Engine:
+    """An engine over ``data`` files (read in memory, not ingested; amounts without a currency
+    in ``currency``), over ``engine``, or the store."""
     from voronka.engines.duckdb import DuckDBEngine
 
     if data:
         from voronka.ingest import open_table
 
-        return DuckDBEngine(open_table("events", data))
+        return DuckDBEngine(open_table("events", data, currency=currency))
     if engine:
         from voronka.engines import open_engine as open_url
 
@@ -108,6 +114,8 @@ _OPTIONS: dict[str, tuple[Any, Any]] = {  # parameter → (annotation, default)
     "session_gap": (Annotated[Optional[str], typer.Option(
         "--session-gap", help="With --unit session: a session ends after more than this without events "
                               "(default 30m).")], None),
+    "currency": (Annotated[Optional[str], typer.Option(
+        "--currency", help="With --data: the currency of amounts without one, e.g. RUB.")], None),
 }
 
 
@@ -117,5 +125,5 @@ def _source_options(values: dict[str, Any]) -> SourceOptions:
     return SourceOptions(**values)
 
 
-source_options = option_bundle("src", _OPTIONS, _source_options)
+source_options = option_bundle("src", _OPTIONS, _source_options, shared=("currency",))
 """Add the shared source options to a typer command; it receives them as ``src: SourceOptions``."""

@@ -47,7 +47,7 @@ def _report(path: Path | None, fmt: OutputFormat, lang: Lang, **results) -> None
     if path is None:
         return
     from voronka.i18n import t
-    from voronka.report import Report
+    from voronka.reports import Report
     from voronka.reports.value import add_value_sections
 
     title = t(f"value.section.{next(k for k, v in results.items() if v is not None)}", lang.value)

@@ -10,7 +10,7 @@ column when the export has one (amoCRM and Bitrix24 words, Bitrix24 stage semant
 
 from __future__ import annotations
 
-from voronka.sql import literal
+from voronka.sql import literals
 
 WON = ("won", "win", "s", "success", "successful", "closed won", "успешно", "успех", "успешно реализовано",
        "сделка успешна", "выиграна", "выиграно", "реализовано", "сәтті")
@@ -24,21 +24,17 @@ LOST_STAGES = ("закрыто и не реализовано", "сделка п
                "анализ причины провала", "143")
 
 
-def _quoted(words: tuple[str, ...]) -> str:
-    return ", ".join(literal(w) for w in words)
-
-
 def status_sql(expr: str) -> str:
     """SQL: ``won`` / ``lost`` / ``open`` for a status word ``expr``; NULL for an unknown word."""
     low = f"lower({expr})"
-    return (f"CASE WHEN {low} IN ({_quoted(WON)}) THEN 'won' WHEN {low} IN ({_quoted(LOST)}) THEN 'lost' "
-            f"WHEN {low} IN ({_quoted(OPEN)}) THEN 'open' END")
+    return (f"CASE WHEN {low} IN ({literals(WON)}) THEN 'won' WHEN {low} IN ({literals(LOST)}) THEN 'lost' "
+            f"WHEN {low} IN ({literals(OPEN)}) THEN 'open' END")
 
 
 def stage_status_sql(stage: str) -> str:
     """SQL: ``won`` / ``lost`` when the stage name is a CRM's final stage, else ``open``.
     Bitrix24 prefixes the stage ids of its other pipelines with the category: ``C2:WON``."""
     low = f"lower({stage})"
-    return (f"CASE WHEN {low} IN ({_quoted(WON_STAGES)}) OR {low} LIKE 'c%:won' THEN 'won' "
-            f"WHEN {low} IN ({_quoted(LOST_STAGES)}) OR {low} LIKE 'c%:lose' OR {low} LIKE 'c%:apology' "
+    return (f"CASE WHEN {low} IN ({literals(WON_STAGES)}) OR {low} LIKE 'c%:won' THEN 'won' "
+            f"WHEN {low} IN ({literals(LOST_STAGES)}) OR {low} LIKE 'c%:lose' OR {low} LIKE 'c%:apology' "
             f"THEN 'lost' ELSE 'open' END")

@@ -9,24 +9,32 @@ from typing import Literal
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from voronka.columns import column
 from voronka.errors import DefinitionError
 from voronka.funnel.definition import FunnelDefinition
 from voronka.funnel.outcomes import HISTOGRAM_EDGES, Outcome
 
-STEPS_SCHEMA = pa.schema([
-    ("step", pa.int64()), ("step_key", pa.string()), ("label", pa.string()), ("breakdown", pa.string()),
-    ("customers", pa.int64()), ("conversion_from_previous", pa.float64()),
-    ("conversion_from_first", pa.float64()), ("dropped", pa.int64()), ("in_progress", pa.int64()),
-    ("median_seconds_from_previous", pa.float64()), ("mean_seconds_from_previous", pa.float64()),
+STEPS_SCHEMA = pa.schema([  # kinds and header keys: voronka.columns
+    column("step", pa.int64(), "label", "funnel.step"), column("step_key", pa.string(), "label", "funnel.step_key"),
+    column("label", pa.string(), "label", "funnel.stage"), column("breakdown", pa.string(), "label", "funnel.breakdown"),
+    column("customers", pa.int64(), "count", "funnel.customers"),
+    column("conversion_from_previous", pa.float64(), "rate", "funnel.conversion_from_previous"),
+    column("conversion_from_first", pa.float64(), "rate", "funnel.conversion_from_first"),
+    column("dropped", pa.int64(), "count", "funnel.dropped"),
+    column("in_progress", pa.int64(), "count", "funnel.in_progress"),
+    column("median_seconds_from_previous", pa.float64(), "duration", "funnel.median_time"),
+    column("mean_seconds_from_previous", pa.float64(), "duration", "funnel.mean_time"),
 ])
 HISTOGRAM_SCHEMA = pa.schema([
-    ("step", pa.int64()), ("bucket_start_seconds", pa.float64()), ("bucket_end_seconds", pa.float64()),
-    ("customers", pa.int64()),
+    column("step", pa.int64(), "label", "funnel.step"), column("bucket_start_seconds", pa.float64(), "duration"),
+    column("bucket_end_seconds", pa.float64(), "duration"), column("customers", pa.int64(), "count", "funnel.customers"),
 ])
 TRENDS_SCHEMA = pa.schema([
-    ("period", pa.date32()), ("breakdown", pa.string()), ("step", pa.int64()), ("label", pa.string()),
-    ("entered", pa.int64()), ("customers", pa.int64()), ("conversion_from_first", pa.float64()),
-    ("ci_low", pa.float64()), ("ci_high", pa.float64()),
+    ("period", pa.date32()), column("breakdown", pa.string(), "label", "funnel.breakdown"),
+    column("step", pa.int64(), "label", "funnel.step"), column("label", pa.string(), "label", "funnel.stage"),
+    column("entered", pa.int64(), "count"), column("customers", pa.int64(), "count", "funnel.customers"),
+    column("conversion_from_first", pa.float64(), "rate", "funnel.conversion_from_first"),
+    column("ci_low", pa.float64(), "rate"), column("ci_high", pa.float64(), "rate"),
 ])
 
 Status = Literal["reached", "dropped", "in_progress", "converted"]

@@ -35,6 +35,13 @@ class ReadOptions(TypedDict, total=False):
     currency: str | None
 
 
+class IngestOptions(ReadOptions, total=False):
+    """``ReadOptions`` plus what an ingest into a store takes (``voronka.store.Store.ingest``)."""
+
+    reject_file: str | Path | None
+    progress: Progress | None
+
+
 def open_table(table: str, paths: Iterable[str | Path], **options: Unpack[ReadOptions]) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB holding only the canonical ``table``, read from ``paths``
     without a store (duplicates dropped); the caller closes it.
@@ -69,6 +76,7 @@ def read_events(paths: Iterable[str | Path], **options: Unpack[ReadOptions]) -> 
 
 __all__ = [
     "FileSummary",
+    "IngestOptions",
     "IngestSummary",
     "Progress",
     "ReadOptions",

@@ -61,6 +61,7 @@ from voronka.ingest.mapping import HEADERS, resolve
 from voronka.ingest.readers import ROW
 from voronka.ingest.text import WHITESPACE
 from voronka.schema import ALIASES, DEALS, EVENTS, PLAN, RATES, SPEND, Table
+from voronka.sql import identifier, literal
 
 
 OFFSET_RE = r"[0-9]:[0-9]{2}(:[0-9]{2}([.,][0-9]+)?)?\s*([zZ]|UTC|GMT|[+-][0-9]{2}(:?[0-9]{2})?)$"
@@ -200,7 +201,7 @@ def plan(table: str, columns: list[tuple[str, str]], relation: str, *,
     layer1 = [f"{ROW}"]
     for c in canonical:
         if c in mapped:
-            src, src_type = ident(mapped[c]), types[mapped[c]]
+            src, src_type = identifier(mapped[c]), types[mapped[c]]
             kind = spec.kinds[c]
             keep_typed = kind in ("timestamp", "date", "money") and not is_text(src_type)
             layer1.append(f"{src if keep_typed else text(src, src_type)} AS {raw[c]}")
@@ -209,7 +210,7 @@ def plan(table: str, columns: list[tuple[str, str]], relation: str, *,
     props = {name: f"p_{i}" for i, name in enumerate(extra)} if spec.properties else {}
     # Plain trim for property columns: a CASE per column makes DuckDB's planning quadratic
     # in the number of columns (400 columns: 27 s), and a wide file may have thousands.
-    layer1 += [f"{text(ident(n), types[n], plain=True)} AS {alias}" for n, alias in props.items()]
+    layer1 += [f"{text(identifier(n), types[n], plain=True)} AS {alias}" for n, alias in props.items()]
 
     # Layer 2: parsed values.
     layer2 = ["*"]
@@ -262,7 +263,7 @@ def plan(table: str, columns: list[tuple[str, str]], relation: str, *,
 
     layer3 = (
         [ROW, f"({bad}) AS _bad", f"{case(1)} AS _column", f"{case(2)} AS _error", f"{case(3)} AS _value"]
-        + [f"{_final(spec, c)} AS {ident(c)}" for c in canonical]
+        + [f"{_final(spec, c)} AS {identifier(c)}" for c in canonical]
         + list(props.values())
         + ([f"{raw[spec.properties]} AS _given_properties"] if spec.properties else [])
     )
@@ -271,21 +272,21 @@ def plan(table: str, columns: list[tuple[str, str]], relation: str, *,
         f"(SELECT {', '.join(layer1)} FROM {relation}))"
     )
     others = [c for c in canonical if c != key]
-    material = "concat_ws(chr(31), " + ", ".join(f"coalesce(CAST({ident(c)} AS VARCHAR), '')" for c in others) + (
+    material = "concat_ws(chr(31), " + ", ".join(f"coalesce(CAST({identifier(c)} AS VARCHAR), '')" for c in others) + (
         f", CAST({ROW} AS VARCHAR))" if keep_repeats else ")")
     if spec.generated_key and key in mapped:
-        key_expr = dup_key = f"coalesce({ident(key)}, md5({material}))"
+        key_expr = dup_key = f"coalesce({identifier(key)}, md5({material}))"
     elif spec.generated_key:
         # Rows with equal keys are equal in every column; properties are a function of
         # the raw property columns, so those stand in for the JSON.
-        hashed = [ident(c) for c in others if c != spec.properties] + ([ROW] if keep_repeats else [])
+        hashed = [identifier(c) for c in others if c != spec.properties] + ([ROW] if keep_repeats else [])
         if spec.properties:
             hashed += [*props.values(), "_given_properties"]
         key_expr, dup_key = f"md5({material})", f"hash({', '.join(hashed)})"
     else:
-        key_expr = dup_key = ident(key)
+        key_expr = dup_key = identifier(key)
     select = ", ".join(
-        [f"{key_expr} AS {ident(key)}" if c == key else ident(c) for c in canonical] + [ROW, "_bad"]
+        [f"{key_expr} AS {identifier(key)}" if c == key else identifier(c) for c in canonical] + [ROW, "_bad"]
     )
     normal = f"SELECT {select} FROM ({body})"
     checks = f"SELECT {ROW}, _column, _error, _value FROM ({body}) WHERE _bad"
@@ -504,12 +505,4 @@ def properties_json(given: str | None, columns: dict[str, str]) -> str:
     return f"CASE WHEN {given} IS NOT NULL AND {is_object(given)} THEN {merged} ELSE {built} END"
 
 
-def ident(name: str) -> str:
-    """A quoted SQL identifier."""
-    return '"' + name.replace('"', '""') + '"'
-
-
-def literal(value: str) -> str:
-    """A quoted SQL string literal."""
-    return "'" + value.replace("'", "''") + "'"
 

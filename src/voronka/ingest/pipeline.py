@@ -31,9 +31,10 @@ import pyarrow.csv as pacsv
 
 from voronka.errors import InputError
 from voronka.ingest.mapping import resolve
-from voronka.ingest.normalise import CURRENCY_SIGNS, SPECS, Plan, ident, plan
+from voronka.ingest.normalise import CURRENCY_SIGNS, SPECS, Plan, plan
 from voronka.ingest.readers import ARROW_VIEW, ROW, Body, Source, read_source
 from voronka.ingest.summary import FileSummary, IngestSummary
+from voronka.sql import identifier, literal
 
 Progress = Callable[[str, int, int], None]
 """``progress(file, rows_done, rows_total)``, called from a helper thread during long steps."""
@@ -216,7 +217,7 @@ def _insert_then_verify(con: duckdb.DuckDBPyConnection, p: Plan, source: Source,
                  report(0.0, INSERT_SHARE)).fetchall()[0][0]
     n_bad = rows - added
     bad = _bad_rows(con, p, source, keep_bad=keep_bad) if n_bad else None
-    (repeats,) = _run(con, f"SELECT count(*) - count(DISTINCT hash({ident(p.key)})) FROM {p.table}",
+    (repeats,) = _run(con, f"SELECT count(*) - count(DISTINCT hash({identifier(p.key)})) FROM {p.table}",
                       report(INSERT_SHARE, 1.0)).fetchall()[0]
     if repeats:
         con.execute(f"DELETE FROM {p.table}")
@@ -232,7 +233,7 @@ def _bad_rows(con: duckdb.DuckDBPyConnection, p: Plan, source: Source, *, keep_b
         row, column, reason, value = con.execute(f"{p.checks} ORDER BY {ROW} LIMIT 1").fetchall()[0]
         raise InputError(reason, file=source.file, row=row, column=column, value=value)
     bad = con.sql(
-        f"SELECT s.* EXCLUDE ({ROW}), {_literal(source.file)} AS _file, c.{ROW} AS _row, "
+        f"SELECT s.* EXCLUDE ({ROW}), {literal(source.file)} AS _file, c.{ROW} AS _row, "
         f"c._column, c._error FROM ({p.checks}) c JOIN {source.relation} s ON s.{ROW} = c.{ROW} "
         f"ORDER BY c.{ROW}"
     ).arrow()
@@ -242,8 +243,8 @@ def _bad_rows(con: duckdb.DuckDBPyConnection, p: Plan, source: Source, *, keep_b
 def insert_sql(p: Plan, *, filter_bad: bool, anti_join: bool, dedupe: bool) -> str:
     """``INSERT`` of the good rows of plan ``p`` whose key is new, first of equal keys kept, in
     file order."""
-    cols = ", ".join(ident(c) for c in p.columns)
-    key = ident(p.key)
+    cols = ", ".join(identifier(c) for c in p.columns)
+    key = identifier(p.key)
     where = []
     if filter_bad:
         where.append("NOT _bad")
@@ -273,10 +274,6 @@ def write_rejects(rejects: list[pa.Table], path: str | Path) -> None:
 
 def _has_rows(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     return con.execute(f"SELECT EXISTS (SELECT 1 FROM {table})").fetchall()[0][0]
-
-
-def _literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 # --- progress ----------------------------------------------------------------------------

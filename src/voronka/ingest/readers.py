@@ -44,6 +44,7 @@ from voronka.ingest.text import (
     unique_names,
 )
 from voronka.schema import TABLES
+from voronka.sql import literal
 
 ROW = "_voronka_row"
 """The name of the row-number column every source carries."""
@@ -307,10 +308,8 @@ def parquet_source(path: str | Path) -> Source:
         raise InputError(f"cannot read Parquet: {exc}", file=str(path)) from None
     relation = (
         f"(SELECT * EXCLUDE (file_row_number), file_row_number + 1 AS {ROW} "
-        f"FROM read_parquet({_literal(path)}, file_row_number = true))"
+        f"FROM read_parquet({literal(path)}, file_row_number = true))"
     )
     return Source(str(path), "parquet", relation, None, rows)
 
 
-def _literal(value: object) -> str:
-    return "'" + str(value).replace("'", "''") + "'"

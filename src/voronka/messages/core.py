@@ -80,6 +80,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ru": "нет ни одного события жалобы (complaint)",
         "kk": "бірде-бір шағым оқиғасы (complaint) жоқ",
     },
+    "report.analysis.funnel": {"en": "Funnel", "ru": "Воронка", "kk": "Воронка"},
+    "report.analysis.deals": {"en": "CRM deals pipeline", "ru": "Воронка сделок CRM", "kk": "CRM мәмілелер воронкасы"},
+    "report.reason.no_deals": {
+        "en": "no CRM deals (load an export: 'voronka ingest deals FILE')",
+        "ru": "нет сделок CRM (загрузите выгрузку: 'voronka ingest deals ФАЙЛ')",
+        "kk": "CRM мәмілелері жоқ (экспортты жүктеңіз: 'voronka ingest deals ФАЙЛ')",
+    },
+    "report.reason.empty_funnel": {
+        "en": "the funnel is empty (see «{funnel}» in this list)",
+        "ru": "воронка пуста (см. «{funnel}» в этом списке)",
+        "kk": "воронка бос (осы тізімдегі «{funnel}» қараңыз)",
+    },
     "dashboard.title": {
         "en": "Customer journey dashboard",
         "ru": "Панель пути клиента",

@@ -13,8 +13,8 @@ import pyarrow as pa
 from voronka.attribution import MODELS, AttributionResult
 from voronka.attribution.compute import NO_TOUCH
 from voronka.i18n import format_duration, format_number, format_percent, t
-from voronka.report import Report
-from voronka.report.charts import PALETTE, style_figure
+from voronka.reports.html import Report
+from voronka.reports.charts import PALETTE, style_figure
 
 
 def model_label(model: str, lang: str) -> str:

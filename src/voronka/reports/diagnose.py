@@ -13,8 +13,8 @@ from voronka.diagnose import Diagnosis
 from voronka.diagnose.findings import format_p
 from voronka.i18n import format_money, format_number, format_percent, t
 from voronka.plan import Plan, WhatIf
-from voronka.report import Report
-from voronka.report.charts import PALETTE
+from voronka.reports.html import Report
+from voronka.reports.charts import PALETTE
 
 MAX_SEGMENTS_CHARTED = 8
 TABLE_COLUMNS = ("rank", "label", "segment", "trials", "rate", "ci_low", "ci_high", "reference_rate", "q",
@@ -128,11 +128,8 @@ def cell_columns(lang: str, currency: str | None) -> dict[str, Any]:
 
 def plan_columns(lang: str) -> dict[str, Any]:
     """Headers and formatters of the plan and what-if tables."""
-    names = ("stage", "per_seller_per_day", "per_seller_per_period", "team_per_period", "new_conversion",
-             "customers", "new_customers", "extra_customers")
-    headers = {c: t(f"diagnose.col.{c}", lang) for c in names}
-    headers["conversion_from_previous"] = t("funnel.conversion_from_previous", lang)
-    pct = lambda x: format_percent(x, lang)
-    one = lambda x: format_number(x, lang, digits=1)
-    return {"headers": headers, "formatters": {"conversion_from_previous": pct, "new_conversion": pct,
-                                               "customers": one, "new_customers": one, "extra_customers": one}}
+    from voronka.plan import PLAN_SCHEMA, WHAT_IF_SCHEMA
+    from voronka.reports.tables import described_columns
+
+    (h1, f1), (h2, f2) = (described_columns(s, lang) for s in (PLAN_SCHEMA, WHAT_IF_SCHEMA))
+    return {"headers": {**h1, **h2}, "formatters": {**f1, **f2}}

@@ -8,7 +8,7 @@ import datetime as dt
 import plotly.graph_objects as go
 
 from voronka.i18n import t
-from voronka.report import Report
+from voronka.reports.html import Report
 
 SCAN_SHOWN = 4  # flagged series drawn in the report
 

@@ -1,20 +1,27 @@
 """The full report: every analysis the data supports, in the order of the customer's
 journey — the hourglass, where customers are lost and the plan, what changed (the change
-scan), touches and paths, transitions and loops, attribution, channels and money, the loop
-after the purchase, lifetime value, referrals and complaints, and the profile of the data.
+scan), touches and paths, transitions and loops, attribution, channels and money, the CRM
+deals pipeline, the loop after the purchase, lifetime value, referrals and complaints, and
+the profile of the data.
 
 An analysis the data cannot support is left out, never drawn as a table of zeros: first
 by the checks of ``voronka.reports.support`` (no spend rows, no referrer, no complaint,
 too few repeat customers, …), then when it raises a ``VoronkaError`` on its own terms.
 Its sections are missing and the reason is listed in the last section, "Analyses left
 out" (in the report's language), so one missing table never costs the rest of the report.
-Hourglass stages that no event matches are listed there too, with the events the data has.
+Funnel steps that no event matches are listed there too, with the events the data has.
+
+The funnel is the analyst's (``funnel``: steps, a model or a funnel file, with its window,
+order, breakdown …; default the hourglass model): the funnel, weak-links and change-scan
+sections all use that one definition. A funnel whose first step matches no event (another
+event vocabulary) is not drawn: it is listed with the event names the data has, and the
+weak links, plan and change scan are listed as left out with it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,27 +29,41 @@ from voronka.engines import Engine
 from voronka.errors import VoronkaError
 from voronka.funnel import FunnelResult, compute_funnel
 from voronka.funnel.coverage import coverage
+from voronka.funnel.definition import FunnelDefinition
 from voronka.funnel.spec import build_funnel
 from voronka.i18n import t
-from voronka.report import Report
+from voronka.reports.html import Report
+from voronka.stage_models import StageModel
 
 
 @dataclass
 class FullReport:
-    """The report, the hourglass it opens with, and the analyses left out (name → reason;
-    names as in ``voronka.reports.support``, plus ``hourglass``, ``diagnose``, ``paths``)."""
+    """The report, the funnel it opens with, and the analyses left out (name → reason;
+    names as in ``voronka.reports.support``, plus ``hourglass`` or ``funnel``, ``diagnose``,
+    ``scan``, ``paths``)."""
 
     report: Report
-    hourglass: FunnelResult
+    funnel: FunnelResult
     skipped: dict[str, str] = field(default_factory=dict)
 
 
+HOURGLASS_NECK = "buy"
+"""The hourglass model's neck stage: the chart narrows down to it and widens after it."""
+
+
 def full_report(engine: Engine, lang: str, *, title: str, intro: str | None = None, timezone: str = "UTC",
-                holdout_from: dt.date | None = None, plan_target: int = 10, plan_sellers: int = 1) -> FullReport:
-    """Run every analysis on ``engine`` and lay the results out in one report."""
+                holdout_from: dt.date | None = None, plan_target: int = 10, plan_sellers: int = 1,
+                funnel: FunnelDefinition | None = None, model: StageModel | None = None,
+                rates: Sequence[float] | None = None) -> FullReport:
+    """Run every analysis on ``engine`` and lay the results out in one report.
+
+    ``funnel``: the analyst's funnel (default: the hourglass model, whose playbook is then
+    ``model``); ``model``: the stage model the findings quote (None: steps of one's own);
+    ``rates``: typed-in conversions stage to stage for the plan (default: measured)."""
     from voronka.attribution import AttributionSettings, compute_attribution
     from voronka.channel_stages import compute_channel_stages
     from voronka.clv import clv_analysis
+    from voronka.crm.pipeline import deal_pipeline
     from voronka.diagnose import diagnose_funnel, measured_rates
     from voronka.distance import distance_analysis
     from voronka.explore.profile import compute_profile
@@ -64,17 +85,28 @@ def full_report(engine: Engine, lang: str, *, title: str, intro: str | None = No
     from voronka.stage_models import load_model
     from voronka.touches import compute_touches
 
+    if funnel is None:
+        funnel = build_funnel({"model": "hourglass", "timezone": timezone}, lang=lang)
+        model = model or load_model("hourglass")
+    hourglass = model is not None and model.key == "hourglass" and HOURGLASS_NECK in [s.key for s in funnel.steps]
+    funnel_name = "hourglass" if hourglass else "funnel"
     page = Report(title, lang)
     if intro:
         page.add_section(title, text=intro)
-    hourglass = compute_funnel(engine, build_funnel({"model": "hourglass", "timezone": timezone}, lang=lang))
-    add_funnel_sections(page, hourglass, lang, hourglass_split="buy")
-    out = FullReport(page, hourglass)
-    if not all(hourglass.steps.column("customers").to_pylist()):
-        unmatched = coverage(engine, hourglass.definition).message(lang)
-        if unmatched:
-            out.skipped["hourglass"] = unmatched
+    result = compute_funnel(engine, funnel)
+    out = FullReport(page, result)
+    empty = False
+    if not all(result.steps.column("customers").to_pylist()):
+        cover = coverage(engine, funnel)
+        empty, message = cover.empty, cover.message(lang)
+        if message:
+            out.skipped[funnel_name] = message
+    if not empty:
+        add_funnel_sections(page, result, lang, hourglass_split=HOURGLASS_NECK if hourglass else None)
     missing = data_profile(engine, timezone=timezone).missing(lang)
+    if empty:
+        missing["diagnose"] = missing["scan"] = t("report.reason.empty_funnel", lang,
+                                                  funnel=t(f"report.analysis.{funnel_name}", lang))
 
     def attempt(name: str, run: Callable[[], Any]) -> None:
         if name in missing:
@@ -86,11 +118,16 @@ def full_report(engine: Engine, lang: str, *, title: str, intro: str | None = No
             out.skipped[name] = str(exc)
 
     def weak_links_and_plan() -> None:
-        definition = build_funnel({"model": "hourglass", "breakdown": "channel", "timezone": timezone}, lang=lang)
-        diagnosis = diagnose_funnel(engine, definition, model=load_model("hourglass"), lang=lang)
-        rates, stages = measured_rates(diagnosis.funnel).up_to_value()
-        plan = backwards_plan(plan_target, rates, stages=stages, sellers=plan_sellers,
-                              check=diagnosis.links.revenue.per_buyer)
+        definition = funnel if funnel.breakdown else FunnelDefinition.model_validate(
+            {**funnel.model_dump(), "breakdown": {"field": "channel"}})  # weak links per channel by default
+        diagnosis = diagnose_funnel(engine, definition, model=model, lang=lang)
+        if rates is None:
+            plan_rates, stages = measured_rates(diagnosis.funnel).up_to_value()
+        else:
+            keys = [s.key for s in funnel.steps]
+            plan_rates, stages = list(rates), keys[: len(rates) + 1] if len(rates) < len(keys) else None
+        plan = backwards_plan(plan_target, plan_rates, stages=stages, sellers=plan_sellers,
+                              check=diagnosis.links.revenue.per_buyer or None)  # no revenue: no check
         add_diagnose_sections(page, diagnosis, lang, plan=plan, currency=diagnosis.links.revenue.currency)
 
     attempt("diagnose", weak_links_and_plan)
@@ -99,8 +136,8 @@ def full_report(engine: Engine, lang: str, *, title: str, intro: str | None = No
         from voronka.explore.scan import scan_changes, scan_findings
         from voronka.reports.explore import add_scan_section
 
-        result = scan_changes(engine, build_funnel({"model": "hourglass", "timezone": timezone}, lang=lang))
-        add_scan_section(page, result, scan_findings(result, lang, load_model("hourglass"))[:10], lang)
+        found = scan_changes(engine, funnel)
+        add_scan_section(page, found, scan_findings(found, lang, model)[:10], lang)
 
     attempt("scan", change_scan)
     attempt("paths", lambda: add_paths_sections(
@@ -114,6 +151,7 @@ def full_report(engine: Engine, lang: str, *, title: str, intro: str | None = No
     clv = values[0] if values else None
     attempt("money", lambda: add_money_sections(page, channel_economics(
         engine, timezone=timezone, clv=clv.customers if clv else None), lang))
+    attempt("deals", lambda: add_money_sections(page, None, lang, deals=deal_pipeline(engine)))
     attempt("loop", lambda: add_loop_sections(page, compute_loop(engine, timezone=timezone, lang=lang), lang))
     if clv is not None:
         add_value_sections(page, lang, clv=clv)

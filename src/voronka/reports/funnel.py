@@ -9,7 +9,8 @@ import pyarrow as pa
 
 from voronka.funnel import FunnelResult
 from voronka.i18n import t
-from voronka.report import Report, charts, funnel_columns
+from voronka.reports import charts
+from voronka.reports.html import Report
 
 
 def add_funnel_sections(report: Report, result: FunnelResult, lang: str, *, hourglass_split: str | None = None,
@@ -17,15 +18,13 @@ def add_funnel_sections(report: Report, result: FunnelResult, lang: str, *, hour
     """The funnel chart (an hourglass when ``hourglass_split`` names the neck stage), the
     step table, the time-to-convert histogram, and trends when the funnel has a cohort,
     with the ``flagged`` windows (first day, last day, label: ``Scan.windows``) shaded."""
-    headers, formatters = funnel_columns(lang)
     overall = result.steps
     if hourglass_split is not None:
         figure = charts.hourglass_chart(overall, lang, split_after=hourglass_split)
     else:
         figure = charts.funnel_chart(overall, lang)
     title = t("chart.hourglass.title" if hourglass_split else "chart.funnel.title", lang)
-    report.add_section(title, figure=figure,
-                       table=_table(overall, result), headers=headers, formatters=formatters)
+    report.add_section(title, figure=figure, table=_table(overall, result))  # headers, formats: declared
     if result.histogram.num_rows:
         report.add_section(t("chart.ttc.title", lang),
                            figure=charts.time_to_convert_histogram(result.histogram, lang,

@@ -18,8 +18,8 @@ from voronka.i18n import format_date, format_money, format_number, format_percen
 from voronka.loop import LoopResults
 from voronka.loop.drift import WinbackResult
 from voronka.loop.retention import RetentionResult
-from voronka.report import Report
-from voronka.report.charts import PALETTE
+from voronka.reports.html import Report
+from voronka.reports.charts import PALETTE
 
 _STATE_COLOURS = {"new": PALETTE[0], "returning": PALETTE[2], "resurrecting": PALETTE[1], "dormant": PALETTE[3]}
 

@@ -17,8 +17,8 @@ from plotly.subplots import make_subplots
 from voronka.crm import DealPipeline
 from voronka.i18n import format_date, format_datetime, format_number, format_percent, t
 from voronka.money import PLAN_METRICS, ChannelEconomics
-from voronka.report import Report
-from voronka.report.charts import style_figure
+from voronka.reports.html import Report
+from voronka.reports.charts import style_figure
 
 PERCENT = ("romi", "roi", "conversion", "win_rate")
 MONEY = ("spend", "cpl", "cpa", "revenue", "revenue_to_date", "ltv")

@@ -12,8 +12,8 @@ from voronka.channel_stages import ChannelStages, heatmap_figure
 from voronka.i18n import format_duration, format_number, format_percent, t
 from voronka.messages.paths import MESSAGES
 from voronka.paths import PathsResult, sankey_figure
-from voronka.report import Report
-from voronka.report.charts import style_figure
+from voronka.reports.html import Report
+from voronka.reports.charts import style_figure
 from voronka.touches import TouchesResult
 
 _PERCENT = ("conversion_rate", "share_of_converted", "share_of_not_converted", "ci_low", "ci_high", "share",

@@ -12,6 +12,7 @@ measures:
     referrals     no event names a referrer (``referrer_id`` other than the customer)
                   and no ``referral_invite`` event
     complaints    no ``complaint`` event
+    deals         the deals table (CRM stage changes) is missing or has no rows
 
 The counts come from one pass over the events plus one over the purchase occasions,
 inside the engine. An analysis that passes these checks may still fail on its own
@@ -45,6 +46,7 @@ class DataProfile:
     invitations: int
     complaints: int
     spend_rows: int
+    deal_rows: int = 0
 
     def missing(self, lang: str) -> dict[str, str]:
         """Analysis → why the data cannot support it (in ``lang``), for those it cannot."""
@@ -60,6 +62,8 @@ class DataProfile:
             reasons["referrals"] = t("report.reason.no_referrer", lang)
         if not self.complaints:
             reasons["complaints"] = t("report.reason.no_complaint", lang)
+        if not self.deal_rows:
+            reasons["deals"] = t("report.reason.no_deals", lang)
         return reasons
 
 
@@ -76,7 +80,8 @@ def data_profile(engine: Engine, *, timezone: str = "UTC") -> DataProfile:
     repeat = engine.query(
         f"SELECT count(*) AS n FROM (SELECT customer_id FROM ({occasions_sql(events, aliases, timezone=timezone)}) "
         f"AS o GROUP BY customer_id HAVING count(DISTINCT day) >= 2) AS r").to_pylist()[0]["n"]
-    spend = engine.query("SELECT count(*) AS n FROM spend").to_pylist()[0]["n"] if engine.has_table("spend") else 0
+    spend, deals = (engine.query(f"SELECT count(*) AS n FROM {name}").to_pylist()[0]["n"]
+                    if engine.has_table(name) else 0 for name in ("spend", "deals"))
     return DataProfile(int(row["events"] or 0), int(row["purchases"] or 0), int(repeat or 0),
                        int(row["referred"] or 0), int(row["invitations"] or 0), int(row["complaints"] or 0),
-                       int(spend or 0))
+                       int(spend or 0), int(deals or 0))

@@ -13,7 +13,7 @@ from voronka.distance import DistanceResult
 from voronka.i18n import format_money, format_number, format_percent, t
 from voronka.messages.value import MESSAGES
 from voronka.referrals import ReferralResult
-from voronka.report import Report
+from voronka.reports.html import Report
 
 SHARES = ("p_alive", "mean_p_alive", "negative_share", "resolved_share", "error_pct", "discount", "conversion",
           "repeat_share", "purchase_after_share", "churned_share", "referrer_share", "invite_conversion")

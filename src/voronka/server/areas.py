@@ -13,7 +13,7 @@ from typing import Any
 
 from voronka.errors import VoronkaError
 from voronka.i18n import t
-from voronka.report import Report
+from voronka.reports import Report
 from voronka.source import Source
 
 Area = Callable[[Report, Source, str], None]

@@ -108,7 +108,7 @@ def funnel_answer(collector: Any, items: list[tuple[str, str]], lang: str) -> di
     """The builder's answer: per series its step rows (raw and formatted), the funnel chart,
     the trend (with intervals and n) and time-to-convert charts of the first series, and the
     comparison of the series' last-step conversions."""
-    from voronka.report import charts
+    from voronka.reports import charts
     from voronka.stats import proportion_test
 
     items, own = split_query(items)

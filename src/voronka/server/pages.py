@@ -35,7 +35,7 @@ from starlette.concurrency import run_in_threadpool
 
 from voronka.errors import VoronkaError
 from voronka.i18n import MESSAGES, t
-from voronka.report.html import _CSS
+from voronka.reports.html import _CSS
 from voronka.server import builder
 from voronka.server.areas import AREAS, area_report
 from voronka.server.auth import read_access

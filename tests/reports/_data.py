@@ -143,7 +143,7 @@ def make_trend(lang: str = "ru") -> pa.Table:
 
 
 def build_report(lang: str = "ru", title: str = "Воронка продаж: март 2026"):
-    from voronka.report import (
+    from voronka.reports import (
         Report,
         conversion_trend,
         funnel_chart,

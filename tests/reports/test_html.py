@@ -13,7 +13,7 @@ import pyarrow as pa
 import pytest
 
 from voronka.i18n import format_money
-from voronka.report import Report, funnel_chart, funnel_columns, render_table
+from voronka.reports import Report, funnel_chart, funnel_columns, render_table
 
 from ._data import build_report, make_steps
 

@@ -7,7 +7,7 @@ import pyarrow as pa
 import pytest
 
 from voronka.errors import DefinitionError
-from voronka.report import (
+from voronka.reports import (
     conversion_trend,
     funnel_chart,
     hourglass_chart,

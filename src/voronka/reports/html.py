@@ -29,8 +29,8 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from voronka.i18n import format_datetime, normalize_lang, t
-from voronka.report.charts import has_data
-from voronka.report.tables import Formatter, as_arrow, render_table
+from voronka.reports.charts import has_data
+from voronka.reports.tables import Formatter, as_arrow, render_table
 
 __all__ = ["Report", "Section"]
 

@@ -6,8 +6,11 @@ floats likewise (up to three fraction digits), dates and timestamps as babel dat
 durations as ``2 дн. 3 ч``; null and NaN are ``—``. Numeric columns are right-aligned.
 Whatever the formatter returns is escaped, so a formatter cannot inject markup.
 
-``funnel_columns(lang)`` gives headers and formatters for the engine's funnel result
-table, for use as ``Report.add_section(..., headers=h, formatters=f)``.
+A column whose Arrow field declares its kind and header (``voronka.columns``: the
+analyses' result schemas) gets its header and formatter from that metadata
+(``described_columns``); headers and formatters given by the caller win. The CLI's tables
+(``voronka.cli.output.emit``) format by the same metadata. ``funnel_columns(lang)`` gives
+the funnel step table's, for callers that pass them explicitly.
 """
 
 from __future__ import annotations
@@ -21,16 +24,18 @@ from typing import Any
 
 import pyarrow as pa
 
+from voronka.columns import currency_of, kind_of, label_of
 from voronka.i18n import (
     format_date,
     format_datetime,
     format_duration,
+    format_money,
     format_number,
     format_percent,
     t,
 )
 
-__all__ = ["Formatter", "as_arrow", "funnel_columns", "render_table"]
+__all__ = ["Formatter", "as_arrow", "described_columns", "funnel_columns", "render_table"]
 
 Formatter = Callable[[Any], str]
 _MISSING = "—"
@@ -90,8 +95,9 @@ def render_table(
     At most ``max_rows`` rows (None: all), with a note saying how many were left out.
     """
     table = as_arrow(table)
-    formatters = dict(formatters or {})
-    headers = dict(headers or {})
+    declared_headers, declared = described_columns(table.schema, lang)
+    formatters = {**declared, **(formatters or {})}
+    headers = {**declared_headers, **(headers or {})}
     numeric = {f.name: _is_numeric(f.type) for f in table.schema}
     total = table.num_rows
     shown = table if max_rows is None or total <= max_rows else table.slice(0, max_rows)
@@ -130,33 +136,39 @@ def render_table(
     return "".join(out)
 
 
-def funnel_columns(lang: str) -> tuple[dict[str, str], dict[str, Formatter]]:
-    """(headers, formatters) for the funnel result table: translated headers, %, durations."""
-    headers = {
-        "step": t("funnel.step", lang),
-        "step_key": t("funnel.step_key", lang),
-        "label": t("funnel.stage", lang),
-        "breakdown": t("funnel.breakdown", lang),
-        "customers": t("funnel.customers", lang),
-        "conversion_from_previous": t("funnel.conversion_from_previous", lang),
-        "conversion_from_first": t("funnel.conversion_from_first", lang),
-        "dropped": t("funnel.dropped", lang),
-        "in_progress": t("funnel.in_progress", lang),
-        "median_seconds_from_previous": t("funnel.median_time", lang),
-        "mean_seconds_from_previous": t("funnel.mean_time", lang),
-    }
+def kind_formatter(kind: str, lang: str, currency: str | None = None) -> Formatter | None:
+    """The formatter of a column kind (``voronka.columns``) in ``lang``."""
+    if kind == "rate":
+        return lambda x: format_percent(x, lang)
+    if kind == "duration":
+        return lambda x: format_duration(x, lang)
+    if kind == "money":
+        return (lambda x: format_money(x, currency, lang)) if currency else (
+            lambda x: format_number(x, lang, digits=2))
+    if kind == "count":
+        return lambda x: format_number(x, lang, digits=1) if isinstance(x, float) and x != int(x) else (
+            format_number(x, lang))
+    if kind == "label":
+        return str
+    return None
 
-    def pct(x: Any) -> str:
-        return format_percent(x, lang)
 
-    def dur(x: Any) -> str:
-        return format_duration(x, lang)
-
-    formatters = {
-        "conversion_from_previous": pct,
-        "conversion_from_first": pct,
-        "median_seconds_from_previous": dur,
-        "mean_seconds_from_previous": dur,
-        "step": str,
-    }
+def described_columns(schema: pa.Schema, lang: str) -> tuple[dict[str, str], dict[str, Formatter]]:
+    """(headers, formatters) of the columns whose field metadata declares them (``voronka.columns``)."""
+    headers: dict[str, str] = {}
+    formatters: dict[str, Formatter] = {}
+    for f in schema:
+        if (label := label_of(f)) is not None:
+            headers[f.name] = t(label, lang)
+        kind = kind_of(f)
+        if kind is not None and (fmt := kind_formatter(kind, lang, currency_of(f))) is not None:
+            formatters[f.name] = fmt
     return headers, formatters
+
+
+def funnel_columns(lang: str) -> tuple[dict[str, str], dict[str, Formatter]]:
+    """(headers, formatters) for the funnel result table: translated headers, %, durations
+    (from its declared schema, ``voronka.funnel.result.STEPS_SCHEMA``)."""
+    from voronka.funnel.result import STEPS_SCHEMA
+
+    return described_columns(STEPS_SCHEMA, lang)
