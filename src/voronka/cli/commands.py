@@ -39,7 +39,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "money": ("money", 'Channel economics: spend, leads, new customers, CPL, CPA, revenue, ROMI, ROI, payback.'),
     "planfact": ("money", 'Plan versus fact per month and channel: spend, leads, sales, deviation, % of plan.'),
     "deals": ("money", 'The CRM deals funnel: stage conversion, time in stage, stuck deals, win rate.'),
-    "report": ("report", 'Write the full report: hourglass, weak links and plan, paths, attribution, money, retention, value.'),
+    "report": ("report", 'Write the full report: the funnel (default: the hourglass), weak links and plan, paths, attribution, money, retention, value; analyses the data cannot support are listed with the reason.'),
     "serve": ("serve", "Collect events over HTTP (POST /v1/events; PostHog's /capture/, /batch/, /e/) and serve the dashboard (GET /) of the store."),
     "scan": ("explore", 'What changed, where and when: every transition and event volume per segment and period, level shifts tested against the rest, one BH correction, ranked by what they cost.'),
     "transitions": ("explore", 'How units move between events: the transition and step matrices, the loops that send them back before converting (ranked by conversions lost), two segments side by side.'),
