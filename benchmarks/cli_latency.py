@@ -8,7 +8,8 @@ is a fresh ``voronka`` process (the installed entry point), as a user's shell st
 imports are counted; nothing else should run on the machine. Python caches compiled modules
 (``.pyc``) on first import, as it does on a user's machine: the variable
 ``PYTHONDONTWRITEBYTECODE`` (set in some sandboxes and CI images) is removed for the runs,
-and the warm-up run writes the cache. ``--no-bytecode-cache`` keeps it, to measure that case.
+and the warm-up run writes the cache. (With the variable set and no cache, as in the
+stop-16 figures of docs/performance.md, every run compiles every module from source.)
 """
 
 from __future__ import annotations
@@ -43,21 +44,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--dir", type=Path)
-    parser.add_argument("--no-bytecode-cache", action="store_true",
-                        help="Keep PYTHONDONTWRITEBYTECODE: every run compiles every module from source.")
     options = parser.parse_args()
-    env = dict(os.environ)
-    if not options.no_bytecode_cache:
-        env.pop("PYTHONDONTWRITEBYTECODE", None)
-    cache = "not written" if env.get("PYTHONDONTWRITEBYTECODE") else "written on first import"
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     with tempfile.TemporaryDirectory(prefix="voronka-latency-") as scratch:
         folder = options.dir or Path(scratch)
         folder.mkdir(parents=True, exist_ok=True)
         if not (folder / "voronka.duckdb").exists():
-            subprocess.run([VORONKA, "demo", "--store", "voronka.duckdb", "--report", "voronka-report.html"], cwd=folder, check=True,
-                           stdout=subprocess.DEVNULL)
+            subprocess.run([VORONKA, "demo", "--store", "voronka.duckdb", "--report", "voronka-report.html"],
+                           cwd=folder, check=True, env=env, stdout=subprocess.DEVNULL)
         print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}, {options.runs} runs each, "
-              f"bytecode cache {cache}")
+              "bytecode cached")
         for name, args in COMMANDS.items():
             wall(args, folder, env)  # the first run warms the page cache, as a user's second command
             times = sorted(wall(args, folder, env) for _ in range(options.runs))
