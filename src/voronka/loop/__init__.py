@@ -61,6 +61,7 @@ __all__ = [
     "OverdueResult",
     "RFMResult",
     "RepeatResult",
+    "RetentionDefinition",
     "RetentionResult",
     "WinbackResult",
     "compute_loop",
