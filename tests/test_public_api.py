@@ -10,17 +10,14 @@ import voronka
 
 
 PUBLIC = [
-    "AttributionResult", "AttributionSettings", "Breakdown", "ChannelEconomics", "ChannelStages", "ClvResult",
-    "Condition", "DealPipeline", "DefinitionError", "Diagnosis", "DistanceResult", "DuckDBEngine", "Engine",
-    "Exclusion", "FunnelDefinition", "FunnelResult", "InputError", "LoopResults", "PathsResult",
-    "ReferralResult", "StageModel", "Step", "StepRule", "Store", "StoreError", "TouchesResult", "VoronkaError",
-    "backwards_plan", "build_funnel", "builtin_models", "channel_economics", "clv_analysis",
-    "compute_attribution", "compute_channel_stages", "compute_funnel", "compute_loop", "compute_paths",
-    "compute_touches", "customer_positions", "deal_pipeline", "diagnose_funnel", "distance_analysis",
-    "fit_bgnbd", "fit_gamma_gamma", "lifecycle", "load_funnel", "load_model", "open_engine",
-    "overdue_customers", "plan_vs_fact", "read_events", "referral_analysis", "repeat_purchases", "retention",
-    "rfm", "steps_around", "weak_links", "what_if", "winback",
-
+    "ANALYSES", "AttributionDefinition", "AttributionResult", "Breakdown", "ChannelEconomics", "ChannelStages",
+    "ChannelsDefinition", "ClvDefinition", "ClvResult", "Condition", "DealPipeline", "DefinitionError",
+    "DiagnoseDefinition", "Diagnosis", "DistanceDefinition", "DistanceResult", "DuckDBEngine", "Engine", "Exclusion",
+    "FunnelDefinition", "FunnelResult", "InputError", "MoneyDefinition", "PathsDefinition", "PathsResult",
+    "PipelineDefinition", "PositionsDefinition", "ReferralResult", "ReferralsDefinition", "RetentionDefinition",
+    "RetentionResult", "Source", "StageModel", "Step", "StepRule", "Store", "StoreError", "TouchesDefinition",
+    "TouchesResult", "VoronkaError", "backwards_plan", "build_definition", "build_funnel", "builtin_models",
+    "compute", "fit_bgnbd", "fit_gamma_gamma", "load_funnel", "load_model", "open_engine", "read_events", "what_if",
 ]
 """The public API, written out: adding, renaming or removing a public name changes this list
 (and the docs), on purpose."""
@@ -42,6 +39,20 @@ def test_importing_voronka_loads_no_analysis():
     code = "import sys, voronka; print(sorted(m for m in sys.modules if m.startswith(('scipy', 'voronka.'))))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_every_analysis_has_one_record_and_its_definition_page():
+    """The list of analyses: each name's record is exported, is frozen, and its docs page exists."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    for a in voronka.ANALYSES.values():
+        record = a.definition
+        assert getattr(voronka, record.__name__) is record, a.name
+        assert record.model_config.get("frozen"), a.name
+        assert (root / a.doc).is_file(), a.doc
+    assert sorted(n for n in PUBLIC if n.endswith("Definition")) == sorted(
+        a.definition.__name__ for a in voronka.ANALYSES.values())
 
 
 def test_the_core_imports_no_edge():

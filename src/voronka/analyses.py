@@ -133,7 +133,7 @@ def _referrals_tables(d: Any, r: Any) -> dict[str, pa.Table | None]:
 
 
 ANALYSES: dict[str, Analysis] = {a.name: a for a in (
-    Analysis("funnel", "voronka.funnel.definition:FunnelDefinition", "docs/funnel.md",
+    Analysis("funnel", "voronka.funnel.definition:FunnelDefinition", "docs/funnels.md",
              "Units per step, conversion, drop-off, time to convert", _funnel_tables, funnel=True),
     Analysis("diagnose", "voronka.diagnose:DiagnoseDefinition", "docs/diagnose.md",
              "Weak links: conversion per transition and segment, flagged and costed", _diagnose_tables,
@@ -156,7 +156,7 @@ ANALYSES: dict[str, Analysis] = {a.name: a for a in (
     Analysis("channels", "voronka.channel_stages:ChannelsDefinition", "docs/paths.md",
              "Channels by stage against the article's recommendations",
              lambda d, r: {"table": r.table, "flagged": r.flagged}),
-    Analysis("customers", "voronka.positions:PositionsDefinition", "docs/stage-models.md",
+    Analysis("customers", "voronka.positions:PositionsDefinition", "docs/models.md",
              "Each unit's current stage, time in it and the playbook's action",
              lambda d, r: {"customers": r}),
     Analysis("money", "voronka.money:MoneyDefinition", "docs/money.md",
@@ -217,7 +217,7 @@ def build_definition(name: str, values: Mapping[str, Any], *, file: str | Path |
                      files: bool = True, default_model: str | None = "hourglass") -> Any:
     """The definition record of analysis ``name`` from ``values`` (options by field name; None:
     not given) over the YAML ``file`` (the same names; for the funnel analyses a funnel file,
-    docs/funnel.md, which may also hold the analysis's own fields). ``files=False`` (HTTP): no
+    docs/funnels.md, which may also hold the analysis's own fields). ``files=False`` (HTTP): no
     option opens a file, models by built-in name only. Errors name the field (and line)."""
     from voronka import yamlio
 

@@ -98,7 +98,7 @@ POSITIONS_SCHEMA = pa.schema([
 
 class PositionsDefinition(Definition):
     """``voronka customers`` as a record: each unit's current stage of ``model``, only those at
-    ``stage`` and in it at least ``stuck_for``, labels in ``lang`` (docs/stage-models.md)."""
+    ``stage`` and in it at least ``stuck_for``, labels in ``lang`` (docs/models.md)."""
 
     model: ModelName = "hourglass"
     stage: Annotated[str, Field(max_length=128)] | None = None
