@@ -67,7 +67,10 @@ class Analysis:
 
     @property
     def fields(self) -> dict[str, Any]:
-        """The record's own fields (pydantic ``FieldInfo``), the funnel's excepted."""
+        """The record's own fields (pydantic ``FieldInfo``); the funnel's are its options
+        (``FUNNEL_OPTIONS``), not these."""
+        if self.name == "funnel":
+            return {}
         return {k: v for k, v in self.definition.model_fields.items() if k != "funnel"}
 
     def compute(self, source: Any, definition: Any) -> Any:

@@ -12,8 +12,9 @@ Field kinds (``Annotated`` metadata checked at validation):
 * ``ModelName``: a stage model, a built-in name (or a YAML file where files are allowed);
 * ``Duration``: ``90s``, ``30m``, ``12h``, ``7d``, ``2w`` (``voronka.duration``).
 
-Validated with the context ``{"files": False}`` (every HTTP request), a model is taken by
-built-in name only: no option opens a file.
+A model is taken by built-in name only (no option opens a file) unless the record is built
+with ``files=True`` (``Definition.build``, the CLI and YAML files); every HTTP request is
+validated without it.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ MAX_TEXT = 2000
 
 
 def _files(info: ValidationInfo) -> bool:
-    return bool((info.context or {}).get("files", True))
+    return bool((info.context or {}).get("files", False))
 
 
 def _rule(text: str | None, info: ValidationInfo) -> str | None:
