@@ -63,3 +63,19 @@ def test_the_core_imports_no_edge():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_the_core_reaches_into_no_concrete_engine():
+    """No analysis checks for a concrete engine, reads its connection or sets an attribute on it:
+    the DuckDB fast path is the ``ArrowStreams`` capability of the ``Engine`` interface."""
+    import re
+    from pathlib import Path
+
+    package = Path(voronka.__file__).parent
+    edges = ("engines", "cli", "server", "report", "reports", "ingest")
+    concrete = re.compile(r"isinstance\([^)]*(DuckDBEngine|ChdbEngine|ClickHouseEngine|SparkEngine)"
+                          r"|\bengine\.connection\b|\b(engine|source)\.[a-z_]+\s*=[^=]|setattr\((engine|source)\b")
+    found = [f"{path.relative_to(package)}:{n}" for path in package.rglob("*.py")
+             if path.relative_to(package).parts[0] not in edges
+             for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if concrete.search(line)]
+    assert found == []
