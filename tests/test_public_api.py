@@ -14,10 +14,11 @@ PUBLIC = [
     "ChannelsDefinition", "ClvDefinition", "ClvResult", "Condition", "DealPipeline", "DefinitionError",
     "DiagnoseDefinition", "Diagnosis", "DistanceDefinition", "DistanceResult", "DuckDBEngine", "Engine", "Exclusion",
     "FunnelDefinition", "FunnelResult", "InputError", "MoneyDefinition", "PathsDefinition", "PathsResult",
-    "PipelineDefinition", "PositionsDefinition", "ReferralResult", "ReferralsDefinition", "RetentionDefinition",
-    "RetentionResult", "Source", "StageModel", "Step", "StepRule", "Store", "StoreError", "TouchesDefinition",
-    "TouchesResult", "VoronkaError", "backwards_plan", "build_definition", "build_funnel", "builtin_models",
-    "compute", "fit_bgnbd", "fit_gamma_gamma", "load_funnel", "load_model", "open_engine", "read_events", "what_if",
+    "PipelineDefinition", "PositionsDefinition", "ProfileDefinition", "ReferralResult", "ReferralsDefinition",
+    "RetentionDefinition", "RetentionResult", "Source", "StageModel", "Step", "StepRule", "Store", "StoreError",
+    "TouchesDefinition", "TouchesResult", "TransitionsDefinition", "VoronkaError", "backwards_plan",
+    "build_definition", "build_funnel", "builtin_models", "compute", "fit_bgnbd", "fit_gamma_gamma", "load_funnel",
+    "load_model", "open_engine", "read_events", "what_if",
 ]
 """The public API, written out: adding, renaming or removing a public name changes this list
 (and the docs), on purpose."""

@@ -41,9 +41,11 @@ _EXPORTS: dict[str, str] = {
     "PathsDefinition": "voronka.paths",
     "PipelineDefinition": "voronka.crm",
     "PositionsDefinition": "voronka.positions",
+    "ProfileDefinition": "voronka.explore.profile",
     "ReferralsDefinition": "voronka.referrals",
     "RetentionDefinition": "voronka.loop",
     "TouchesDefinition": "voronka.touches",
+    "TransitionsDefinition": "voronka.explore.transitions",
     # the parts of a funnel definition, and reading one
     "Breakdown": "voronka.funnel",
     "Exclusion": "voronka.funnel",

@@ -33,13 +33,10 @@ from voronka.errors import DefinitionError
 
 SOURCE_OPTIONS = ("tz", "as_of", "since", "until", "where", "unit", "session_gap")
 """The source options (``Source.from_options``; docs/source.md), by their query/field names."""
-EVENT_SOURCE = SOURCE_OPTIONS
-"""Every source option: the analyses reading events."""
 FUNNEL_OPTIONS = ("steps", "model", "window", "order", "ties", "compat", "window_funnel", "exclude",
                   "exclusion_scope", "counting", "by", "attribution", "attribution_step", "top", "date_from",
                   "date_to", "cohort")
 """The funnel's options (``funnel.spec.spec_from_flags``), by their field names."""
-LANG_FIELDS = ("lang",)
 
 Tables = Callable[[Any, Any], dict[str, pa.Table | None]]
 
@@ -55,7 +52,7 @@ class Analysis:
     doc: str
     title: str
     tables: Tables
-    source: tuple[str, ...] = EVENT_SOURCE
+    source: tuple[str, ...] = SOURCE_OPTIONS
     funnel: bool = False
     command: str = ""
 
@@ -135,6 +132,16 @@ def _referrals_tables(d: Any, r: Any) -> dict[str, pa.Table | None]:
             "comparison": r.comparison, "tree": r.customers}
 
 
+def _profile_tables(d: Any, r: Any) -> dict[str, pa.Table | None]:
+    from voronka.explore.profile import profile_sentences
+
+    lines = profile_sentences(r, d.lang)
+    findings = [{"finding": key, "text": line, **{k: str(v) for k, v in params.items()}}
+                for (key, params), line in zip(r.findings, lines)]
+    return {"findings": pa.Table.from_pylist(findings), "events": r.vocabulary, "properties": r.properties,
+            "days": r.days}
+
+
 ANALYSES: dict[str, Analysis] = {a.name: a for a in (
     Analysis("funnel", "voronka.funnel.definition:FunnelDefinition", "docs/funnels.md",
              "Units per step, conversion, drop-off, time to convert", _funnel_tables, funnel=True),
@@ -165,6 +172,12 @@ ANALYSES: dict[str, Analysis] = {a.name: a for a in (
     Analysis("money", "voronka.money:MoneyDefinition", "docs/money.md",
              "Channel economics: spend, CPL, CPA, revenue, ROMI, ROI, payback",
              lambda d, r: {"channels": r.table, "totals": r.totals}),
+    Analysis("profile", "voronka.explore.profile:ProfileDefinition", "docs/explore.md",
+             "What the events hold: vocabulary, properties, days, identity, sessions, data problems",
+             _profile_tables),
+    Analysis("transitions", "voronka.explore.transitions:TransitionsDefinition", "docs/explore.md",
+             "Transition and step matrices, loops before conversion, two segments compared",
+             lambda d, r: {"loops": r.loops, "matrix": r.matrix, "steps": r.steps, "compare": r.compare}),
     Analysis("pipeline", "voronka.crm:PipelineDefinition", "docs/crm.md",
              "The CRM deals funnel: stage conversion, time in stage, stuck deals",
              lambda d, r: {"stages": r.stages, "outcomes": r.outcomes, "stuck": r.stuck},

@@ -7,7 +7,6 @@ import datetime as dt
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
-import pyarrow as pa
 import typer
 
 from voronka.cli.app import (

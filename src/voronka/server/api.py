@@ -22,7 +22,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, create_model
 from starlette.concurrency import run_in_threadpool
 
-from voronka.analyses import ANALYSES, FUNNEL_OPTIONS, Analysis, build_definition, result_json, split_options
+from voronka.analyses import ANALYSES, Analysis, build_definition, split_options
 from voronka.schema import TABLES
 from voronka.server.auth import read_access
 from voronka.server.collector import LANGS, Collector
