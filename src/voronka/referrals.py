@@ -307,7 +307,7 @@ class ReferralsDefinition(Definition):
 
     commission: float = Field(0.1, ge=0, le=1)
     period: Literal["day", "week", "month"] = "month"
-    reward_property: Annotated[str, Field(max_length=128)] = "rewarded"
+    reward_property: Annotated[str, Field(min_length=1, max_length=128)] = "rewarded"
     invite: Rule = "referral_invite"
     purchase: Rule = "purchase"
     currency: Annotated[str, Field(max_length=8)] | None = None

@@ -259,7 +259,9 @@ def compute_attribution(
                              markov_result)
 
 
-def _models(text: str) -> str:
+def _models(text: str | None) -> str | None:
+    if text is None:
+        return None
     try:
         parse_models(text)
     except DefinitionError as exc:
@@ -267,7 +269,9 @@ def _models(text: str) -> str:
     return text
 
 
-def _position(text: str) -> str:
+def _position(text: str | None) -> str | None:
+    if text is None:
+        return None
     try:
         first, last = (float(x) for x in text.split(","))
     except ValueError:
