@@ -10,7 +10,7 @@ Field kinds (``Annotated`` metadata checked at validation):
 
 * ``Rule``: events ``a|b`` (any of) or ``MODEL:STAGE`` (that stage's rule); ``voronka.touches.parse_rule``;
 * ``ModelName``: a stage model, a built-in name (or a YAML file where files are allowed);
-* ``Duration``: ``90s``, ``30m``, ``12h``, ``7d``, ``2w`` (``voronka.duration``).
+* ``Duration``: ``90s``, ``30m``, ``12h``, ``7d``, ``2w`` (``voronka.duration``); ``Lookback``: one, or ``all``.
 
 A model is taken by built-in name only (no option opens a file) unless the record is built
 with ``files=True`` (``Definition.build``, the CLI and YAML files); every HTTP request is
@@ -58,7 +58,7 @@ def _model(name: str | None, info: ValidationInfo) -> str | None:
 
 
 def _duration(text: str | None, info: ValidationInfo) -> str | None:
-    if text is not None and text != "all":
+    if text is not None:
         from voronka.duration import parse_duration
 
         try:
@@ -69,11 +69,17 @@ def _duration(text: str | None, info: ValidationInfo) -> str | None:
     return text
 
 
+def _duration_or_all(text: str | None, info: ValidationInfo) -> str | None:
+    return text if text == "all" else _duration(text, info)
+
+
 Text = Annotated[str, Field(max_length=MAX_TEXT)]
 Rule = Annotated[str, Field(max_length=MAX_TEXT), AfterValidator(_rule)]
 ModelName = Annotated[str, Field(max_length=256), AfterValidator(_model)]
-Duration = Annotated[str, Field(max_length=16, pattern=r"^([0-9]{1,7}(\.[0-9]{1,6})?[smhdw]|[0-9]{1,9}|all)$"),
+Duration = Annotated[str, Field(max_length=16, pattern=r"^([0-9]{1,7}(\.[0-9]{1,6})?[smhdw]|[0-9]{1,9})$"),
                      AfterValidator(_duration)]
+Lookback = Annotated[str, Field(max_length=16), AfterValidator(_duration_or_all)]
+"""A duration, or ``all``: no limit."""
 
 
 class Definition(BaseModel):

@@ -40,7 +40,7 @@ import pyarrow as pa
 
 from pydantic import Field
 
-from voronka.definition import Definition, Duration, Rule
+from voronka.definition import Definition, Lookback, Rule
 from voronka.duration import micros, parse_duration
 from voronka.engines import Engine
 from voronka.errors import DefinitionError
@@ -259,7 +259,7 @@ class TouchesDefinition(Definition):
     ``among`` before converting, and the last bucket ``cap`` touches or more (docs/paths.md)."""
 
     conversion: Rule | None = None
-    lookback: Duration = "30d"
+    lookback: Lookback = "30d"
     among: Rule | None = None
     cap: int = Field(10, ge=1, le=1000)
 

@@ -105,7 +105,7 @@ class DiagnoseDefinition(Definition):
     alpha: float = Field(0.05, gt=0, lt=1)
     check: float | None = Field(None, ge=0, le=1e15)
     currency: Annotated[str, Field(max_length=8)] | None = None
-    value_step: Annotated[str, Field(max_length=256)] | None = None
+    value_step: Annotated[int, Field(ge=1, le=100)] | Annotated[str, Field(max_length=256)] | None = None
     compare_previous: Annotated[Duration | None, AfterValidator(_whole_days)] = None
     lang: Literal["en", "ru", "kk"] = "en"
 
