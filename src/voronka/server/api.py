@@ -100,7 +100,7 @@ def _answer(collector: Collector, a: Analysis, params: BaseModel) -> dict[str, A
     values = params.model_dump(exclude_none=True)
     values.pop("key", None)
     check_zone(values.get("tz")), check_window(values.get("window"))
-    if values.get("steps"):
+    if a.funnel and values.get("steps"):  # the funnel's steps (transitions' steps is a number)
         split_steps(values["steps"])
     lang = values.pop("lang", "en")
     own, options = split_options(values)
