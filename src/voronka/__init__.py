@@ -1,14 +1,19 @@
 """voronka: customer-journey and sales-funnel analytics.
 
-The public API (everything else is internal and may change)::
+The public API (everything else is internal and may change): every analysis is a frozen
+definition record computed over a source by one verb, ``compute(source, definition)``::
 
-    from voronka import Store, DuckDBEngine, build_funnel, compute_funnel
+    from voronka import Source, Store, DuckDBEngine, TouchesDefinition, build_definition, compute
 
     with Store("voronka.duckdb") as store:
         store.ingest_events(["events.csv"], tz="Asia/Almaty")
-        result = compute_funnel(DuckDBEngine(store.connection),
-                                build_funnel({"model": "hourglass"}, lang="ru"))
-        print(result.to_pandas())
+        source = Source.from_options(DuckDBEngine(store.connection), where=["platform=mobile"])
+        funnel = compute(source, build_definition("funnel", {"model": "hourglass"}, lang="ru"))
+        touches = compute(source, TouchesDefinition(lookback="14d"))
+        print(funnel.steps.to_pandas(), touches.summary.to_pandas())
+
+``ANALYSES`` lists them (name, record, docs page, options, result tables); ``build_definition``
+turns options as written (CLI flags, YAML, HTTP) into a record.
 """
 
 from __future__ import annotations
@@ -20,65 +25,66 @@ __version__ = "0.1.0"
 
 # name → the module defining it; loaded on first use (PEP 562), so `import voronka` stays light
 _EXPORTS: dict[str, str] = {
-    "AttributionResult": "voronka.attribution",
-    "AttributionSettings": "voronka.attribution",
+    # the one shape: the list of analyses, the spec builder, the verb
+    "ANALYSES": "voronka.analyses",
+    "build_definition": "voronka.analyses",
+    "compute": "voronka.analyses",
+    "Source": "voronka.source",
+    # the definition records, one per analysis
+    "AttributionDefinition": "voronka.attribution",
+    "ChannelsDefinition": "voronka.channel_stages",
+    "ClvDefinition": "voronka.clv",
+    "DiagnoseDefinition": "voronka.diagnose",
+    "DistanceDefinition": "voronka.distance",
+    "FunnelDefinition": "voronka.funnel",
+    "MoneyDefinition": "voronka.money",
+    "PathsDefinition": "voronka.paths",
+    "PipelineDefinition": "voronka.crm",
+    "PositionsDefinition": "voronka.positions",
+    "ProfileDefinition": "voronka.explore.profile",
+    "ReferralsDefinition": "voronka.referrals",
+    "RetentionDefinition": "voronka.loop",
+    "TouchesDefinition": "voronka.touches",
+    "TransitionsDefinition": "voronka.explore.transitions",
+    # the parts of a funnel definition, and reading one
     "Breakdown": "voronka.funnel",
+    "Exclusion": "voronka.funnel",
+    "Step": "voronka.funnel",
+    "StepRule": "voronka.rules",
+    "Condition": "voronka.rules",
+    "build_funnel": "voronka.funnel.spec",
+    "load_funnel": "voronka.funnel.spec",
+    # results
+    "AttributionResult": "voronka.attribution",
     "ChannelEconomics": "voronka.money",
     "ChannelStages": "voronka.channel_stages",
     "ClvResult": "voronka.clv",
-    "Condition": "voronka.rules",
     "DealPipeline": "voronka.crm",
-    "DefinitionError": "voronka.errors",
     "Diagnosis": "voronka.diagnose",
     "DistanceResult": "voronka.distance",
-    "DuckDBEngine": "voronka.engines.duckdb",
-    "Engine": "voronka.engines",
-    "Exclusion": "voronka.funnel",
-    "FunnelDefinition": "voronka.funnel",
     "FunnelResult": "voronka.funnel",
-    "InputError": "voronka.errors",
-    "LoopResults": "voronka.loop",
     "PathsResult": "voronka.paths",
     "ReferralResult": "voronka.referrals",
-    "StageModel": "voronka.stage_models",
-    "Step": "voronka.funnel",
-    "StepRule": "voronka.rules",
-    "Store": "voronka.store",
-    "StoreError": "voronka.errors",
+    "RetentionResult": "voronka.loop",
     "TouchesResult": "voronka.touches",
-    "VoronkaError": "voronka.errors",
-    "backwards_plan": "voronka.plan",
-    "build_funnel": "voronka.funnel.spec",
+    # stage models, models and pure arithmetic on numbers
+    "StageModel": "voronka.stage_models",
     "builtin_models": "voronka.stage_models",
-    "channel_economics": "voronka.money",
-    "clv_analysis": "voronka.clv",
-    "compute_attribution": "voronka.attribution",
-    "compute_channel_stages": "voronka.channel_stages",
-    "compute_funnel": "voronka.funnel",
-    "compute_loop": "voronka.loop",
-    "compute_paths": "voronka.paths",
-    "compute_touches": "voronka.touches",
-    "customer_positions": "voronka.positions",
-    "deal_pipeline": "voronka.crm",
-    "diagnose_funnel": "voronka.diagnose",
-    "distance_analysis": "voronka.distance",
+    "load_model": "voronka.stage_models",
     "fit_bgnbd": "voronka.clv",
     "fit_gamma_gamma": "voronka.clv",
-    "lifecycle": "voronka.loop",
-    "load_funnel": "voronka.funnel.spec",
-    "load_model": "voronka.stage_models",
-    "open_engine": "voronka.engines",
-    "overdue_customers": "voronka.loop",
-    "plan_vs_fact": "voronka.money",
-    "read_events": "voronka.ingest",
-    "referral_analysis": "voronka.referrals",
-    "repeat_purchases": "voronka.loop",
-    "retention": "voronka.loop",
-    "rfm": "voronka.loop",
-    "steps_around": "voronka.paths",
-    "weak_links": "voronka.diagnose",
+    "backwards_plan": "voronka.plan",
     "what_if": "voronka.plan",
-    "winback": "voronka.loop",
+    # storage, engines, reading files, errors
+    "Store": "voronka.store",
+    "DuckDBEngine": "voronka.engines.duckdb",
+    "Engine": "voronka.engines",
+    "open_engine": "voronka.engines",
+    "read_events": "voronka.ingest",
+    "VoronkaError": "voronka.errors",
+    "InputError": "voronka.errors",
+    "DefinitionError": "voronka.errors",
+    "StoreError": "voronka.errors",
 }
 
 __all__ = sorted(_EXPORTS)

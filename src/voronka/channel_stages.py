@@ -24,9 +24,14 @@ Definitions (docs/paths.md, "Channel × stage"):
 
 from __future__ import annotations
 
+from typing import Literal
+
+from pydantic import Field
+
+from voronka.definition import Definition, ModelName
+
 import datetime as dt
 from dataclasses import dataclass
-from typing import Literal
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -35,7 +40,7 @@ from voronka.engines import Engine
 from voronka.errors import DefinitionError
 from voronka.funnel.spec import build_funnel
 from voronka.funnel.sql import flagged_sql
-from voronka.source import event_sources, latest_event
+from voronka.source import Source, event_sources, latest_event
 from voronka.sql import literal
 from voronka.stage_models import load_model
 from voronka.stats import two_proportion_ztest
@@ -194,3 +199,19 @@ def _cell_text(row: dict | None, lang: str) -> str:
 
     marks = ("★" if row["recommended"] else "") + ("⚑" if row["flag"] else "")
     return f"{format_percent(row['conversion_rate'], lang, 0)}{' ' + marks if marks else ''}"
+
+
+class ChannelsDefinition(Definition):
+    """``voronka channels`` as a record: for each stage of ``model``, the channels units entered
+    through (``by``: the entering event's channel, or the first touch's), flagged against the
+    article's recommendation from ``min_customers`` entries at level ``alpha`` (docs/paths.md)."""
+
+    model: ModelName = "channel_funnel"
+    by: Literal["entry", "first_touch"] = "entry"
+    min_customers: int = Field(30, ge=1, le=1_000_000)
+    alpha: float = Field(0.05, gt=0, lt=1)
+    lang: Literal["en", "ru", "kk"] = "en"
+
+    def compute(self, source: Source) -> ChannelStages:
+        return compute_channel_stages(source, self.model, by=self.by, lang=self.lang,
+                                      min_customers=self.min_customers, alpha=self.alpha, as_of=source.as_of)

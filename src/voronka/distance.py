@@ -20,6 +20,9 @@ measured from complaint and support events (names configurable; the demo has
 
 from __future__ import annotations
 
+from voronka.definition import Definition, Duration, Rule
+from voronka.source import Source
+
 import datetime as dt
 from dataclasses import dataclass
 
@@ -139,4 +142,25 @@ def _share(group: dict, key: str) -> float | None:
     return group[key] / group["customers"] if group["customers"] else None
 
 
-__all__ = ["COMPLAINT", "GROUPS", "RESOLVED", "SUPPORT", "DistanceResult", "distance_analysis", "people_sql"]
+__all__ = ["DistanceDefinition", "COMPLAINT", "GROUPS", "RESOLVED", "SUPPORT", "DistanceResult", "distance_analysis", "people_sql"]
+
+
+class DistanceDefinition(Definition):
+    """``voronka complaints`` as a record: a unit with no event for ``churn_after`` before the
+    end has churned; complaint, support-contact, resolution and purchase events (``a|b``)
+    (docs/distance.md)."""
+
+    churn_after: Duration = "90d"
+    complaint: Rule = "complaint"
+    support: Rule = "support_contact"
+    resolved: Rule = "complaint_resolved"
+    purchase: Rule = "purchase"
+
+    def compute(self, source: Source) -> DistanceResult:
+        from voronka.touches import parse_rule
+
+        return distance_analysis(source, churn_after=self.churn_after,
+                                 complaint=parse_rule(self.complaint, COMPLAINT, "complaint"),
+                                 support=parse_rule(self.support, SUPPORT, "support"),
+                                 resolved=parse_rule(self.resolved, RESOLVED, "resolved"),
+                                 purchase=parse_rule(self.purchase, PURCHASE, "purchase"), timezone=source.timezone)

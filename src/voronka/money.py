@@ -34,6 +34,12 @@ The rows are aggregated in the engine (SQL); only per-group sums by day and curr
 
 from __future__ import annotations
 
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from voronka.definition import Definition, Rule
+
 import bisect
 import datetime as dt
 import math
@@ -47,7 +53,7 @@ import pyarrow as pa
 from voronka.engines import Engine
 from voronka.errors import DefinitionError, InputError
 from voronka.rules import PURCHASE, StepRule
-from voronka.source import event_sources
+from voronka.source import Source, event_sources
 from voronka.sql import literal, local_time_sql, resolved_events, rule_predicate
 
 LEAD = StepRule(events=["lead_magnet", "callback_request", "consultation"])
@@ -458,3 +464,26 @@ def plan_vs_fact(
 def _month_end(first: dt.date) -> dt.date:
     following = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
     return following - dt.timedelta(days=1)
+
+
+class MoneyDefinition(Definition):
+    """``voronka money`` as a record: channel economics per ``by`` from ``date_from`` to
+    ``date_to``, leads ``lead`` and purchases ``purchase`` (``a|b``), ``margin`` for ROI and
+    payback (docs/money.md). Spend is the engine's; rates and CLV files are CLI-only."""
+
+    by: Literal["channel", "campaign"] = "channel"
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    margin: float | None = Field(None, gt=0, le=1)
+    lead: Rule = "lead_magnet|callback_request|consultation"
+    purchase: Rule = "purchase"
+    base: Annotated[str, Field(max_length=8)] | None = None
+
+    def compute(self, source: Source, *, rates: pa.Table | None = None, clv: pa.Table | None = None
+                ) -> ChannelEconomics:
+        from voronka.touches import parse_rule
+
+        return channel_economics(source, by=self.by, date_from=self.date_from, date_to=self.date_to,
+                                 lead=parse_rule(self.lead, LEAD, "lead"),
+                                 purchase=parse_rule(self.purchase, PURCHASE, "purchase"), margin=self.margin,
+                                 rates=rates, base=self.base, clv=clv, timezone=source.timezone)

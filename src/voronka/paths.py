@@ -40,14 +40,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Annotated, Literal
 
 import pyarrow as pa
 
+from pydantic import AfterValidator, Field, ValidationInfo, field_validator
+
+from voronka.definition import Definition, Duration, ModelName, Rule, Text
 from voronka.engines import Engine
 from voronka.errors import DefinitionError
 from voronka.rules import PURCHASE, StepRule
-from voronka.source import event_sources, latest_event
+from voronka.source import Source, event_sources, latest_event
 from voronka.sql import literal, resolved_events
 from voronka.touches import lookback_micros, parse_rule, rule_flag_sql
 
@@ -330,3 +333,54 @@ def sankey_figure(links: pa.Table, title: str = "", *, max_links: int = 60, lang
               "hovertemplate": "%{customdata}<extra></extra>"},
     ))
     return figure
+
+
+def _steps_map(text: str | None) -> str | None:
+    if text is not None:
+        pairs = [p.split("=", 1) for p in text.split(",") if p.strip()]
+        if any(len(p) != 2 for p in pairs):
+            raise ValueError(f"{text!r}: give EVENT=STEP pairs, comma-separated (STEP empty: leave out)")
+    return text
+
+
+class PathsDefinition(Definition):
+    """``voronka paths`` as a record: the paths to ``conversion`` (``a|b`` or ``MODEL:STAGE``,
+    default purchase) and to drop-off, at most ``max_steps`` steps and ``top`` paths per group;
+    or, with ``after``/``before`` an event, the ``max_steps`` steps after/before each unit's first
+    such event. A step is an event or channel (``by``), a stage of ``model``, or an event renamed
+    by ``steps_map`` (``EVENT=STEP,…``); repeats merged unless ``keep_repeats`` (docs/paths.md)."""
+
+    conversion: Rule | None = None
+    after: Text | None = None
+    before: Text | None = None
+    max_steps: int = Field(6, ge=1, le=50)
+    by: Literal["event", "channel"] = "event"
+    model: ModelName | None = None
+    steps_map: Annotated[Text | None, AfterValidator(_steps_map)] = None
+    keep_repeats: bool = False
+    lookback: Duration | None = None
+    top: int = Field(10, ge=1, le=1000)
+
+    @field_validator("before")
+    @classmethod
+    def _one_anchor(cls, before: str | None, info: ValidationInfo) -> str | None:
+        if before and info.data.get("after"):
+            raise ValueError("give after or before, not both")
+        return before
+
+    def path_steps(self) -> PathSteps:
+        """What a step is."""
+        mapping = None
+        if self.steps_map:
+            pairs = (p.split("=", 1) for p in self.steps_map.split(",") if p.strip())
+            mapping = {e.strip(): s.strip() or None for e, s in pairs}
+        return PathSteps(by=self.by, mapping=mapping, model=self.model, merge_repeats=not self.keep_repeats)
+
+    def compute(self, source: Source) -> PathsResult | AroundResult:
+        anchor = self.after or self.before
+        if anchor:
+            return steps_around(source, anchor, after=self.max_steps if self.after else 0,
+                                before=self.max_steps if self.before else 0, steps=self.path_steps(),
+                                as_of=source.as_of)
+        return compute_paths(source, conversion=self.conversion, steps=self.path_steps(), max_steps=self.max_steps,
+                             top=self.top, lookback=self.lookback, as_of=source.as_of)

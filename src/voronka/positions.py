@@ -10,6 +10,13 @@ is the first time the customer satisfied that stage's rule; **time in stage** is
 
 from __future__ import annotations
 
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from voronka.definition import Definition, Duration, ModelName
+from voronka.source import Source
+
 import datetime as dt
 
 import pyarrow as pa
@@ -87,3 +94,17 @@ POSITIONS_SCHEMA = pa.schema([
     ("stage_number", pa.int64()), ("entered_at", pa.timestamp("us")), ("days_in_stage", pa.float64()),
     ("next_action", pa.string()),
 ])
+
+
+class PositionsDefinition(Definition):
+    """``voronka customers`` as a record: each unit's current stage of ``model``, only those at
+    ``stage`` and in it at least ``stuck_for``, labels in ``lang`` (docs/models.md)."""
+
+    model: ModelName = "hourglass"
+    stage: Annotated[str, Field(max_length=128)] | None = None
+    stuck_for: Duration | None = None
+    lang: Literal["en", "ru", "kk"] = "en"
+
+    def compute(self, source: Source) -> pa.Table:
+        return customer_positions(source, self.model, lang=self.lang, stage=self.stage, stuck_for=self.stuck_for,
+                                  as_of=source.as_of)

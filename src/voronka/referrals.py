@@ -27,6 +27,13 @@ map (``referrer_id`` too):
 
 from __future__ import annotations
 
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from voronka.definition import Definition, Rule
+from voronka.source import Source
+
 import statistics
 from dataclasses import dataclass
 
@@ -289,4 +296,26 @@ def _median(values) -> float | None:
     return float(statistics.median(values)) if values else None
 
 
-__all__ = ["INVITE", "ReferralResult", "customers_sql", "periods_sql", "referral_analysis", "referral_tree"]
+__all__ = ["ReferralsDefinition", "INVITE", "ReferralResult", "customers_sql", "periods_sql", "referral_analysis", "referral_tree"]
+
+
+class ReferralsDefinition(Definition):
+    """``voronka referrals`` as a record: promoters' ``commission`` (share of their referred
+    customers' revenue), K-factor per ``period``, the property marking a rewarded referral,
+    invitation events ``invite`` and purchases ``purchase`` (``a|b``), revenue in ``currency``
+    (docs/referrals.md)."""
+
+    commission: float = Field(0.1, ge=0, le=1)
+    period: Literal["day", "week", "month"] = "month"
+    reward_property: Annotated[str, Field(min_length=1, max_length=128)] = "rewarded"
+    invite: Rule = "referral_invite"
+    purchase: Rule = "purchase"
+    currency: Annotated[str, Field(max_length=8)] | None = None
+
+    def compute(self, source: Source) -> ReferralResult:
+        from voronka.touches import parse_rule
+
+        return referral_analysis(source, commission=self.commission, period=self.period,
+                                 reward_property=self.reward_property, invite=parse_rule(self.invite, INVITE, "invite"),
+                                 purchase=parse_rule(self.purchase, PURCHASE, "purchase"), timezone=source.timezone,
+                                 currency=self.currency)

@@ -96,6 +96,8 @@ class Source:
                 as_of = dt.datetime.fromisoformat(as_of)
             except ValueError:
                 raise DefinitionError(f"--as-of {as_of!r}: write a time, e.g. 2026-03-01T12:00", field="as_of") from None
+        if as_of is not None and as_of.tzinfo is not None:  # naive UTC, as the store holds times
+            as_of = as_of.astimezone(dt.timezone.utc).replace(tzinfo=None)
         return cls(engine, events=events, timezone=timezone or "UTC", as_of=as_of, since=since, until=until,
                    where=tuple(parse_where(w) for w in where), unit=parse_unit(unit, session_gap))
 

@@ -38,11 +38,14 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
+from pydantic import Field
+
+from voronka.definition import Definition, Lookback, Rule
 from voronka.duration import micros, parse_duration
 from voronka.engines import Engine
 from voronka.errors import DefinitionError
 from voronka.rules import PURCHASE, Condition, StepRule
-from voronka.source import event_sources, latest_event
+from voronka.source import Source, event_sources, latest_event
 from voronka.sql import literal, resolved_events, rule_predicate
 from voronka.stats import wilson_interval
 
@@ -55,10 +58,11 @@ RANGES: tuple[tuple[int, int | None], ...] = ((0, 4), (5, 7), (8, None))
 TOUCHES_TABLE = "voronka_touches"
 
 
-def parse_rule(text: str | StepRule | None, default: StepRule, field: str = "conversion") -> StepRule:
+def parse_rule(text: str | StepRule | None, default: StepRule, field: str = "conversion", *,
+               files: bool = True) -> StepRule:
     """A rule from the command line: ``purchase``, ``trial|purchase`` (any of these events),
     or ``MODEL:STAGE`` (that stage's rule, e.g. ``hourglass:try``); a rule stays as it is.
-    Errors name ``field``."""
+    Errors name ``field``; ``files=False``: MODEL by built-in name only."""
     if text is None:
         return default
     if isinstance(text, StepRule):
@@ -67,7 +71,7 @@ def parse_rule(text: str | StepRule | None, default: StepRule, field: str = "con
         from voronka.stage_models import load_model
 
         model_name, stage = text.rsplit(":", 1)
-        model = load_model(model_name)
+        model = load_model(model_name, files=files)
         if stage not in model.keys:
             raise DefinitionError(f"no stage {stage!r} in {model.key} (stages: {', '.join(model.keys)})",
                                   field=field)
@@ -247,3 +251,19 @@ def range_table(rows: list[dict], ranges: tuple[tuple[int, int | None], ...] = R
         out.append({"range": f"{low}–{high}" if high is not None else f"{low}+", "customers": n, "converted": c,
                     "conversion_rate": c / n if n else None, "ci_low": lo, "ci_high": hi})
     return pa.Table.from_pylist(out, schema=RANGE_SCHEMA)
+
+
+class TouchesDefinition(Definition):
+    """``voronka touches`` as a record: the conversion (``a|b`` or ``MODEL:STAGE``, default
+    purchase), touches counted ``lookback`` before it (``all``: no limit), only customers with
+    ``among`` before converting, and the last bucket ``cap`` touches or more (docs/paths.md)."""
+
+    conversion: Rule | None = None
+    lookback: Lookback = "30d"
+    among: Rule | None = None
+    cap: int = Field(10, ge=1, le=1000)
+
+    def compute(self, source: Source) -> TouchesResult:
+        return compute_touches(source, conversion=self.conversion,
+                               lookback=None if self.lookback == "all" else self.lookback, among=self.among,
+                               cap=self.cap, as_of=source.as_of)

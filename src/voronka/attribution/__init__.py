@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from voronka.attribution.compute import (
     MODELS,
+    AttributionDefinition,
     AttributionResult,
     AttributionSettings,
     attribute,
@@ -25,6 +26,7 @@ from voronka.attribution.shapley import shapley
 
 __all__ = [
     "MODELS",
+    "AttributionDefinition",
     "AttributionResult",
     "AttributionSettings",
     "ConversionPath",

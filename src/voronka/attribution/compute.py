@@ -18,17 +18,21 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Annotated, Literal
 
 import pyarrow as pa
+from pydantic import AfterValidator, Field
 
 from voronka.attribution import heuristic
 from voronka.attribution.journeys import conversion_journeys, journeys_to_paths, touch_label
 from voronka.attribution.markov import MarkovResult, markov
 from voronka.attribution.path import ConversionPath, Credit, aggregate
 from voronka.attribution.shapley import shapley
+from voronka.definition import Definition, Duration, Rule, Text
 from voronka.engines import Engine
 from voronka.errors import DefinitionError
 from voronka.rules import PURCHASE, StepRule
+from voronka.source import Source
 from voronka.sql import literal
 from voronka.touches import positive_duration
 
@@ -253,3 +257,64 @@ def compute_attribution(
     return AttributionResult(settings, by, lookback, journeys, credit, comparison(credit, "conversions"),
                              comparison(credit, "revenue"), spend_table(credit, spend) if spend else None,
                              markov_result)
+
+
+def _models(text: str | None) -> str | None:
+    if text is None:
+        return None
+    try:
+        parse_models(text)
+    except DefinitionError as exc:
+        raise ValueError(exc.reason) from None
+    return text
+
+
+def _position(text: str | None) -> str | None:
+    if text is None:
+        return None
+    try:
+        first, last = (float(x) for x in text.split(","))
+    except ValueError:
+        raise ValueError(f"{text!r}: two shares, e.g. 0.4,0.4") from None
+    try:
+        AttributionSettings(position=(first, last))
+    except DefinitionError as exc:
+        raise ValueError(exc.reason) from None
+    return text
+
+
+class AttributionDefinition(Definition):
+    """``voronka attribution`` as a record: credit per ``by`` under ``models`` (``all`` or a
+    comma-separated list), journeys of touches at most ``lookback`` before each ``conversion``
+    (``a|b`` or ``MODEL:STAGE``), the first conversion per customer only with ``first_only``;
+    conversions and spend from ``date_from`` to ``date_to`` (docs/attribution.md)."""
+
+    models: Annotated[Text, AfterValidator(_models)] = "all"
+    order: int = Field(1, ge=1, le=4)
+    lookback: Duration = "30d"
+    half_life: Duration = "7d"
+    by: Literal["channel", "campaign"] = "channel"
+    conversion: Rule = "purchase"
+    first_only: bool = False
+    non_converting: bool = True
+    direct: Text = "direct"
+    position: Annotated[Text, AfterValidator(_position)] = "0.4,0.4"
+    samples: int = Field(10_000, ge=1, le=1_000_000)
+    seed: int = Field(0, ge=0, le=2**31 - 1)
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+    def settings(self) -> AttributionSettings:
+        first, last = (float(x) for x in self.position.split(","))
+        return AttributionSettings(models=parse_models(self.models), order=self.order,
+                                   half_life=positive_duration(self.half_life, "half_life"),
+                                   direct=tuple(d.strip() for d in self.direct.split(",") if d.strip()),
+                                   position=(first, last), include_non_converting=self.non_converting,
+                                   samples=self.samples, seed=self.seed)
+
+    def compute(self, source: Source) -> AttributionResult:
+        from voronka.touches import parse_rule
+
+        return compute_attribution(source, settings=self.settings(), by=self.by,
+                                   conversion=parse_rule(self.conversion, PURCHASE), first_only=self.first_only,
+                                   lookback=self.lookback, date_from=self.date_from, date_to=self.date_to)

@@ -7,7 +7,6 @@ import datetime as dt
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
-import pyarrow as pa
 import typer
 
 from voronka.cli.app import (
@@ -42,15 +41,6 @@ def _definition(model: str | None, steps: str | None, lang: Lang, src: SourceOpt
                              lang=lang.value, default_model="hourglass")
 
 
-def _days(text: str) -> int:
-    from voronka.duration import parse_duration
-
-    days = parse_duration(text).total_seconds() / 86400
-    if days < 1 or days != int(days):
-        raise DefinitionError(f"--compare-previous {text!r}: give whole days, e.g. 30d", field="compare_previous")
-    return int(days)
-
-
 @app.command()
 @user_errors
 @source_options
@@ -60,7 +50,7 @@ def diagnose(
     flags: FunnelFlags,
     compare_previous: Annotated[Optional[str], typer.Option(help="Compare the last period of this length (e.g. 30d; "
                                                                  "with --from/--to: that period) with the one before.")] = None,
-    alpha: Annotated[float, typer.Option(help="Significance level for the BH q-values.")] = 0.05,
+    alpha: Annotated[Optional[float], typer.Option(help="Significance level for the BH q-values (default 0.05).")] = None,
     check: CheckOption = None,
     currency: Annotated[Optional[str], typer.Option(help="Currency of --check, e.g. KZT.")] = None,
     value_step: ValueStepOption = None,
@@ -71,32 +61,30 @@ def diagnose(
 ) -> None:
     """Where the funnel loses customers: conversion per transition and segment with 95% intervals,
     the cells significantly worse than the rest (BH-adjusted), ranked by what they cost."""
-    from voronka.diagnose import diagnose_funnel as run
+    from voronka.analyses import build_definition, compute, tables as named_tables
 
     if show not in ("findings", "flagged", "cells", "changes"):
         raise typer.BadParameter("--show takes findings, flagged, cells or changes")
     if show == "changes" and not compare_previous:
         raise typer.BadParameter("--show changes needs --compare-previous (with --from and --to: their period)")
-    definition = flags.definition(src, lang, default_model="hourglass")
-    days = _days(compare_previous) if compare_previous else None
-    model = flags.stage_model()
+    values = {**flags.values, "tz": src.tz, "as_of": src.as_of, "alpha": alpha, "check": check, "currency": currency,
+              "value_step": value_step, "compare_previous": compare_previous}
+    for day in ("date_from", "date_to"):
+        values[day] = values[day].date() if values[day] else None
+    file = values.pop("file")  # a funnel file, which may also hold diagnose's own options
+    definition = build_definition("diagnose", values, file=file, lang=lang.value)
     engine = src.open()
-    result = run(engine, definition, model=model,
-                 alpha=alpha, check=check, currency=currency, value_step=value_step, compare_days=days,
-                 lang=lang.value)
+    result = compute(engine, definition)
+    tables = named_tables(definition, result)
     check_steps(engine, result.funnel, lang.value)
     if show == "findings":
-        rows = [{"kind": f.kind, "text": f.text, "method": f.method, "p": f.p, "q": f.q, "action": f.action}
-                for f in result.findings]
         if fmt is OutputFormat.table:
             for f in result.findings:
                 console.print("• " + f.sentence(), highlight=False, soft_wrap=True)
         else:
-            emit(pa.Table.from_pylist(rows), fmt)
+            emit(tables["findings"], fmt)
     elif show in ("flagged", "cells"):
-        cells = result.links.cells
-        if show == "flagged":
-            cells = pa.Table.from_pylist(result.links.flagged(), schema=cells.schema)
+        cells = tables[show]
         if fmt is OutputFormat.table:
             from voronka.reports.diagnose import TABLE_COLUMNS, cell_columns
 

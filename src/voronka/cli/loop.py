@@ -21,7 +21,7 @@ from voronka.cli.app import (
     user_errors,
 )
 from voronka.cli.output import emit
-from voronka.cli.sources import SourceOptions, source_options
+from voronka.cli.sources import DefinitionFileOption, SourceOptions, analyse, events_flag, source_options
 from voronka.i18n import format_percent, t
 
 PeriodOption = Annotated[str, typer.Option("--period", help="day | week | month")]
@@ -65,27 +65,27 @@ def repeat(
 @source_options
 def retention(
     src: SourceOptions,
-    period: PeriodOption = "month",
+    period: Annotated[str | None, typer.Option("--period", help="day | week | month (default month)")] = None,
     revenue: Annotated[bool, typer.Option("--revenue", help="Revenue retention: revenue in k / revenue in 0.")] = False,
     k_or_later: Annotated[bool, typer.Option("--k-or-later", help="Share buying in period k or any later one.")] = False,
     long: Annotated[bool, typer.Option("--long", help="One row per cohort and k, with every measure.")] = False,
     currency: Annotated[str | None, typer.Option(help="Only purchases in this currency.")] = None,
-    purchase: PurchaseOption = "purchase",
+    purchase: Annotated[str | None, typer.Option("--purchase", help="Purchase events: a|b (or a,b; "
+                                                                     "default purchase).")] = None,
+    file: DefinitionFileOption = None,
     fmt: FormatOption = OutputFormat.table,
     lang: LangOption = Lang.en,
 ) -> None:
     """Cohort retention by first-purchase period: cohorts as rows, k = 0, 1, 2… as columns."""
-    from voronka.loop.retention import retention as compute
-
     if revenue and k_or_later:
         raise typer.BadParameter("give --revenue or --k-or-later, not both")
-    result = compute(src.open(), period=period, currency=currency,
-                     **_common(purchase, src))
+    _, _, tables = analyse("retention", src, {"period": period, "currency": currency,
+                                              "purchase": events_flag(purchase)}, file=file, lang=lang.value)
     if long:
-        emit(result.table, fmt)
+        emit(tables["long"], fmt)
         return
     measure = "revenue_retention" if revenue else "retention_k_or_later" if k_or_later else "retention"
-    table = result.matrix(measure)
+    table = tables[measure]
     pct = _percent(lang)
     emit(table, fmt, title=t(f"loop.measure.{measure}", lang.value),
          formatters={c: pct for c in table.column_names if c.startswith("k")},

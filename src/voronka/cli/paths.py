@@ -19,8 +19,7 @@ from voronka.cli.app import (
     user_errors,
 )
 from voronka.cli.output import emit
-from voronka.cli.sources import SourceOptions, source_options
-from voronka.errors import DefinitionError
+from voronka.cli.sources import DefinitionFileOption, SourceOptions, analyse, source_options
 
 ConversionOption = Annotated[
     str | None,
@@ -55,24 +54,23 @@ def _write_report(path: Path | None, title: str, fmt: OutputFormat, lang: Lang, 
 def touches(
     src: SourceOptions,
     to: ConversionOption = None,
-    lookback: Annotated[str, typer.Option(help="Count touches this long before conversion, e.g. 30d; 'all': no limit.")] = "30d",
+    lookback: Annotated[str | None, typer.Option(help="Count touches this long before conversion, e.g. 30d; "
+                                                      "'all': no limit (default 30d).")] = None,
     among: Annotated[str | None, typer.Option(help="Only customers with this event (a|b, MODEL:STAGE) before converting.")] = None,
     show: Annotated[str, typer.Option(help="touches | channels | ranges | summary")] = "touches",
-    cap: Annotated[int, typer.Option(help="The last bucket: this many touches or more.")] = 10,
+    cap: Annotated[int | None, typer.Option(help="The last bucket: this many touches or more (default 10).")] = None,
+    file: DefinitionFileOption = None,
     report: ReportOption = None,
     fmt: FormatOption = OutputFormat.table,
     lang: LangOption = Lang.en,
 ) -> None:
     """Touches before conversion: how many, how many channels, and conversion by touch count."""
     from voronka.i18n import t
-    from voronka.touches import compute_touches
 
     if show not in ("touches", "channels", "ranges", "summary"):
         raise typer.BadParameter("--show takes touches, channels, ranges or summary")
-    result = compute_touches(src.open(), conversion=to,
-                             lookback=None if lookback == "all" else lookback, among=among, cap=cap, as_of=src.as_of)
-    tables = {"touches": result.by_touches, "channels": result.by_channels, "ranges": result.by_range,
-              "summary": result.summary}
+    _, result, tables = analyse("touches", src, {"conversion": to, "lookback": lookback, "among": among, "cap": cap},
+                                file=file, lang=lang.value)
     table = tables[show]
     _emit(table.drop_columns(["bucket"]) if "bucket" in table.column_names and fmt is OutputFormat.table else table,
           fmt, lang, t("paths.touches.channels", lang.value) if show == "channels" else None)
@@ -89,45 +87,35 @@ def paths(
                                                                           "first EVENT.")] = None,
     until: Annotated[str | None, typer.Option("--before", help="Show the steps before each customer's first EVENT "
                                                                "(--until is the shared last day).")] = None,
-    steps: Annotated[int, typer.Option("--steps", help="Steps to show: after/before the event, or the longest path kept.")] = 6,
-    by: Annotated[str, typer.Option(help="What a step is: event | channel.")] = "event",
+    steps: Annotated[int | None, typer.Option("--steps", help="Steps to show: after/before the event, or the longest "
+                                                              "path kept (default 6).")] = None,
+    by: Annotated[str | None, typer.Option(help="What a step is: event | channel.")] = None,
     model: Annotated[str | None, typer.Option("--model", help="Steps are the stages of this model.")] = None,
     map_steps: Annotated[str | None, typer.Option("--steps-map", help="Rename events: EVENT=STEP,… (STEP empty: leave out).")] = None,
     keep_repeats: Annotated[bool, typer.Option("--keep-repeats", help="Do not merge consecutive equal steps.")] = False,
     lookback: Annotated[str | None, typer.Option(help="Only steps this long before the path's end, e.g. 30d.")] = None,
-    top: Annotated[int, typer.Option(help="Paths to show per group.")] = 10,
+    top: Annotated[int | None, typer.Option(help="Paths to show per group (default 10).")] = None,
     show: Annotated[str, typer.Option(help="top | lengths | sankey")] = "top",
+    file: DefinitionFileOption = None,
     report: ReportOption = None,
     fmt: FormatOption = OutputFormat.table,
     lang: LangOption = Lang.en,
 ) -> None:
     """Customer paths: top paths to conversion and to drop-off, or the steps around an event."""
     from voronka.i18n import t
-    from voronka.paths import PathSteps, compute_paths, steps_around
 
-    if by not in ("event", "channel"):
+    if by not in (None, "event", "channel"):
         raise typer.BadParameter("--by takes event or channel")
     if from_event and until:
         raise typer.BadParameter("give --after or --before, not both")
     if show not in ("top", "lengths", "sankey"):
         raise typer.BadParameter("--show takes top, lengths or sankey")
-    step_map = None
-    if map_steps:
-        pairs = [p.split("=", 1) for p in map_steps.split(",") if p.strip()]
-        if any(len(p) != 2 for p in pairs):
-            raise DefinitionError(f"--steps-map {map_steps!r}: give EVENT=STEP pairs", field="steps-map")
-        step_map = {e.strip(): s.strip() or None for e, s in pairs}
-    how = PathSteps(by=by, mapping=step_map, model=model, merge_repeats=not keep_repeats)  # type: ignore[arg-type]
-    engine = src.open()
-    anchor = from_event or until
-    if anchor:
-        around = steps_around(engine, anchor, after=steps if from_event else 0, before=steps if until else 0,
-                              steps=how, as_of=src.as_of)
-        _emit(around.sankey if show == "sankey" else around.steps, fmt, lang)
+    values = {"conversion": to, "after": from_event, "before": until, "max_steps": steps, "by": by, "model": model,
+              "steps_map": map_steps, "keep_repeats": keep_repeats or None, "lookback": lookback, "top": top}
+    definition, result, tables = analyse("paths", src, values, file=file, lang=lang.value)
+    if definition.after or definition.before:
+        _emit(tables["sankey" if show == "sankey" else "steps"], fmt, lang)
         return
-    result = compute_paths(engine, conversion=to, steps=how, max_steps=steps, top=top, lookback=lookback,
-                           as_of=src.as_of)
-    tables = {"top": result.top, "lengths": result.lengths, "sankey": result.sankey}
     _emit(tables[show], fmt, lang)
     _write_report(report, t("paths.top.title", lang.value), fmt, lang, paths=result)
 

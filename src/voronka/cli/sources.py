@@ -127,3 +127,26 @@ def _source_options(values: dict[str, Any]) -> SourceOptions:
 
 source_options = option_bundle("src", _OPTIONS, _source_options, shared=("currency",))
 """Add the shared source options to a typer command; it receives them as ``src: SourceOptions``."""
+
+
+DefinitionFileOption = Annotated[Optional[Path], typer.Option(
+    "--file", help="A YAML file of this analysis's options, by the names of its API parameters "
+                   "(GET /v1/analyses); flags given override it.")]
+
+
+def analyse(name: str, src: SourceOptions, values: dict[str, Any], *, file: Path | None = None,
+            lang: str = "en") -> tuple[Any, Any, dict[str, Any]]:
+    """Analysis ``name`` (``voronka.analyses``) over ``src``: the definition from ``values`` (flags
+    by field name; None: not given) over ``file`` through the one spec builder, computed by the
+    one verb; ``(definition, result, named result tables)``."""
+    from voronka.analyses import build_definition, compute, tables
+
+    definition = build_definition(name, {**values, "tz": src.tz, "as_of": src.as_of}, file=file, lang=lang)
+    source = src.open()
+    result = compute(source, definition)
+    return definition, result, tables(definition, result)
+
+
+def events_flag(text: str | None) -> str | None:
+    """An events flag as older commands took it, ``a,b`` as well as ``a|b``, in the one grammar (``a|b``)."""
+    return None if text is None else "|".join(e.strip() for e in text.replace(",", "|").split("|") if e.strip())

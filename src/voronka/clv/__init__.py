@@ -10,6 +10,13 @@ itself always uses a fit on all the data up to the end. docs/clv.md has every de
 
 from __future__ import annotations
 
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from voronka.definition import Definition, Rule
+from voronka.source import Source
+
 import datetime as dt
 from dataclasses import dataclass, replace
 
@@ -106,5 +113,30 @@ def _fit(summary: Summary) -> BetaGeo:
     return fit_bgnbd(*(summary.customers.column(n).to_numpy() for n in ("frequency", "recency", "T")))
 
 
-__all__ = ["BetaGeo", "ClvResult", "GammaGamma", "Summary", "clv_analysis", "customer_summary", "customer_values",
+__all__ = ["ClvDefinition", "BetaGeo", "ClvResult", "GammaGamma", "Summary", "clv_analysis", "customer_summary", "customer_values",
            "fit_bgnbd", "fit_gamma_gamma", "holdout_check"]
+
+
+class ClvDefinition(Definition):
+    """``voronka clv`` as a record: BG/NBD and Gamma-Gamma in ``time_unit`` steps, valued over
+    ``horizon`` months discounted by ``discount`` a month, ``margin`` of revenue, purchases
+    ``purchase`` in ``currency``; checked on the days from ``holdout_from``; ``top`` customers
+    listed (docs/clv.md). "Now" is the source's ``as_of`` (its local date)."""
+
+    horizon: int = Field(12, ge=1, le=600)
+    discount: float = Field(0.01, ge=0, le=1)
+    time_unit: Literal["day", "week"] = "week"
+    holdout_from: dt.date | None = None
+    margin: float = Field(1.0, gt=0, le=1)
+    currency: Annotated[str, Field(max_length=8)] | None = None
+    purchase: Rule = "purchase"
+    top: int | None = Field(20, ge=1, le=1_000_000)
+
+    def compute(self, source: Source) -> ClvResult:
+        from voronka.touches import parse_rule
+
+        return clv_analysis(source, horizon_months=self.horizon, discount=self.discount, unit=self.time_unit,
+                            margin=self.margin, holdout_from=self.holdout_from,
+                            as_of=source.as_of.date() if source.as_of else None,
+                            purchase=parse_rule(self.purchase, PURCHASE, "purchase"), timezone=source.timezone,
+                            currency=self.currency)

@@ -7,6 +7,6 @@
 
 from __future__ import annotations
 
-from voronka.crm.pipeline import DealPipeline, deal_pipeline, manager_plans
+from voronka.crm.pipeline import DealPipeline, PipelineDefinition, deal_pipeline, manager_plans
 
-__all__ = ["DealPipeline", "deal_pipeline", "manager_plans"]
+__all__ = ["DealPipeline", "PipelineDefinition", "deal_pipeline", "manager_plans"]

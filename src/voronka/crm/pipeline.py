@@ -29,6 +29,12 @@ Everything over rows runs in the engine; only counts and per-stay durations come
 
 from __future__ import annotations
 
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from voronka.definition import Definition, Duration, Text
+
 import datetime as dt
 import itertools
 from collections.abc import Mapping, Sequence
@@ -243,3 +249,20 @@ def manager_plans(result: DealPipeline, target: float, *, period: str = "month",
         ("conversion_from_previous", pa.float64()), ("per_seller_per_day", pa.int64()),
         ("per_seller_per_period", pa.int64()),
     ]))
+
+
+class PipelineDefinition(Definition):
+    """``voronka deals`` as a record: the CRM deals funnel of ``pipeline`` (default: every one)
+    per pipeline or manager (``by``), stages in ``stages`` order (comma-separated; default: first
+    seen), open deals in a stage ``stuck_for`` or longer are stuck (docs/crm.md). Deals are not
+    events: filters and the unit do not apply; "now" is the source's ``as_of``."""
+
+    pipeline: Annotated[str, Field(max_length=256)] | None = None
+    by: Literal["pipeline", "manager"] = "pipeline"
+    stages: Text | None = None
+    stuck_for: Duration = "14d"
+
+    def compute(self, source: Engine) -> DealPipeline:
+        order = [s.strip() for s in self.stages.split(",") if s.strip()] if self.stages else None
+        return deal_pipeline(source, pipeline=self.pipeline, by=self.by, stage_order=order,
+                             stuck_for=self.stuck_for, as_of=getattr(source, "as_of", None))

@@ -27,6 +27,11 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
+from voronka.definition import Definition
+from voronka.source import Source
+
 import datetime as dt
 import json
 import statistics
@@ -235,3 +240,14 @@ def profile_sentences(profile: Profile, lang: str) -> list[str]:
                 shown[name] = value
         out.append(t(f"explore.profile.{key}", lang, **shown))
     return out or [t("explore.profile.clean", lang)]
+
+
+class ProfileDefinition(Definition):
+    """``voronka profile`` as a record: what the events hold (docs/explore.md); sessions cut at
+    the source's ``session_gap`` (default 30m), findings in ``lang``."""
+
+    lang: Literal["en", "ru", "kk"] = "en"
+
+    def compute(self, source: Source) -> Profile:
+        gap = source.unit.gap if source.unit.kind == "session" else "30m"
+        return compute_profile(source, session_gap=gap)

@@ -31,6 +31,13 @@ and the difference between two segments. Definitions: ``docs/explore.md``, *Tran
 
 from __future__ import annotations
 
+from typing import Annotated
+
+from pydantic import AfterValidator, Field
+
+from voronka.definition import Definition, Rule, Text
+from voronka.source import Source
+
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
@@ -319,3 +326,37 @@ def transition_figure(result: Transitions, title: str = "", *, min_probability: 
     figure.update_layout(title=title or None, showlegend=False, height=460, xaxis={"visible": False},
                          yaxis={"visible": False}, margin={"l": 10, "r": 10, "t": 40, "b": 10})
     return figure
+
+
+def _pair(text: str | None) -> str | None:
+    if text is not None:
+        parts = [p for p in text.split(",") if p.strip()]
+        if len(parts) != 2:
+            raise ValueError(f"{text!r}: two segments, FIELD=A,FIELD=B")
+        try:
+            [parse_segment(p) for p in parts]
+        except DefinitionError as exc:
+            raise ValueError(exc.reason) from None
+    return text
+
+
+class TransitionsDefinition(Definition):
+    """``voronka transitions`` as a record: transitions between events and the step matrix of
+    ``steps`` steps (repeats merged unless ``keep_repeats``), the ``top`` loops before
+    ``conversion`` (``a|b`` or ``MODEL:STAGE``), and two segments ``compare`` (``FIELD=A,FIELD=B``)
+    side by side (docs/explore.md)."""
+
+    conversion: Rule | None = None
+    compare: Annotated[Text | None, AfterValidator(_pair)] = None
+    steps: int = Field(8, ge=1, le=50)
+    keep_repeats: bool = False
+    top: int = Field(10, ge=1, le=1000)
+
+    def compute(self, source: Source) -> Transitions:
+        pair = None
+        if self.compare:
+            first, second = (p for p in self.compare.split(",") if p.strip())
+            pair = (parse_segment(first), parse_segment(second))
+        return compute_transitions(source, conversion=self.conversion, steps=self.steps,
+                                   merge_repeats=not self.keep_repeats, compare=pair, top=self.top,
+                                   as_of=source.as_of)

@@ -168,6 +168,14 @@ class FunnelDefinition(_Frozen):
     window_funnel: tuple[WindowFunnelMode, ...] = ()
     scan: Scan = "attempts"
 
+    @field_validator("as_of")
+    @classmethod
+    def _utc(cls, v: dt.datetime | None) -> dt.datetime | None:
+        """A time with an offset is taken as the naive UTC time the store holds."""
+        if v is not None and v.tzinfo is not None:
+            return v.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        return v
+
     @field_validator("window", mode="before")
     @classmethod
     def _window(cls, v: object) -> object:

@@ -16,7 +16,7 @@ from voronka.loop.drift import OverdueResult, WinbackResult, overdue_customers, 
 from voronka.loop.lifecycle import lifecycle
 from voronka.loop.occasions import PURCHASE, currencies, occasions_sql, prepare_occasions
 from voronka.loop.repeat import RepeatResult, repeat_purchases
-from voronka.loop.retention import RetentionResult, retention
+from voronka.loop.retention import RetentionDefinition, RetentionResult, retention
 from voronka.loop.rfm import RFMResult, rfm
 
 
@@ -61,6 +61,7 @@ __all__ = [
     "OverdueResult",
     "RFMResult",
     "RepeatResult",
+    "RetentionDefinition",
     "RetentionResult",
     "WinbackResult",
     "compute_loop",

@@ -25,13 +25,18 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Annotated, Literal
 
 import pyarrow as pa
 
+from pydantic import Field
+
+from voronka.definition import Definition, Rule
 from voronka.engines import Engine
 from voronka.loop.occasions import PURCHASE, currencies, prepare_occasions
 from voronka.loop.periods import check_period, period_index, period_index_sql, period_start
 from voronka.rules import StepRule
+from voronka.source import Source
 
 MEASURES = ("retention", "retention_k_or_later", "revenue_retention")
 
@@ -118,3 +123,20 @@ def retention(engine: Engine, *, period: str = "month", events: str | None = Non
 
 
 __all__ = ["MEASURES", "RETENTION_SCHEMA", "RetentionResult", "retention"]
+
+
+class RetentionDefinition(Definition):
+    """``voronka retention`` as a record: cohorts by first-purchase ``period``, purchases
+    matching ``purchase`` (``a|b`` or ``MODEL:STAGE``), in ``currency`` only if given
+    (docs/loop.md). The zone and "now" are the source's."""
+
+    period: Literal["day", "week", "month"] = "month"
+    currency: Annotated[str, Field(max_length=8)] | None = None
+    purchase: Rule = "purchase"
+
+    def compute(self, source: Source) -> RetentionResult:
+        from voronka.touches import parse_rule
+
+        return retention(source, period=self.period, currency=self.currency,
+                         purchase=parse_rule(self.purchase, PURCHASE, "purchase"), timezone=source.timezone,
+                         as_of=source.as_of)

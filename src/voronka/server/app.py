@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException
 
 from voronka.errors import LimitError, VoronkaError
 from voronka.keys import keyring
-from voronka.server import collect, pages, read
+from voronka.server import api, collect, pages, read
 from voronka.server.answers import error
 from voronka.server.collector import Collector
 from voronka.server.params import located
@@ -70,6 +70,7 @@ def create_app(store_path: str | Path, *, token: str | None = None, public_dashb
         log.error("internal fault answering %s %s", request.method, request.url.path, exc_info=exc)
         return error(500, "internal error (the server's log has the details)")
 
+    api.add_routes(app, collector)  # before collect's POST /v1/{table}
     collect.add_routes(app, collector, max_body_bytes=max_body_bytes, max_bodies=max_bodies)
     read.add_routes(app, collector)
     pages.add_routes(app, collector)

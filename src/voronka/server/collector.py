@@ -108,6 +108,17 @@ class Collector:
             result = compute_funnel(source, definition, units=False)
         return jsonable_encoder(result.steps.to_pylist())
 
+    def analyse(self, definition: Any, options: dict[str, Any]) -> dict[str, Any]:
+        """The JSON answer of ``definition`` (``voronka.analyses``) over the store's events as
+        ``options`` say (``Source.from_options``), on a read cursor of its own."""
+        from voronka.analyses import compute, result_json
+        from voronka.engines.duckdb import DuckDBEngine
+        from voronka.source import Source
+
+        with self._reading() as con:
+            source = Source.from_options(DuckDBEngine(con), **options)
+            return result_json(definition, compute(source, definition))
+
     @contextlib.contextmanager
     def _reading(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A cursor of its own for one read (a snapshot of the committed store)."""

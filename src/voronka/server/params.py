@@ -86,7 +86,7 @@ def located(errors: list[dict[str, Any]]) -> str:
     ``query parameter 'window' (value '99999999999d'): expected a duration …``."""
     first = errors[0] if errors else {}
     loc = [str(part) for part in first.get("loc", ())]
-    message = first.get("msg", "invalid request")
+    message = str(first.get("msg", "invalid request")).removeprefix("Value error, ")
     if len(loc) < 2:
         return f"request: {message}"
     if first.get("type") == "string_pattern_mismatch" and loc[-1] in HINTS:
