@@ -363,14 +363,7 @@ def _window_funnel_scan(defn: FunnelDefinition, evs) -> list[_Attempt]:
     if not reached:
         return []
     chain = reached[-1]
-    return [_Attempt(
-        start=evs[chain[0]][0].ts,
-        start_id=evs[chain[0]][0].event_id,
-        times=[evs[i][0].ts for i in chain] + [None] * (n - len(chain)),
-        values=[evs[i][1] for i in chain] + [None] * (n - len(chain)),
-        level=len(chain),
-        open_from=last_start,
-    )]
+    return [_chain_attempt(evs, chain, n, last_start)]
 
 
 def _strict_once_scan(defn: FunnelDefinition, evs, entries) -> list[_Attempt]:
@@ -416,14 +409,19 @@ def _strict_once_scan(defn: FunnelDefinition, evs, entries) -> list[_Attempt]:
     if not reached:
         return []
     chain = reached[-1][0]
-    return [_Attempt(
+    return [_chain_attempt(evs, chain, n, last_start)]
+
+
+def _chain_attempt(evs: list, chain: list[int], n: int, last_start: dt.datetime | None) -> _Attempt:
+    """The attempt of ``chain`` (indexes into ``evs``, one per step reached) of an ``n``-step funnel."""
+    return _Attempt(
         start=evs[chain[0]][0].ts,
         start_id=evs[chain[0]][0].event_id,
         times=[evs[i][0].ts for i in chain] + [None] * (n - len(chain)),
         values=[evs[i][1] for i in chain] + [None] * (n - len(chain)),
         level=len(chain),
         open_from=last_start,
-    )]
+    )
 
 
 # -- PostHog's scan ----------------------------------------------------------------------
