@@ -17,6 +17,8 @@ the median of ``--runs`` runs:
 * ``by_week``: the 5 steps as weekly cohort trends in ``Asia/Almaty``;
 * ``unordered``: the 5 steps in any order;
 * ``hourglass``: the hourglass model on demo data (``--demo`` events, made once);
+* ``compat``: the 5 steps under ``compat: clickhouse`` in ``windowFunnel``'s ``strict_increase`` mode, whose
+  step counts must equal ``windowfunnel``'s exactly;
 * ``ingest``: ``benchmarks/ingest.py`` (Parquet and CSV into a store, rows/s).
 
 It prints each time, the ratios voronka / windowFunnel and voronka / scan, by_channel /
@@ -205,6 +207,9 @@ def _run_case(case: str, path: Path, runs: int, engine_url: str) -> dict:
         times, counts = _voronka(path, {**five, "order": "unordered"}, runs, engine_url)
     elif case == "hourglass":
         times, counts = _voronka(path, {"model": "hourglass"}, runs, engine_url)
+    elif case == "compat":  # `compat: clickhouse` in windowFunnel's 'strict_increase' mode: its counts exactly
+        times, counts = _voronka(path, {"steps": FUNNEL, "window": "7d", "compat": "clickhouse",
+                                        "window_funnel": ["strict_increase"]}, runs, engine_url)
     else:
         raise SystemExit(f"unknown case {case}")
     return {"seconds": statistics.median(times), "runs": times, "counts": counts}
@@ -267,6 +272,11 @@ def main() -> None:
                 same = results[other]["counts"] == results["voronka"]["counts"]
                 print(f"step counts voronka vs {other}: {'identical' if same else 'differ'}"
                       + ("" if same else f" ({results['voronka']['counts']} vs {results[other]['counts']})"))
+    if "compat" in results and "windowfunnel" in results:
+        same = results["compat"]["counts"] == results["windowfunnel"]["counts"]
+        print(f"step counts compat: clickhouse vs windowFunnel: {'identical' if same else 'differ'}"
+              + ("" if same else f" ({results['compat']['counts']} vs {results['windowfunnel']['counts']})"))
+        ratio("compat", "windowfunnel")
     with open("/proc/loadavg") as f:
         print(f"load average after: {' '.join(f.read().split()[:3])}")
 
