@@ -105,6 +105,20 @@ class Scan:
                 for r in self.flagged() if r["kind"] == kind]
 
 
+def trend_windows(engine: Engine, definition: FunnelDefinition) -> list[tuple[dt.date, dt.date, str]]:
+    """The flagged windows a conversion trend of ``definition`` shades (``Scan.windows``):
+    the scan over the funnel's own steps on the same source (its filters, unit and days),
+    transitions only, weekly (daily for a daily cohort), ``within`` 14 days, the funnel's
+    ``as_of``; none when fewer than two steps are scanned. The report's trend
+    (``voronka funnel --report``) and the web app's (``server.builder``) use this."""
+    try:
+        scan = scan_changes(engine, definition, grain="day" if definition.cohort == "day" else "week",
+                            volumes=False, as_of=definition.as_of)
+    except DefinitionError:  # fewer than two steps the scan can follow
+        return []
+    return scan.windows()
+
+
 def series_label(r: dict) -> str:
     """``measure (column = segment)``, or the measure alone for all units."""
     return r["measure"] + _segment_text(r)
