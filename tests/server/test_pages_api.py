@@ -183,6 +183,4 @@ def test_the_builders_trend_shades_and_lists_the_scans_windows(default_demo, tmp
     result = CliRunner().invoke(app, ["funnel", "--store", str(default_demo), "--steps", "trial,purchase",
                                       "--cohort", "week", "--report", str(report)])
     assert result.exit_code == 0, result.output
-    page = report.read_text()
-    assert page.count("trial → purchase (channel = digital)") + page.count(
-        "trial \\u2192 purchase (channel = digital)") >= 1
+    assert json.dumps(cases[0][1])[1:-1] in report.read_text()  # the trend's label, as plotly writes it
