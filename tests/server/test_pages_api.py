@@ -166,7 +166,8 @@ def test_the_builders_trend_shades_and_lists_the_scans_windows(default_demo, tmp
             assert status == 200, answer
             with Store(default_demo, read_only=True) as opened:
                 source = Source.from_options(DuckDBEngine(opened.connection), where=where)
-                expected = trend_windows(source, funnel_definition({"steps": "trial,purchase", "cohort": "week"}))
+                definition = funnel_definition({"steps": "trial,purchase", "cohort": "week"})
+                expected = trend_windows(source, compute_funnel(source, definition, units=False))
             assert [(dt.date.fromisoformat(w["first"]), dt.date.fromisoformat(w["last"]), w["label"])
                     for w in answer["flagged"]] == expected
             window = next(w for w in answer["flagged"] if w["label"] == label)

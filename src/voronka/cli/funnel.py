@@ -141,12 +141,10 @@ def funnel(
         if fmt is OutputFormat.table:
             console.print(f"wrote {export}", highlight=False)
     if report is not None:
+        from voronka.explore.scan import trend_windows
         from voronka.reports import funnel_report
 
-        from voronka.explore.scan import trend_windows
-
-        shaded = trend_windows(engine, definition) if result.trends is not None and result.trends.num_rows else []
-        funnel_report(result, lang.value, flagged=shaded).write(report)
+        funnel_report(result, lang.value, flagged=trend_windows(engine, result)).write(report)
         if fmt is OutputFormat.table:
             console.print(f"report: {report}", highlight=False)
 

@@ -77,8 +77,8 @@ def _series(items: list[tuple[str, str]], own: dict[str, str], lang: str) -> lis
 
 def _compute(collector: Any, flags: dict, options: dict, lang: str, *, units: bool,
              shade: bool = False) -> tuple[Any, list[tuple[dt.date, dt.date, str]]]:
-    """(the funnel's result, the change scan's windows its trend shades: ``trend_windows`` on
-    the same source, only with ``shade`` and when the funnel has a trend, else none)."""
+    """(the funnel's result, with ``shade`` the change scan's windows its trend shades:
+    ``trend_windows`` on the same source; else none)."""
     from voronka.engines.duckdb import DuckDBEngine
     from voronka.explore.scan import trend_windows
     from voronka.funnel import compute_funnel
@@ -89,8 +89,7 @@ def _compute(collector: Any, flags: dict, options: dict, lang: str, *, units: bo
     with collector._reading() as con:
         source = Source.from_options(DuckDBEngine(con), **options)
         result = compute_funnel(source, definition, units=units)
-        trend = shade and result.trends is not None and result.trends.num_rows > 0
-        return result, trend_windows(source, definition) if trend else []
+        return result, trend_windows(source, result) if shade else []
 
 
 def _formatted(row: dict[str, Any], lang: str) -> dict[str, Any]:
@@ -124,8 +123,8 @@ def funnel_answer(collector: Any, items: list[tuple[str, str]], lang: str) -> di
     results = []
     shaded: list[tuple[dt.date, dt.date, str]] = []
     for name, flags, options in _series(items, own, lang):
-        result, windows = _compute(collector, flags, options, lang, units=False, shade=not results)
-        shaded = shaded or windows
+        result, windows = _compute(collector, flags, options, lang, units=False, shade=not results)  # the first's
+        shaded += windows
         results.append((name, result))
         series.append({"name": name, "steps": [_formatted(r, lang) for r in result.steps.to_pylist()]})
     first = results[0][1]
