@@ -129,3 +129,59 @@ def test_pages_need_a_read_key_but_assets_do_not(store):
         assert status == 200 and b"plotly.js" in plotly[:400] and len(plotly) > 1_000_000
         assert server.call("GET", "/static/app.js")[0] == 200
         assert server.call("GET", "/static/../store.py")[0] == 404
+
+
+@pytest.fixture(scope="module")
+def default_demo(tmp_path_factory) -> Path:
+    """The store `voronka demo` builds (5,000 people, seed 7): its planted incident (no
+    purchase after a digital trial, 8–28 June 2026, docs/demo.md) is one the scan can flag."""
+    folder = tmp_path_factory.mktemp("pages-api-default")
+    files = demo.write(demo.generate(), folder)
+    with Store(folder / "demo.duckdb") as store:
+        store.ingest_events([files["events"]])
+    return folder / "demo.duckdb"
+
+
+def test_the_builders_trend_shades_and_lists_the_scans_windows(default_demo, tmp_path):
+    """A weekly trend of try → buy carries the change scan's windows, shaded on the chart
+    and listed in words: the demo's incident on digital, the windows `voronka funnel
+    --report` shades (both call ``trend_windows`` on the funnel's source)."""
+    import datetime as dt
+
+    from typer.testing import CliRunner
+
+    from voronka.cli import app
+    from voronka.explore.scan import trend_windows
+    from voronka.i18n import format_date
+
+    served = tmp_path / "served.duckdb"
+    served.write_bytes(default_demo.read_bytes())
+    incident = (dt.date(2026, 6, 8), dt.date(2026, 6, 28))
+    cases = [([], "trial → purchase (channel = digital)"), (["channel=digital"], "trial → purchase")]
+    for server in _serve(served, public_dashboard=True):
+        for where, label in cases:
+            query = urllib.parse.urlencode([("steps", "trial,purchase"), ("cohort", "week"), ("lang", "ru"),
+                                            *(("where", w) for w in where)])
+            status, answer = server.json("GET", f"/app/api/funnel?{query}")
+            assert status == 200, answer
+            with Store(default_demo, read_only=True) as opened:
+                source = Source.from_options(DuckDBEngine(opened.connection), where=where)
+                definition = funnel_definition({"steps": "trial,purchase", "cohort": "week"})
+                expected = trend_windows(source, compute_funnel(source, definition, units=False))
+            assert [(dt.date.fromisoformat(w["first"]), dt.date.fromisoformat(w["last"]), w["label"])
+                    for w in answer["flagged"]] == expected
+            window = next(w for w in answer["flagged"] if w["label"] == label)
+            first, last = dt.date.fromisoformat(window["first"]), dt.date.fromisoformat(window["last"])
+            assert first <= incident[1] and last >= incident[0]
+            assert window["text"] == f"{format_date(first, 'ru')} – {format_date(last, 'ru')}: {label}"
+            assert window["text"].startswith("8 июн. 2026")
+            assert answer["flagged_note"].startswith("Периоды, которые отмечает поиск изменений")
+            layout = json.loads(answer["trend"])["layout"]
+            assert len(layout["shapes"]) == len(expected) and label in [a["text"] for a in layout["annotations"]]
+        status, answer = server.json("GET", "/app/api/funnel?steps=trial,purchase")  # no trend: no scan
+        assert status == 200 and answer["trend"] is None and answer["flagged"] == [] and answer["flagged_note"] is None
+    report = tmp_path / "report.html"
+    result = CliRunner().invoke(app, ["funnel", "--store", str(default_demo), "--steps", "trial,purchase",
+                                      "--cohort", "week", "--report", str(report)])
+    assert result.exit_code == 0, result.output
+    assert json.dumps(cases[0][1])[1:-1] in report.read_text()  # the trend's label, as plotly writes it

@@ -177,6 +177,10 @@ def test_a_funnel_built_by_clicking_shows_the_clis_numbers(browser, url, stores,
     assert _shown(browser) == _expected(_cli(stores[0], *flags))
     assert browser.find_elements(By.CSS_SELECTOR, "#trend-chart .main-svg")  # the trend, with its n below
     assert browser.find_elements(By.CSS_SELECTOR, "#trend-table tbody tr")
+    assert browser.execute_script(  # the scan's windows: as many shaded as listed (none in this small demo)
+        "return [(document.getElementById('trend-chart').layout.shapes || []).length,"
+        " document.querySelectorAll('#flagged-list li').length, document.getElementById('flagged-note').textContent]"
+    ) == [0, 0, "The change scan flags no period of this funnel's transitions."]
     assert browser.find_elements(By.CSS_SELECTOR, "#ttc-chart .main-svg")
     browser.save_screenshot(str(shots / "built.png"))
 

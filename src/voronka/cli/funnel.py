@@ -141,27 +141,12 @@ def funnel(
         if fmt is OutputFormat.table:
             console.print(f"wrote {export}", highlight=False)
     if report is not None:
+        from voronka.explore.scan import trend_windows
         from voronka.reports import funnel_report
 
-        funnel_report(result, lang.value, flagged=_scan_windows(engine, definition, result, src)).write(report)
+        funnel_report(result, lang.value, flagged=trend_windows(engine, result)).write(report)
         if fmt is OutputFormat.table:
             console.print(f"report: {report}", highlight=False)
-
-
-def _scan_windows(engine, definition: FunnelDefinition, result, src: SourceOptions) -> list:
-    """The change scan's flagged windows of the funnel's transitions (docs/explore.md), to
-    shade on the trend: only when the report draws one; weekly, daily for a daily cohort."""
-    if result.trends is None or not result.trends.num_rows:
-        return []
-    from voronka.errors import DefinitionError
-    from voronka.explore.scan import scan_changes
-
-    try:
-        scan = scan_changes(engine, definition, grain="day" if definition.cohort == "day" else "week",
-                            volumes=False, as_of=src.as_of)
-    except DefinitionError:  # fewer than two steps the scan can follow
-        return []
-    return scan.windows()
 
 
 @app.command()

@@ -54,7 +54,7 @@ import pyarrow as pa
 from voronka.duration import parse_duration
 from voronka.engines import Engine
 from voronka.errors import DefinitionError
-from voronka.funnel import FunnelDefinition
+from voronka.funnel import FunnelDefinition, FunnelResult
 from voronka.source import event_sources, latest_event
 from voronka.sql import field_sql, literal, local_time_sql, resolved_events, rule_predicate
 from voronka.stats import benjamini_hochberg, proportion_tests, wilson_interval
@@ -103,6 +103,24 @@ class Scan:
         periods a trend shades."""
         return [(r["first"], _last_day(r["last"], self.grain), series_label(r))
                 for r in self.flagged() if r["kind"] == kind]
+
+
+def trend_windows(engine: Engine, result: FunnelResult) -> list[tuple[dt.date, dt.date, str]]:
+    """The flagged windows the conversion trend of a funnel's ``result`` shades
+    (``Scan.windows``; none without a trend): the scan over the funnel's own steps on the
+    same source (its filters, unit and days) and ``as_of``, transitions only, weekly (daily
+    for a daily cohort), ``within`` 14 days; none when fewer than two steps are scanned.
+    The report's trend (``voronka funnel --report``) and the web app's (``server.builder``)
+    use this."""
+    if result.trends is None or not result.trends.num_rows:
+        return []
+    definition = result.definition
+    try:
+        scan = scan_changes(engine, definition, grain="day" if definition.cohort == "day" else "week",
+                            volumes=False, as_of=result.as_of)
+    except DefinitionError:  # fewer than two steps the scan can follow
+        return []
+    return scan.windows()
 
 
 def series_label(r: dict) -> str:

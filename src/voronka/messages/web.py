@@ -63,6 +63,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     "web.steps_table": {"en": "Steps", "ru": "Шаги", "kk": "Қадамдар"},
     "web.entered": {"en": "Entered (n)", "ru": "Вошли (n)", "kk": "Кіргендер (n)"},
     "web.series": {"en": "Series", "ru": "Ряд", "kk": "Қатар"},
+    "web.flagged": {"en": "Periods the change scan flags (shaded on the trend):",
+                    "ru": "Периоды, которые отмечает поиск изменений (закрашены на графике):",
+                    "kk": "Өзгерістерді іздеу белгілеген мерзімдер (графикте боялған):"},
+    "web.no_flagged": {"en": "The change scan flags no period of this funnel's transitions.",
+                       "ru": "Поиск изменений не отмечает ни одного периода в переходах этой воронки.",
+                       "kk": "Өзгерістерді іздеу бұл воронканың өтулерінде бірде-бір мерзімді белгілемейді."},
     "web.difference": {
         "en": "Conversion to the last step: {a} against {b} ({test}, p {p}).",
         "ru": "Конверсия до последнего шага: {a} против {b} ({test}, p {p}).",

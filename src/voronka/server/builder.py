@@ -75,15 +75,21 @@ def _series(items: list[tuple[str, str]], own: dict[str, str], lang: str) -> lis
     raise InputError(f"query parameter 'compare' (value {compare[:40]!r}): none, previous or segments")
 
 
-def _compute(collector: Any, flags: dict, options: dict, lang: str, *, units: bool) -> Any:
+def _compute(collector: Any, flags: dict, options: dict, lang: str, *, units: bool,
+             shade: bool = False) -> tuple[Any, list[tuple[dt.date, dt.date, str]]]:
+    """(the funnel's result, with ``shade`` the change scan's windows its trend shades:
+    ``trend_windows`` on the same source; else none)."""
     from voronka.engines.duckdb import DuckDBEngine
+    from voronka.explore.scan import trend_windows
     from voronka.funnel import compute_funnel
     from voronka.funnel.spec import funnel_definition
     from voronka.source import Source
 
     definition = funnel_definition(flags, lang=lang, default_model="hourglass", model_files=False)  # no file
     with collector._reading() as con:
-        return compute_funnel(Source.from_options(DuckDBEngine(con), **options), definition, units=units)
+        source = Source.from_options(DuckDBEngine(con), **options)
+        result = compute_funnel(source, definition, units=units)
+        return result, trend_windows(source, result) if shade else []
 
 
 def _formatted(row: dict[str, Any], lang: str) -> dict[str, Any]:
@@ -106,16 +112,19 @@ def _figure(figure: Any) -> Any:
 
 def funnel_answer(collector: Any, items: list[tuple[str, str]], lang: str) -> dict[str, Any]:
     """The builder's answer: per series its step rows (raw and formatted), the funnel chart,
-    the trend (with intervals and n) and time-to-convert charts of the first series, and the
-    comparison of the series' last-step conversions."""
+    the trend (with intervals and n, the change scan's flagged windows shaded and listed) and
+    time-to-convert charts of the first series, and the comparison of the series' last-step
+    conversions."""
     from voronka.reports import charts
     from voronka.stats import proportion_test
 
     items, own = split_query(items)
     series = []
     results = []
+    shaded: list[tuple[dt.date, dt.date, str]] = []
     for name, flags, options in _series(items, own, lang):
-        result = _compute(collector, flags, options, lang, units=False)
+        result, windows = _compute(collector, flags, options, lang, units=False, shade=not results)  # the first's
+        shaded += windows
         results.append((name, result))
         series.append({"name": name, "steps": [_formatted(r, lang) for r in result.steps.to_pylist()]})
     first = results[0][1]
@@ -134,11 +143,15 @@ def funnel_answer(collector: Any, items: list[tuple[str, str]], lang: str) -> di
         "funnel": None if empty else _figure(charts.funnel_chart(chart_steps, lang, max_breakdowns=8)),
         "ttc": _figure(charts.time_to_convert_histogram(first.histogram, lang, labels={i + 1: s.title for i, s in enumerate(first.definition.steps)}))
         if first.histogram.num_rows else None,
-        "trend": None, "trend_rows": [], "difference": None,
+        "trend": None, "trend_rows": [], "flagged": [], "flagged_note": None, "difference": None,
         "headers": {name: t(key, lang) for name, key in HEADERS.items()},
     }
     if first.trends is not None and first.trends.num_rows:
-        answer["trend"] = _figure(charts.conversion_trend(first.trends, lang))
+        answer["trend"] = _figure(charts.conversion_trend(first.trends, lang, flagged=shaded))
+        answer["flagged"] = [{"first": a, "last": b, "label": label,
+                              "text": f"{format_date(a, lang)} – {format_date(b, lang)}: {label}"}
+                             for a, b, label in shaded]
+        answer["flagged_note"] = t("web.flagged" if shaded else "web.no_flagged", lang)
         answer["trend_rows"] = [{**r, "text": {"period": format_date(r["period"], lang),
                                                "n": format_number(r["entered"], lang),
                                                "conversion": format_percent(r["conversion_from_first"] or 0, lang)}}
@@ -164,7 +177,7 @@ def dropped(collector: Any, items: list[tuple[str, str]], lang: str) -> tuple[st
     runs = _series(items, own, lang)
     name = own.get("series")
     chosen = next((r for r in runs if r[0] == name), runs[0])
-    result = _compute(collector, chosen[1], chosen[2], lang, units=True)
+    result, _ = _compute(collector, chosen[1], chosen[2], lang, units=True)
     step = int(raw)
     if not 1 <= step <= len(result.definition.steps):
         raise InputError(f"query parameter 'step' (value {raw!r}): the funnel has {len(result.definition.steps)} steps")

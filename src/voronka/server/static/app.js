@@ -173,6 +173,19 @@
     });
   }
 
+  function flaggedList(answer) {
+    document.getElementById("flagged-note").textContent = answer.flagged_note || "";
+    var list = document.getElementById("flagged-list");
+    list.textContent = "";
+    answer.flagged.forEach(function (w) {
+      var item = el("li");
+      item.textContent = w.text;
+      item.dataset.first = w.first;
+      item.dataset.last = w.last;
+      list.appendChild(item);
+    });
+  }
+
   function plot(id, json) {
     var node = document.getElementById(id);
     if (!json) { Plotly.purge(node); node.hidden = true; return null; }
@@ -209,6 +222,7 @@
       document.getElementById("difference").textContent = answer.difference || "";
       stepsTable(answer);
       trendTable(answer);
+      flaggedList(answer);
       document.body.dataset.built = String(Date.now());
     });
   }
