@@ -94,7 +94,7 @@ def test_the_cli_reads_and_ingests_while_the_server_runs(demo_store: Path, tmp_p
         assert "Traceback" not in refused.stderr
     finally:
         stop(server)
-    assert not serve_file(demo_store).exists()  # removed at shutdown
+    assert not serve_file(demo_store).exists() and not snapshot_file(demo_store).exists()  # removed at shutdown
     with Store(demo_store, read_only=True) as store:
         assert store.count("events") == events + 2
 

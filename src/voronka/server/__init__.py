@@ -24,6 +24,8 @@ lock), so an ingest and a dashboard never see each other half done.
   first request and again only after an ingest has added rows.
 * ``GET /v1/funnel?model=hourglass&lang=…`` (or ``?steps=site_visit,purchase&window=30d``):
   the funnel's steps as JSON rows (the ``voronka funnel --format json`` rows).
+* ``POST /v1/snapshot``: a consistent copy of the store beside it, for the CLI while the server
+  holds the store (``voronka.served``; ``voronka serve`` writes ``<store>.serve.json``).
 * ``GET /health``: ``{"status": "ok", "events": N}``.
 """
 

@@ -59,6 +59,7 @@ class Collector:
     def close(self) -> None:
         self.writer.stop()
         self.store.close()
+        snapshot_file(self.store.path).unlink(missing_ok=True)  # a reader that has it open keeps its copy
 
     async def capture(self, capture: Capture, size: int) -> int:
         """Store captured rows (group-committed, durable on return); the number of events."""
