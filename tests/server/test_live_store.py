@@ -4,11 +4,13 @@ CLI in other processes reading its snapshots and ingesting through it."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import stat
 import subprocess
 import sys
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -115,8 +117,6 @@ def test_every_format_and_option_reaches_the_server(demo_store: Path, tmp_path: 
     book.close()
     pq.write_table(pa.table({"client": ["f-parquet"], "time": ["2026-11-02 15:00"], "event": ["purchase"],
                              "revenue": ["10"]}), tmp_path / "e.parquet")
-    import gzip
-
     with gzip.open(tmp_path / "e.ndjson.gz", "wt", encoding="utf-8") as fh:
         fh.write(json.dumps({"client": "f-ndjson", "time": "2026-11-02 15:00", "event": "purchase", "revenue": 10})
                  + "\n")
@@ -147,6 +147,13 @@ def test_a_file_over_the_servers_body_limit_is_refused_clearly(demo_store: Path,
     server = spawn(demo_store, free_port(), "--max-body-bytes", "1024")
     try:
         refused = cli("ingest", str(big), store=demo_store)
+        served = read_serve_file(demo_store)
+        assert served is not None
+        bomb = urllib.request.Request(served.url + "/v1/events?format=csv", method="POST",
+                                      data=gzip.compress(b"customer_id,ts,event\n" + b"c" * 100_000))
+        with pytest.raises(urllib.error.HTTPError) as answer:  # small, but inflating past the limit
+            urllib.request.urlopen(bomb, timeout=30)
+        assert answer.value.code == 413 and b"inflates to over 1,024 bytes" in answer.value.read()
     finally:
         stop(server)
     assert refused.returncode == 1

@@ -44,7 +44,7 @@ def create_app(store_path: str | Path, *, token: str | None = None, public_dashb
     The store's keys (``voronka keys``) are read now; ``token`` is a key of both kinds, and so is
     ``local_key`` (the serve file's, ``voronka.served``; it opens no write by itself);
     ``public_dashboard`` lets anyone read (``voronka serve`` allows it on loopback only)."""
-    collector = Collector(store_path, max_queue=max_queue)
+    collector = Collector(store_path, max_queue=max_queue, max_body_bytes=max_body_bytes)
     app = FastAPI(title="voronka", summary="Collector and dashboard of one voronka store")
     app.state.collector = collector
     with collector.lock:  # the writer thread is already warming up on the store's connection

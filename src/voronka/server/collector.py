@@ -18,9 +18,9 @@ from urllib.parse import urlencode
 import duckdb
 from fastapi.encoders import jsonable_encoder
 
-from voronka.errors import InputError
+from voronka.errors import InputError, LimitError
 from voronka.ingest.readers import Body
-from voronka.server.capture import REQUEST, Capture
+from voronka.server.capture import REQUEST, BodyTooLarge, Capture, _gunzip
 from voronka.server.writer import Writer
 from voronka.served import snapshot_file
 from voronka.sql import identifier, literal
@@ -40,8 +40,9 @@ class Collector:
     """
 
     def __init__(self, store_path: str | Path, *, max_queue: int = 4096,
-                 max_queued_bytes: int = 256 * 1024 * 1024) -> None:
+                 max_queued_bytes: int = 256 * 1024 * 1024, max_body_bytes: int = 64 * 1024 * 1024) -> None:
         self.store = Store(store_path)
+        self.max_body_bytes = max_body_bytes
         self.lock = threading.Lock()
         self.generation = 0  # counts the ingests that added rows: the dashboard cache's key
         self.event_count = self.store.count("events")
@@ -76,16 +77,21 @@ class Collector:
         """Store the rows of ``body`` in ``table`` (one transaction), or raise ``InputError``
         naming the row and field of the body. Without ``fmt`` the body goes to the JSON reader as
         bytes; with one (``csv``, ``tsv``, ``xlsx``, ``parquet``, ``ndjson``, ``json``; gzip
-        recognised by its magic bytes) it is written to a temporary file the server names and read
+        inflated, at most to ``max_body_bytes``) it is written to a temporary file the server names and read
         as a file of that format would be (``voronka ingest`` through a running server)."""
         if not body.strip():
             raise InputError("empty body: send a JSON object, an array of objects, or NDJSON", file=REQUEST)
+        if body[:2] == b"\x1f\x8b":  # gzip, inflated at most to the body limit (no bomb)
+            try:
+                body = _gunzip(body, self.max_body_bytes)
+            except BodyTooLarge:
+                raise LimitError(f"the body inflates to over {self.max_body_bytes:,} bytes", file=REQUEST) from None
         options = {"tz": tz, "mapping": mapping, "currency": currency, "keep_repeats": keep_repeats,
                    "encoding": encoding, "delimiter": delimiter}
         folder = tempfile.mkdtemp(prefix="voronka-body-") if fmt else None
         try:
             if folder:
-                source: Any = os.path.join(folder, f"body.{fmt}" + (".gz" if body[:2] == b"\x1f\x8b" else ""))
+                source: Any = os.path.join(folder, f"body.{fmt}")
                 with open(source, "wb") as fh:
                     fh.write(body)
             else:
@@ -93,8 +99,11 @@ class Collector:
             with self.lock:
                 summary = self.store.ingest(table, [source], **options)
         except InputError as exc:  # the request, not the temporary file; the query parameter, not the flag
-            raise InputError(exc.reason.replace("--map ", "?map="), file=REQUEST if folder else exc.file,
-                             row=exc.row, column=exc.column, value=exc.value) from None
+            reason = exc.reason.replace("--map ", "?map=")
+            if folder:  # DuckDB may quote the temporary file's path
+                reason = reason.replace(str(source), REQUEST)
+            raise type(exc)(reason, file=REQUEST if folder else exc.file, row=exc.row, column=exc.column,
+                            value=exc.value) from None
         finally:
             if folder:
                 shutil.rmtree(folder, ignore_errors=True)
