@@ -153,8 +153,16 @@ def ingest_file(served: Served, table: str, file: Path, query: dict[str, Any]) -
     body limit is refused before it is sent."""
     size = file.stat().st_size
     if size > served.max_body_bytes:
-        raise StoreError(
-            f"{file}: {size:,} bytes, over the {served.max_body_bytes:,}-byte body limit of the voronka serve "
-            f"(pid {served.pid}) holding the store; start it with a larger --max-body-bytes, or stop it and "
-            "ingest again")
-    return _call(served, "POST", f"/v1/{table}", body=file.read_bytes(), query=query)
+        raise too_large(served, file, f"{size:,} bytes, over the {served.max_body_bytes:,}-byte body limit")
+    try:
+        return _call(served, "POST", f"/v1/{table}", body=file.read_bytes(), query=query)
+    except ServerAnswer as exc:
+        if exc.status == 413:  # e.g. a gzip file inflating past the limit
+            raise too_large(served, file, exc.message) from None
+        raise
+
+
+def too_large(served: Served, file: Path, why: str) -> StoreError:
+    """The error of a file the server holding the store will not take, and what to do."""
+    return StoreError(f"{file}: {why} of the voronka serve (pid {served.pid}) holding the store; start it with "
+                      "a larger --max-body-bytes, or stop it and ingest again")

@@ -150,10 +150,6 @@ def _send(served: Any, table: str, file: Path, query: dict[str, Any]) -> dict[st
     try:
         return ingest_file(served, table, file, query)
     except ServerAnswer as exc:
-        if exc.status == 413:
-            raise StoreError(f"{file}: over the body limit of the voronka serve (pid {served.pid}) holding the "
-                             f"store ({exc.message}); start it with a larger --max-body-bytes, or stop it and "
-                             "ingest again") from None
         if exc.status == 422:  # the pipeline's located message, naming the file rather than the request
             raise StoreError(f"{file}: {exc.message.removeprefix('request body').lstrip(', :')}") from None
         raise
