@@ -85,6 +85,10 @@ def remove_serve_file(store: str | Path) -> None:
 
 
 def _alive(pid: int) -> bool:
+    """Is ``pid`` a running process? (Signal 0 checks without signalling; on Windows, where
+    ``os.kill`` would end the process, every pid counts as alive.)"""
+    if os.name == "nt":
+        return True
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
