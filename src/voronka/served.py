@@ -131,7 +131,8 @@ def _call(served: Served, method: str, path: str, *, body: bytes | None = None,
             message = exc.reason
         raise ServerAnswer(exc.code, str(message)) from None
     except (OSError, ValueError) as exc:
-        raise StoreError(f"voronka serve (pid {served.pid}) at {served.url} did not answer: {exc}") from None
+        raise StoreError(f"voronka serve (pid {served.pid}) at {served.url} did not answer ({exc}); if no server "
+                         "holds the store, its serve file is stale: remove it") from None
 
 
 class ServerAnswer(StoreError):
