@@ -79,11 +79,13 @@ def allows_read(keyring: Keyring, key: str | None) -> bool:
     return keyring.public_reads or _known(keyring.read, key)
 
 
-def keyring(store: Store, *, token: str | None = None, public_reads: bool = False) -> Keyring:
-    """The keyring of the live (not revoked) keys of ``store``; ``token`` counts as both kinds."""
+def keyring(store: Store, *, token: str | None = None, public_reads: bool = False,
+            local: str | None = None) -> Keyring:
+    """The keyring of the live (not revoked) keys of ``store``; ``token`` counts as both kinds, and so
+    does ``local`` (the key of the serve file, ``voronka.served``), which opens no write by itself."""
     every = store.keys()
     live = [(k["kind"], k["hash"]) for k in every if k["revoked_at"] is None]
-    extra = (digest(token),) if token else ()
+    extra = tuple(digest(k) for k in (token, local) if k)
     return Keyring(write=tuple(h for kind, h in live if kind == "write") + extra,
                    read=tuple(h for kind, h in live if kind == "read") + extra,
                    public_reads=public_reads,

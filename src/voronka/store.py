@@ -48,6 +48,10 @@ VIEWS = "voronka_views"
 """The web app's saved views (``voronka.server.views``): name, page, query string, saved time."""
 
 
+class StoreLocked(StoreError):
+    """Another process holds the store file (a running ``voronka serve``, or another command)."""
+
+
 class Store:
     """An open store: ``Store(path)`` opens or creates it; ``":memory:"`` is a scratch store."""
 
@@ -58,7 +62,7 @@ class Store:
         except duckdb.Error as exc:
             first = (str(exc).splitlines() or [""])[0]
             if "lock" in first.lower():
-                raise StoreError(
+                raise StoreLocked(
                     f"{self.path}: the store is in use by another process (a running `voronka serve`, or "
                     f"another voronka command); stop it or use another --store. ({first})"
                 ) from None

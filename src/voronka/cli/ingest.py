@@ -74,7 +74,7 @@ def ingest(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from voronka.ingest import load_mapping_file, parse_pairs
-    from voronka.store import Store
+    from voronka.store import Store, StoreLocked
 
     if len(files) > 1 and str(files[0]) in TableName.__members__ and not files[0].exists():
         table, files = TableName(str(files[0])), files[1:]
@@ -95,13 +95,64 @@ def ingest(
         return
     if into:
         raise typer.BadParameter("--into names a table of --engine; give --engine too", param_hint="--into")
-    with Store(store) as db, bar:
-        summary = db.ingest(table.value, files, mapping=mapping, tz=tz, encoding=encoding,
-                            delimiter=delimiter, currency=currency, reject_file=reject_file, progress=progress,
-                            keep_repeats=keep_repeats)
+    try:
+        db = Store(store)
+    except StoreLocked:
+        from voronka.served import read_serve_file
+
+        served = read_serve_file(store)
+        if served is None:
+            raise
+        summary = _ingest_through_server(served, table.value, files, reject_file, mapping=mapping, tz=tz,
+                                         encoding=encoding, delimiter=delimiter, currency=currency,
+                                         keep_repeats=keep_repeats)
+    else:
+        with db, bar:
+            summary = db.ingest(table.value, files, mapping=mapping, tz=tz, encoding=encoding,
+                                delimiter=delimiter, currency=currency, reject_file=reject_file,
+                                progress=progress, keep_repeats=keep_repeats)
     emit(summary.to_arrow(), fmt, title=f"{table.value} → {store}")
     if summary.rejected and reject_file is not None:
         err_console.print(f"{summary.rejected} bad rows written to {reject_file}", highlight=False)
+
+
+def _ingest_through_server(served: Any, table: str, files: list[Path], reject_file: Path | None, *,
+                           mapping: dict[str, str], keep_repeats: bool, **options: str | None) -> Any:
+    """The store is held by a running ``voronka serve``: send the file to its ``POST /v1/{table}``
+    (the same pipeline, by the server's writer) with the serve file's key; the summary."""
+    from voronka.errors import StoreError
+    from voronka.ingest.readers import detect_format
+    from voronka.ingest.summary import FileSummary, IngestSummary
+
+    where = f"the store is held by voronka serve (pid {served.pid})"
+    if reject_file is not None:
+        raise typer.BadParameter(f"{where}: fix the bad rows, or stop the server", param_hint="--reject-file")
+    if len(files) != 1:  # one request is one transaction: several files could not be all-or-nothing
+        raise StoreError(f"{where}: ingest one file per command, or stop the server")
+    file = files[0]
+    if not file.is_file():
+        raise StoreError(f"{file}: no such file")
+    err_console.print(f"{where}; sending {file} to it", highlight=False, soft_wrap=True)
+    query: dict[str, Any] = {k: v for k, v in options.items() if v is not None}
+    query["format"] = detect_format(file)
+    if mapping:
+        query["map"] = ",".join(f"{k}={v}" for k, v in mapping.items())
+    if keep_repeats:
+        query["keep_repeats"] = "true"
+    counts = _send(served, table, file, query)
+    return IngestSummary(table, (FileSummary(str(file), counts["rows_read"], counts["added"], counts["duplicates"], 0),))
+
+
+def _send(served: Any, table: str, file: Path, query: dict[str, Any]) -> dict[str, int]:
+    from voronka.errors import StoreError
+    from voronka.served import ServerAnswer, ingest_file
+
+    try:
+        return ingest_file(served, table, file, query)
+    except ServerAnswer as exc:
+        if exc.status == 422:  # the pipeline's located message, naming the file rather than the request
+            raise StoreError(f"{file}: {exc.message.removeprefix('request body').lstrip(', :')}") from None
+        raise
 
 
 def _ingest_into_engine(url: str, into: str | None, table: str, files: list[Path], reject_file: Path | None,

@@ -28,29 +28,46 @@ def serve(
         min=1, help="Write requests that may wait for the store; more are answered 503 (Retry-After).")] = 4096,
     max_bodies: Annotated[int, typer.Option(
         min=1, help="Request bodies read at once; more are answered 503 (Retry-After).")] = 64,
+    max_body_bytes: Annotated[int, typer.Option(
+        min=1024, max=2**34, help="The largest request body (also a file 'voronka ingest' sends while the "
+                                  "server holds the store); larger: 413.")] = 64 * 1024 * 1024,
     store: StoreOption = Path(DEFAULT_STORE),
 ) -> None:
     """Collect events over HTTP (POST /v1/events; PostHog's /capture/, /batch/, /e/) and serve the
     dashboard (GET /) of the store.
 
-    Reads need a read key and writes a write key once the store has one (voronka keys)."""
+    Reads need a read key and writes a write key once the store has one (voronka keys).
+    While it runs, other voronka commands on the store go through it (STORE.serve.json)."""
+    import secrets
+
     import uvicorn
 
+    from voronka.keys import digest
     from voronka.server import create_app
     from voronka.server.auth import is_loopback
+    from voronka.served import local_url, remove_serve_file, write_serve_file
 
     if public_dashboard and not is_loopback(host):
         raise typer.BadParameter(f"--public-dashboard serves every customer's analytics to anyone: only with a "
                                  f"loopback --host (127.0.0.1, ::1, localhost), not {host}", param_hint="--host")
     application = create_app(store, token=token, public_dashboard=public_dashboard, allow_origins=allow_origin,
-                             max_queue=max_queue, max_bodies=max_bodies)
+                             max_queue=max_queue, max_bodies=max_bodies, max_body_bytes=max_body_bytes,
+                             local_key=(local_key := "vkl_" + secrets.token_urlsafe(32)))
     keyring = application.state.keyring
+    own_reads = [h for h in keyring.read if h != digest(local_key)]  # the serve file's key is not a user's
     where = f"http://{host}:{port}/"
     console.print(f"voronka on {where} (dashboard); POST {where}v1/events; store {os.fspath(store)}",
                   highlight=False, soft_wrap=True)
     reads = ("public (--public-dashboard)" if keyring.public_reads else
-             "with a read key" if keyring.read else "refused: no read key yet (voronka keys create --kind read)")
+             "with a read key" if own_reads else "refused: no read key yet (voronka keys create --kind read)")
     writes = ("with a write key" if keyring.writes_need_key else
               "open to anyone: no write key yet (voronka keys create --kind write)")
     console.print(f"reads: {reads}; writes: {writes}", highlight=False, soft_wrap=True)
-    uvicorn.run(application, host=host, port=port, log_level="warning", access_log=False)
+    # the serve file: the CLI on this machine reads and ingests through this server (voronka.served)
+    write_serve_file(store, local_url(host, port), local_key, max_body_bytes)
+    # removed at shutdown (uvicorn then re-raises SIGTERM, which would skip a finally), and on any other exit
+    application.router.add_event_handler("shutdown", lambda: remove_serve_file(store))
+    try:
+        uvicorn.run(application, host=host, port=port, log_level="warning", access_log=False)
+    finally:
+        remove_serve_file(store)

@@ -78,9 +78,29 @@ def open_engine(store: Path, data: list[Path] | None, engine: str | None = None,
         return open_url(engine)
     if not Path(store).exists():
         raise StoreError(f"{store}: no store here. Load data with 'voronka ingest FILE' or try 'voronka demo'")
-    from voronka.store import Store
+    return DuckDBEngine(open_store(store).connection)
 
-    return DuckDBEngine(Store(store, read_only=True).connection)
+
+def open_store(store: Path) -> Any:
+    """The store opened read-only; when a running ``voronka serve`` holds it (its live serve file
+    beside it, ``voronka.served``), the server's snapshot of it, said in one line on stderr.
+    Another holder: the store's one-line error."""
+    from voronka.store import Store, StoreLocked
+
+    try:
+        return Store(store, read_only=True)
+    except StoreLocked:
+        from voronka.served import read_serve_file, snapshot
+
+        served = read_serve_file(store)
+        if served is None:
+            raise
+    path, taken = snapshot(served, store)
+    from voronka.cli.app import err_console
+
+    err_console.print(f"the store is held by voronka serve (pid {served.pid}); reading its snapshot of "
+                      f"{taken.astimezone():%H:%M:%S}", highlight=False, soft_wrap=True)
+    return Store(path, read_only=True)
 
 
 EngineOption = Annotated[Optional[str], typer.Option(

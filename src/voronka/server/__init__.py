@@ -13,7 +13,9 @@ lock), so an ingest and a dashboard never see each other half done.
   object, a JSON array of objects, or NDJSON (one object per line), with the columns of
   the table as in a file (docs/ingest.md: the same mapping of headers, time zones, Russian
   numbers and checks). Query parameters: ``tz`` (for timestamps without an offset) and
-  ``map`` (``customer_id=client_id,ts=time``: the columns under other names).
+  ``map`` (``customer_id=client_id,ts=time``: the columns under other names), and as
+  ``voronka ingest`` takes them ``format`` (the body is a CSV, TSV, XLSX, Parquet or NDJSON
+  file), ``currency``, ``keep_repeats``, ``encoding``, ``delimiter``.
   One request is one ingest: all its rows are stored, or none. Answers ``200`` with the
   counts (``rows_read``, ``added``, ``duplicates``); ``422`` with ``{"error": …}`` naming
   the row (1-based, in the body) and the field of the first bad value; ``413`` for a body
@@ -24,6 +26,8 @@ lock), so an ingest and a dashboard never see each other half done.
   first request and again only after an ingest has added rows.
 * ``GET /v1/funnel?model=hourglass&lang=…`` (or ``?steps=site_visit,purchase&window=30d``):
   the funnel's steps as JSON rows (the ``voronka funnel --format json`` rows).
+* ``POST /v1/snapshot``: a consistent copy of the store beside it, for the CLI while the server
+  holds the store (``voronka.served``; ``voronka serve`` writes ``<store>.serve.json``).
 * ``GET /health``: ``{"status": "ok", "events": N}``.
 """
 

@@ -38,16 +38,18 @@ MAX_QUEUE = 4096
 
 def create_app(store_path: str | Path, *, token: str | None = None, public_dashboard: bool = False,
                allow_origins: list[str] | None = None, max_body_bytes: int = MAX_BODY_BYTES,
-               max_bodies: int = MAX_BODIES, max_queue: int = MAX_QUEUE) -> FastAPI:
+               max_bodies: int = MAX_BODIES, max_queue: int = MAX_QUEUE, local_key: str | None = None) -> FastAPI:
     """The FastAPI application serving ``store_path`` (created if missing).
 
-    The store's keys (``voronka keys``) are read now; ``token`` is a key of both kinds;
+    The store's keys (``voronka keys``) are read now; ``token`` is a key of both kinds, and so is
+    ``local_key`` (the serve file's, ``voronka.served``; it opens no write by itself);
     ``public_dashboard`` lets anyone read (``voronka serve`` allows it on loopback only)."""
-    collector = Collector(store_path, max_queue=max_queue)
+    collector = Collector(store_path, max_queue=max_queue, max_body_bytes=max_body_bytes)
     app = FastAPI(title="voronka", summary="Collector and dashboard of one voronka store")
     app.state.collector = collector
     with collector.lock:  # the writer thread is already warming up on the store's connection
-        app.state.keyring = keyring(collector.store, token=token, public_reads=public_dashboard)
+        app.state.keyring = keyring(collector.store, token=token, public_reads=public_dashboard,
+                                     local=local_key)
     app.router.add_event_handler("shutdown", collector.close)
     if allow_origins:  # web pages posting events straight from the browser
         app.add_middleware(CORSMiddleware, allow_origins=allow_origins, allow_methods=["POST"],
@@ -70,8 +72,8 @@ def create_app(store_path: str | Path, *, token: str | None = None, public_dashb
         log.error("internal fault answering %s %s", request.method, request.url.path, exc_info=exc)
         return error(500, "internal error (the server's log has the details)")
 
-    api.add_routes(app, collector)  # before collect's POST /v1/{table}
-    collect.add_routes(app, collector, max_body_bytes=max_body_bytes, max_bodies=max_bodies)
+    api.add_routes(app, collector)  # these two before collect's POST /v1/{table}
     read.add_routes(app, collector)
+    collect.add_routes(app, collector, max_body_bytes=max_body_bytes, max_bodies=max_bodies)
     pages.add_routes(app, collector)
     return app

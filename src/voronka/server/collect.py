@@ -26,7 +26,17 @@ from voronka.server import capture
 from voronka.server.answers import error
 from voronka.server.auth import allows_write, write_access
 from voronka.server.collector import Collector
-from voronka.server.params import Map, OptionalTz, Table, check_zone
+from voronka.server.params import (
+    BodyFormat,
+    Currency,
+    Delimiter,
+    Encoding,
+    KeepRepeats,
+    Map,
+    OptionalTz,
+    Table,
+    check_zone,
+)
 from voronka.server.writer import Overloaded
 
 ROW = {"type": "object", "required": ["customer_id", "ts", "event"], "properties": {
@@ -165,13 +175,17 @@ def add_routes(app: FastAPI, collector: Collector, *, max_body_bytes: int, max_b
         app.router.add_route(path, capture_route, methods=["POST"], include_in_schema=False)
 
     @app.post("/v1/{table}", dependencies=[Depends(write_access)], openapi_extra={"requestBody": BODY})
-    async def collect(table: Table, request: Request, tz: OptionalTz = None, columns: Map = None) -> JSONResponse:
+    async def collect(table: Table, request: Request, tz: OptionalTz = None, columns: Map = None,
+                      fmt: BodyFormat = None, currency: Currency = None, keep_repeats: KeepRepeats = False,
+                      encoding: Encoding = None, delimiter: Delimiter = None) -> JSONResponse:
         body = await guarded_body(request)
         if isinstance(body, JSONResponse):
             return body
         mapping = parse_pairs(p for p in (columns or "").split(",") if p.strip())
         try:
-            return JSONResponse(await collector.ingest_body(table, body, check_zone(tz), mapping))
+            return JSONResponse(await collector.ingest_body(
+                table, body, check_zone(tz), mapping, fmt=fmt, currency=currency, keep_repeats=keep_repeats,
+                encoding=encoding, delimiter=delimiter))
         except Overloaded as exc:
             return overloaded(str(exc))
 

@@ -4,6 +4,11 @@ ingests of request bodies, reads on their own cursors, the event counter and the
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
+import os
+import secrets
+import shutil
+import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,10 +18,12 @@ from urllib.parse import urlencode
 import duckdb
 from fastapi.encoders import jsonable_encoder
 
-from voronka.errors import InputError
+from voronka.errors import InputError, LimitError
 from voronka.ingest.readers import Body
-from voronka.server.capture import REQUEST, Capture
+from voronka.server.capture import REQUEST, BodyTooLarge, Capture, _gunzip
 from voronka.server.writer import Writer
+from voronka.served import snapshot_file
+from voronka.sql import identifier, literal
 from voronka.store import Store
 
 LANGS = ("en", "ru", "kk")
@@ -33,13 +40,16 @@ class Collector:
     """
 
     def __init__(self, store_path: str | Path, *, max_queue: int = 4096,
-                 max_queued_bytes: int = 256 * 1024 * 1024) -> None:
+                 max_queued_bytes: int = 256 * 1024 * 1024, max_body_bytes: int = 64 * 1024 * 1024) -> None:
         self.store = Store(store_path)
+        self.max_body_bytes = max_body_bytes
         self.lock = threading.Lock()
         self.generation = 0  # counts the ingests that added rows: the dashboard cache's key
         self.event_count = self.store.count("events")
         self._pages: dict[tuple[str, str, int], str] = {}
         self._pages_lock = threading.Lock()
+        self._snapshot: tuple[int, dt.datetime] | None = None  # (generation, taken at) of the file written
+        self._snapshot_lock = threading.Lock()
         self.writer = Writer(self.store.connection, self.lock, self._added, max_jobs=max_queue,
                              max_bytes=max_queued_bytes)
 
@@ -50,26 +60,53 @@ class Collector:
     def close(self) -> None:
         self.writer.stop()
         self.store.close()
+        snapshot_file(self.store.path).unlink(missing_ok=True)  # a reader that has it open keeps its copy
 
     async def capture(self, capture: Capture, size: int) -> int:
         """Store captured rows (group-committed, durable on return); the number of events."""
         return await self.writer.run(capture=capture, size=size)
 
-    async def ingest_body(self, table: str, body: bytes, tz: str | None, mapping: dict[str, str]) -> dict[str, int]:
+    async def ingest_body(self, table: str, body: bytes, tz: str | None, mapping: dict[str, str],
+                          **options: Any) -> dict[str, int]:
         """``ingest`` run by the writer, in its turn (``Overloaded`` when the queue is full)."""
-        return await self.writer.run(call=lambda: self.ingest(table, body, tz, mapping), size=len(body))
+        return await self.writer.run(call=lambda: self.ingest(table, body, tz, mapping, **options), size=len(body))
 
-    def ingest(self, table: str, body: bytes, tz: str | None, mapping: dict[str, str]) -> dict[str, int]:
+    def ingest(self, table: str, body: bytes, tz: str | None, mapping: dict[str, str], *, fmt: str | None = None,
+               currency: str | None = None, keep_repeats: bool = False, encoding: str | None = None,
+               delimiter: str | None = None) -> dict[str, int]:
         """Store the rows of ``body`` in ``table`` (one transaction), or raise ``InputError``
-        naming the row and field of the body. The body goes to the JSON reader as bytes."""
+        naming the row and field of the body. Without ``fmt`` the body goes to the JSON reader as
+        bytes; with one (``csv``, ``tsv``, ``xlsx``, ``parquet``, ``ndjson``, ``json``; gzip
+        inflated, at most to ``max_body_bytes``) it is written to a temporary file the server names and read
+        as a file of that format would be (``voronka ingest`` through a running server)."""
         if not body.strip():
             raise InputError("empty body: send a JSON object, an array of objects, or NDJSON", file=REQUEST)
+        if body[:2] == b"\x1f\x8b":  # gzip, inflated at most to the body limit (no bomb)
+            try:
+                body = _gunzip(body, self.max_body_bytes)
+            except BodyTooLarge:
+                raise LimitError(f"the body inflates to over {self.max_body_bytes:,} bytes", file=REQUEST) from None
+        options = {"tz": tz, "mapping": mapping, "currency": currency, "keep_repeats": keep_repeats,
+                   "encoding": encoding, "delimiter": delimiter}
+        folder = tempfile.mkdtemp(prefix="voronka-body-") if fmt else None
         try:
+            if folder:
+                source: Any = os.path.join(folder, f"body.{fmt}")
+                with open(source, "wb") as fh:
+                    fh.write(body)
+            else:
+                source = Body(REQUEST, body)
             with self.lock:
-                summary = self.store.ingest(table, [Body(REQUEST, body)], tz=tz, mapping=mapping)
-        except InputError as exc:  # the query parameter, not the command-line flag
-            raise InputError(exc.reason.replace("--map ", "?map="), file=exc.file, row=exc.row,
-                             column=exc.column, value=exc.value) from None
+                summary = self.store.ingest(table, [source], **options)
+        except InputError as exc:  # the request, not the temporary file; the query parameter, not the flag
+            reason = exc.reason.replace("--map ", "?map=")
+            if folder:  # DuckDB may quote the temporary file's path
+                reason = reason.replace(str(source), REQUEST)
+            raise type(exc)(reason, file=REQUEST if folder else exc.file, row=exc.row, column=exc.column,
+                            value=exc.value) from None
+        finally:
+            if folder:
+                shutil.rmtree(folder, ignore_errors=True)
         if summary.added:
             self.generation += 1
             if table == "events":
@@ -118,6 +155,36 @@ class Collector:
         with self._reading() as con:
             source = Source.from_options(DuckDBEngine(con), **options)
             return result_json(definition, compute(source, definition))
+
+    def snapshot(self) -> tuple[str, int, dt.datetime]:
+        """A consistent copy of the committed store in ``<store>.snapshot.duckdb`` (``served``):
+        its path, the generation it holds and when it was taken (UTC). Written by ``COPY FROM
+        DATABASE`` on a read cursor (a snapshot of the commits before it: the writer goes on) to
+        a temporary name beside it, then renamed over the last one; reused while no write has
+        happened since. Only the server chooses the path."""
+        target = snapshot_file(self.store.path)
+        with self._snapshot_lock:
+            generation = self.generation
+            if self._snapshot and self._snapshot[0] == generation and target.exists():
+                return str(target.resolve()), generation, self._snapshot[1]
+            temporary = target.with_name(f"{target.name}.{secrets.token_hex(4)}.tmp")
+            alias = f"voronka_snapshot_{secrets.token_hex(4)}"
+            taken = dt.datetime.now(dt.UTC)
+            try:
+                with self._reading() as cursor:
+                    (database,) = cursor.execute("SELECT current_database()").fetchone()  # type: ignore[misc]
+                    cursor.execute(f"ATTACH {literal(str(temporary))} AS {alias}")
+                    try:
+                        cursor.execute(f"COPY FROM DATABASE {identifier(database)} TO {alias}")
+                    finally:
+                        cursor.execute(f"DETACH {alias}")
+                os.chmod(temporary, 0o600)  # it holds the keys' hashes, as the store does
+                os.replace(temporary, target)
+            finally:
+                for leftover in (temporary, temporary.with_name(temporary.name + ".wal")):
+                    leftover.unlink(missing_ok=True)
+            self._snapshot = (generation, taken)
+            return str(target.resolve()), generation, taken
 
     @contextlib.contextmanager
     def _reading(self) -> Iterator[duckdb.DuckDBPyConnection]:

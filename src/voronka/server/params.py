@@ -43,6 +43,17 @@ Unit = Annotated[str | None, Query(max_length=128, description=(
 Map = Annotated[str | None, Query(alias="map", max_length=MAX_TEXT,
                                      description="Columns under other names: canonical=input pairs, comma-separated.")]
 
+BodyFormat = Annotated[Literal["csv", "tsv", "xlsx", "parquet", "ndjson", "json"] | None, Query(
+    alias="format", description="The body is a file of this format (gzip recognised), read as `voronka ingest` "
+    "reads one; default: JSON or NDJSON read as a request body.")]
+Currency = Annotated[str | None, Query(min_length=3, max_length=3, pattern=r"^[A-Za-z]{3}$", description=(
+    "The currency of amounts without one (ISO 4217, e.g. KZT); kept as the store's default."))]
+KeepRepeats = Annotated[bool, Query(description="Keep identical rows (without event_id the row number joins the id).")]
+Encoding = Annotated[str | None, Query(max_length=32, pattern=r"^[A-Za-z0-9_\-]+$", description=(
+    "With format=csv or tsv: the text encoding (default: sniffed, UTF-8 or cp1251)."))]
+Delimiter = Annotated[str | None, Query(min_length=1, max_length=3, description=(
+    "With format=csv: the delimiter (default: sniffed among , ; tab |)."))]
+
 HINTS = {"window": "a duration such as 30m, 12h, 7d or 2w, at most 3650d",
          "tz": "an IANA time zone such as Asia/Almaty"}
 """What a parameter with a pattern should look like, for its error message."""

@@ -1,5 +1,5 @@
-"""The read routes: the dashboard (``GET /``), the analyses as JSON (``GET /v1/funnel``) and
-``GET /health``. Every one but ``/health`` needs a read key (``auth.read_access``); no
+"""The read routes: the dashboard (``GET /``), the analyses as JSON (``GET /v1/funnel``),
+``POST /v1/snapshot`` (a copy of the store for the CLI, ``voronka.served``) and ``GET /health``. Every one but ``/health`` needs a read key (``auth.read_access``); no
 parameter names a file: models are the built-in ones (``load_model(files=False)``)."""
 
 from __future__ import annotations
@@ -81,6 +81,15 @@ def add_routes(app: FastAPI, collector: Collector) -> None:
             split_steps(steps)
         flags, options = funnel_query(request.query_params.multi_items())
         return JSONResponse(await run_in_threadpool(collector.funnel_steps, flags, options, lang))
+
+    @app.post("/v1/snapshot", dependencies=[Depends(read_access)])
+    async def snapshot() -> dict[str, Any]:
+        """Write a consistent copy of the store beside it (``<store>.snapshot.duckdb``; reused
+        while nothing was written since) for ``voronka`` commands to read while the server holds
+        the store. No parameter: the server alone names the file. ``{"path", "generation",
+        "taken_at"}``."""
+        path, generation, taken = await run_in_threadpool(collector.snapshot)
+        return {"path": path, "generation": generation, "taken_at": taken.isoformat()}
 
     @app.get("/health")
     async def health(request: Request, key: str | None = Depends(read_key)) -> dict[str, Any]:
