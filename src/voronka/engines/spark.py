@@ -11,6 +11,7 @@ Each engine works in its own ``newSession()`` of one SparkSession, so temporary 
 
 from __future__ import annotations
 
+import os
 import tempfile
 import warnings
 from pathlib import Path
@@ -28,13 +29,17 @@ CONF = {
     "spark.sql.execution.arrow.pyspark.enabled": "true",
 }
 
+DRIVER_MEMORY = "VORONKA_SPARK_DRIVER_MEMORY"
+"""The driver's heap in local mode (default ``2g``; e.g. ``8g`` for the hourglass on 10M
+events): read when the first local session starts, as Spark reads it only then."""
+
 LOCAL_CONF = {
     **CONF,
     "spark.sql.shuffle.partitions": "2",
     "spark.default.parallelism": "2",
     "spark.ui.enabled": "false",
     "spark.sql.adaptive.enabled": "true",
-    "spark.driver.memory": "2g",
+    "spark.driver.memory": os.environ.get(DRIVER_MEMORY, "2g"),
     "spark.sql.ansi.enabled": "true",
     # voronka keeps only temporary views: no spark-warehouse folder in the current directory
     "spark.sql.warehouse.dir": str(Path(tempfile.gettempdir()) / "voronka-spark-warehouse"),
