@@ -43,7 +43,7 @@ def _events(*ids: str) -> bytes:
 
 
 def _stored(collector: Collector) -> list[str]:
-    with collector._reading() as con:
+    with collector.reading() as con:
         return sorted(r[0] for r in con.execute("SELECT event_id FROM events").fetchall())
 
 
@@ -58,7 +58,7 @@ def test_the_writer_stores_each_id_once_without_scanning_the_store(tmp_path: Pat
                                         b'"event": "site_visit"}', None, {})
             await collector.capture(translate(_events("d", "e"), now=NOW), 1)
             # a collision: new ids whose hashes the index already holds are looked up, and stored
-            with collector._reading() as con:
+            with collector.reading() as con:
                 collector.writer.seen.add(_hashes(con, ["f", "g"]))
             await collector.capture(translate(_events("f", "g", "a"), now=NOW), 1)
 

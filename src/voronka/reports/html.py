@@ -229,7 +229,7 @@ class Report:
             '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             '<meta name="color-scheme" content="light">\n'
             f'<meta name="generator" content="voronka {esc(_version())}">\n'
-            f"<title>{esc(self.title)}</title>\n<style>{_CSS}</style>\n{head_script}\n</head>\n"
+            f"<title>{esc(self.title)}</title>\n<style>{CSS}</style>\n{head_script}\n</head>\n"
             f'<body>\n<div class="page">\n<header class="report-header"><h1>{esc(self.title)}</h1>'
             f'{subtitle}<p class="meta">{meta}</p></header>\n{toc}\n<main>\n{body}\n</main>\n'
             f'<footer class="report-footer">{footer}</footer>\n</div>\n</body>\n</html>\n'
@@ -242,7 +242,7 @@ class Report:
         return path
 
 
-_CSS = """
+CSS = """
 :root { --ink: #1f2933; --muted: #5f6b7a; --line: #d9dee5; --accent: #2f5d8a; --soft: #f4f6f9; }
 * { box-sizing: border-box; }
 html { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "Helvetica Neue",

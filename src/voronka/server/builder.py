@@ -86,7 +86,7 @@ def _compute(collector: Any, flags: dict, options: dict, lang: str, *, units: bo
     from voronka.source import Source
 
     definition = funnel_definition(flags, lang=lang, default_model="hourglass", model_files=False)  # no file
-    with collector._reading() as con:
+    with collector.reading() as con:
         source = Source.from_options(DuckDBEngine(con), **options)
         result = compute_funnel(source, definition, units=units)
         return result, trend_windows(source, result) if shade else []

@@ -125,7 +125,7 @@ def decode(body: bytes, *, content_encoding: str = "", compression: str = "",
     """The JSON value a capture body carries, through its compressions and form encoding."""
     compression = compression.lower()
     if "gzip" in content_encoding.lower() or compression in ("gzip", "gzip-js") or body[:2] == b"\x1f\x8b":
-        body = _gunzip(body, max_bytes)
+        body = gunzip(body, max_bytes)
         compression = ""
     if FORM.match(body):  # not by Content-Type: clients send JSON as a "form" and forms as text
         form = parse_qs(body.decode("latin-1"), keep_blank_values=True)
@@ -154,7 +154,7 @@ def decode(body: bytes, *, content_encoding: str = "", compression: str = "",
         raise InputError(f"cannot read JSON: {exc}", file=REQUEST) from None
 
 
-def _gunzip(body: bytes, max_bytes: int) -> bytes:
+def gunzip(body: bytes, max_bytes: int) -> bytes:
     inflater = zlib.decompressobj(wbits=47)  # gzip or zlib header, detected
     try:
         out = inflater.decompress(body, max_bytes + 1)

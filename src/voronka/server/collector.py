@@ -20,7 +20,7 @@ from fastapi.encoders import jsonable_encoder
 
 from voronka.errors import InputError, LimitError
 from voronka.ingest.readers import Body
-from voronka.server.capture import REQUEST, BodyTooLarge, Capture, _gunzip
+from voronka.server.capture import REQUEST, BodyTooLarge, Capture, gunzip
 from voronka.server.writer import Writer
 from voronka.served import snapshot_file
 from voronka.sql import identifier, literal
@@ -83,7 +83,7 @@ class Collector:
             raise InputError("empty body: send a JSON object, an array of objects, or NDJSON", file=REQUEST)
         if body[:2] == b"\x1f\x8b":  # gzip, inflated at most to the body limit (no bomb)
             try:
-                body = _gunzip(body, self.max_body_bytes)
+                body = gunzip(body, self.max_body_bytes)
             except BodyTooLarge:
                 raise LimitError(f"the body inflates to over {self.max_body_bytes:,} bytes", file=REQUEST) from None
         options = {"tz": tz, "mapping": mapping, "currency": currency, "keep_repeats": keep_repeats,
@@ -121,7 +121,7 @@ class Collector:
         from voronka.i18n import t
         from voronka.reports.full import full_report
 
-        with self._pages_lock, self._reading() as con:
+        with self._pages_lock, self.reading() as con:
             key = (lang, tz, self.generation)
             if key not in self._pages:
                 links = [(t(f"lang.{code}", code), "?" + urlencode({"lang": code, "tz": tz})) for code in LANGS]
@@ -140,7 +140,7 @@ class Collector:
         from voronka.source import Source
 
         definition = funnel_definition(flags, lang=lang, default_model="hourglass", model_files=False)  # no file
-        with self._reading() as con:
+        with self.reading() as con:
             source = Source.from_options(DuckDBEngine(con), **options)
             result = compute_funnel(source, definition, units=False)
         return jsonable_encoder(result.steps.to_pylist())
@@ -152,7 +152,7 @@ class Collector:
         from voronka.engines.duckdb import DuckDBEngine
         from voronka.source import Source
 
-        with self._reading() as con:
+        with self.reading() as con:
             source = Source.from_options(DuckDBEngine(con), **options)
             return result_json(definition, compute(source, definition))
 
@@ -171,7 +171,7 @@ class Collector:
             alias = f"voronka_snapshot_{secrets.token_hex(4)}"
             taken = dt.datetime.now(dt.UTC)
             try:
-                with self._reading() as cursor:
+                with self.reading() as cursor:
                     (database,) = cursor.execute("SELECT current_database()").fetchone()  # type: ignore[misc]
                     cursor.execute(f"ATTACH {literal(str(temporary))} AS {alias}")
                     try:
@@ -187,7 +187,7 @@ class Collector:
             return str(target.resolve()), generation, taken
 
     @contextlib.contextmanager
-    def _reading(self) -> Iterator[duckdb.DuckDBPyConnection]:
+    def reading(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A cursor of its own for one read (a snapshot of the committed store)."""
         with self.lock:  # the connection refuses a call while the writer uses it
             cursor = self.store.connection.cursor()

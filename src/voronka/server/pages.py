@@ -35,7 +35,7 @@ from starlette.concurrency import run_in_threadpool
 
 from voronka.errors import VoronkaError
 from voronka.i18n import MESSAGES, t
-from voronka.reports.html import _CSS
+from voronka.reports.html import CSS
 from voronka.server import builder
 from voronka.server.areas import AREAS, area_report
 from voronka.server.auth import read_access
@@ -115,7 +115,7 @@ def layout(request: Request, page: str, lang: str, body: str) -> str:
         f'<html lang="{lang}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{esc(t(f'web.page.{page}', lang))} · voronka</title>"
-        f'<style>{_CSS}</style><link rel="stylesheet" href="/static/app.css">'
+        f'<style>{CSS}</style><link rel="stylesheet" href="/static/app.css">'
         '<script src="/static/plotly.min.js"></script></head>'
         f'<body data-page="{page}" data-lang="{lang}"><div class="app">'
         f'<header class="bar"><strong>voronka</strong><nav class="menu">{menu}</nav>'
@@ -177,7 +177,7 @@ class Pages:
         latest ``FIELD_SAMPLE`` events (any other column or property can be typed)."""
         key = ("fields", self.collector.generation)
         if key not in self._cache:
-            with self.collector._reading() as con:
+            with self.collector.reading() as con:
                 rows = con.execute(
                     "SELECT DISTINCT unnest(json_keys(properties)) AS k FROM (SELECT properties FROM events "
                     f"ORDER BY ts DESC LIMIT {FIELD_SAMPLE}) ORDER BY k LIMIT 50").fetchall()
@@ -196,7 +196,7 @@ class Pages:
                 options["timezone"] = v
         key = (name, lang, repr(sorted(options.items())), self.collector.generation)
         if key not in self._cache:
-            with self.collector._reading() as con:
+            with self.collector.reading() as con:
                 report = area_report(name, Source.from_options(DuckDBEngine(con), **options), lang)
             body = report.sections_html()
             if len(self._cache) >= MAX_CACHED:
@@ -284,7 +284,7 @@ def _funnel_items(request: Request) -> list[tuple[str, str]]:
 
 def _read(collector: Collector, read: Callable[..., Any], *args: str) -> Any:
     """``read(cursor, *args)`` on a read cursor of its own."""
-    with collector._reading() as con:
+    with collector.reading() as con:
         return read(con, *args)
 
 
