@@ -31,13 +31,19 @@ def serve(
     max_body_bytes: Annotated[int, typer.Option(
         min=1024, max=2**34, help="The largest request body (also a file 'voronka ingest' sends while the "
                                   "server holds the store); larger: 413.")] = 64 * 1024 * 1024,
+    engine: Annotated[str | None, typer.Option(
+        "--engine", help="Also carry what is collected into this engine's tables events, spend, aliases and "
+                         "deals (clickhouse://host:8123/db, chdb:///folder, sc://host:15002; docs/engines.md).")] = None,
+    relay_every: Annotated[float, typer.Option(
+        min=0.1, max=3600, help="With --engine: seconds between two passes of the relay.")] = 5.0,
     store: StoreOption = Path(DEFAULT_STORE),
 ) -> None:
     """Collect events over HTTP (POST /v1/events; PostHog's /capture/, /batch/, /e/) and serve the
     dashboard (GET /) of the store.
 
     Reads need a read key and writes a write key once the store has one (voronka keys).
-    While it runs, other voronka commands on the store go through it (STORE.serve.json)."""
+    While it runs, other voronka commands on the store go through it (STORE.serve.json).
+    With --engine, what the store takes is carried on into a big engine, exactly once."""
     import secrets
 
     import uvicorn
@@ -53,6 +59,8 @@ def serve(
     application = create_app(store, token=token, public_dashboard=public_dashboard, allow_origins=allow_origin,
                              max_queue=max_queue, max_bodies=max_bodies, max_body_bytes=max_body_bytes,
                              local_key=(local_key := "vkl_" + secrets.token_urlsafe(32)))
+    if engine:
+        _relay(application, engine, relay_every)
     keyring = application.state.keyring
     own_reads = [h for h in keyring.read if h != digest(local_key)]  # the serve file's key is not a user's
     where = f"http://{host}:{port}/"
@@ -71,3 +79,28 @@ def serve(
         uvicorn.run(application, host=host, port=port, log_level="warning", access_log=False)
     finally:
         remove_serve_file(store)
+
+
+def _relay(application: object, url: str, every: float) -> None:
+    """Start the relay of ``--engine`` (``voronka.server.relay``), stopped before the store closes."""
+    import contextlib
+
+    from voronka.engines import WritableEngine, open_engine
+    from voronka.server.relay import Relay
+
+    target = open_engine(url)
+    if not isinstance(target, WritableEngine):
+        raise typer.BadParameter(f"{url}: voronka cannot write to this engine (ClickHouse, chdb or Spark)",
+                                 param_hint="--engine")
+    collector = application.state.collector
+
+    @contextlib.contextmanager
+    def writing():
+        with collector.lock:
+            yield collector.store.connection
+
+    relay = Relay(target, url, collector.reading, writing, interval=every)
+    application.state.relay = relay
+    application.router.add_event_handler("startup", relay.start)
+    application.router.on_shutdown.insert(0, relay.stop)  # before the collector closes the store
+    console.print(f"relay: what is stored goes on to {url} every {every:g} s", highlight=False, soft_wrap=True)

@@ -40,9 +40,10 @@ class Engine(Protocol):
 class WritableEngine(Engine, Protocol):
     """An engine ``voronka ingest --engine`` can write to (ClickHouse, chdb, Spark)."""
 
-    def append(self, table: Table, data: pa.Table, name: str) -> int:
+    def append(self, table: Table, data: pa.Table, name: str, *, check_keys: bool = True) -> int:
         """Add the rows of ``data`` (a validated canonical ``table``) whose key the table
-        ``name`` does not hold yet, creating ``name`` if missing; the rows added."""
+        ``name`` does not hold yet, creating ``name`` if missing; the rows added. With
+        ``check_keys`` false every row is added (the caller knows the keys are new)."""
 
 
 @runtime_checkable

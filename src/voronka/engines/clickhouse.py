@@ -93,14 +93,15 @@ class ClickHouseEngine:
         self._run(clickhouse_ddl(table, target))
         self._client.insert_arrow(target, data)
 
-    def append(self, table: Table, data: pa.Table, name: str) -> int:
+    def append(self, table: Table, data: pa.Table, name: str, *, check_keys: bool = True) -> int:
         """Add to ``name`` (created as ``clickhouse_ddl(stored=True)``) the rows of ``data``
         whose key (``table.key``) it does not hold yet; the number of rows added.
 
         ``data`` is validated and free of repeats already (the ingest pipeline). Keys are
-        checked at insert time against the table; one INSERT carries the rest."""
+        checked at insert time against the table (unless ``check_keys`` is false: the caller
+        knows they are new); one INSERT carries the rest."""
         self._run(clickhouse_ddl(table, name, stored=True))
-        new = _not_held(data, table.key, self.query(f"SELECT DISTINCT {table.key} FROM {name}"))
+        new = _not_held(data, table.key, self.query(f"SELECT DISTINCT {table.key} FROM {name}")) if check_keys else data
         if new.num_rows:
             self._insert(name, new)
         return new.num_rows

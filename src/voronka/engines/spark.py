@@ -125,22 +125,25 @@ class SparkEngine:
         frame.createOrReplaceTempView(target)
 
 
-    def append(self, table: Table, data: pa.Table, name: str) -> int:
+    def append(self, table: Table, data: pa.Table, name: str, *, check_keys: bool = True) -> int:
         """Add to the catalog table ``name`` (created as Parquet if missing) the rows of
         ``data`` whose key (``table.key``) it does not hold yet; the number of rows added.
 
         ``data`` is validated and free of repeats already (the ingest pipeline); the new
-        rows are those of an anti-join on the key, written with one append job."""
+        rows are those of an anti-join on the key (none if ``check_keys`` is false: the
+        caller knows they are new), written with one append job."""
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas")
             frame = self.spark.createDataFrame(data) if data.num_rows else None
             if frame is None:
                 return 0
-            if self.has_table(name):
-                frame = frame.join(self.spark.table(name).select(table.key), on=table.key, how="left_anti")
+            if not (check_keys and self.has_table(name)):
+                frame.write.mode("append").format("parquet").saveAsTable(name)
+                return data.num_rows
+            frame = frame.join(self.spark.table(name).select(table.key), on=table.key, how="left_anti")
             new = frame.localCheckpoint(eager=True) if hasattr(frame, "localCheckpoint") else frame.cache()
             added = new.count()
-            if added or not self.has_table(name):
+            if added:
                 new.write.mode("append").format("parquet").saveAsTable(name)
         return added
 
