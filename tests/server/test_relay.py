@@ -9,6 +9,7 @@ chdb allows one session per process, so the engine side runs in processes of its
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 import textwrap
@@ -19,7 +20,7 @@ import duckdb
 import pyarrow.csv as pacsv
 import pytest
 
-from tests.server._live import VORONKA, free_port, spawn, stop
+from tests.server._live import VORONKA, free_port, spawn
 from voronka import demo
 
 pytest.importorskip("chdb")
@@ -50,10 +51,11 @@ def store(tmp_path: Path) -> Path:
     return path
 
 
-def test_served_events_reach_the_engine_once_and_give_the_stores_funnel(store: Path, tmp_path: Path) -> None:
-    url = f"chdb://{tmp_path / 'clickhouse'}"
+def _serve_into(store: Path, url: str, prefix: str) -> None:
+    """Serve ``store`` with ``--engine url``, post events (and a repeat), stop; then the
+    engine holds every stored event once and gives the store's funnel."""
     port = free_port()
-    server = spawn(store, port, "--engine", url, "--relay-every", "0.2")
+    server = spawn(store, port, "--engine", url, "--into-prefix", prefix, "--relay-every", "0.2")
     try:
         posted = [{"event_id": f"live-{i}", "customer_id": f"live-{i % 7}", "ts": f"2026-03-0{1 + i % 5}T10:0{i % 10}:00Z",
                    "event": ["site_visit", "lead_magnet", "purchase"][i % 3]} for i in range(40)]
@@ -62,19 +64,29 @@ def test_served_events_reach_the_engine_once_and_give_the_stores_funnel(store: P
                                              headers={"Content-Type": "application/json"}, method="POST")
             with urllib.request.urlopen(request, timeout=30) as answer:
                 assert answer.status == 200
-    finally:
-        stop(server)  # the relay makes its last pass before the store closes
+    finally:  # as Ctrl-C: the relay makes its last pass (Spark may take a while) before the store closes
+        server.send_signal(signal.SIGINT)
+        server.wait(300)
     assert server.returncode == 0, server.stderr.read().decode()[-2000:]
 
     with duckdb.connect(str(store), read_only=True) as con:
         stored = con.execute("SELECT count(*) FROM events").fetchone()[0]
-    [[rows, ids, live]] = [list(r.values()) for r in in_engine(
-        url, "SELECT count(*) AS n, uniqExact(event_id) AS ids, countIf(startsWith(event_id, 'live-')) AS live FROM events")]
-    assert (rows, ids, live) == (stored, stored, 40)
-    engine_funnel = json.loads(run("funnel", *STEPS, "--engine", url, "--table", "events"))
+    [held] = in_engine(url, f"SELECT count(*) AS n, count(DISTINCT event_id) AS ids, "
+                            f"sum(CASE WHEN event_id LIKE 'live-%' THEN 1 ELSE 0 END) AS live FROM {prefix}events")
+    assert (held["n"], held["ids"], held["live"]) == (stored, stored, 40)
+    engine_funnel = json.loads(run("funnel", *STEPS, "--engine", url, "--table", f"{prefix}events"))
     store_funnel = json.loads(run("funnel", *STEPS, "--store", str(store)))
     assert [(r["step"], r["customers"]) for r in engine_funnel] == [(r["step"], r["customers"]) for r in store_funnel]
     assert store_funnel[0]["customers"] > 0
+
+
+def test_served_events_reach_clickhouse_once_and_give_the_stores_funnel(store: Path, tmp_path: Path) -> None:
+    _serve_into(store, f"chdb://{tmp_path / 'clickhouse'}", "")
+
+
+@pytest.mark.xdist_group("spark-connect")
+def test_served_events_reach_spark_once_and_give_the_stores_funnel(store: Path, spark_connect: str) -> None:
+    _serve_into(store, spark_connect, f"relay_{store.parent.name.replace('-', '_')}_")
 
 
 def test_a_batch_sent_but_not_recorded_is_not_sent_twice(store: Path, tmp_path: Path) -> None:
@@ -92,14 +104,22 @@ def test_a_batch_sent_but_not_recorded_is_not_sent_twice(store: Path, tmp_path: 
         engine = open_engine({url!r})
 
         @contextlib.contextmanager
-        def using():
+        def reading():
+            cursor = store.connection.cursor()
+            try:
+                yield cursor
+            finally:
+                cursor.close()
+
+        @contextlib.contextmanager
+        def writing():
             yield store.connection
 
-        first = Relay(engine, {url!r}, using, using, batch_rows=500)
+        first = Relay(engine, {url!r}, reading, writing, batch_rows=500)
         rows, end = first._batch("events", 0)
         first._record("events", 0, end)                    # recorded as sending...
         engine.append(SPECS["events"].table, rows, "events", check_keys=False)  # ...reached the engine; died
-        again = Relay(engine, {url!r}, using, using, batch_rows=500)
+        again = Relay(engine, {url!r}, reading, writing, batch_rows=500)
         added = again.carry()
         held = engine.query("SELECT count(*) AS n, uniqExact(event_id) AS ids FROM events").to_pylist()[0]
         print(json.dumps({{"first": rows.num_rows, "added": added, "held": held,

@@ -34,6 +34,8 @@ def serve(
     engine: Annotated[str | None, typer.Option(
         "--engine", help="Also carry what is collected into this engine's tables events, spend, aliases and "
                          "deals (clickhouse://host:8123/db, chdb:///folder, sc://host:15002; docs/engines.md).")] = None,
+    into_prefix: Annotated[str, typer.Option(
+        "--into-prefix", help="With --engine: put this before the tables' names (lake. → lake.events).")] = "",
     relay_every: Annotated[float, typer.Option(
         min=0.1, max=3600, help="With --engine: seconds between two passes of the relay.")] = 5.0,
     store: StoreOption = Path(DEFAULT_STORE),
@@ -60,7 +62,7 @@ def serve(
                              max_queue=max_queue, max_bodies=max_bodies, max_body_bytes=max_body_bytes,
                              local_key=(local_key := "vkl_" + secrets.token_urlsafe(32)))
     if engine:
-        _relay(application, engine, relay_every)
+        _relay(application, engine, into_prefix, relay_every)
     keyring = application.state.keyring
     own_reads = [h for h in keyring.read if h != digest(local_key)]  # the serve file's key is not a user's
     where = f"http://{host}:{port}/"
@@ -81,13 +83,16 @@ def serve(
         remove_serve_file(store)
 
 
-def _relay(application: object, url: str, every: float) -> None:
+def _relay(application: object, url: str, prefix: str, every: float) -> None:
     """Start the relay of ``--engine`` (``voronka.server.relay``), stopped before the store closes."""
     import contextlib
+    import re
 
     from voronka.engines import WritableEngine, open_engine
     from voronka.server.relay import Relay
 
+    if not re.fullmatch(r"[A-Za-z0-9_.]*", prefix):
+        raise typer.BadParameter(f"{prefix!r}: letters, digits, '_' and '.' only", param_hint="--into-prefix")
     target = open_engine(url)
     if not isinstance(target, WritableEngine):
         raise typer.BadParameter(f"{url}: voronka cannot write to this engine (ClickHouse, chdb or Spark)",
@@ -99,8 +104,9 @@ def _relay(application: object, url: str, every: float) -> None:
         with collector.lock:
             yield collector.store.connection
 
-    relay = Relay(target, url, collector.reading, writing, interval=every)
+    relay = Relay(target, url, collector.reading, writing, prefix=prefix, interval=every)
     application.state.relay = relay
     application.router.add_event_handler("startup", relay.start)
     application.router.on_shutdown.insert(0, relay.stop)  # before the collector closes the store
-    console.print(f"relay: what is stored goes on to {url} every {every:g} s", highlight=False, soft_wrap=True)
+    console.print(f"relay: what is stored goes on to {prefix}events… of {url} every {every:g} s",
+                  highlight=False, soft_wrap=True)

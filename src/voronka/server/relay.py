@@ -4,8 +4,8 @@ The store stays the point of acknowledgement: an event is answered ``200`` once 
 durable in the store, exactly as without ``--engine`` (docs/guarantees.md). A thread then
 appends the stored rows of every canonical table (``events``, ``spend``, ``aliases``,
 ``deals``), in the order they were stored (DuckDB's ``rowid``; the store only ever appends),
-to the engine's table of the same name (created as ``voronka ingest --engine`` creates it:
-docs/engines.md), in batches of at most ``batch_rows``, every ``interval`` seconds.
+to the engine's table of the same name after ``prefix`` (``lake.`` → ``lake.events``; created
+as ``voronka ingest --engine`` creates it: docs/engines.md), in batches of at most ``batch_rows``, every ``interval`` seconds.
 
 Exactly once: for each table the store keeps (in its ``voronka_meta`` table, key
 ``relay:<engine>:<table>``) how far the engine has the rows (``done``) and, while a batch is
@@ -49,13 +49,14 @@ class Relay:
     def __init__(self, engine: WritableEngine, engine_url: str,
                  reading: Callable[[], AbstractContextManager[duckdb.DuckDBPyConnection]],
                  writing: Callable[[], AbstractContextManager[duckdb.DuckDBPyConnection]], *,
-                 interval: float = 5.0, batch_rows: int = 100_000) -> None:
+                 prefix: str = "", interval: float = 5.0, batch_rows: int = 100_000) -> None:
         self.engine = engine
         self.reading = reading
         self.writing = writing
         self.interval = interval
         self.batch_rows = batch_rows
-        self._key = hashlib.sha256(engine_url.encode()).hexdigest()[:16]  # the URL may hold a password
+        self.prefix = prefix
+        self._key = hashlib.sha256(f"{engine_url} {prefix}".encode()).hexdigest()[:16]  # the URL may hold a password
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="voronka-relay", daemon=True)
@@ -120,7 +121,7 @@ class Relay:
         if rows is None:
             rows, _ = self._batch(table, start, end)
         spec = SPECS[table].table
-        added = self.engine.append(spec, rows, table, check_keys=check_keys) if rows.num_rows else 0
+        added = self.engine.append(spec, rows, self.prefix + table, check_keys=check_keys) if rows.num_rows else 0
         self._record(table, end, None)
         return added
 
@@ -131,9 +132,9 @@ class Relay:
         columns = ", ".join(spec.columns)
         upper = "AND rowid < ?" if end is not None else ""
         with self.reading() as cursor:
-            result = cursor.execute(
+            result = cursor.sql(
                 f"SELECT {columns}, rowid FROM {table} WHERE rowid >= ? {upper} ORDER BY rowid LIMIT ?",
-                [start, *([end] if end is not None else []), self.batch_rows]).to_arrow_table()
+                params=[start, *([end] if end is not None else []), self.batch_rows]).to_arrow_table()
         last = result.column("rowid")[-1].as_py() + 1 if result.num_rows else start
         return result.drop_columns(["rowid"]).cast(spec.schema), (end if end is not None else last)
 
