@@ -18,9 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import minimize
 from scipy.special import gammaln, hyp2f1
 
+from voronka.clv.search import minimise
 from voronka.errors import InputError
 
 
@@ -91,11 +91,9 @@ def fit_bgnbd(frequency, recency, T) -> BetaGeo:
         return -float(np.dot(weights, log_likelihood(np.exp(log_params), ux, ut_x, uT))) / len(x)
 
     start = np.log([1.0, max(float(np.mean(T)), 1e-3), 1.0, 1.0])
-    best = minimize(objective, start, method="Nelder-Mead",
-                    options={"xatol": 1e-10, "fatol": 1e-14, "maxiter": 20000, "maxfev": 40000})
-    best = minimize(objective, best.x, method="BFGS", options={"gtol": 1e-10})
-    r, alpha, a, b = np.exp(best.x)
-    return BetaGeo(float(r), float(alpha), float(a), float(b), -float(best.fun) * len(x), len(x))
+    best, value = minimise(objective, start)
+    r, alpha, a, b = np.exp(best)
+    return BetaGeo(float(r), float(alpha), float(a), float(b), -value * len(x), len(x))
 
 
 def _validated(frequency, recency, T) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -20,9 +20,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import minimize
 from scipy.special import gammaln
 
+from voronka.clv.search import minimise
 from voronka.errors import InputError
 
 
@@ -70,11 +70,9 @@ def fit_gamma_gamma(frequency, monetary_value) -> GammaGamma:
         return -float(np.dot(weights, log_likelihood(np.exp(log_params), ux, um))) / len(x)
 
     start = np.log([1.0, 1.0, max(float(np.mean(m)), 1e-6)])
-    best = minimize(objective, start, method="Nelder-Mead",
-                    options={"xatol": 1e-10, "fatol": 1e-14, "maxiter": 20000, "maxfev": 40000})
-    best = minimize(objective, best.x, method="BFGS", options={"gtol": 1e-10})
-    p, q, gamma = np.exp(best.x)
-    return GammaGamma(float(p), float(q), float(gamma), -float(best.fun) * len(x), len(x))
+    best, value = minimise(objective, start)
+    p, q, gamma = np.exp(best)
+    return GammaGamma(float(p), float(q), float(gamma), -value * len(x), len(x))
 
 
 __all__ = ["GammaGamma", "fit_gamma_gamma"]
