@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -106,3 +107,42 @@ def test_proportion_tests_over_arrays():
         table = [[x1[i], n1[i] - x1[i]], [x2[i], n2[i] - x2[i]]]
         tails = min(fisher_exact(table, alternative="less")[1], fisher_exact(table, alternative="greater")[1])
         assert p[i] == pytest.approx(min(1.0, 2 * tails))
+
+
+@st.composite
+def small_table(draw):
+    """Two samples whose 2×2 table has a small expected count (where Fisher is used)."""
+    n1, n2 = draw(st.integers(1, 60)), draw(st.integers(1, 400))
+    return draw(st.integers(0, n1)), n1, draw(st.integers(0, min(n2, 12))), n2
+
+
+@settings(max_examples=300, deadline=None)
+@given(small_table())
+def test_fisher_matches_scipy(table):
+    """voronka's Fisher (scipy.special only: scipy.stats loads slowly) equals scipy's, the
+    two-sided p and the odds ratio of proportion_test, and the one-sided tails of proportion_tests."""
+    from voronka.stats import _tails, fisher_exact_p
+
+    x1, n1, x2, n2 = table
+    cells = [[x1, n1 - x1], [x2, n2 - x2]]
+    odds, p = sps.fisher_exact(cells)
+    assert fisher_exact_p(x1, n1, x2, n2) == pytest.approx(p, rel=1e-9, abs=1e-300)
+    less, greater = sps.fisher_exact(cells, alternative="less")[1], sps.fisher_exact(cells, alternative="greater")[1]
+    low, high = _tails(*(np.array([v]) for v in table))
+    assert (low[0], high[0]) == pytest.approx((less, greater), rel=1e-9, abs=1e-300)
+    result = proportion_test(x1, n1, x2, n2)
+    if result.method == "fisher":
+        assert result.statistic == pytest.approx(odds, nan_ok=True) and result.p == pytest.approx(p, rel=1e-9)
+
+
+def test_the_tests_load_no_scipy_stats():
+    """scipy.stats takes about a second to import: the weak links and the scan never need it."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from voronka.stats import proportion_test, proportion_tests; "
+            "proportion_test(1, 10, 8, 20); proportion_tests([1, 40], [10, 100], [8, 60], [20, 100]); "
+            "print('scipy.stats' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"
