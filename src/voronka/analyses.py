@@ -132,6 +132,12 @@ def _referrals_tables(d: Any, r: Any) -> dict[str, pa.Table | None]:
             "comparison": r.comparison, "tree": r.customers}
 
 
+def _winback_tables(d: Any, r: Any) -> dict[str, pa.Table | None]:
+    summary = r.summary()
+    one = summary.to_pylist()[0]
+    return {"groups": pa.Table.from_pylist([dict(g, **one) for g in r.groups.to_pylist()]), "uplift": summary}
+
+
 def _profile_tables(d: Any, r: Any) -> dict[str, pa.Table | None]:
     from voronka.explore.profile import profile_sentences
 
@@ -154,6 +160,19 @@ ANALYSES: dict[str, Analysis] = {a.name: a for a in (
              "Touches and channels before conversion, conversion by touch count", _touches_tables),
     Analysis("retention", "voronka.loop.retention:RetentionDefinition", "docs/loop.md",
              "Cohort retention by first-purchase period", _retention_tables),
+    Analysis("repeat", "voronka.loop.repeat:RepeatDefinition", "docs/loop.md",
+             "Repeat purchases: repeat-purchase rate, purchases per customer, days between purchases",
+             lambda d, r: {"summary": r.summary, "counts": r.counts, "gaps": r.gaps}),
+    Analysis("lifecycle", "voronka.loop.lifecycle:LifecycleDefinition", "docs/loop.md",
+             "New, returning, resurrecting and dormant buyers per period", lambda d, r: {"lifecycle": r}),
+    Analysis("overdue", "voronka.loop.drift:OverdueDefinition", "docs/loop.md",
+             "Customers overdue against their own usual gap or the population's, with the playbook action",
+             lambda d, r: {"customers": r.customers, "summary": r.summary}),
+    Analysis("winback", "voronka.loop.drift:WinbackDefinition", "docs/loop.md",
+             "Return rates of lapses with and without a win-back offer, and the uplift", _winback_tables),
+    Analysis("rfm", "voronka.loop.rfm:RfmDefinition", "docs/loop.md",
+             "RFM scores 1-5 and segments: sizes and revenue, and the scored customers",
+             lambda d, r: {"segments": r.segments, "customers": r.customers}),
     Analysis("attribution", "voronka.attribution:AttributionDefinition", "docs/attribution.md",
              "Credit per channel under every attribution model", _attribution_tables),
     Analysis("clv", "voronka.clv:ClvDefinition", "docs/clv.md",

@@ -20,9 +20,11 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
+from voronka.definition import Definition, Rule
 from voronka.engines import Engine
 from voronka.loop.occasions import PURCHASE, Occasions, prepare_occasions
 from voronka.rules import StepRule
+from voronka.source import Source
 
 
 @dataclass(frozen=True)
@@ -130,4 +132,18 @@ def _distribution(counts: dict[int, int], key: str, value: str, schema: pa.Schem
                                 schema=schema)
 
 
-__all__ = ["RepeatResult", "gap_counts", "median_of_counts", "percentile_of_counts", "repeat_purchases"]
+__all__ = ["RepeatDefinition", "RepeatResult", "gap_counts", "median_of_counts", "percentile_of_counts",
+           "repeat_purchases"]
+
+
+class RepeatDefinition(Definition):
+    """``voronka repeat`` as a record: repeat purchases of the purchases matching ``purchase``
+    (``a|b`` or ``MODEL:STAGE``; docs/loop.md). The zone and "now" are the source's."""
+
+    purchase: Rule = "purchase"
+
+    def compute(self, source: Source) -> RepeatResult:
+        from voronka.touches import parse_rule
+
+        return repeat_purchases(source, purchase=parse_rule(self.purchase, PURCHASE, "purchase"),
+                                timezone=source.timezone, as_of=source.as_of)
