@@ -138,6 +138,14 @@ def _winback_tables(d: Any, r: Any) -> dict[str, pa.Table | None]:
     return {"groups": pa.Table.from_pylist([dict(g, **one) for g in r.groups.to_pylist()]), "uplift": summary}
 
 
+def _scan_tables(d: Any, r: Any) -> dict[str, pa.Table | None]:
+    findings = [{"text": f.text, "action": f.action, "p": f.p, "q": f.q} for f in d.findings(r)]
+    return {"findings": pa.Table.from_pylist(findings, schema=pa.schema([
+                ("text", pa.string()), ("action", pa.string()), ("p", pa.float64()), ("q", pa.float64())])),
+            "flagged": pa.Table.from_pylist(r.flagged()[: d.limit], schema=r.series.schema), "series": r.series,
+            "points": r.points}
+
+
 def _profile_tables(d: Any, r: Any) -> dict[str, pa.Table | None]:
     from voronka.explore.profile import profile_sentences
 
@@ -194,6 +202,9 @@ ANALYSES: dict[str, Analysis] = {a.name: a for a in (
     Analysis("profile", "voronka.explore.profile:ProfileDefinition", "docs/explore.md",
              "What the events hold: vocabulary, properties, days, identity, sessions, data problems",
              _profile_tables),
+    Analysis("scan", "voronka.explore.scan:ScanDefinition", "docs/explore.md",
+             "What changed, where and when: level shifts of every transition and event volume per segment",
+             _scan_tables, funnel=True),
     Analysis("transitions", "voronka.explore.transitions:TransitionsDefinition", "docs/explore.md",
              "Transition and step matrices, loops before conversion, two segments compared",
              lambda d, r: {"loops": r.loops, "matrix": r.matrix, "steps": r.steps, "compare": r.compare}),
@@ -286,7 +297,8 @@ def build_definition(name: str, values: Mapping[str, Any], *, file: str | Path |
     funnel = _funnel(data, given, values, set(own_fields), lines, where, lang, files, default_model)
     if name == "funnel":
         return funnel
-    own.setdefault("playbook", _playbook({**data, **given}))
+    if "playbook" in own_fields:
+        own.setdefault("playbook", _playbook({**data, **given}))
     own["funnel"] = funnel
     _default_lang(own, own_fields, values.get("lang") or lang)
     return a.definition.build(own, file=where, lines={}, files=files)

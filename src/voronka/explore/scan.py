@@ -47,15 +47,18 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 from itertools import pairwise
+from typing import Annotated, Literal
 
 import numpy as np
 import pyarrow as pa
+from pydantic import Field
 
+from voronka.definition import Definition, Duration, ModelName
 from voronka.duration import parse_duration
 from voronka.engines import Engine
 from voronka.errors import DefinitionError
 from voronka.funnel import FunnelDefinition, FunnelResult
-from voronka.source import event_sources, latest_event
+from voronka.source import Source, event_sources, latest_event
 from voronka.sql import field_sql, literal, local_time_sql, resolved_events, rule_predicate
 from voronka.stats import benjamini_hochberg, proportion_tests, wilson_interval
 
@@ -412,3 +415,36 @@ def scan_findings(scan: Scan, lang: str, model=None, currency: str | None = None
 def _last_day(period: dt.date, grain: str) -> dt.date:
     """The last day of the period starting on ``period``."""
     return period + dt.timedelta(days=6) if grain == "week" else period
+
+
+class ScanDefinition(Definition):
+    """``voronka scan`` as a record: every transition of ``funnel`` and every event volume,
+    per segment and ``grain`` period (a transition counts within ``within``), windows of up
+    to ``max_window`` periods, segments of columns with at most ``max_values`` values, one BH
+    correction at ``alpha``; periods before ``periods_from`` left out; the first ``limit``
+    findings, whose actions quote the ``playbook`` model, in ``lang``, value in ``currency``
+    (docs/explore.md, *Change scan*)."""
+
+    funnel: FunnelDefinition
+    playbook: ModelName | None = None
+    grain: Literal["day", "week"] = "week"
+    within: Duration = "14d"
+    max_values: int = Field(12, ge=2, le=1000)
+    max_window: int = Field(4, ge=1, le=100)
+    alpha: float = Field(0.05, gt=0, lt=1)
+    periods_from: dt.date | None = None
+    currency: Annotated[str, Field(max_length=8)] | None = None
+    limit: int = Field(10, ge=1, le=1000)
+    lang: Literal["en", "ru", "kk"] = "en"
+
+    def compute(self, source: Source) -> Scan:
+        return scan_changes(source, self.funnel, grain=self.grain, within=self.within, max_values=self.max_values,
+                            max_window=self.max_window, alpha=self.alpha, since=self.periods_from,
+                            as_of=source.as_of)
+
+    def findings(self, scan: Scan) -> list:
+        """The first ``limit`` findings of ``scan`` (``scan_findings``)."""
+        from voronka.stage_models import load_model
+
+        model = load_model(self.playbook) if self.playbook else None
+        return scan_findings(scan, self.lang, model, self.currency)[: self.limit]
