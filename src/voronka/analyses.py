@@ -202,6 +202,18 @@ ANALYSES: dict[str, Analysis] = {a.name: a for a in (
     Analysis("profile", "voronka.explore.profile:ProfileDefinition", "docs/explore.md",
              "What the events hold: vocabulary, properties, days, identity, sessions, data problems",
              _profile_tables),
+    Analysis("whatif", "voronka.plan:WhatIfDefinition", "docs/diagnose.md",
+             "What if a stage converted better: extra customers at every later stage and extra revenue",
+             lambda d, r: {"stages": r.table, "summary": pa.table({
+                 "stage": [r.stage], "points": [r.points], "value_stage": [r.value_stage],
+                 "extra_revenue": pa.array([r.extra_revenue], pa.float64()), "currency": pa.array([r.currency], pa.string())})},
+             funnel=True),
+    Analysis("plan", "voronka.plan:PlanDefinition", "docs/diagnose.md",
+             "The backwards plan: the volume each stage needs per seller and working day to reach a target",
+             lambda d, r: {"stages": r.table, "summary": pa.table({
+                 "team_sales": [r.team_sales], "team_revenue": pa.array([r.team_revenue], pa.float64()),
+                 "working_days": [r.working_days], "sellers": [r.sellers],
+                 "currency": pa.array([r.currency], pa.string())})}, funnel=True),
     Analysis("scan", "voronka.explore.scan:ScanDefinition", "docs/explore.md",
              "What changed, where and when: level shifts of every transition and event volume per segment",
              _scan_tables, funnel=True),
