@@ -247,13 +247,17 @@ class Measured:
     revenue: Any
 
 
-def measure(source: Any, funnel: FunnelDefinition, value_step: str | None, check: float | None,
+def measure(source: Any, funnel: FunnelDefinition | None, value_step: str | None, check: float | None,
             lang: str) -> Measured:
-    """The rates of ``funnel`` over ``source`` and the average check (``check`` if given, else
-    measured); a funnel whose first step matches nothing says which event names exist."""
+    """The rates of ``funnel`` (None: the hourglass) over ``source`` and the average check
+    (``check`` if given, else measured); a funnel whose first step matches nothing says which
+    event names exist."""
     from voronka.diagnose.weak_links import Revenue, measured_rates, revenue_per_buyer
     from voronka.funnel import compute_funnel
     from voronka.funnel.coverage import coverage
+    from voronka.funnel.spec import funnel_definition
+
+    funnel = funnel or funnel_definition({}, lang=lang, default_model="hourglass")
 
     result = compute_funnel(source, funnel)
     if not all(n > 0 for n in result.steps.column("customers").to_pylist()):
@@ -270,9 +274,9 @@ class WhatIfDefinition(Definition):
     ``points`` percentage points, over typed-in ``rates`` (with ``entrants`` at the first stage,
     stage names ``stages``) or the rates measured on ``funnel``; extra revenue at the value
     stage (``value_step``) × the average ``check`` in ``currency`` (default: measured)
-    (docs/diagnose.md, *What-if*)."""
+    (docs/plan.md)."""
 
-    funnel: FunnelDefinition
+    funnel: FunnelDefinition | None = None
     stage: StageKey
     points: float = Field(ge=-100, le=100)
     rates: Rates | None = None
@@ -317,9 +321,9 @@ class PlanDefinition(Definition):
     ``revenue``, ÷ the average ``check``) per ``period``, for each seller or the team (``per``)
     of ``sellers``, over typed-in ``rates`` (stage names ``stages``) or the rates of ``funnel``
     up to ``value_step`` (``measured``); ``working_days`` a month (default 21, or the Monday–Friday
-    days of ``month``, ``YYYY-MM``) (docs/diagnose.md, *Backwards plan*)."""
+    days of ``month``, ``YYYY-MM``) (docs/plan.md)."""
 
-    funnel: FunnelDefinition
+    funnel: FunnelDefinition | None = None
     target: float = Field(gt=0, le=1e15)
     per: Literal["seller", "team"] = "seller"
     period: Literal["day", "week", "month"] = "month"
