@@ -70,13 +70,9 @@ class Analysis:
             return {}
         return {k: v for k, v in self.definition.model_fields.items() if k != "funnel"}
 
-    def compute(self, source: Any, definition: Any) -> Any:
-        """The result of ``definition`` over ``source``."""
-        if self.name == "funnel":
-            from voronka.funnel import compute_funnel
-
-            return compute_funnel(source, definition, units=False)
-        return definition.compute(source)
+    def compute(self, source: Any, definition: Any, **options: Any) -> Any:
+        """The result of ``definition`` over ``source`` (``options``: ``compute``'s)."""
+        return definition.compute(source, **options)
 
     def named_tables(self, definition: Any, result: Any) -> dict[str, pa.Table]:
         """The result's tables by name (the ones the result has)."""
@@ -248,10 +244,12 @@ def analysis_of(definition: Any) -> Analysis:
                           f"({', '.join(ANALYSES)})", field="definition")
 
 
-def compute(source: Any, definition: Any) -> Any:
+def compute(source: Any, definition: Any, **options: Any) -> Any:
     """The one entry: ``definition`` (any record of ``ANALYSES``) computed over ``source`` (a
-    ``voronka.source.Source``, or an engine: every event as stored)."""
-    return analysis_of(definition).compute(source, definition)
+    ``voronka.source.Source``, or an engine: every event as stored). ``options``: inputs a
+    record's ``compute`` takes beyond its fields, never from HTTP (the funnel's ``units``: the
+    unit rows too; ``money``/``planfact``'s ``rates`` table, ``money``'s ``clv`` table)."""
+    return analysis_of(definition).compute(source, definition, **options)
 
 
 def tables(definition: Any, result: Any) -> dict[str, pa.Table]:

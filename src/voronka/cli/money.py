@@ -171,7 +171,7 @@ def planfact(
     lang: LangOption = Lang.en,
 ) -> None:
     """Plan versus fact per month and channel: spend, leads, sales, deviation, % of plan."""
-    from voronka.analyses import build_definition, tables
+    from voronka.analyses import build_definition, compute, tables
 
     plan = None
     if plan_file is not None:
@@ -180,7 +180,7 @@ def planfact(
         plan = read_table("plan", [plan_file]).drop_columns(["row_id"]).to_pylist()
     definition = build_definition("planfact", {"plan": plan, "lead": events_flag(lead),
                                                "purchase": events_flag(purchase), "base": base}, file=file)
-    table = tables(definition, definition.compute(_source(src, spend), rates=_rates(rates)))["lines"]
+    table = tables(definition, compute(_source(src, spend), definition, rates=_rates(rates)))["lines"]
     _emit(table, fmt, lang.value)
     _write_report(report, lang.value, fmt, plan=table)
 
