@@ -47,7 +47,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 from itertools import pairwise
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
 import pyarrow as pa
@@ -442,9 +442,11 @@ class ScanDefinition(Definition):
                             max_window=self.max_window, alpha=self.alpha, since=self.periods_from,
                             as_of=source.as_of)
 
-    def findings(self, scan: Scan) -> list:
-        """The first ``limit`` findings of ``scan`` (``scan_findings``)."""
+    def findings(self, scan: Scan, model: Any = None) -> list:
+        """The first ``limit`` findings of ``scan`` (``scan_findings``); ``model``: a stage model
+        already loaded, in place of ``playbook``'s."""
         from voronka.stage_models import load_model
 
-        model = load_model(self.playbook) if self.playbook else None
+        if model is None and self.playbook:
+            model = load_model(self.playbook)
         return scan_findings(scan, self.lang, model, self.currency)[: self.limit]
