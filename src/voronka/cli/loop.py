@@ -25,10 +25,6 @@ PurchaseFlag = Annotated[str | None, typer.Option("--purchase", help="Purchase e
                                                                    "default purchase).")]
 
 
-def _percent(lang: Lang):
-    return lambda v: format_percent(v, lang.value)
-
-
 @app.command()
 @user_errors
 @source_options
@@ -44,11 +40,7 @@ def repeat(
     if show not in ("summary", "counts", "gaps"):
         raise typer.BadParameter("--show takes summary, counts or gaps")
     _, _, tables = analyse("repeat", src, {"purchase": events_flag(purchase)}, file=file, lang=lang.value)
-    pct = _percent(lang)
-    emit(tables[show], fmt, formatters={"repeat_rate": pct, "share": pct},
-         headers={k: t(f"loop.col.{k}", lang.value) for k in
-                  ("repeat_rate", "repeat_customers", "occasions", "occasions_per_customer", "gaps",
-                   "median_gap_days", "mean_gap_days")} | {"customers": t("loop.axis.customers", lang.value)})
+    emit(tables[show], fmt, lang=lang.value)  # headers and formats: the columns' declared kinds
 
 
 @app.command()
@@ -76,7 +68,7 @@ def retention(
         return
     measure = "revenue_retention" if revenue else "retention_k_or_later" if k_or_later else "retention"
     table = tables[measure]
-    pct = _percent(lang)
+    pct = lambda v: format_percent(v, lang.value)  # noqa: E731
     emit(table, fmt, title=t(f"loop.measure.{measure}", lang.value),
          formatters={c: pct for c in table.column_names if c.startswith("k")},
          headers={"cohort": t("loop.axis.cohort", lang.value)})
@@ -96,9 +88,7 @@ def lifecycle(
     """Per period: new, returning, resurrecting and dormant customers (dormant as a positive count)."""
     _, _, tables = analyse("lifecycle", src, {"period": period, "purchase": events_flag(purchase)}, file=file,
                            lang=lang.value)
-    emit(tables["lifecycle"], fmt, headers={"period": t("loop.axis.period", lang.value),
-                                            **{s: t(f"loop.state.{s}", lang.value)
-                                               for s in ("new", "returning", "resurrecting", "dormant")}})
+    emit(tables["lifecycle"], fmt, headers={"period": t("loop.axis.period", lang.value)}, lang=lang.value)
 
 
 @app.command()
@@ -125,10 +115,7 @@ def overdue(
     _, _, tables = analyse("overdue", src, {"factor": factor, "min_gaps": min_gaps, "percentile": percentile,
                                             "model": model, "stage": stage, "purchase": events_flag(purchase)},
                            file=file, lang=lang.value)
-    emit(tables["summary" if summary else "customers"], fmt,
-         headers={k: t(f"loop.col.{k}", lang.value) for k in ("overdue", "overdue_own", "overdue_population", "action")}
-         | {"population_threshold_days": t("loop.col.threshold", lang.value),
-            "customers": t("loop.axis.customers", lang.value)})
+    emit(tables["summary" if summary else "customers"], fmt, lang=lang.value)
 
 
 @app.command()
@@ -158,8 +145,7 @@ def winback(
     if fmt is not OutputFormat.table:
         emit(tables["groups"], fmt)
         return
-    pct = _percent(lang)
-    emit(result.groups, fmt, formatters={"return_rate": pct, "group": lambda g: t(f"loop.winback.{g}", lang.value)})
+    emit(result.groups, fmt, formatters={"group": lambda g: t(f"loop.winback.{g}", lang.value)}, lang=lang.value)
     if result.uplift is not None:
         from voronka.reports.loop import winback_sentence
 
@@ -183,17 +169,11 @@ def rfm(
     """RFM scores 1–5 and segments: sizes and revenue, or the customers of one segment."""
     definition, _, tables = analyse("rfm", src, {"segment": segment, "currency": currency,
                                                  "purchase": events_flag(purchase)}, file=file, lang=lang.value)
-    pct = _percent(lang)
     if definition.segment or customers:
         emit(tables["customers"], fmt)
     else:
         segments = tables["segments"]
-        segments = segments.drop_columns(["segment"]) if fmt is OutputFormat.table else segments
-        emit(segments, fmt, formatters={"share": pct, "revenue_share": pct},
-             headers={"label": t("loop.col.segment", lang.value), "share": t("loop.col.share", lang.value),
-                      "revenue_share": t("loop.col.revenue_share", lang.value),
-                      "customers": t("loop.axis.customers", lang.value), "revenue": t("loop.axis.revenue", lang.value)}
-             | {k: t(f"loop.col.{k}", lang.value) for k in ("mean_recency_days", "mean_frequency", "mean_monetary")})
+        emit(segments.drop_columns(["segment"]) if fmt is OutputFormat.table else segments, fmt, lang=lang.value)
     if export is not None:
         import pyarrow.csv as pacsv
 

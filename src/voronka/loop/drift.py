@@ -41,6 +41,7 @@ from typing import Annotated, Literal
 import pyarrow as pa
 from pydantic import Field
 
+from voronka.columns import LABEL, column
 from voronka.definition import Definition, Duration, ModelName, Rule
 from voronka.duration import epoch_micros, micros, parse_duration
 from voronka.engines import Engine
@@ -53,17 +54,22 @@ from voronka.stats import difference_interval, two_proportion_ztest
 
 WINBACK_OFFER = StepRule(events=["winback_offer"])
 
-OVERDUE_SCHEMA = pa.schema([
-    ("customer_id", pa.string()), ("occasions", pa.int64()), ("last_purchase", pa.date32()),
-    ("days_since_last", pa.int64()), ("usual_gap_days", pa.float64()), ("overdue_own", pa.bool_()),
-    ("overdue_population", pa.bool_()), ("action", pa.string()),
+OVERDUE_SCHEMA = pa.schema([  # kinds and header keys: voronka.columns
+    ("customer_id", pa.string()), column("occasions", pa.int64(), "count", "loop.col.occasions"),
+    ("last_purchase", pa.date32()), column("days_since_last", pa.int64(), "count", "loop.col.days_since_last"),
+    column("usual_gap_days", pa.float64(), "count", "loop.col.usual_gap_days"),
+    *(pa.field(c, pa.bool_(), metadata={LABEL: f"loop.col.{c}".encode()}) for c in ("overdue_own", "overdue_population")),
+    column("action", pa.string(), "label", "loop.col.action"),
 ])
 OVERDUE_SUMMARY_SCHEMA = pa.schema([
-    ("customers", pa.int64()), ("overdue", pa.int64()), ("overdue_own", pa.int64()),
-    ("overdue_population", pa.int64()), ("population_threshold_days", pa.int64()),
+    column("customers", pa.int64(), "count", "loop.axis.customers"),
+    *(column(c, pa.int64(), "count", f"loop.col.{c}") for c in ("overdue", "overdue_own", "overdue_population")),
+    column("population_threshold_days", pa.int64(), "count", "loop.col.threshold"),
 ])
 WINBACK_SCHEMA = pa.schema([
-    ("group", pa.string()), ("lapses", pa.int64()), ("returned", pa.int64()), ("return_rate", pa.float64()),
+    column("group", pa.string(), "label", "loop.col.group"), column("lapses", pa.int64(), "count", "loop.col.lapses"),
+    column("returned", pa.int64(), "count", "loop.col.returned"),
+    column("return_rate", pa.float64(), "rate", "loop.col.return_rate"),
 ])
 
 

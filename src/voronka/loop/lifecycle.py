@@ -25,6 +25,7 @@ from typing import Literal
 
 import pyarrow as pa
 
+from voronka.columns import column
 from voronka.definition import Definition, Rule
 from voronka.engines import Engine
 from voronka.loop.occasions import PURCHASE, prepare_occasions
@@ -32,9 +33,11 @@ from voronka.loop.periods import check_period, period_index, period_index_sql, p
 from voronka.rules import StepRule
 from voronka.source import Source
 
-LIFECYCLE_SCHEMA = pa.schema([
-    ("period", pa.date32()), ("complete", pa.bool_()), ("new", pa.int64()), ("returning", pa.int64()),
-    ("resurrecting", pa.int64()), ("dormant", pa.int64()), ("active", pa.int64()),
+LIFECYCLE_SCHEMA = pa.schema([  # kinds and header keys: voronka.columns
+    ("period", pa.date32()), ("complete", pa.bool_()),
+    *(column(state, pa.int64(), "count", f"loop.state.{state}") for state in ("new", "returning", "resurrecting",
+                                                                             "dormant")),
+    column("active", pa.int64(), "count"),
 ])
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
+from voronka.columns import column
 from voronka.definition import Definition, Rule
 from voronka.engines import Engine
 from voronka.loop.occasions import PURCHASE, Occasions, prepare_occasions
@@ -38,13 +39,22 @@ class RepeatResult:
     as_of: dt.datetime
 
 
-SUMMARY_SCHEMA = pa.schema([
-    ("customers", pa.int64()), ("repeat_customers", pa.int64()), ("repeat_rate", pa.float64()),
-    ("occasions", pa.int64()), ("occasions_per_customer", pa.float64()), ("gaps", pa.int64()),
-    ("median_gap_days", pa.float64()), ("mean_gap_days", pa.float64()),
+SUMMARY_SCHEMA = pa.schema([  # kinds and header keys: voronka.columns
+    column("customers", pa.int64(), "count", "loop.axis.customers"),
+    column("repeat_customers", pa.int64(), "count", "loop.col.repeat_customers"),
+    column("repeat_rate", pa.float64(), "rate", "loop.col.repeat_rate"),
+    column("occasions", pa.int64(), "count", "loop.col.occasions"),
+    column("occasions_per_customer", pa.float64(), "count", "loop.col.occasions_per_customer"),
+    column("gaps", pa.int64(), "count", "loop.col.gaps"),
+    column("median_gap_days", pa.float64(), "count", "loop.col.median_gap_days"),
+    column("mean_gap_days", pa.float64(), "count", "loop.col.mean_gap_days"),
 ])
-COUNTS_SCHEMA = pa.schema([("occasions", pa.int64()), ("customers", pa.int64()), ("share", pa.float64())])
-GAPS_SCHEMA = pa.schema([("gap_days", pa.int64()), ("gaps", pa.int64()), ("share", pa.float64())])
+COUNTS_SCHEMA = pa.schema([column("occasions", pa.int64(), "label", "loop.col.occasions"),
+                           column("customers", pa.int64(), "count", "loop.axis.customers"),
+                           column("share", pa.float64(), "rate", "loop.col.share")])
+GAPS_SCHEMA = pa.schema([column("gap_days", pa.int64(), "label"),
+                         column("gaps", pa.int64(), "count", "loop.col.gaps"),
+                         column("share", pa.float64(), "rate")])
 
 
 def repeat_purchases(engine: Engine, *, events: str | None = None, aliases: str | None = "aliases",

@@ -32,6 +32,7 @@ from typing import Annotated, Literal
 import pyarrow as pa
 from pydantic import Field
 
+from voronka.columns import column
 from voronka.definition import Definition, Rule
 from voronka.engines import Engine
 from voronka.i18n import t
@@ -62,10 +63,15 @@ CUSTOMERS_SCHEMA = pa.schema([
     ("recency_days", pa.int64()), ("frequency", pa.int64()), ("monetary", pa.float64()),
     ("r", pa.int64()), ("f", pa.int64()), ("m", pa.int64()), ("last_purchase", pa.date32()),
 ])
-SEGMENTS_SCHEMA = pa.schema([
-    ("segment", pa.string()), ("label", pa.string()), ("customers", pa.int64()), ("share", pa.float64()),
-    ("revenue", pa.float64()), ("revenue_share", pa.float64()), ("mean_recency_days", pa.float64()),
-    ("mean_frequency", pa.float64()), ("mean_monetary", pa.float64()),
+SEGMENTS_SCHEMA = pa.schema([  # kinds and header keys: voronka.columns
+    column("segment", pa.string(), "label"), column("label", pa.string(), "label", "loop.col.segment"),
+    column("customers", pa.int64(), "count", "loop.axis.customers"),
+    column("share", pa.float64(), "rate", "loop.col.share"),
+    column("revenue", pa.float64(), "money", "loop.axis.revenue"),
+    column("revenue_share", pa.float64(), "rate", "loop.col.revenue_share"),
+    column("mean_recency_days", pa.float64(), "count", "loop.col.mean_recency_days"),
+    column("mean_frequency", pa.float64(), "count", "loop.col.mean_frequency"),
+    column("mean_monetary", pa.float64(), "money", "loop.col.mean_monetary"),
 ])
 
 
