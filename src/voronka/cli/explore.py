@@ -83,7 +83,7 @@ def scan(
         emit(tables["findings"], fmt)
     else:
         table = tables[show]
-        emit(table.select(SCAN_COLUMNS) if fmt is OutputFormat.table else table, fmt)
+        emit(table.select(SCAN_COLUMNS) if fmt is OutputFormat.table else table, fmt, lang=lang.value)
     from voronka.reports.explore import add_scan_section
 
     _write(report, fmt, lang, lambda page: add_scan_section(page, result, findings, lang.value))

@@ -64,7 +64,7 @@ def retention(
     _, _, tables = analyse("retention", src, {"period": period, "currency": currency,
                                               "purchase": events_flag(purchase)}, file=file, lang=lang.value)
     if long:
-        emit(tables["long"], fmt)
+        emit(tables["long"], fmt, lang=lang.value)
         return
     measure = "revenue_retention" if revenue else "retention_k_or_later" if k_or_later else "retention"
     table = tables[measure]

@@ -53,6 +53,7 @@ import numpy as np
 import pyarrow as pa
 from pydantic import Field
 
+from voronka.columns import column
 from voronka.definition import Definition, Duration, ModelName
 from voronka.duration import parse_duration
 from voronka.engines import Engine
@@ -67,20 +68,20 @@ SCAN_DAYS = "voronka_scan_days"
 COLUMNS = ("channel", "campaign")
 SAMPLE = 20_000  # events whose property keys are read to find the breakdown columns
 
-SERIES_SCHEMA = pa.schema([
-    ("measure", pa.string()), ("kind", pa.string()), ("from_key", pa.string()), ("to_key", pa.string()),
-    ("column", pa.string()), ("segment", pa.string()), ("periods", pa.int64()), ("trials", pa.int64()),
-    ("first", pa.date32()), ("last", pa.date32()), ("window_trials", pa.int64()), ("window_rate", pa.float64()),
-    ("ci_low", pa.float64()), ("ci_high", pa.float64()), ("rest_rate", pa.float64()), ("change", pa.float64()),
-    ("method", pa.string()), ("p", pa.float64()), ("q", pa.float64()), ("flagged", pa.bool_()),
-    ("units", pa.float64()), ("value", pa.float64()), ("rank", pa.int64()),
+SERIES_SCHEMA = pa.schema([  # kinds: voronka.columns
+    *(column(c, pa.string(), "label") for c in ("measure", "kind", "from_key", "to_key", "column", "segment")),
+    column("periods", pa.int64(), "count"), column("trials", pa.int64(), "count"),
+    ("first", pa.date32()), ("last", pa.date32()), column("window_trials", pa.int64(), "count"),
+    *(column(c, pa.float64(), "rate") for c in ("window_rate", "ci_low", "ci_high", "rest_rate", "change")),
+    column("method", pa.string(), "label"), ("p", pa.float64()), ("q", pa.float64()), ("flagged", pa.bool_()),
+    column("units", pa.float64(), "count"), column("value", pa.float64(), "money"), column("rank", pa.int64(), "label"),
 ])
 """One row per series: the window with the smallest p (``first``..``last`` inclusive) and its test."""
 
 POINTS_SCHEMA = pa.schema([
-    ("measure", pa.string()), ("column", pa.string()), ("segment", pa.string()), ("period", pa.date32()),
-    ("trials", pa.int64()), ("successes", pa.int64()), ("rate", pa.float64()), ("ci_low", pa.float64()),
-    ("ci_high", pa.float64()),
+    *(column(c, pa.string(), "label") for c in ("measure", "column", "segment")), ("period", pa.date32()),
+    column("trials", pa.int64(), "count"), column("successes", pa.int64(), "count"),
+    *(column(c, pa.float64(), "rate") for c in ("rate", "ci_low", "ci_high")),
 ])
 """The series themselves (flagged ones only): per period, rate and Wilson interval."""
 
