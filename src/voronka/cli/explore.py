@@ -133,7 +133,7 @@ def transitions(
             console.print("• " + line, highlight=False, soft_wrap=True)
     else:
         emit({"loops": result.loops, "matrix": result.matrix, "steps": result.steps,
-              "compare": result.compare, "compare-steps": result.compare_steps}[show], fmt)
+              "compare": result.compare, "compare-steps": result.compare_steps}[show], fmt, lang=lang.value)
     from voronka.reports.explore import add_transitions_section
 
     _write(report, fmt, lang, lambda page: add_transitions_section(page, result, lang.value))
