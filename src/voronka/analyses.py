@@ -134,6 +134,22 @@ def _winback_tables(d: Any, r: Any) -> dict[str, pa.Table | None]:
     return {"groups": pa.Table.from_pylist([dict(g, **one) for g in r.groups.to_pylist()]), "uplift": summary}
 
 
+def _whatif_tables(d: Any, r: Any) -> dict[str, pa.Table | None]:
+    summary = {"stage": r.stage, "points": r.points, "value_stage": r.value_stage, "extra_revenue": r.extra_revenue,
+               "currency": r.currency}
+    return {"stages": r.table, "summary": pa.Table.from_pylist([summary], schema=pa.schema([
+        ("stage", pa.int64()), ("points", pa.float64()), ("value_stage", pa.int64()), ("extra_revenue", pa.float64()),
+        ("currency", pa.string())]))}
+
+
+def _plan_tables(d: Any, r: Any) -> dict[str, pa.Table | None]:
+    summary = {"team_sales": r.team_sales, "team_revenue": r.team_revenue, "working_days": r.working_days,
+               "sellers": r.sellers, "currency": r.currency}
+    return {"stages": r.table, "summary": pa.Table.from_pylist([summary], schema=pa.schema([
+        ("team_sales", pa.float64()), ("team_revenue", pa.float64()), ("working_days", pa.int64()),
+        ("sellers", pa.int64()), ("currency", pa.string())]))}
+
+
 def _scan_tables(d: Any, r: Any) -> dict[str, pa.Table | None]:
     findings = [{"text": f.text, "action": f.action, "p": f.p, "q": f.q} for f in d.findings(r)]
     return {"findings": pa.Table.from_pylist(findings, schema=pa.schema([
@@ -203,16 +219,10 @@ ANALYSES: dict[str, Analysis] = {a.name: a for a in (
              _profile_tables),
     Analysis("whatif", "voronka.plan:WhatIfDefinition", "docs/plan.md",
              "What if a stage converted better: extra customers at every later stage and extra revenue",
-             lambda d, r: {"stages": r.table, "summary": pa.table({
-                 "stage": [r.stage], "points": [r.points], "value_stage": [r.value_stage],
-                 "extra_revenue": pa.array([r.extra_revenue], pa.float64()), "currency": pa.array([r.currency], pa.string())})},
-             funnel=True),
+             _whatif_tables, funnel=True),
     Analysis("plan", "voronka.plan:PlanDefinition", "docs/plan.md",
              "The backwards plan: the volume each stage needs per seller and working day to reach a target",
-             lambda d, r: {"stages": r.table, "summary": pa.table({
-                 "team_sales": [r.team_sales], "team_revenue": pa.array([r.team_revenue], pa.float64()),
-                 "working_days": [r.working_days], "sellers": [r.sellers],
-                 "currency": pa.array([r.currency], pa.string())})}, funnel=True),
+             _plan_tables, funnel=True),
     Analysis("scan", "voronka.explore.scan:ScanDefinition", "docs/explore.md",
              "What changed, where and when: level shifts of every transition and event volume per segment",
              _scan_tables, funnel=True),
