@@ -18,11 +18,16 @@ from voronka.cli.app import (
     user_errors,
 )
 from voronka.cli.output import emit
-from voronka.cli.sources import DefinitionFileOption, SourceOptions, analyse, events_flag, source_options
+from voronka.cli.sources import (
+    DefinitionFileOption,
+    PurchaseFlag,
+    SourceOptions,
+    analyse,
+    events_flag,
+    source_options,
+)
 from voronka.i18n import format_percent, t
 
-PurchaseFlag = Annotated[str | None, typer.Option("--purchase", help="Purchase events: a|b (or a,b; "
-                                                                   "default purchase).")]
 
 
 @app.command()

@@ -29,6 +29,7 @@ from voronka.cli.output import emit
 from voronka.cli.sources import (
     DefinitionFileOption,
     EngineOption,
+    PurchaseFlag,
     SourceOptions,
     events_flag,
     open_engine,
@@ -162,8 +163,7 @@ def planfact(
     base: BaseOption = None,
     lead: Annotated[str | None, typer.Option("--lead", help="Lead events: a|b|c (or a,b,c; default "
                                                             "lead_magnet|callback_request|consultation).")] = None,
-    purchase: Annotated[str | None, typer.Option("--purchase", help="Purchase events: a|b (or a,b; "
-                                                                    "default purchase).")] = None,
+    purchase: PurchaseFlag = None,
     file: DefinitionFileOption = None,
     report: ReportOption = None,
     spend: SpendOption = None,

@@ -168,6 +168,11 @@ def analyse(name: str, src: SourceOptions, values: dict[str, Any], *, file: Path
     return definition, result, tables(definition, result)
 
 
+PurchaseFlag = Annotated[Optional[str], typer.Option("--purchase", help="Purchase events: a|b (or a,b, or "
+                                                                        "MODEL:STAGE; default purchase).")]
+"""``--purchase`` of a command built through ``analyse`` (None: the record's default, or the file's)."""
+
+
 def events_flag(text: str | None) -> str | None:
     """An events flag as older commands took it, ``a,b`` as well as ``a|b``, in the one grammar (``a|b``)."""
     return None if text is None else "|".join(e.strip() for e in text.replace(",", "|").split("|") if e.strip())
