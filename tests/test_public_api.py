@@ -9,7 +9,7 @@ import pytest
 import voronka
 
 
-PUBLIC = [
+PUBLIC = sorted([
     "ANALYSES", "AttributionDefinition", "AttributionResult", "Breakdown", "ChannelEconomics", "ChannelStages",
     "ChannelsDefinition", "ClvDefinition", "ClvResult", "Condition", "DealPipeline", "DefinitionError",
     "DiagnoseDefinition", "Diagnosis", "DistanceDefinition", "DistanceResult", "DuckDBEngine", "Engine", "Exclusion",
@@ -19,7 +19,10 @@ PUBLIC = [
     "TouchesDefinition", "TouchesResult", "TransitionsDefinition", "VoronkaError", "backwards_plan",
     "build_definition", "build_funnel", "builtin_models", "compute", "fit_bgnbd", "fit_gamma_gamma", "load_funnel",
     "load_model", "open_engine", "read_events", "what_if",
-]
+    # the records of the loop, the change scan, the plans and plan versus fact
+    "LifecycleDefinition", "OverdueDefinition", "PlanDefinition", "PlanFactDefinition", "RepeatDefinition",
+    "RfmDefinition", "ScanDefinition", "WhatIfDefinition", "WinbackDefinition",
+])
 """The public API, written out: adding, renaming or removing a public name changes this list
 (and the docs), on purpose."""
 

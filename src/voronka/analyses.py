@@ -70,13 +70,9 @@ class Analysis:
             return {}
         return {k: v for k, v in self.definition.model_fields.items() if k != "funnel"}
 
-    def compute(self, source: Any, definition: Any) -> Any:
-        """The result of ``definition`` over ``source``."""
-        if self.name == "funnel":
-            from voronka.funnel import compute_funnel
-
-            return compute_funnel(source, definition, units=False)
-        return definition.compute(source)
+    def compute(self, source: Any, definition: Any, **options: Any) -> Any:
+        """The result of ``definition`` over ``source`` (``options``: ``compute``'s)."""
+        return definition.compute(source, **options)
 
     def named_tables(self, definition: Any, result: Any) -> dict[str, pa.Table]:
         """The result's tables by name (the ones the result has)."""
@@ -132,6 +128,36 @@ def _referrals_tables(d: Any, r: Any) -> dict[str, pa.Table | None]:
             "comparison": r.comparison, "tree": r.customers}
 
 
+def _winback_tables(d: Any, r: Any) -> dict[str, pa.Table | None]:
+    summary = r.summary()
+    one = summary.to_pylist()[0]
+    return {"groups": pa.Table.from_pylist([dict(g, **one) for g in r.groups.to_pylist()]), "uplift": summary}
+
+
+def _whatif_tables(d: Any, r: Any) -> dict[str, pa.Table | None]:
+    summary = {"stage": r.stage, "points": r.points, "value_stage": r.value_stage, "extra_revenue": r.extra_revenue,
+               "currency": r.currency}
+    return {"stages": r.table, "summary": pa.Table.from_pylist([summary], schema=pa.schema([
+        ("stage", pa.int64()), ("points", pa.float64()), ("value_stage", pa.int64()), ("extra_revenue", pa.float64()),
+        ("currency", pa.string())]))}
+
+
+def _plan_tables(d: Any, r: Any) -> dict[str, pa.Table | None]:
+    summary = {"team_sales": r.team_sales, "team_revenue": r.team_revenue, "working_days": r.working_days,
+               "sellers": r.sellers, "currency": r.currency}
+    return {"stages": r.table, "summary": pa.Table.from_pylist([summary], schema=pa.schema([
+        ("team_sales", pa.float64()), ("team_revenue", pa.float64()), ("working_days", pa.int64()),
+        ("sellers", pa.int64()), ("currency", pa.string())]))}
+
+
+def _scan_tables(d: Any, r: Any) -> dict[str, pa.Table | None]:
+    findings = [{"text": f.text, "action": f.action, "p": f.p, "q": f.q} for f in d.findings(r)]
+    return {"findings": pa.Table.from_pylist(findings, schema=pa.schema([
+                ("text", pa.string()), ("action", pa.string()), ("p", pa.float64()), ("q", pa.float64())])),
+            "flagged": pa.Table.from_pylist(r.flagged()[: d.limit], schema=r.series.schema), "series": r.series,
+            "points": r.points}
+
+
 def _profile_tables(d: Any, r: Any) -> dict[str, pa.Table | None]:
     from voronka.explore.profile import profile_sentences
 
@@ -154,6 +180,19 @@ ANALYSES: dict[str, Analysis] = {a.name: a for a in (
              "Touches and channels before conversion, conversion by touch count", _touches_tables),
     Analysis("retention", "voronka.loop.retention:RetentionDefinition", "docs/loop.md",
              "Cohort retention by first-purchase period", _retention_tables),
+    Analysis("repeat", "voronka.loop.repeat:RepeatDefinition", "docs/loop.md",
+             "Repeat purchases: repeat-purchase rate, purchases per customer, days between purchases",
+             lambda d, r: {"summary": r.summary, "counts": r.counts, "gaps": r.gaps}),
+    Analysis("lifecycle", "voronka.loop.lifecycle:LifecycleDefinition", "docs/loop.md",
+             "New, returning, resurrecting and dormant buyers per period", lambda d, r: {"lifecycle": r}),
+    Analysis("overdue", "voronka.loop.drift:OverdueDefinition", "docs/loop.md",
+             "Customers overdue against their own usual gap or the population's, with the playbook action",
+             lambda d, r: {"customers": r.customers, "summary": r.summary}),
+    Analysis("winback", "voronka.loop.drift:WinbackDefinition", "docs/loop.md",
+             "Return rates of lapses with and without a win-back offer, and the uplift", _winback_tables),
+    Analysis("rfm", "voronka.loop.rfm:RfmDefinition", "docs/loop.md",
+             "RFM scores 1-5 and segments: sizes and revenue, and the scored customers",
+             lambda d, r: {"segments": r.segments, "customers": r.customers}),
     Analysis("attribution", "voronka.attribution:AttributionDefinition", "docs/attribution.md",
              "Credit per channel under every attribution model", _attribution_tables),
     Analysis("clv", "voronka.clv:ClvDefinition", "docs/clv.md",
@@ -172,9 +211,21 @@ ANALYSES: dict[str, Analysis] = {a.name: a for a in (
     Analysis("money", "voronka.money:MoneyDefinition", "docs/money.md",
              "Channel economics: spend, CPL, CPA, revenue, ROMI, ROI, payback",
              lambda d, r: {"channels": r.table, "totals": r.totals}),
+    Analysis("planfact", "voronka.money:PlanFactDefinition", "docs/money.md",
+             "Plan versus fact per month and channel: spend, leads, sales, deviation, % of plan",
+             lambda d, r: {"lines": r}),
     Analysis("profile", "voronka.explore.profile:ProfileDefinition", "docs/explore.md",
              "What the events hold: vocabulary, properties, days, identity, sessions, data problems",
              _profile_tables),
+    Analysis("whatif", "voronka.plan:WhatIfDefinition", "docs/plan.md",
+             "What if a stage converted better: extra customers at every later stage and extra revenue",
+             _whatif_tables, funnel=True),
+    Analysis("plan", "voronka.plan:PlanDefinition", "docs/plan.md",
+             "The backwards plan: the volume each stage needs per seller and working day to reach a target",
+             _plan_tables, funnel=True),
+    Analysis("scan", "voronka.explore.scan:ScanDefinition", "docs/explore.md",
+             "What changed, where and when: level shifts of every transition and event volume per segment",
+             _scan_tables, funnel=True),
     Analysis("transitions", "voronka.explore.transitions:TransitionsDefinition", "docs/explore.md",
              "Transition and step matrices, loops before conversion, two segments compared",
              lambda d, r: {"loops": r.loops, "matrix": r.matrix, "steps": r.steps, "compare": r.compare}),
@@ -203,10 +254,12 @@ def analysis_of(definition: Any) -> Analysis:
                           f"({', '.join(ANALYSES)})", field="definition")
 
 
-def compute(source: Any, definition: Any) -> Any:
+def compute(source: Any, definition: Any, **options: Any) -> Any:
     """The one entry: ``definition`` (any record of ``ANALYSES``) computed over ``source`` (a
-    ``voronka.source.Source``, or an engine: every event as stored)."""
-    return analysis_of(definition).compute(source, definition)
+    ``voronka.source.Source``, or an engine: every event as stored). ``options``: inputs a
+    record's ``compute`` takes beyond its fields, never from HTTP (the funnel's ``units``: the
+    unit rows too; ``money``/``planfact``'s ``rates`` table, ``money``'s ``clv`` table)."""
+    return analysis_of(definition).compute(source, definition, **options)
 
 
 def tables(definition: Any, result: Any) -> dict[str, pa.Table]:
@@ -267,7 +320,8 @@ def build_definition(name: str, values: Mapping[str, Any], *, file: str | Path |
     funnel = _funnel(data, given, values, set(own_fields), lines, where, lang, files, default_model)
     if name == "funnel":
         return funnel
-    own.setdefault("playbook", _playbook({**data, **given}))
+    if "playbook" in own_fields:
+        own.setdefault("playbook", _playbook({**data, **given}))
     own["funnel"] = funnel
     _default_lang(own, own_fields, values.get("lang") or lang)
     return a.definition.build(own, file=where, lines={}, files=files)

@@ -36,6 +36,7 @@ from dataclasses import dataclass
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from voronka.columns import column
 from voronka.engines import Engine
 from voronka.errors import DefinitionError
 from voronka.funnel.spec import build_funnel
@@ -48,11 +49,13 @@ from voronka.stats import two_proportion_ztest
 ENTRIES_TABLE = "voronka_stage_entries"
 NONE = "(none)"
 
-CHANNEL_STAGE_SCHEMA = pa.schema([
-    ("stage", pa.string()), ("stage_label", pa.string()), ("stage_number", pa.int64()), ("channel", pa.string()),
-    ("customers", pa.int64()), ("share_of_stage", pa.float64()), ("converted", pa.int64()),
-    ("conversion_rate", pa.float64()), ("stage_rate", pa.float64()), ("p_value", pa.float64()),
-    ("recommended", pa.bool_()), ("flag", pa.string()),
+CHANNEL_STAGE_SCHEMA = pa.schema([  # kinds: voronka.columns
+    column("stage", pa.string(), "label"), column("stage_label", pa.string(), "label"),
+    column("stage_number", pa.int64(), "label"), column("channel", pa.string(), "label"),
+    column("customers", pa.int64(), "count"), column("share_of_stage", pa.float64(), "rate"),
+    column("converted", pa.int64(), "count"), column("conversion_rate", pa.float64(), "rate"),
+    column("stage_rate", pa.float64(), "rate"), ("p_value", pa.float64()),
+    ("recommended", pa.bool_()), column("flag", pa.string(), "label"),
 ])
 
 

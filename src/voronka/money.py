@@ -36,7 +36,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from voronka.definition import Definition, Rule
 
@@ -487,3 +487,53 @@ class MoneyDefinition(Definition):
                                  lead=parse_rule(self.lead, LEAD, "lead"),
                                  purchase=parse_rule(self.purchase, PURCHASE, "purchase"), margin=self.margin,
                                  rates=rates, base=self.base, clv=clv, timezone=source.timezone)
+
+
+def _first_of_month(value: object) -> object:
+    """A plan month as written: a date (its month), ``YYYY-MM`` or ``YYYY-MM-DD``."""
+    if isinstance(value, str) and len(value.strip()) == 7:
+        value = value.strip() + "-01"
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError(f"{value!r}: write the month as YYYY-MM, e.g. 2026-03") from None
+    return value.replace(day=1) if isinstance(value, dt.date) else value
+
+
+class PlanLine(BaseModel):
+    """One line of a plan: the ``month``, the ``channel`` and what is planned for it (spend in
+    ``currency``, leads, sales; any may be left out)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    month: Annotated[dt.date, BeforeValidator(_first_of_month)]
+    channel: Annotated[str, Field(min_length=1, max_length=256)]
+    spend: float | None = Field(None, ge=0, le=1e15)
+    leads: int | None = Field(None, ge=0, le=10**12)
+    sales: int | None = Field(None, ge=0, le=10**12)
+    currency: Annotated[str, Field(max_length=8)] | None = None
+
+
+PLAN_LINES_SCHEMA = pa.schema([("month", pa.date32()), ("channel", pa.string()), ("spend", pa.float64()),
+                               ("leads", pa.int64()), ("sales", pa.int64()), ("currency", pa.string())])
+
+
+class PlanFactDefinition(Definition):
+    """``voronka planfact`` as a record: the ``plan`` (lines of month, channel, spend, leads,
+    sales, currency; the CLI reads them from a CSV/XLSX file) against the actuals, leads
+    ``lead`` and purchases ``purchase`` (``a|b``), spend converted to ``base`` with a rates file
+    (CLI-only) (docs/money.md, *Plan versus fact*)."""
+
+    plan: tuple[PlanLine, ...] = Field(min_length=1, max_length=10_000)
+    lead: Rule = "lead_magnet|callback_request|consultation"
+    purchase: Rule = "purchase"
+    base: Annotated[str, Field(max_length=8)] | None = None
+
+    def compute(self, source: Source, *, rates: pa.Table | None = None) -> pa.Table:
+        from voronka.touches import parse_rule
+
+        lines = pa.Table.from_pylist([line.model_dump() for line in self.plan], schema=PLAN_LINES_SCHEMA)
+        return plan_vs_fact(source, lines, lead=parse_rule(self.lead, LEAD, "lead"),
+                            purchase=parse_rule(self.purchase, PURCHASE, "purchase"), rates=rates, base=self.base,
+                            timezone=source.timezone)

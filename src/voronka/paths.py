@@ -46,6 +46,7 @@ import pyarrow as pa
 
 from pydantic import AfterValidator, Field, ValidationInfo, field_validator
 
+from voronka.columns import column
 from voronka.definition import Definition, Duration, ModelName, Rule, Text
 from voronka.engines import Engine
 from voronka.errors import DefinitionError
@@ -129,9 +130,10 @@ def _join(row: dict, k: int) -> str:
     return SEPARATOR.join(row[f"s{i}"] for i in range(1, k + 1) if row[f"s{i}"] is not None)
 
 
-TOP_SCHEMA = pa.schema([
-    ("converted", pa.bool_()), ("path", pa.string()), ("length", pa.int64()), ("truncated", pa.bool_()),
-    ("mean_length", pa.float64()), ("customers", pa.int64()), ("share", pa.float64()),
+TOP_SCHEMA = pa.schema([  # kinds: voronka.columns
+    ("converted", pa.bool_()), column("path", pa.string(), "label"), column("length", pa.int64(), "count"),
+    ("truncated", pa.bool_()), ("mean_length", pa.float64()), column("customers", pa.int64(), "count"),
+    column("share", pa.float64(), "rate"),
 ])
 LENGTH_SCHEMA = pa.schema([
     ("length", pa.int64()), ("converted", pa.int64()), ("not_converted", pa.int64()),

@@ -20,20 +20,29 @@ Example (the article's "8–10 deals per person per month: how many contacts mus
 seller make?"): 10 deals per seller per month, rates contact → meeting 0.3, meeting →
 proposal 0.5, proposal → deal 0.2: proposals 10 / 0.2 = 50, meetings 50 / 0.5 = 100,
 contacts 100 / 0.3 = 333.3 → 334 a month, 333.3 / 21 = 15.9 → 16 a working day.
+
+The records ``WhatIfDefinition`` and ``PlanDefinition`` (``voronka whatif``, ``voronka plan``)
+take the rates typed in (``0.3,0.5,0.2``: no data needed) or measure them from the data: the
+overall rates of the record's ``funnel`` (``voronka.diagnose.weak_links.measured_rates``) and
+the average check per buyer (``revenue_per_buyer``) unless one is given.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Annotated, Any, Literal
 
 import pyarrow as pa
+from pydantic import AfterValidator, Field, model_validator
 
 from voronka.columns import column
+from voronka.definition import Definition, Text
 from voronka.errors import DefinitionError
+from voronka.funnel.definition import FunnelDefinition
 
 Period = Literal["day", "week", "month"]
 PERIOD_DAYS: dict[str, int | None] = {"day": 1, "week": 5, "month": None}
@@ -82,6 +91,7 @@ class Plan:
     team_revenue: float | None
     working_days: int
     sellers: int
+    currency: str | None = None
 
 
 def backwards_plan(
@@ -139,6 +149,7 @@ class WhatIf:
     points: float
     value_stage: int
     extra_revenue: float | None
+    currency: str | None = None
 
 
 def what_if(
@@ -188,3 +199,161 @@ def working_days_in_month(year: int, month: int, holidays: Sequence[dt.date] = (
     days = (dt.date(year + month // 12, month % 12 + 1, 1) - first).days
     off = set(holidays)
     return sum(1 for d in (first + dt.timedelta(days=i) for i in range(days)) if d.weekday() < 5 and d not in off)
+
+
+def parse_rates(text: str) -> list[float]:
+    """Typed-in conversions stage to stage, ``0.3,0.5,0.2`` (``--rates``)."""
+    try:
+        return [float(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise DefinitionError(f"--rates {text!r}: write shares separated by commas, e.g. 0.3,0.5,0.2",
+                              field="rates") from None
+
+
+def _rates(text: str | None) -> str | None:
+    if text is not None and text.strip() != "measured":
+        try:
+            check_rates(parse_rates(text))
+        except DefinitionError as exc:
+            raise ValueError(exc.reason) from None
+    return text
+
+
+def stage_number(stage: str, keys: list[str], field: str) -> int:
+    """A stage given by key or 1-based number."""
+    if stage.isdigit():
+        return int(stage)
+    if stage in keys:
+        return keys.index(stage) + 1
+    raise DefinitionError(f"no stage {stage!r}; the stages are {', '.join(keys)}", field=field)
+
+
+Rates = Annotated[str, Field(max_length=2000), AfterValidator(_rates)]
+"""Conversions stage to stage, ``0.3,0.5,0.2`` (each in (0, 1])."""
+Money = Annotated[float, Field(ge=0, le=1e15)]
+Currency = Annotated[str, Field(max_length=8)]
+StageKey = Annotated[str, Field(min_length=1, max_length=256)]
+
+
+def _names(text: str | None) -> list[str] | None:
+    return [s.strip() for s in text.split(",")] if text else None
+
+
+@dataclass(frozen=True)
+class Measured:
+    """A funnel's measured rates (``MeasuredRates``) and average revenue per buyer (``Revenue``)."""
+
+    rates: Any
+    revenue: Any
+
+
+def measure(source: Any, funnel: FunnelDefinition | None, value_step: str | None, check: float | None,
+            lang: str) -> Measured:
+    """The rates of ``funnel`` (None: the hourglass) over ``source`` and the average check
+    (``check`` if given, else measured); a funnel whose first step matches nothing says which
+    event names exist."""
+    from voronka.diagnose.weak_links import Revenue, measured_rates, revenue_per_buyer
+    from voronka.funnel import compute_funnel
+    from voronka.funnel.coverage import coverage
+    from voronka.funnel.spec import funnel_definition
+
+    funnel = funnel or funnel_definition({}, lang=lang, default_model="hourglass")
+
+    result = compute_funnel(source, funnel)
+    if not all(n > 0 for n in result.steps.column("customers").to_pylist()):
+        found = coverage(source, funnel)
+        if found.empty and (message := found.message(lang)) is not None:
+            raise DefinitionError(message)
+    rates = measured_rates(result, value_step)
+    revenue = Revenue(check) if check is not None else revenue_per_buyer(source, funnel, value_step)
+    return Measured(rates, revenue)
+
+
+class WhatIfDefinition(Definition):
+    """``voronka whatif`` as a record: raise the conversion into ``stage`` (key or number) by
+    ``points`` percentage points, over typed-in ``rates`` (with ``entrants`` at the first stage,
+    stage names ``stages``) or the rates measured on ``funnel``; extra revenue at the value
+    stage (``value_step``) × the average ``check`` in ``currency`` (default: measured)
+    (docs/plan.md)."""
+
+    funnel: FunnelDefinition | None = None
+    stage: StageKey
+    points: float = Field(ge=-100, le=100)
+    rates: Rates | None = None
+    entrants: Money | None = None
+    stages: Text | None = None
+    check: Money | None = None
+    currency: Currency | None = None
+    value_step: StageKey | None = None
+    lang: Literal["en", "ru", "kk"] = "en"
+
+    @model_validator(mode="after")
+    def _typed(self) -> WhatIfDefinition:
+        if self.rates is not None and self.entrants is None:
+            raise ValueError("typed-in rates need entrants (customers at the first stage)")
+        return self
+
+    @property
+    def needs_source(self) -> bool:
+        """Whether the rates are measured from the data (else no source is read)."""
+        return self.rates is None
+
+    def compute(self, source: Any) -> WhatIf:
+        currency = self.currency
+        if self.rates is not None:
+            rates = parse_rates(self.rates)
+            keys = _names(self.stages) or [str(i + 1) for i in range(len(rates) + 1)]
+            entrants = float(self.entrants or 0)
+            value = stage_number(self.value_step, keys, "value_step") if self.value_step else None
+            check = self.check
+        else:
+            measured = measure(source, self.funnel, self.value_step, self.check, self.lang)
+            m = measured.rates
+            entrants, rates, keys, value = m.entrants, m.rates, m.stages, m.value_stage
+            check, currency = measured.revenue.per_buyer, currency or measured.revenue.currency
+        result = what_if(entrants, rates, stage_number(self.stage, keys, "stage"), self.points, check=check,
+                         value_stage=value, stages=keys)
+        return dataclasses.replace(result, currency=currency)
+
+
+class PlanDefinition(Definition):
+    """``voronka plan`` as a record: the backwards plan to ``target`` sales (revenue with
+    ``revenue``, ÷ the average ``check``) per ``period``, for each seller or the team (``per``)
+    of ``sellers``, over typed-in ``rates`` (stage names ``stages``) or the rates of ``funnel``
+    up to ``value_step`` (``measured``); ``working_days`` a month (default 21, or the Monday–Friday
+    days of ``month``, ``YYYY-MM``) (docs/plan.md)."""
+
+    funnel: FunnelDefinition | None = None
+    target: float = Field(gt=0, le=1e15)
+    per: Literal["seller", "team"] = "seller"
+    period: Literal["day", "week", "month"] = "month"
+    sellers: int = Field(1, ge=1, le=1_000_000)
+    rates: Rates = "measured"
+    stages: Text | None = None
+    check: Money | None = None
+    currency: Currency | None = None
+    revenue: bool = False
+    working_days: int | None = Field(None, ge=1, le=31)
+    month: Annotated[str, Field(max_length=7, pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")] | None = None
+    value_step: StageKey | None = None
+    lang: Literal["en", "ru", "kk"] = "en"
+
+    @property
+    def needs_source(self) -> bool:
+        """Whether the rates are measured from the data (else no source is read)."""
+        return self.rates.strip() == "measured"
+
+    def compute(self, source: Any) -> Plan:
+        check, currency = self.check, self.currency
+        if self.needs_source:
+            measured = measure(source, self.funnel, self.value_step, self.check, self.lang)
+            rates, keys = measured.rates.up_to_value()
+            check, currency = measured.revenue.per_buyer, currency or measured.revenue.currency
+        else:
+            rates, keys = parse_rates(self.rates), _names(self.stages)
+        year, month = (int(x) for x in self.month.split("-")) if self.month else (0, 0)
+        days = self.working_days or (working_days_in_month(year, month) if self.month else WORKING_DAYS_PER_MONTH)
+        result = backwards_plan(self.target, rates, target_kind="revenue" if self.revenue else "sales", per=self.per,
+                                sellers=self.sellers, period=self.period, working_days=days, check=check,
+                                stages=keys)
+        return dataclasses.replace(result, currency=currency)

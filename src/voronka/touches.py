@@ -40,6 +40,7 @@ import pyarrow as pa
 
 from pydantic import Field
 
+from voronka.columns import column
 from voronka.definition import Definition, Lookback, Rule
 from voronka.duration import micros, parse_duration
 from voronka.engines import Engine
@@ -160,14 +161,15 @@ class TouchesResult:
     lookback: dt.timedelta | None
 
 
-BUCKET_SCHEMA = pa.schema([
-    ("bucket", pa.int64()), ("label", pa.string()), ("customers", pa.int64()), ("converted", pa.int64()),
-    ("conversion_rate", pa.float64()), ("share_of_converted", pa.float64()),
-    ("share_of_not_converted", pa.float64()),
+BUCKET_SCHEMA = pa.schema([  # kinds: voronka.columns
+    column("bucket", pa.int64(), "label"), column("label", pa.string(), "label"),
+    column("customers", pa.int64(), "count"), column("converted", pa.int64(), "count"),
+    *(column(c, pa.float64(), "rate") for c in ("conversion_rate", "share_of_converted", "share_of_not_converted")),
 ])
 RANGE_SCHEMA = pa.schema([
-    ("range", pa.string()), ("customers", pa.int64()), ("converted", pa.int64()),
-    ("conversion_rate", pa.float64()), ("ci_low", pa.float64()), ("ci_high", pa.float64()),
+    column("range", pa.string(), "label"), column("customers", pa.int64(), "count"),
+    column("converted", pa.int64(), "count"),
+    *(column(c, pa.float64(), "rate") for c in ("conversion_rate", "ci_low", "ci_high")),
 ])
 SUMMARY_SCHEMA = pa.schema([
     ("converted", pa.bool_()), ("customers", pa.int64()), ("mean_touches", pa.float64()),

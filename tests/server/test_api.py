@@ -124,6 +124,69 @@ def test_one_definition_through_flags_yaml_and_http_gives_identical_tables(
         assert status == 200 and json_value(steps) == by_flags
 
 
+PLAN = [{"month": "2026-03", "channel": "digital", "spend": 4000.0, "leads": 6, "sales": 2, "currency": "KZT"},
+        {"month": "2026-04", "channel": "mobile", "leads": 3, "sales": 1}]
+"""A plan of two lines, as ``planfact``'s record, YAML file and JSON body write it."""
+
+RECORDS = [
+    # analysis, its options (the names of the API and YAML), the same as CLI flags (and the CLI's choice of
+    # table), the table the CLI prints
+    ("repeat", {"purchase": "purchase|trial"}, ["--purchase", "purchase|trial", "--show", "gaps"], "gaps"),
+    ("lifecycle", {"period": "month"}, ["--period", "month"], "lifecycle"),
+    ("overdue", {"factor": 1.5, "percentile": 80, "stage": "curiosity"},
+     ["--factor", "1.5", "--percentile", "80", "--stage", "curiosity"], "customers"),
+    ("winback", {"lapse_after": "30d", "return_within": "45d", "confidence": 0.9},
+     ["--lapse-after", "30d", "--return-within", "45d", "--confidence", "0.9"], "groups"),
+    ("rfm", {"segment": "at_risk"}, ["--segment", "at_risk"], "customers"),
+    ("scan", {"steps": "ad_view,site_visit,purchase", "grain": "week", "alpha": 0.5, "max_window": 3},
+     ["--steps", "ad_view,site_visit,purchase", "--grain", "week", "--alpha", "0.5", "--max-window", "3",
+      "--show", "series"], "series"),
+    ("whatif", {"steps": "site_visit,consultation,purchase", "stage": "2", "points": 5, "check": 1000},
+     ["--steps", "site_visit,consultation,purchase", "--stage", "2", "--points", "5", "--check", "1000"], "stages"),
+    ("plan", {"steps": "site_visit,consultation,purchase", "target": 10, "sellers": 2, "period": "week"},
+     ["--steps", "site_visit,consultation,purchase", "--target", "10", "--sellers", "2", "--period", "week"],
+     "stages"),
+    ("planfact", {"plan": PLAN, "lead": "lead_magnet|consultation"}, ["--lead", "lead_magnet|consultation"],
+     "lines"),
+]
+
+
+def _record_yaml(tmp_path: Path, name: str, options: dict) -> Path:
+    """The options as a YAML file (a funnel analysis's steps as the funnel file's list)."""
+    data = dict(options)
+    if "steps" in data:
+        data["steps"] = data["steps"].split(",")
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(("name", "options", "flags", "table"), RECORDS, ids=[c[0] for c in RECORDS])
+def test_the_loop_scan_plan_and_planfact_records_through_flags_yaml_and_http(
+        stores, server, tmp_path, name, options, flags, table):
+    """Each of these analyses' records: CLI flags, a YAML file, the query string and a JSON body
+    give the same table (planfact's plan lines are a CSV file on the command line)."""
+    store = ["--store", str(stores[0])]
+    plan = []
+    if name == "planfact":
+        csv = tmp_path / "plan.csv"
+        csv.write_text("month,channel,spend,leads,sales,currency\n2026-03,digital,4000,6,2,KZT\n"
+                       "2026-04,mobile,,3,1,\n", encoding="utf-8")
+        plan = [str(csv)]
+    by_flags = _cli([name, *plan, *store, *flags, *SOURCE_FLAGS])
+    shown = flags[flags.index("--show"):][:2] if "--show" in flags else []
+    by_yaml = _cli([name, *store, "--file", str(_record_yaml(tmp_path, name, options)), *SOURCE_FLAGS, *shown])
+    status, by_body = _post(server, name, {**options, **SOURCE})
+    assert status == 200, by_body
+    assert by_flags, "an empty table proves nothing"
+    assert by_yaml == by_flags
+    assert by_body["tables"][table] == by_flags
+    if name != "planfact":  # the plan's lines are objects: a JSON body, not a query string
+        status, by_query = _get(server, name, _query({**options, **SOURCE}))
+        assert status == 200, by_query
+        assert by_query == by_body
+
+
 def test_the_unit_and_filters_reach_every_analysis_the_same_way(stores, server):
     """Sessions as the unit: the CLI and the API count the same units, fewer customers than sessions."""
     flags = ["--unit", "session", "--session-gap", "1h"]
@@ -176,6 +239,8 @@ def _bounded(spec: dict, schema: dict) -> bool:
         return ("minimum" in spec or "exclusiveMinimum" in spec) and ("maximum" in spec or "exclusiveMaximum" in spec)
     if kind == "array":
         return "maxItems" in spec and _bounded(spec["items"], schema)
+    if kind == "object":  # a record of bounded fields (e.g. a plan's line)
+        return all(_bounded(s, schema) for s in spec["properties"].values())
     return False
 
 

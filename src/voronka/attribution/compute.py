@@ -27,6 +27,7 @@ from voronka.attribution import heuristic
 from voronka.attribution.journeys import conversion_journeys, journeys_to_paths, touch_label
 from voronka.attribution.markov import MarkovResult, markov
 from voronka.attribution.path import ConversionPath, Credit, aggregate
+from voronka.columns import column
 from voronka.attribution.shapley import shapley
 from voronka.definition import Definition, Duration, Rule, Text
 from voronka.engines import Engine
@@ -41,9 +42,10 @@ MODELS = ("first_touch", "last_touch", "last_non_direct", "linear", "time_decay"
 NO_TOUCH = "(no touch)"
 VALUES = ("conversions", "revenue", "conversion_share", "revenue_share")
 
-CREDIT_SCHEMA = pa.schema([
-    ("model", pa.string()), ("channel", pa.string()), ("conversions", pa.float64()),
-    ("conversion_share", pa.float64()), ("revenue", pa.float64()), ("revenue_share", pa.float64()),
+CREDIT_SCHEMA = pa.schema([  # kinds: voronka.columns
+    column("model", pa.string(), "label"), column("channel", pa.string(), "label"),
+    column("conversions", pa.float64(), "count"), column("conversion_share", pa.float64(), "rate"),
+    column("revenue", pa.float64(), "money"), column("revenue_share", pa.float64(), "rate"),
     ("currency", pa.string()),
 ])
 SPEND_SCHEMA = pa.schema([

@@ -3,9 +3,8 @@ backwards plan on the command line."""
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Optional
 
 import typer
 
@@ -20,8 +19,7 @@ from voronka.cli.app import (
 )
 from voronka.cli.funnel import FunnelFlags, funnel_options
 from voronka.cli.output import check_steps, emit
-from voronka.cli.sources import SourceOptions, source_options
-from voronka.errors import DefinitionError
+from voronka.cli.sources import DefinitionFileOption, SourceOptions, analyse, source_options
 
 ModelOption = Annotated[Optional[str], typer.Option("--model", help="A stage model: built-in name or YAML file "
                                                                     "(default: hourglass).")]
@@ -31,14 +29,6 @@ CheckOption = Annotated[Optional[float], typer.Option("--check", help="Average r
                                                                       "(default: measured from the data).")]
 ValueStepOption = Annotated[Optional[str], typer.Option("--value-step", help="The step where customers become "
                                                                               "buyers (default: the purchase step).")]
-
-
-def _definition(model: str | None, steps: str | None, lang: Lang, src: SourceOptions, **flags: Any):
-    """whatif/plan: the measured funnel (``steps`` or ``model``, default hourglass) through the one builder."""
-    from voronka.funnel.spec import funnel_definition
-
-    return funnel_definition({"steps": steps, "model": model, "timezone": src.tz, "as_of": src.as_of, **flags},
-                             lang=lang.value, default_model="hourglass")
 
 
 @app.command()
@@ -110,45 +100,14 @@ def diagnose(
             console.print(f"report: {report}", highlight=False)
 
 
-def parse_rates(text: str) -> list[float]:
-    """Typed-in conversions stage to stage, ``0.3,0.5,0.2`` (``--rates``)."""
-    try:
-        return [float(x) for x in text.split(",") if x.strip()]
-    except ValueError:
-        raise DefinitionError(f"--rates {text!r}: write shares separated by commas, e.g. 0.3,0.5,0.2",
-                              field="rates") from None
-
-
-def _measured(model, steps, lang, window, src: SourceOptions, value_step, check):
-    """The funnel's measured rates and the average check (given, or measured from the data)."""
-    from voronka.diagnose.weak_links import Revenue, measured_rates, revenue_per_buyer
-    from voronka.funnel import compute_funnel
-
-    definition = _definition(model, steps, lang, src, window=window)
-    engine = src.open()
-    funnel = compute_funnel(engine, definition)
-    check_steps(engine, funnel, lang.value)
-    rates = measured_rates(funnel, value_step)
-    revenue = Revenue(check) if check is not None else revenue_per_buyer(engine, definition, value_step)
-    return rates, revenue
-
-
-def _stage_number(stage: str, keys: list[str], field: str) -> int:
-    """A stage given by key or 1-based number."""
-    if stage.isdigit():
-        return int(stage)
-    if stage in keys:
-        return keys.index(stage) + 1
-    raise DefinitionError(f"no stage {stage!r}; the stages are {', '.join(keys)}", field=field)
-
-
 @app.command()
 @user_errors
 @source_options
 def whatif(
     src: SourceOptions,
-    stage: Annotated[str, typer.Option("--stage", help="Raise the conversion INTO this stage (key or number).")],
-    points: Annotated[float, typer.Option("--points", help="By this many percentage points.")],
+    stage: Annotated[Optional[str], typer.Option("--stage", help="Raise the conversion INTO this stage (key or "
+                                                                 "number).")] = None,
+    points: Annotated[Optional[float], typer.Option("--points", help="By this many percentage points.")] = None,
     rates: Annotated[Optional[str], typer.Option(help="Typed-in rates, e.g. 0.3,0.5,0.2 (no data needed).")] = None,
     entrants: Annotated[Optional[float], typer.Option(help="Customers at the first stage (with --rates).")] = None,
     stages: Annotated[Optional[str], typer.Option("--stages", help="Names of the stages for typed-in rates.")] = None,
@@ -158,33 +117,22 @@ def whatif(
     check: CheckOption = None,
     currency: Annotated[Optional[str], typer.Option(help="Currency of the check, e.g. KZT.")] = None,
     value_step: ValueStepOption = None,
+    file: DefinitionFileOption = None,
     fmt: FormatOption = OutputFormat.table,
     lang: LangOption = Lang.en,
 ) -> None:
     """What if a stage converted better: extra customers at every later stage and extra revenue."""
-    from voronka.plan import what_if
-
-    if rates is not None:
-        rate_list = parse_rates(rates)
-        keys = [s.strip() for s in stages.split(",")] if stages else [str(i + 1) for i in range(len(rate_list) + 1)]
-        if entrants is None:
-            raise typer.BadParameter("--rates needs --entrants (customers at the first stage)")
-        value = _stage_number(value_step, keys, "value_step") if value_step else None
-        per_buyer = check
-    else:
-        measured, revenue = _measured(model, steps, lang, window, src,
-                                      value_step, check)
-        entrants, rate_list, keys, value = measured.entrants, measured.rates, measured.stages, measured.value_stage
-        per_buyer, currency = revenue.per_buyer, currency or revenue.currency
-    result = what_if(entrants, rate_list, _stage_number(stage, keys, "stage"), points, check=per_buyer,
-                     value_stage=value, stages=keys)
+    _, result, tables = analyse("whatif", src, {
+        "stage": stage, "points": points, "rates": rates, "entrants": entrants, "stages": stages, "model": model,
+        "steps": steps, "window": window, "check": check, "currency": currency, "value_step": value_step},
+        file=file, lang=lang.value)
     if fmt is OutputFormat.table:
         from voronka.reports.diagnose import plan_columns, what_if_summary
 
-        emit(result.table.drop_columns(["step"]), fmt, **plan_columns(lang.value))
-        console.print(what_if_summary(result, lang.value, currency), highlight=False, soft_wrap=True)
+        emit(tables["stages"].drop_columns(["step"]), fmt, **plan_columns(lang.value))
+        console.print(what_if_summary(result, lang.value, result.currency), highlight=False, soft_wrap=True)
     else:
-        emit(result.table, fmt)
+        emit(tables["stages"], fmt)
 
 
 @app.command()
@@ -192,48 +140,41 @@ def whatif(
 @source_options
 def plan(
     src: SourceOptions,
-    target: Annotated[float, typer.Option("--target", help="Sales (or revenue with --revenue) per period.")],
-    per: Annotated[str, typer.Option("--per", help="seller | team: whom the target is for.")] = "seller",
-    period: Annotated[str, typer.Option("--period", help="day | week | month")] = "month",
-    sellers: Annotated[int, typer.Option("--sellers", help="Number of sellers.")] = 1,
-    rates: Annotated[str, typer.Option("--rates", help="Conversions stage to stage, e.g. 0.3,0.5,0.2, or "
-                                                       "'measured' (from the data).")] = "measured",
+    target: Annotated[Optional[float], typer.Option("--target", help="Sales (or revenue with --revenue) per "
+                                                                     "period.")] = None,
+    per: Annotated[Optional[str], typer.Option("--per", help="seller | team: whom the target is for "
+                                                             "(default seller).")] = None,
+    period: Annotated[Optional[str], typer.Option("--period", help="day | week | month (default month)")] = None,
+    sellers: Annotated[Optional[int], typer.Option("--sellers", help="Number of sellers (default 1).")] = None,
+    rates: Annotated[Optional[str], typer.Option("--rates", help="Conversions stage to stage, e.g. 0.3,0.5,0.2, or "
+                                                                 "'measured' (from the data; the default).")] = None,
     stages: Annotated[Optional[str], typer.Option("--stages", help="Names of the stages for typed-in rates, "
                                                                    "e.g. contact,meeting,proposal,deal.")] = None,
     check: Annotated[Optional[float], typer.Option("--check", help="Average check (revenue per sale).")] = None,
     currency: Annotated[Optional[str], typer.Option(help="Currency of the check, e.g. KZT.")] = None,
-    revenue: Annotated[bool, typer.Option("--revenue", help="The target is revenue, not sales.")] = False,
+    revenue: Annotated[Optional[bool], typer.Option("--revenue", help="The target is revenue, not sales.")] = None,
     working_days: Annotated[Optional[int], typer.Option(help="Working days per month (default 21).")] = None,
-    month: Annotated[Optional[dt.datetime], typer.Option(formats=["%Y-%m"], help="Count the working days "
-                                                         "(Mon–Fri) of this month, e.g. 2026-03.")] = None,
+    month: Annotated[Optional[str], typer.Option(help="Count the working days (Mon–Fri) of this month, "
+                                                      "e.g. 2026-03.")] = None,
     model: ModelOption = None,
     steps: StepsOption = None,
     window: WindowOption = None,
     value_step: ValueStepOption = None,
+    file: DefinitionFileOption = None,
     fmt: FormatOption = OutputFormat.table,
     lang: LangOption = Lang.en,
 ) -> None:
     """The backwards plan: how many contacts, meetings, ... each seller needs per working day to
     reach a target. With typed-in --rates no data is needed. Volumes are rounded up."""
-    from voronka.plan import WORKING_DAYS_PER_MONTH, backwards_plan, working_days_in_month
-
-    if per not in ("seller", "team"):
-        raise typer.BadParameter("--per takes seller or team")
-    if rates.strip() == "measured":
-        measured, per_buyer = _measured(model, steps, lang, window, src,
-                                        value_step, check)
-        rate_list, keys = measured.up_to_value()
-        check, currency = per_buyer.per_buyer, currency or per_buyer.currency
-    else:
-        rate_list = parse_rates(rates)
-        keys = [s.strip() for s in stages.split(",")] if stages else None
-    days = working_days or (working_days_in_month(month.year, month.month) if month else WORKING_DAYS_PER_MONTH)
-    result = backwards_plan(target, rate_list, target_kind="revenue" if revenue else "sales", per=per,  # type: ignore[arg-type]
-                            sellers=sellers, period=period, working_days=days, check=check, stages=keys)  # type: ignore[arg-type]
+    definition, result, tables = analyse("plan", src, {
+        "target": target, "per": per, "period": period, "sellers": sellers, "rates": rates, "stages": stages,
+        "check": check, "currency": currency, "revenue": revenue, "working_days": working_days, "month": month,
+        "model": model, "steps": steps, "window": window, "value_step": value_step}, file=file, lang=lang.value)
     if fmt is OutputFormat.table:
         from voronka.reports.diagnose import plan_columns, plan_summary
 
-        emit(result.table.drop_columns(["step"]), fmt, **plan_columns(lang.value))
-        console.print(plan_summary(result, period, lang.value, currency), highlight=False, soft_wrap=True)
+        emit(tables["stages"].drop_columns(["step"]), fmt, **plan_columns(lang.value))
+        console.print(plan_summary(result, definition.period, lang.value, result.currency), highlight=False,
+                      soft_wrap=True)
     else:
-        emit(result.table, fmt)
+        emit(tables["stages"], fmt)

@@ -20,10 +20,9 @@ from voronka.cli.app import (
     console,
     user_errors,
 )
-from voronka.cli.diagnose import ModelOption, StepsOption, _definition
-from voronka.cli.funnel import stage_model
+from voronka.cli.diagnose import ModelOption, StepsOption
 from voronka.cli.output import emit
-from voronka.cli.sources import SourceOptions, source_options
+from voronka.cli.sources import DefinitionFileOption, SourceOptions, analyse, source_options
 
 SCAN_COLUMNS = ["rank", "measure", "column", "segment", "first", "last", "window_trials", "window_rate",
                 "rest_rate", "units", "value", "p", "q"]
@@ -49,42 +48,42 @@ def scan(
     src: SourceOptions,
     model: ModelOption = None,
     steps: StepsOption = None,
-    grain: Annotated[str, typer.Option(help="day | week: the period of the series.")] = "week",
-    within: Annotated[str, typer.Option(help="A transition counts when the next step follows within "
-                                             "this, e.g. 14d.")] = "14d",
-    max_values: Annotated[int, typer.Option(help="Breakdown columns with at most this many values are segments.")] = 12,
-    max_window: Annotated[int, typer.Option(help="The longest changed window tested, in periods.")] = 4,
-    alpha: Annotated[float, typer.Option(help="False discovery rate (one BH correction over every series).")] = 0.05,
+    grain: Annotated[Optional[str], typer.Option(help="day | week: the period of the series (default week).")] = None,
+    within: Annotated[Optional[str], typer.Option(help="A transition counts when the next step follows within "
+                                                       "this (default 14d).")] = None,
+    max_values: Annotated[Optional[int], typer.Option(help="Breakdown columns with at most this many values are "
+                                                           "segments (default 12).")] = None,
+    max_window: Annotated[Optional[int], typer.Option(help="The longest changed window tested, in periods "
+                                                           "(default 4).")] = None,
+    alpha: Annotated[Optional[float], typer.Option(help="False discovery rate (one BH correction over every "
+                                                        "series; default 0.05).")] = None,
     since: Annotated[Optional[dt.datetime], typer.Option("--from", formats=["%Y-%m-%d"],
                                                          help="Leave out the periods before this day.")] = None,
     currency: Annotated[Optional[str], typer.Option(help="Currency of the revenue, e.g. KZT.")] = None,
     show: Annotated[str, typer.Option(help="findings | flagged | series")] = "findings",
-    top: Annotated[int, typer.Option(help="Findings to show.")] = 10,
+    top: Annotated[Optional[int], typer.Option(help="Findings to show (default 10).")] = None,
+    file: DefinitionFileOption = None,
     report: ReportOption = None,
     fmt: FormatOption = OutputFormat.table,
     lang: LangOption = Lang.en,
 ) -> None:
     """What changed, where and when: every transition and event volume per segment and period,
     level shifts tested against the rest, one BH correction, ranked by what they cost."""
-    from voronka.explore.scan import scan_changes, scan_findings
-
     if show not in ("findings", "flagged", "series"):
         raise typer.BadParameter("--show takes findings, flagged or series")
-    definition = _definition(model, steps, lang, src)
-    result = scan_changes(src.open(), definition, grain=grain, within=within, max_values=max_values,
-                          max_window=max_window, alpha=alpha, since=since.date() if since else None, as_of=src.as_of)
-    findings = scan_findings(result, lang.value, stage_model(model, steps), currency)[:top]
-    if show == "findings":
-        if fmt is OutputFormat.table:
-            for f in findings:
-                console.print("• " + f.sentence(), highlight=False, soft_wrap=True)
-        else:
-            emit(pa.Table.from_pylist([{"text": f.text, "action": f.action, "p": f.p, "q": f.q} for f in findings]),
-                 fmt)
+    definition, result, tables = analyse("scan", src, {
+        "model": model, "steps": steps, "grain": grain, "within": within, "max_values": max_values,
+        "max_window": max_window, "alpha": alpha, "periods_from": since.date() if since else None,
+        "currency": currency, "limit": top}, file=file, lang=lang.value)
+    findings = definition.findings(result)
+    if show == "findings" and fmt is OutputFormat.table:
+        for f in findings:
+            console.print("• " + f.sentence(), highlight=False, soft_wrap=True)
+    elif show == "findings":
+        emit(tables["findings"], fmt)
     else:
-        table = result.series if show == "series" else pa.Table.from_pylist(result.flagged()[:top],
-                                                                             schema=result.series.schema)
-        emit(table.select(SCAN_COLUMNS) if fmt is OutputFormat.table else table, fmt)
+        table = tables[show]
+        emit(table.select(SCAN_COLUMNS) if fmt is OutputFormat.table else table, fmt, lang=lang.value)
     from voronka.reports.explore import add_scan_section
 
     _write(report, fmt, lang, lambda page: add_scan_section(page, result, findings, lang.value))
@@ -134,7 +133,7 @@ def transitions(
             console.print("• " + line, highlight=False, soft_wrap=True)
     else:
         emit({"loops": result.loops, "matrix": result.matrix, "steps": result.steps,
-              "compare": result.compare, "compare-steps": result.compare_steps}[show], fmt)
+              "compare": result.compare, "compare-steps": result.compare_steps}[show], fmt, lang=lang.value)
     from voronka.reports.explore import add_transitions_section
 
     _write(report, fmt, lang, lambda page: add_transitions_section(page, result, lang.value))

@@ -21,7 +21,7 @@ from voronka.cli.app import (
 )
 from voronka.cli.output import check_steps, emit
 from voronka.cli.sources import SourceOptions, source_options
-from voronka.funnel import FunnelDefinition, compute_funnel
+from voronka.funnel import FunnelDefinition
 from voronka.funnel.spec import funnel_definition
 
 _DAY = ["%Y-%m-%d"]
@@ -115,10 +115,12 @@ def funnel(
     lang: LangOption = Lang.en,
 ) -> None:
     """Compute a funnel: customers per step, conversion, drop-off, time to convert."""
+    from voronka.analyses import compute
+
     definition = flags.definition(src, lang)
     engine = src.open()
     # unit rows only to export or for PostHog's bins
-    result = compute_funnel(engine, definition, units=export is not None or show == "time_to_convert")
+    result = compute(engine, definition, units=export is not None or show == "time_to_convert")
     check_steps(engine, result, lang.value)
     table = {"steps": result.steps, "histogram": result.histogram, "trends": result.trends}.get(show)
     if show == "time_to_convert":

@@ -4,9 +4,8 @@ the loop after the purchase on the command line (definitions: docs/loop.md)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
-import pyarrow as pa
 import typer
 
 from voronka.cli.app import (
@@ -14,25 +13,21 @@ from voronka.cli.app import (
     Lang,
     LangOption,
     OutputFormat,
-    PurchaseOption,
     app,
     console,
-    event_rule,
     user_errors,
 )
 from voronka.cli.output import emit
-from voronka.cli.sources import DefinitionFileOption, SourceOptions, analyse, events_flag, source_options
+from voronka.cli.sources import (
+    DefinitionFileOption,
+    PurchaseFlag,
+    SourceOptions,
+    analyse,
+    events_flag,
+    source_options,
+)
 from voronka.i18n import format_percent, t
 
-PeriodOption = Annotated[str, typer.Option("--period", help="day | week | month")]
-
-
-def _common(purchase: str, src: SourceOptions) -> dict[str, Any]:
-    return {"purchase": event_rule(purchase, "--purchase"), "timezone": src.timezone, "as_of": src.as_of}
-
-
-def _percent(lang: Lang):
-    return lambda v: format_percent(v, lang.value)
 
 
 @app.command()
@@ -41,23 +36,16 @@ def _percent(lang: Lang):
 def repeat(
     src: SourceOptions,
     show: Annotated[str, typer.Option(help="summary | counts | gaps")] = "summary",
-    purchase: PurchaseOption = "purchase",
+    purchase: PurchaseFlag = None,
+    file: DefinitionFileOption = None,
     fmt: FormatOption = OutputFormat.table,
     lang: LangOption = Lang.en,
 ) -> None:
     """Repeat purchases: repeat-purchase rate, purchases per customer, days between purchases."""
-    from voronka.loop.repeat import repeat_purchases
-
-    result = repeat_purchases(src.open(),
-                              **_common(purchase, src))
-    table = {"summary": result.summary, "counts": result.counts, "gaps": result.gaps}.get(show)
-    if table is None:
+    if show not in ("summary", "counts", "gaps"):
         raise typer.BadParameter("--show takes summary, counts or gaps")
-    pct = _percent(lang)
-    emit(table, fmt, formatters={"repeat_rate": pct, "share": pct},
-         headers={k: t(f"loop.col.{k}", lang.value) for k in
-                  ("repeat_rate", "repeat_customers", "occasions", "occasions_per_customer", "gaps",
-                   "median_gap_days", "mean_gap_days")} | {"customers": t("loop.axis.customers", lang.value)})
+    _, _, tables = analyse("repeat", src, {"purchase": events_flag(purchase)}, file=file, lang=lang.value)
+    emit(tables[show], fmt, lang=lang.value)  # headers and formats: the columns' declared kinds
 
 
 @app.command()
@@ -70,8 +58,7 @@ def retention(
     k_or_later: Annotated[bool, typer.Option("--k-or-later", help="Share buying in period k or any later one.")] = False,
     long: Annotated[bool, typer.Option("--long", help="One row per cohort and k, with every measure.")] = False,
     currency: Annotated[str | None, typer.Option(help="Only purchases in this currency.")] = None,
-    purchase: Annotated[str | None, typer.Option("--purchase", help="Purchase events: a|b (or a,b; "
-                                                                     "default purchase).")] = None,
+    purchase: PurchaseFlag = None,
     file: DefinitionFileOption = None,
     fmt: FormatOption = OutputFormat.table,
     lang: LangOption = Lang.en,
@@ -82,11 +69,11 @@ def retention(
     _, _, tables = analyse("retention", src, {"period": period, "currency": currency,
                                               "purchase": events_flag(purchase)}, file=file, lang=lang.value)
     if long:
-        emit(tables["long"], fmt)
+        emit(tables["long"], fmt, lang=lang.value)
         return
     measure = "revenue_retention" if revenue else "retention_k_or_later" if k_or_later else "retention"
     table = tables[measure]
-    pct = _percent(lang)
+    pct = lambda v: format_percent(v, lang.value)  # noqa: E731
     emit(table, fmt, title=t(f"loop.measure.{measure}", lang.value),
          formatters={c: pct for c in table.column_names if c.startswith("k")},
          headers={"cohort": t("loop.axis.cohort", lang.value)})
@@ -97,19 +84,16 @@ def retention(
 @source_options
 def lifecycle(
     src: SourceOptions,
-    period: PeriodOption = "week",
-    purchase: PurchaseOption = "purchase",
+    period: Annotated[str | None, typer.Option("--period", help="day | week | month (default week)")] = None,
+    purchase: PurchaseFlag = None,
+    file: DefinitionFileOption = None,
     fmt: FormatOption = OutputFormat.table,
     lang: LangOption = Lang.en,
 ) -> None:
     """Per period: new, returning, resurrecting and dormant customers (dormant as a positive count)."""
-    from voronka.loop.lifecycle import lifecycle as compute
-
-    table = compute(src.open(), period=period,
-                    **_common(purchase, src))
-    emit(table, fmt, headers={"period": t("loop.axis.period", lang.value),
-                              **{s: t(f"loop.state.{s}", lang.value)
-                                 for s in ("new", "returning", "resurrecting", "dormant")}})
+    _, _, tables = analyse("lifecycle", src, {"period": period, "purchase": events_flag(purchase)}, file=file,
+                           lang=lang.value)
+    emit(tables["lifecycle"], fmt, headers={"period": t("loop.axis.period", lang.value)}, lang=lang.value)
 
 
 @app.command()
@@ -117,26 +101,26 @@ def lifecycle(
 @source_options
 def overdue(
     src: SourceOptions,
-    factor: Annotated[float, typer.Option(help="Overdue when days since last > factor × own median gap.")] = 2.0,
-    min_gaps: Annotated[int, typer.Option(help="Own rule only for customers with at least this many gaps.")] = 2,
-    percentile: Annotated[float, typer.Option(help="Population rule: the percentile of all gaps.")] = 90.0,
+    factor: Annotated[float | None, typer.Option(help="Overdue when days since last > factor × own median gap "
+                                                      "(default 2).")] = None,
+    min_gaps: Annotated[int | None, typer.Option(help="Own rule only for customers with at least this many gaps "
+                                                      "(default 2).")] = None,
+    percentile: Annotated[float | None, typer.Option(help="Population rule: the percentile of all gaps "
+                                                          "(default 90).")] = None,
     summary: Annotated[bool, typer.Option("--summary", help="Print the counts instead of the list.")] = False,
-    model: Annotated[str, typer.Option(help="Stage model whose playbook gives the action.")] = "journey",
-    stage: Annotated[str, typer.Option(help="Its stage for drifting customers.")] = "curiosity",
-    purchase: PurchaseOption = "purchase",
+    model: Annotated[str | None, typer.Option(help="Stage model whose playbook gives the action "
+                                                   "(default journey).")] = None,
+    stage: Annotated[str | None, typer.Option(help="Its stage for drifting customers (default curiosity).")] = None,
+    purchase: PurchaseFlag = None,
+    file: DefinitionFileOption = None,
     fmt: FormatOption = OutputFormat.table,
     lang: LangOption = Lang.en,
 ) -> None:
     """Customers overdue against their own usual gap or the population's, with the playbook action."""
-    from voronka.loop.drift import overdue_customers
-
-    result = overdue_customers(src.open(), factor=factor,
-                               min_gaps=min_gaps, percentile=percentile, model=model, stage=stage, lang=lang.value,
-                               **_common(purchase, src))
-    emit(result.summary if summary else result.customers, fmt,
-         headers={k: t(f"loop.col.{k}", lang.value) for k in ("overdue", "overdue_own", "overdue_population", "action")}
-         | {"population_threshold_days": t("loop.col.threshold", lang.value),
-            "customers": t("loop.axis.customers", lang.value)})
+    _, _, tables = analyse("overdue", src, {"factor": factor, "min_gaps": min_gaps, "percentile": percentile,
+                                            "model": model, "stage": stage, "purchase": events_flag(purchase)},
+                           file=file, lang=lang.value)
+    emit(tables["summary" if summary else "customers"], fmt, lang=lang.value)
 
 
 @app.command()
@@ -144,27 +128,29 @@ def overdue(
 @source_options
 def winback(
     src: SourceOptions,
-    offer: Annotated[str, typer.Option(help="The win-back offer event(s), comma-separated.")] = "winback_offer",
-    lapse_after: Annotated[str, typer.Option(help="Lapsed after this long without a purchase, e.g. 60d.")] = "60d",
-    offer_within: Annotated[str, typer.Option(help="An offer up to this long after the lapse point counts.")] = "7d",
-    return_within: Annotated[str, typer.Option(help="Returned when buying within this long of the offer.")] = "60d",
-    confidence: Annotated[float, typer.Option(help="Confidence level of the uplift interval.")] = 0.95,
-    purchase: PurchaseOption = "purchase",
+    offer: Annotated[str | None, typer.Option(help="The win-back offer event(s), a|b (default winback_offer).")] = None,
+    lapse_after: Annotated[str | None, typer.Option(help="Lapsed after this long without a purchase "
+                                                         "(default 60d).")] = None,
+    offer_within: Annotated[str | None, typer.Option(help="An offer up to this long after the lapse point counts "
+                                                          "(default 7d).")] = None,
+    return_within: Annotated[str | None, typer.Option(help="Returned when buying within this long of the offer "
+                                                           "(default 60d).")] = None,
+    confidence: Annotated[float | None, typer.Option(help="Confidence level of the uplift interval "
+                                                          "(default 0.95).")] = None,
+    purchase: PurchaseFlag = None,
+    file: DefinitionFileOption = None,
     fmt: FormatOption = OutputFormat.table,
     lang: LangOption = Lang.en,
 ) -> None:
     """Did customers who got a win-back offer come back more often than those who did not?"""
-    from voronka.loop.drift import winback as compute
-
-    result = compute(src.open(), offer=event_rule(offer, "--offer"),
-                     lapse_after=lapse_after, offer_within=offer_within, return_within=return_within,
-                     confidence=confidence, **_common(purchase, src))
-    pct = _percent(lang)
+    _, result, tables = analyse("winback", src, {
+        "offer": events_flag(offer), "lapse_after": lapse_after, "offer_within": offer_within,
+        "return_within": return_within, "confidence": confidence, "purchase": events_flag(purchase)},
+        file=file, lang=lang.value)
     if fmt is not OutputFormat.table:
-        summary = result.summary().to_pylist()[0]
-        emit(pa.Table.from_pylist([dict(r, **summary) for r in result.groups.to_pylist()]), fmt)
+        emit(tables["groups"], fmt)
         return
-    emit(result.groups, fmt, formatters={"return_rate": pct, "group": lambda g: t(f"loop.winback.{g}", lang.value)})
+    emit(result.groups, fmt, formatters={"group": lambda g: t(f"loop.winback.{g}", lang.value)}, lang=lang.value)
     if result.uplift is not None:
         from voronka.reports.loop import winback_sentence
 
@@ -180,28 +166,22 @@ def rfm(
     customers: Annotated[bool, typer.Option("--customers", help="List every scored customer.")] = False,
     currency: Annotated[str | None, typer.Option(help="Only purchases in this currency.")] = None,
     export: Annotated[Path | None, typer.Option(help="Also write the listed customers as CSV here.")] = None,
-    purchase: PurchaseOption = "purchase",
+    purchase: PurchaseFlag = None,
+    file: DefinitionFileOption = None,
     fmt: FormatOption = OutputFormat.table,
     lang: LangOption = Lang.en,
 ) -> None:
     """RFM scores 1–5 and segments: sizes and revenue, or the customers of one segment."""
-    from voronka.loop.rfm import rfm as compute
-
-    result = compute(src.open(), segment=segment, lang=lang.value,
-                     currency=currency, **_common(purchase, src))
-    pct = _percent(lang)
-    if segment or customers:
-        emit(result.customers, fmt)
+    definition, _, tables = analyse("rfm", src, {"segment": segment, "currency": currency,
+                                                 "purchase": events_flag(purchase)}, file=file, lang=lang.value)
+    if definition.segment or customers:
+        emit(tables["customers"], fmt)
     else:
-        segments = result.segments.drop_columns(["segment"]) if fmt is OutputFormat.table else result.segments
-        emit(segments, fmt, formatters={"share": pct, "revenue_share": pct},
-             headers={"label": t("loop.col.segment", lang.value), "share": t("loop.col.share", lang.value),
-                      "revenue_share": t("loop.col.revenue_share", lang.value),
-                      "customers": t("loop.axis.customers", lang.value), "revenue": t("loop.axis.revenue", lang.value)}
-             | {k: t(f"loop.col.{k}", lang.value) for k in ("mean_recency_days", "mean_frequency", "mean_monetary")})
+        segments = tables["segments"]
+        emit(segments.drop_columns(["segment"]) if fmt is OutputFormat.table else segments, fmt, lang=lang.value)
     if export is not None:
         import pyarrow.csv as pacsv
 
-        pacsv.write_csv(result.customers, export)
+        pacsv.write_csv(tables["customers"], export)
         if fmt is OutputFormat.table:
             console.print(f"wrote {export}", highlight=False)

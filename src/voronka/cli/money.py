@@ -26,7 +26,15 @@ from voronka.cli.app import (
     user_errors,
 )
 from voronka.cli.output import emit
-from voronka.cli.sources import EngineOption, SourceOptions, open_engine, source_options
+from voronka.cli.sources import (
+    DefinitionFileOption,
+    EngineOption,
+    PurchaseFlag,
+    SourceOptions,
+    events_flag,
+    open_engine,
+    source_options,
+)
 from voronka.engines import Engine
 from voronka.source import Source
 
@@ -149,24 +157,30 @@ def money(
 @source_options
 def planfact(
     src: SourceOptions,
-    plan_file: Annotated[Path, typer.Argument(help="CSV/XLSX: month, channel, spend, leads, sales[, currency].")],
+    plan_file: Annotated[Path | None, typer.Argument(help="CSV/XLSX: month, channel, spend, leads, sales[, currency] "
+                                                          "(or the plan's lines in --file).")] = None,
     rates: RatesOption = None,
     base: BaseOption = None,
-    lead: LeadOption = "lead_magnet|callback_request|consultation",
-    purchase: PurchaseOption = "purchase",
+    lead: Annotated[str | None, typer.Option("--lead", help="Lead events: a|b|c (or a,b,c; default "
+                                                            "lead_magnet|callback_request|consultation).")] = None,
+    purchase: PurchaseFlag = None,
+    file: DefinitionFileOption = None,
     report: ReportOption = None,
     spend: SpendOption = None,
     fmt: FormatOption = OutputFormat.table,
     lang: LangOption = Lang.en,
 ) -> None:
     """Plan versus fact per month and channel: spend, leads, sales, deviation, % of plan."""
-    from voronka.ingest import read_table
-    from voronka.money import plan_vs_fact
+    from voronka.analyses import build_definition, compute, tables
 
-    table = plan_vs_fact(_source(src, spend),
-                         read_table("plan", [plan_file]), lead=event_rule(lead, "--lead"),
-                         purchase=event_rule(purchase, "--purchase"), rates=_rates(rates),
-                         base=base, timezone=src.timezone)
+    plan = None
+    if plan_file is not None:
+        from voronka.ingest import read_table
+
+        plan = read_table("plan", [plan_file]).drop_columns(["row_id"]).to_pylist()
+    definition = build_definition("planfact", {"plan": plan, "lead": events_flag(lead),
+                                               "purchase": events_flag(purchase), "base": base}, file=file)
+    table = tables(definition, compute(_source(src, spend), definition, rates=_rates(rates)))["lines"]
     _emit(table, fmt, lang.value)
     _write_report(report, lang.value, fmt, plan=table)
 

@@ -34,7 +34,7 @@ def _emit(table, fmt: OutputFormat, lang: Lang, label: str | None = None) -> Non
     headers, formatters = paths_columns(table, lang.value)
     if label:
         headers["label"] = label
-    emit(table, fmt, headers=headers, formatters=formatters)
+    emit(table, fmt, headers=headers, formatters=formatters, lang=lang.value)
 
 
 def _write_report(path: Path | None, title: str, fmt: OutputFormat, lang: Lang, **results) -> None:

@@ -32,7 +32,7 @@ def report(
 ) -> None:
     """Write the full report: the funnel (default: the hourglass), weak links and plan, paths,
     attribution, money, retention, value; analyses the data cannot support are listed with the reason."""
-    from voronka.cli.diagnose import parse_rates
+    from voronka.plan import parse_rates
     from voronka.i18n import t
     from voronka.reports.full import full_report
 

@@ -158,13 +158,19 @@ def analyse(name: str, src: SourceOptions, values: dict[str, Any], *, file: Path
             lang: str = "en") -> tuple[Any, Any, dict[str, Any]]:
     """Analysis ``name`` (``voronka.analyses``) over ``src``: the definition from ``values`` (flags
     by field name; None: not given) over ``file`` through the one spec builder, computed by the
-    one verb; ``(definition, result, named result tables)``."""
+    one verb (no source is opened for a record that ``needs_source`` not, e.g. a plan on
+    typed-in rates); ``(definition, result, named result tables)``."""
     from voronka.analyses import build_definition, compute, tables
 
     definition = build_definition(name, {**values, "tz": src.tz, "as_of": src.as_of}, file=file, lang=lang)
-    source = src.open()
+    source = src.open() if getattr(definition, "needs_source", True) else None
     result = compute(source, definition)
     return definition, result, tables(definition, result)
+
+
+PurchaseFlag = Annotated[Optional[str], typer.Option("--purchase", help="Purchase events: a|b (or a,b, or "
+                                                                        "MODEL:STAGE; default purchase).")]
+"""``--purchase`` of a command built through ``analyse`` (None: the record's default, or the file's)."""
 
 
 def events_flag(text: str | None) -> str | None:

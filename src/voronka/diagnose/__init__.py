@@ -109,11 +109,14 @@ class DiagnoseDefinition(Definition):
     compare_previous: Annotated[Duration | None, AfterValidator(_whole_days)] = None
     lang: Literal["en", "ru", "kk"] = "en"
 
-    def compute(self, source: Source) -> Diagnosis:
+    def compute(self, source: Source, *, model: StageModel | None = None) -> Diagnosis:
+        """The diagnosis; ``model``: a stage model already loaded, in place of ``playbook``'s."""
         from voronka.duration import parse_duration
         from voronka.stage_models import load_model
 
         days = int(parse_duration(self.compare_previous).total_seconds() // 86400) if self.compare_previous else None
-        return diagnose_funnel(source, self.funnel, model=load_model(self.playbook) if self.playbook else None,
+        if model is None and self.playbook:
+            model = load_model(self.playbook)
+        return diagnose_funnel(source, self.funnel, model=model,
                                alpha=self.alpha, check=self.check, currency=self.currency, value_step=self.value_step,
                                compare_days=days, lang=self.lang)

@@ -47,15 +47,19 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 from itertools import pairwise
+from typing import Annotated, Any, Literal
 
 import numpy as np
 import pyarrow as pa
+from pydantic import Field
 
+from voronka.columns import column
+from voronka.definition import Definition, Duration, ModelName
 from voronka.duration import parse_duration
 from voronka.engines import Engine
 from voronka.errors import DefinitionError
 from voronka.funnel import FunnelDefinition, FunnelResult
-from voronka.source import event_sources, latest_event
+from voronka.source import Source, event_sources, latest_event
 from voronka.sql import field_sql, literal, local_time_sql, resolved_events, rule_predicate
 from voronka.stats import benjamini_hochberg, proportion_tests, wilson_interval
 
@@ -64,20 +68,20 @@ SCAN_DAYS = "voronka_scan_days"
 COLUMNS = ("channel", "campaign")
 SAMPLE = 20_000  # events whose property keys are read to find the breakdown columns
 
-SERIES_SCHEMA = pa.schema([
-    ("measure", pa.string()), ("kind", pa.string()), ("from_key", pa.string()), ("to_key", pa.string()),
-    ("column", pa.string()), ("segment", pa.string()), ("periods", pa.int64()), ("trials", pa.int64()),
-    ("first", pa.date32()), ("last", pa.date32()), ("window_trials", pa.int64()), ("window_rate", pa.float64()),
-    ("ci_low", pa.float64()), ("ci_high", pa.float64()), ("rest_rate", pa.float64()), ("change", pa.float64()),
-    ("method", pa.string()), ("p", pa.float64()), ("q", pa.float64()), ("flagged", pa.bool_()),
-    ("units", pa.float64()), ("value", pa.float64()), ("rank", pa.int64()),
+SERIES_SCHEMA = pa.schema([  # kinds: voronka.columns
+    *(column(c, pa.string(), "label") for c in ("measure", "kind", "from_key", "to_key", "column", "segment")),
+    column("periods", pa.int64(), "count"), column("trials", pa.int64(), "count"),
+    ("first", pa.date32()), ("last", pa.date32()), column("window_trials", pa.int64(), "count"),
+    *(column(c, pa.float64(), "rate") for c in ("window_rate", "ci_low", "ci_high", "rest_rate", "change")),
+    column("method", pa.string(), "label"), ("p", pa.float64()), ("q", pa.float64()), ("flagged", pa.bool_()),
+    column("units", pa.float64(), "count"), column("value", pa.float64(), "money"), column("rank", pa.int64(), "label"),
 ])
 """One row per series: the window with the smallest p (``first``..``last`` inclusive) and its test."""
 
 POINTS_SCHEMA = pa.schema([
-    ("measure", pa.string()), ("column", pa.string()), ("segment", pa.string()), ("period", pa.date32()),
-    ("trials", pa.int64()), ("successes", pa.int64()), ("rate", pa.float64()), ("ci_low", pa.float64()),
-    ("ci_high", pa.float64()),
+    *(column(c, pa.string(), "label") for c in ("measure", "column", "segment")), ("period", pa.date32()),
+    column("trials", pa.int64(), "count"), column("successes", pa.int64(), "count"),
+    *(column(c, pa.float64(), "rate") for c in ("rate", "ci_low", "ci_high")),
 ])
 """The series themselves (flagged ones only): per period, rate and Wilson interval."""
 
@@ -412,3 +416,38 @@ def scan_findings(scan: Scan, lang: str, model=None, currency: str | None = None
 def _last_day(period: dt.date, grain: str) -> dt.date:
     """The last day of the period starting on ``period``."""
     return period + dt.timedelta(days=6) if grain == "week" else period
+
+
+class ScanDefinition(Definition):
+    """``voronka scan`` as a record: every transition of ``funnel`` and every event volume,
+    per segment and ``grain`` period (a transition counts within ``within``), windows of up
+    to ``max_window`` periods, segments of columns with at most ``max_values`` values, one BH
+    correction at ``alpha``; periods before ``periods_from`` left out; the first ``limit``
+    findings, whose actions quote the ``playbook`` model, in ``lang``, value in ``currency``
+    (docs/explore.md, *Change scan*)."""
+
+    funnel: FunnelDefinition
+    playbook: ModelName | None = None
+    grain: Literal["day", "week"] = "week"
+    within: Duration = "14d"
+    max_values: int = Field(12, ge=2, le=1000)
+    max_window: int = Field(4, ge=1, le=100)
+    alpha: float = Field(0.05, gt=0, lt=1)
+    periods_from: dt.date | None = None
+    currency: Annotated[str, Field(max_length=8)] | None = None
+    limit: int = Field(10, ge=1, le=1000)
+    lang: Literal["en", "ru", "kk"] = "en"
+
+    def compute(self, source: Source) -> Scan:
+        return scan_changes(source, self.funnel, grain=self.grain, within=self.within, max_values=self.max_values,
+                            max_window=self.max_window, alpha=self.alpha, since=self.periods_from,
+                            as_of=source.as_of)
+
+    def findings(self, scan: Scan, model: Any = None) -> list:
+        """The first ``limit`` findings of ``scan`` (``scan_findings``); ``model``: a stage model
+        already loaded, in place of ``playbook``'s."""
+        from voronka.stage_models import load_model
+
+        if model is None and self.playbook:
+            model = load_model(self.playbook)
+        return scan_findings(scan, self.lang, model, self.currency)[: self.limit]

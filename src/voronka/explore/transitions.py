@@ -44,6 +44,7 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
+from voronka.columns import column
 from voronka.engines import Engine
 from voronka.errors import DefinitionError
 from voronka.source import event_sources, latest_event
@@ -59,10 +60,12 @@ MATRIX_SCHEMA = pa.schema([("from", pa.string()), ("to", pa.string()), ("moves",
                            ("units", pa.int64()), ("probability", pa.float64())])
 STEP_SCHEMA = pa.schema([("step", pa.int64()), ("state", pa.string()), ("units", pa.int64()),
                          ("share", pa.float64())])
-LOOP_SCHEMA = pa.schema([
-    ("from", pa.string()), ("to", pa.string()), ("units_trapped", pa.int64()), ("share_trapped", pa.float64()),
-    ("rate_trapped", pa.float64()), ("rate_others", pa.float64()), ("conversions_lost", pa.float64()),
-    ("method", pa.string()), ("p", pa.float64()), ("rank", pa.int64()),
+LOOP_SCHEMA = pa.schema([  # kinds: voronka.columns
+    column("from", pa.string(), "label"), column("to", pa.string(), "label"),
+    column("units_trapped", pa.int64(), "count"),
+    *(column(c, pa.float64(), "rate") for c in ("share_trapped", "rate_trapped", "rate_others")),
+    ("conversions_lost", pa.float64()), column("method", pa.string(), "label"), ("p", pa.float64()),
+    column("rank", pa.int64(), "label"),
 ])
 COMPARE_SCHEMA = pa.schema([
     ("from", pa.string()), ("to", pa.string()), ("moves_a", pa.int64()), ("probability_a", pa.float64()),

@@ -40,7 +40,7 @@ The meaning of each field is written in ``docs/funnels.md``; in short:
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -150,7 +150,8 @@ NONE = "(none)"
 
 
 class FunnelDefinition(_Frozen):
-    """What to compute. Pure data: validated at construction, never does I/O."""
+    """What to compute. Pure data: validated at construction, never does I/O itself;
+    ``compute(source)`` runs it (``voronka.funnel.compute_funnel``)."""
 
     steps: tuple[Step, ...] = Field(min_length=1)
     window: dt.timedelta | None = None
@@ -167,6 +168,13 @@ class FunnelDefinition(_Frozen):
     as_of: dt.datetime | None = None
     window_funnel: tuple[WindowFunnelMode, ...] = ()
     scan: Scan = "attempts"
+
+    def compute(self, source: Any, *, units: bool = False) -> Any:
+        """The ``FunnelResult`` over ``source``; with ``units`` also the unit rows (to export
+        them or bin their times), otherwise only aggregates come back."""
+        from voronka.funnel import compute_funnel
+
+        return compute_funnel(source, self, units=units)
 
     @field_validator("as_of")
     @classmethod

@@ -12,12 +12,19 @@ from dataclasses import dataclass
 import pyarrow as pa
 
 from voronka.engines import Engine
-from voronka.loop.drift import OverdueResult, WinbackResult, overdue_customers, winback
-from voronka.loop.lifecycle import lifecycle
+from voronka.loop.drift import (
+    OverdueDefinition,
+    OverdueResult,
+    WinbackDefinition,
+    WinbackResult,
+    overdue_customers,
+    winback,
+)
+from voronka.loop.lifecycle import LifecycleDefinition, lifecycle
 from voronka.loop.occasions import PURCHASE, currencies, occasions_sql, prepare_occasions
-from voronka.loop.repeat import RepeatResult, repeat_purchases
+from voronka.loop.repeat import RepeatDefinition, RepeatResult, repeat_purchases
 from voronka.loop.retention import RetentionDefinition, RetentionResult, retention
-from voronka.loop.rfm import RFMResult, rfm
+from voronka.loop.rfm import RFMResult, RfmDefinition, rfm
 
 
 @dataclass(frozen=True)
@@ -57,12 +64,17 @@ def compute_loop(engine: Engine, *, timezone: str = "UTC", as_of: dt.datetime | 
 
 __all__ = [
     "PURCHASE",
+    "LifecycleDefinition",
     "LoopResults",
+    "OverdueDefinition",
     "OverdueResult",
     "RFMResult",
+    "RepeatDefinition",
     "RepeatResult",
     "RetentionDefinition",
     "RetentionResult",
+    "RfmDefinition",
+    "WinbackDefinition",
     "WinbackResult",
     "compute_loop",
     "lifecycle",

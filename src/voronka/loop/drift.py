@@ -36,30 +36,40 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Annotated, Literal
 
 import pyarrow as pa
+from pydantic import Field
 
+from voronka.columns import LABEL, column
+from voronka.definition import Definition, Duration, ModelName, Rule
 from voronka.duration import epoch_micros, micros, parse_duration
 from voronka.engines import Engine
 from voronka.loop.occasions import PURCHASE, prepare_occasions
 from voronka.loop.repeat import gap_counts, percentile_of_counts
 from voronka.rules import StepRule
+from voronka.source import Source
 from voronka.sql import literal, resolved_events, rule_predicate
 from voronka.stats import difference_interval, two_proportion_ztest
 
 WINBACK_OFFER = StepRule(events=["winback_offer"])
 
-OVERDUE_SCHEMA = pa.schema([
-    ("customer_id", pa.string()), ("occasions", pa.int64()), ("last_purchase", pa.date32()),
-    ("days_since_last", pa.int64()), ("usual_gap_days", pa.float64()), ("overdue_own", pa.bool_()),
-    ("overdue_population", pa.bool_()), ("action", pa.string()),
+OVERDUE_SCHEMA = pa.schema([  # kinds and header keys: voronka.columns
+    ("customer_id", pa.string()), column("occasions", pa.int64(), "count", "loop.col.occasions"),
+    ("last_purchase", pa.date32()), column("days_since_last", pa.int64(), "count", "loop.col.days_since_last"),
+    column("usual_gap_days", pa.float64(), "count", "loop.col.usual_gap_days"),
+    *(pa.field(c, pa.bool_(), metadata={LABEL: f"loop.col.{c}".encode()}) for c in ("overdue_own", "overdue_population")),
+    column("action", pa.string(), "label", "loop.col.action"),
 ])
 OVERDUE_SUMMARY_SCHEMA = pa.schema([
-    ("customers", pa.int64()), ("overdue", pa.int64()), ("overdue_own", pa.int64()),
-    ("overdue_population", pa.int64()), ("population_threshold_days", pa.int64()),
+    column("customers", pa.int64(), "count", "loop.axis.customers"),
+    *(column(c, pa.int64(), "count", f"loop.col.{c}") for c in ("overdue", "overdue_own", "overdue_population")),
+    column("population_threshold_days", pa.int64(), "count", "loop.col.threshold"),
 ])
 WINBACK_SCHEMA = pa.schema([
-    ("group", pa.string()), ("lapses", pa.int64()), ("returned", pa.int64()), ("return_rate", pa.float64()),
+    column("group", pa.string(), "label", "loop.col.group"), column("lapses", pa.int64(), "count", "loop.col.lapses"),
+    column("returned", pa.int64(), "count", "loop.col.returned"),
+    column("return_rate", pa.float64(), "rate", "loop.col.return_rate"),
 ])
 
 
@@ -182,4 +192,50 @@ def winback(engine: Engine, *, offer: StepRule = WINBACK_OFFER, lapse_after: str
                          occ.as_of)
 
 
-__all__ = ["WINBACK_OFFER", "OverdueResult", "WinbackResult", "overdue_customers", "winback"]
+__all__ = ["WINBACK_OFFER", "OverdueDefinition", "OverdueResult", "WinbackDefinition", "WinbackResult",
+           "overdue_customers", "winback"]
+
+
+class OverdueDefinition(Definition):
+    """``voronka overdue`` as a record: buyers of ``purchase`` (``a|b`` or ``MODEL:STAGE``)
+    overdue against ``factor`` × their own usual gap (with at least ``min_gaps`` gaps) or the
+    population's ``percentile`` of gaps, with the playbook action of ``model``'s ``stage`` in
+    ``lang`` (docs/loop.md). The zone and "now" are the source's."""
+
+    factor: float = Field(2.0, gt=0, le=1000)
+    min_gaps: int = Field(2, ge=1, le=10_000)
+    percentile: float = Field(90.0, gt=0, le=100)
+    model: ModelName = "journey"
+    stage: Annotated[str, Field(min_length=1, max_length=128)] = "curiosity"
+    purchase: Rule = "purchase"
+    lang: Literal["en", "ru", "kk"] = "en"
+
+    def compute(self, source: Source) -> OverdueResult:
+        from voronka.touches import parse_rule
+
+        return overdue_customers(source, factor=self.factor, min_gaps=self.min_gaps, percentile=self.percentile,
+                                 model=self.model, stage=self.stage, lang=self.lang,
+                                 purchase=parse_rule(self.purchase, PURCHASE, "purchase"),
+                                 timezone=source.timezone, as_of=source.as_of)
+
+
+class WinbackDefinition(Definition):
+    """``voronka winback`` as a record: lapses after ``lapse_after`` without a purchase, an
+    ``offer`` (``a|b``) within ``offer_within`` of the lapse point counting as targeted, a
+    return within ``return_within``; the uplift's interval at ``confidence`` (docs/loop.md).
+    The zone and "now" are the source's."""
+
+    offer: Rule = "winback_offer"
+    lapse_after: Duration = "60d"
+    offer_within: Duration = "7d"
+    return_within: Duration = "60d"
+    confidence: float = Field(0.95, gt=0, lt=1)
+    purchase: Rule = "purchase"
+
+    def compute(self, source: Source) -> WinbackResult:
+        from voronka.touches import parse_rule
+
+        return winback(source, offer=parse_rule(self.offer, WINBACK_OFFER, "offer"), lapse_after=self.lapse_after,
+                       offer_within=self.offer_within, return_within=self.return_within,
+                       confidence=self.confidence, purchase=parse_rule(self.purchase, PURCHASE, "purchase"),
+                       timezone=source.timezone, as_of=source.as_of)

@@ -21,17 +21,23 @@ resurrecting in week 4, dormant in week 5.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 import pyarrow as pa
 
+from voronka.columns import column
+from voronka.definition import Definition, Rule
 from voronka.engines import Engine
 from voronka.loop.occasions import PURCHASE, prepare_occasions
 from voronka.loop.periods import check_period, period_index, period_index_sql, period_start
 from voronka.rules import StepRule
+from voronka.source import Source
 
-LIFECYCLE_SCHEMA = pa.schema([
-    ("period", pa.date32()), ("complete", pa.bool_()), ("new", pa.int64()), ("returning", pa.int64()),
-    ("resurrecting", pa.int64()), ("dormant", pa.int64()), ("active", pa.int64()),
+LIFECYCLE_SCHEMA = pa.schema([  # kinds and header keys: voronka.columns
+    ("period", pa.date32()), ("complete", pa.bool_()),
+    *(column(state, pa.int64(), "count", f"loop.state.{state}") for state in ("new", "returning", "resurrecting",
+                                                                             "dormant")),
+    column("active", pa.int64(), "count"),
 ])
 
 
@@ -67,4 +73,19 @@ def lifecycle(engine: Engine, *, period: str = "week", events: str | None = None
     return pa.Table.from_pylist(rows, schema=LIFECYCLE_SCHEMA)
 
 
-__all__ = ["LIFECYCLE_SCHEMA", "lifecycle"]
+__all__ = ["LIFECYCLE_SCHEMA", "LifecycleDefinition", "lifecycle"]
+
+
+class LifecycleDefinition(Definition):
+    """``voronka lifecycle`` as a record: new, returning, resurrecting and dormant buyers per
+    ``period``, of the purchases matching ``purchase`` (``a|b`` or ``MODEL:STAGE``; docs/loop.md).
+    The zone and "now" are the source's."""
+
+    period: Literal["day", "week", "month"] = "week"
+    purchase: Rule = "purchase"
+
+    def compute(self, source: Source) -> pa.Table:
+        from voronka.touches import parse_rule
+
+        return lifecycle(source, period=self.period, purchase=parse_rule(self.purchase, PURCHASE, "purchase"),
+                         timezone=source.timezone, as_of=source.as_of)

@@ -20,9 +20,12 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
+from voronka.columns import column
+from voronka.definition import Definition, Rule
 from voronka.engines import Engine
 from voronka.loop.occasions import PURCHASE, Occasions, prepare_occasions
 from voronka.rules import StepRule
+from voronka.source import Source
 
 
 @dataclass(frozen=True)
@@ -36,13 +39,22 @@ class RepeatResult:
     as_of: dt.datetime
 
 
-SUMMARY_SCHEMA = pa.schema([
-    ("customers", pa.int64()), ("repeat_customers", pa.int64()), ("repeat_rate", pa.float64()),
-    ("occasions", pa.int64()), ("occasions_per_customer", pa.float64()), ("gaps", pa.int64()),
-    ("median_gap_days", pa.float64()), ("mean_gap_days", pa.float64()),
+SUMMARY_SCHEMA = pa.schema([  # kinds and header keys: voronka.columns
+    column("customers", pa.int64(), "count", "loop.axis.customers"),
+    column("repeat_customers", pa.int64(), "count", "loop.col.repeat_customers"),
+    column("repeat_rate", pa.float64(), "rate", "loop.col.repeat_rate"),
+    column("occasions", pa.int64(), "count", "loop.col.occasions"),
+    column("occasions_per_customer", pa.float64(), "count", "loop.col.occasions_per_customer"),
+    column("gaps", pa.int64(), "count", "loop.col.gaps"),
+    column("median_gap_days", pa.float64(), "count", "loop.col.median_gap_days"),
+    column("mean_gap_days", pa.float64(), "count", "loop.col.mean_gap_days"),
 ])
-COUNTS_SCHEMA = pa.schema([("occasions", pa.int64()), ("customers", pa.int64()), ("share", pa.float64())])
-GAPS_SCHEMA = pa.schema([("gap_days", pa.int64()), ("gaps", pa.int64()), ("share", pa.float64())])
+COUNTS_SCHEMA = pa.schema([column("occasions", pa.int64(), "label", "loop.col.occasions"),
+                           column("customers", pa.int64(), "count", "loop.axis.customers"),
+                           column("share", pa.float64(), "rate", "loop.col.share")])
+GAPS_SCHEMA = pa.schema([column("gap_days", pa.int64(), "label"),
+                         column("gaps", pa.int64(), "count", "loop.col.gaps"),
+                         column("share", pa.float64(), "rate")])
 
 
 def repeat_purchases(engine: Engine, *, events: str | None = None, aliases: str | None = "aliases",
@@ -130,4 +142,18 @@ def _distribution(counts: dict[int, int], key: str, value: str, schema: pa.Schem
                                 schema=schema)
 
 
-__all__ = ["RepeatResult", "gap_counts", "median_of_counts", "percentile_of_counts", "repeat_purchases"]
+__all__ = ["RepeatDefinition", "RepeatResult", "gap_counts", "median_of_counts", "percentile_of_counts",
+           "repeat_purchases"]
+
+
+class RepeatDefinition(Definition):
+    """``voronka repeat`` as a record: repeat purchases of the purchases matching ``purchase``
+    (``a|b`` or ``MODEL:STAGE``; docs/loop.md). The zone and "now" are the source's."""
+
+    purchase: Rule = "purchase"
+
+    def compute(self, source: Source) -> RepeatResult:
+        from voronka.touches import parse_rule
+
+        return repeat_purchases(source, purchase=parse_rule(self.purchase, PURCHASE, "purchase"),
+                                timezone=source.timezone, as_of=source.as_of)

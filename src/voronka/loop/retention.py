@@ -31,6 +31,7 @@ import pyarrow as pa
 
 from pydantic import Field
 
+from voronka.columns import column
 from voronka.definition import Definition, Rule
 from voronka.engines import Engine
 from voronka.loop.occasions import PURCHASE, currencies, prepare_occasions
@@ -40,11 +41,14 @@ from voronka.source import Source
 
 MEASURES = ("retention", "retention_k_or_later", "revenue_retention")
 
-RETENTION_SCHEMA = pa.schema([
-    ("cohort", pa.date32()), ("k", pa.int64()), ("period_start", pa.date32()), ("complete", pa.bool_()),
-    ("cohort_customers", pa.int64()), ("customers", pa.int64()), ("retention", pa.float64()),
-    ("customers_k_or_later", pa.int64()), ("retention_k_or_later", pa.float64()),
-    ("revenue", pa.float64()), ("revenue_retention", pa.float64()),
+RETENTION_SCHEMA = pa.schema([  # kinds and header keys: voronka.columns
+    ("cohort", pa.date32()), column("k", pa.int64(), "label"), ("period_start", pa.date32()), ("complete", pa.bool_()),
+    column("cohort_customers", pa.int64(), "count"), column("customers", pa.int64(), "count", "loop.axis.customers"),
+    column("retention", pa.float64(), "rate", "loop.measure.retention"),
+    column("customers_k_or_later", pa.int64(), "count"),
+    column("retention_k_or_later", pa.float64(), "rate", "loop.measure.retention_k_or_later"),
+    column("revenue", pa.float64(), "money", "loop.axis.revenue"),
+    column("revenue_retention", pa.float64(), "rate", "loop.measure.revenue_retention"),
 ])
 
 

@@ -27,13 +27,18 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Annotated, Literal
 
 import pyarrow as pa
+from pydantic import Field
 
+from voronka.columns import column
+from voronka.definition import Definition, Rule
 from voronka.engines import Engine
 from voronka.i18n import t
 from voronka.loop.occasions import PURCHASE, check_one_currency, prepare_occasions
 from voronka.rules import StepRule
+from voronka.source import Source
 from voronka.sql import literal
 
 RFM_TABLE = "voronka_loop_rfm"
@@ -58,10 +63,15 @@ CUSTOMERS_SCHEMA = pa.schema([
     ("recency_days", pa.int64()), ("frequency", pa.int64()), ("monetary", pa.float64()),
     ("r", pa.int64()), ("f", pa.int64()), ("m", pa.int64()), ("last_purchase", pa.date32()),
 ])
-SEGMENTS_SCHEMA = pa.schema([
-    ("segment", pa.string()), ("label", pa.string()), ("customers", pa.int64()), ("share", pa.float64()),
-    ("revenue", pa.float64()), ("revenue_share", pa.float64()), ("mean_recency_days", pa.float64()),
-    ("mean_frequency", pa.float64()), ("mean_monetary", pa.float64()),
+SEGMENTS_SCHEMA = pa.schema([  # kinds and header keys: voronka.columns
+    column("segment", pa.string(), "label"), column("label", pa.string(), "label", "loop.col.segment"),
+    column("customers", pa.int64(), "count", "loop.axis.customers"),
+    column("share", pa.float64(), "rate", "loop.col.share"),
+    column("revenue", pa.float64(), "money", "loop.axis.revenue"),
+    column("revenue_share", pa.float64(), "rate", "loop.col.revenue_share"),
+    column("mean_recency_days", pa.float64(), "count", "loop.col.mean_recency_days"),
+    column("mean_frequency", pa.float64(), "count", "loop.col.mean_frequency"),
+    column("mean_monetary", pa.float64(), "money", "loop.col.mean_monetary"),
 ])
 
 
@@ -133,4 +143,24 @@ def rfm(engine: Engine, *, segment: str | None = None, lang: str = "en", events:
     return RFMResult(segments, table, occ.as_of)
 
 
-__all__ = ["CUSTOMERS_SCHEMA", "SEGMENTS", "SEGMENTS_SCHEMA", "RFMResult", "rfm", "segment_case_sql", "segment_of"]
+__all__ = ["CUSTOMERS_SCHEMA", "SEGMENTS", "SEGMENTS_SCHEMA", "RFMResult", "RfmDefinition", "rfm", "segment_case_sql",
+           "segment_of"]
+
+
+class RfmDefinition(Definition):
+    """``voronka rfm`` as a record: RFM scores and segments of the buyers of ``purchase`` (``a|b``
+    or ``MODEL:STAGE``), revenue in ``currency`` only if given; the customers of ``segment``
+    only, when one is named; segment names in ``lang`` (docs/loop.md). The zone and "now" are
+    the source's."""
+
+    segment: Literal[tuple(SEGMENTS)] | None = None  # type: ignore[valid-type]
+    currency: Annotated[str, Field(max_length=8)] | None = None
+    purchase: Rule = "purchase"
+    lang: Literal["en", "ru", "kk"] = "en"
+
+    def compute(self, source: Source) -> RFMResult:
+        from voronka.touches import parse_rule
+
+        return rfm(source, segment=self.segment, lang=self.lang, currency=self.currency,
+                   purchase=parse_rule(self.purchase, PURCHASE, "purchase"), timezone=source.timezone,
+                   as_of=source.as_of)

@@ -11,6 +11,11 @@ Its sections are missing and the reason is listed in the last section, "Analyses
 out" (in the report's language), so one missing table never costs the rest of the report.
 Funnel steps that no event matches are listed there too, with the events the data has.
 
+The report is declared as data: ``PARTS`` lists its parts in order, each naming the analyses
+of ``voronka.analyses.ANALYSES`` whose results it draws; ``OPTIONS`` the report's options for
+an analysis where they are not the record's defaults. Each analysis is computed by its record
+through the one verb (``voronka.compute``), on the report's source.
+
 The funnel is the analyst's (``funnel``: steps, a model or a funnel file, with its window,
 order, breakdown …; default the hourglass model): the funnel, weak-links and change-scan
 sections all use that one definition. A funnel whose first step matches no event (another
@@ -25,14 +30,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from voronka.analyses import ANALYSES, compute
 from voronka.engines import Engine
 from voronka.errors import VoronkaError
-from voronka.funnel import FunnelResult, compute_funnel
+from voronka.funnel import FunnelResult
 from voronka.funnel.coverage import coverage
 from voronka.funnel.definition import FunnelDefinition
 from voronka.funnel.spec import build_funnel
 from voronka.i18n import t
 from voronka.reports.html import Report
+from voronka.source import Source
 from voronka.stage_models import StageModel
 
 
@@ -51,40 +58,194 @@ HOURGLASS_NECK = "buy"
 """The hourglass model's neck stage: the chart narrows down to it and widens after it."""
 
 
-def full_report(engine: Engine, lang: str, *, title: str, intro: str | None = None, timezone: str = "UTC",
+@dataclass
+class Run:
+    """One report being built: the page and its language, the source, the analyst's funnel and
+    stage model, the report's own options, and every result computed so far (by analysis)."""
+
+    page: Report
+    lang: str
+    source: Source
+    funnel: FunnelDefinition
+    model: StageModel | None
+    holdout_from: dt.date | None = None
+    plan_target: int = 10
+    plan_sellers: int = 1
+    rates: Sequence[float] | None = None
+    results: dict[str, Any] = field(default_factory=dict)
+
+    def compute(self, name: str) -> Any:
+        """Analysis ``name`` of ``ANALYSES``: its record with the report's options (``OPTIONS``;
+        the record's ``lang`` the report's), computed by the one verb."""
+        fields, options = OPTIONS.get(name, _defaults)(self)
+        record = ANALYSES[name].definition
+        if "lang" in record.model_fields:
+            fields = {"lang": self.lang, **fields}
+        self.results[name] = compute(self.source, record.build(fields), **options)
+        return self.results[name]
+
+
+Options = Callable[[Run], tuple[dict[str, Any], dict[str, Any]]]
+"""The report's options for one analysis: (the record's fields, ``compute``'s options)."""
+
+
+def _defaults(run: Run) -> tuple[dict[str, Any], dict[str, Any]]:
+    return {}, {}
+
+
+def _diagnose(run: Run) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The analyst's funnel, per channel unless it has a breakdown; its stage model's playbook."""
+    funnel = run.funnel if run.funnel.breakdown else FunnelDefinition.model_validate(
+        {**run.funnel.model_dump(), "breakdown": {"field": "channel"}})
+    return {"funnel": funnel}, {"model": run.model}
+
+
+def _plan(run: Run) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The plan on the diagnosed funnel's rates up to the value stage (or the typed-in ones),
+    at its measured average check (none without revenue)."""
+    from voronka.diagnose import measured_rates
+
+    diagnosis = run.results["diagnose"]
+    if run.rates is None:
+        rates, stages = measured_rates(diagnosis.funnel).up_to_value()
+    else:
+        keys = [s.key for s in run.funnel.steps]
+        rates, stages = list(run.rates), keys[: len(run.rates) + 1] if len(run.rates) < len(keys) else None
+    return {"target": run.plan_target, "sellers": run.plan_sellers, "rates": ",".join(map(repr, rates)),
+            "stages": ",".join(stages) if stages else None,
+            "check": diagnosis.links.revenue.per_buyer or None}, {}
+
+
+OPTIONS: dict[str, Options] = {
+    "diagnose": _diagnose,
+    "plan": _plan,
+    "scan": lambda run: ({"funnel": run.funnel}, {}),
+    "touches": lambda run: ({"lookback": "all"}, {}),
+    "transitions": lambda run: ({"top": 5}, {}),
+    "attribution": lambda run: ({"order": 2}, {}),
+    "clv": lambda run: ({"holdout_from": run.holdout_from}, {}),
+    "money": lambda run: ({}, {"clv": run.results["clv"].customers if "clv" in run.results else None}),
+    "retention": lambda run: ({"period": "month"}, {}),
+    "lifecycle": lambda run: ({"period": "month"}, {}),
+}
+"""The report's options where they are not the record's defaults."""
+
+
+def _draw_diagnose(run: Run, r: dict[str, Any]) -> None:
+    from voronka.reports.diagnose import add_diagnose_sections
+
+    diagnosis = r["diagnose"]
+    add_diagnose_sections(run.page, diagnosis, run.lang, plan=r["plan"], currency=diagnosis.links.revenue.currency)
+
+
+def _draw_scan(run: Run, r: dict[str, Any]) -> None:
+    from voronka.reports.explore import add_scan_section
+
+    found = r["scan"]
+    definition = ANALYSES["scan"].definition.build({"funnel": run.funnel, "lang": run.lang})
+    add_scan_section(run.page, found, definition.findings(found, run.model), run.lang)
+
+
+def _draw_paths(run: Run, r: dict[str, Any]) -> None:
+    from voronka.reports.paths import add_paths_sections
+
+    add_paths_sections(run.page, run.lang, touches=r["touches"], paths=r["paths"], channels=r["channels"])
+
+
+def _draw_loop(run: Run, r: dict[str, Any]) -> None:
+    from voronka.loop import LoopResults
+    from voronka.loop.occasions import currencies, prepare_occasions
+    from voronka.reports.loop import add_loop_sections
+
+    found = currencies(run.source, prepare_occasions(run.source, timezone=run.source.timezone))
+    add_loop_sections(run.page, LoopResults(
+        repeat=r["repeat"], retention=r["retention"], lifecycle=r["lifecycle"], rfm=r["rfm"], overdue=r["overdue"],
+        winback=r["winback"], currency=found[0] if len(found) == 1 else None), run.lang)
+
+
+def _draw_transitions(run: Run, r: dict[str, Any]) -> None:
+    from voronka.reports.explore import add_transitions_section
+
+    add_transitions_section(run.page, r["transitions"], run.lang)
+
+
+def _draw_attribution(run: Run, r: dict[str, Any]) -> None:
+    from voronka.reports.attribution import add_attribution_sections
+
+    add_attribution_sections(run.page, r["attribution"], run.lang)
+
+
+def _draw_money(run: Run, r: dict[str, Any]) -> None:
+    """Channels and money, or the deals pipeline."""
+    from voronka.reports.money import add_money_sections
+
+    add_money_sections(run.page, r.get("money"), run.lang, deals=r.get("pipeline"))
+
+
+def _draw_value(section: str, name: str) -> Callable[[Run, dict[str, Any]], None]:
+    """Draw the value ``section`` (clv, referrals, distance) of analysis ``name``, when computed."""
+    def draw(run: Run, r: dict[str, Any]) -> None:
+        from voronka.reports.value import add_value_sections
+
+        if name in run.results:
+            add_value_sections(run.page, run.lang, **{section: run.results[name]})
+    return draw
+
+
+def _draw_profile(run: Run, r: dict[str, Any]) -> None:
+    from voronka.reports.explore import add_profile_section
+
+    add_profile_section(run.page, r["profile"], run.lang)
+
+
+def _later(run: Run, r: dict[str, Any]) -> None:
+    """Computed here, drawn later (lifetime value: money's LTV/CAC needs it first)."""
+
+
+@dataclass(frozen=True)
+class Part:
+    """One part of the report: the ``name`` listed when it is left out, the ``analyses`` of
+    ``ANALYSES`` it computes (in this order), and how it ``draw``s their results. A part with
+    no analyses draws what an earlier part computed."""
+
+    name: str
+    analyses: tuple[str, ...]
+    draw: Callable[[Run, dict[str, Any]], None]
+
+
+PARTS: tuple[Part, ...] = (
+    Part("diagnose", ("diagnose", "plan"), _draw_diagnose),
+    Part("scan", ("scan",), _draw_scan),
+    Part("paths", ("touches", "paths", "channels"), _draw_paths),
+    Part("transitions", ("transitions",), _draw_transitions),
+    Part("attribution", ("attribution",), _draw_attribution),
+    Part("clv", ("clv",), _later),
+    Part("money", ("money",), _draw_money),
+    Part("deals", ("pipeline",), _draw_money),
+    Part("loop", ("repeat", "retention", "lifecycle", "rfm", "overdue", "winback"), _draw_loop),
+    Part("clv", (), _draw_value("clv", "clv")),
+    Part("referrals", ("referrals",), _draw_value("referrals", "referrals")),
+    Part("complaints", ("complaints",), _draw_value("distance", "complaints")),
+    Part("profile", ("profile",), _draw_profile),
+)
+"""The report after its funnel, in order."""
+
+
+def full_report(engine: Engine | Source, lang: str, *, title: str, intro: str | None = None, timezone: str = "UTC",
                 holdout_from: dt.date | None = None, plan_target: int = 10, plan_sellers: int = 1,
                 funnel: FunnelDefinition | None = None, model: StageModel | None = None,
                 rates: Sequence[float] | None = None) -> FullReport:
-    """Run every analysis on ``engine`` and lay the results out in one report.
+    """Run every analysis on ``engine`` (an engine, every event in ``timezone``, or a source)
+    and lay the results out in one report (``PARTS``).
 
     ``funnel``: the analyst's funnel (default: the hourglass model, whose playbook is then
     ``model``); ``model``: the stage model the findings quote (None: steps of one's own);
     ``rates``: typed-in conversions stage to stage for the plan (default: measured)."""
-    from voronka.attribution import AttributionSettings, compute_attribution
-    from voronka.channel_stages import compute_channel_stages
-    from voronka.clv import clv_analysis
-    from voronka.crm.pipeline import deal_pipeline
-    from voronka.diagnose import diagnose_funnel, measured_rates
-    from voronka.distance import distance_analysis
-    from voronka.explore.profile import compute_profile
-    from voronka.explore.transitions import compute_transitions
-    from voronka.loop import compute_loop
-    from voronka.money import channel_economics
-    from voronka.paths import compute_paths
-    from voronka.plan import backwards_plan
-    from voronka.referrals import referral_analysis
-    from voronka.reports.attribution import add_attribution_sections
-    from voronka.reports.diagnose import add_diagnose_sections
-    from voronka.reports.explore import add_profile_section, add_transitions_section
     from voronka.reports.funnel import add_funnel_sections
-    from voronka.reports.loop import add_loop_sections
-    from voronka.reports.money import add_money_sections
-    from voronka.reports.paths import add_paths_sections
     from voronka.reports.support import data_profile
-    from voronka.reports.value import add_value_sections
     from voronka.stage_models import load_model
-    from voronka.touches import compute_touches
 
+    source = engine if isinstance(engine, Source) else Source(engine, timezone=timezone)
     if funnel is None:
         funnel = build_funnel({"model": "hourglass", "timezone": timezone}, lang=lang)
         model = model or load_model("hourglass")
@@ -93,11 +254,11 @@ def full_report(engine: Engine, lang: str, *, title: str, intro: str | None = No
     page = Report(title, lang)
     if intro:
         page.add_section(title, text=intro)
-    result = compute_funnel(engine, funnel)
+    result = compute(source, funnel, units=True)
     out = FullReport(page, result)
     empty = False
     if not all(result.steps.column("customers").to_pylist()):
-        cover = coverage(engine, funnel)
+        cover = coverage(source, funnel)
         empty, message = cover.empty, cover.message(lang)
         if message:
             out.skipped[funnel_name] = message
@@ -107,59 +268,17 @@ def full_report(engine: Engine, lang: str, *, title: str, intro: str | None = No
     if empty:
         missing["diagnose"] = missing["scan"] = t("report.reason.empty_funnel", lang,
                                                   funnel=t(f"report.analysis.{funnel_name}", lang))
-
-    def attempt(name: str, run: Callable[[], Any]) -> None:
-        if name in missing:
-            out.skipped[name] = missing[name]
-            return
-        try:
-            run()
-        except VoronkaError as exc:
-            out.skipped[name] = str(exc)
-
-    def weak_links_and_plan() -> None:
-        definition = funnel if funnel.breakdown else FunnelDefinition.model_validate(
-            {**funnel.model_dump(), "breakdown": {"field": "channel"}})  # weak links per channel by default
-        diagnosis = diagnose_funnel(engine, definition, model=model, lang=lang)
-        if rates is None:
-            plan_rates, stages = measured_rates(diagnosis.funnel).up_to_value()
+    run = Run(page, lang, source, funnel, model, holdout_from, plan_target, plan_sellers, rates)
+    for part in PARTS:
+        if not part.analyses:
+            part.draw(run, {})
+        elif part.name in missing:
+            out.skipped[part.name] = missing[part.name]
         else:
-            keys = [s.key for s in funnel.steps]
-            plan_rates, stages = list(rates), keys[: len(rates) + 1] if len(rates) < len(keys) else None
-        plan = backwards_plan(plan_target, plan_rates, stages=stages, sellers=plan_sellers,
-                              check=diagnosis.links.revenue.per_buyer or None)  # no revenue: no check
-        add_diagnose_sections(page, diagnosis, lang, plan=plan, currency=diagnosis.links.revenue.currency)
-
-    attempt("diagnose", weak_links_and_plan)
-
-    def change_scan() -> None:
-        from voronka.explore.scan import scan_changes, scan_findings
-        from voronka.reports.explore import add_scan_section
-
-        found = scan_changes(engine, funnel)
-        add_scan_section(page, found, scan_findings(found, lang, model)[:10], lang)
-
-    attempt("scan", change_scan)
-    attempt("paths", lambda: add_paths_sections(
-        page, lang, touches=compute_touches(engine, lookback=None), paths=compute_paths(engine),
-        channels=compute_channel_stages(engine, lang=lang)))
-    attempt("transitions", lambda: add_transitions_section(page, compute_transitions(engine, top=5), lang))
-    attempt("attribution", lambda: add_attribution_sections(
-        page, compute_attribution(engine, settings=AttributionSettings(order=2)), lang))
-    values: list[Any] = []  # lifetime value, when it can be fitted: also gives money its LTV/CAC
-    attempt("clv", lambda: values.append(clv_analysis(engine, holdout_from=holdout_from, timezone=timezone)))
-    clv = values[0] if values else None
-    attempt("money", lambda: add_money_sections(page, channel_economics(
-        engine, timezone=timezone, clv=clv.customers if clv else None), lang))
-    attempt("deals", lambda: add_money_sections(page, None, lang, deals=deal_pipeline(engine)))
-    attempt("loop", lambda: add_loop_sections(page, compute_loop(engine, timezone=timezone, lang=lang), lang))
-    if clv is not None:
-        add_value_sections(page, lang, clv=clv)
-    attempt("referrals", lambda: add_value_sections(
-        page, lang, referrals=referral_analysis(engine, timezone=timezone)))
-    attempt("complaints", lambda: add_value_sections(
-        page, lang, distance=distance_analysis(engine, timezone=timezone)))
-    attempt("profile", lambda: add_profile_section(page, compute_profile(engine), lang))
+            try:
+                part.draw(run, {name: run.compute(name) for name in part.analyses})
+            except VoronkaError as exc:
+                out.skipped[part.name] = str(exc)
     if out.skipped:
         page.add_section(t("report.skipped", lang), text="\n\n".join(
             f"{t(f'report.analysis.{name}', lang)}: {reason}" for name, reason in out.skipped.items()))
