@@ -143,8 +143,8 @@ def default_demo(tmp_path_factory) -> Path:
 
 
 def test_the_builders_trend_shades_and_lists_the_scans_windows(default_demo, tmp_path):
-    """A weekly trend of try → buy carries the change scan's windows, shaded on the chart
-    and listed in words: the demo's incident on digital, the windows `voronka funnel
+    """A weekly trend of try → buy carries the change scan's windows (``/app/api/trend``, asked
+    for after the funnel), shaded on the chart and listed in words: the demo's incident on digital, the windows `voronka funnel
     --report` shades (both call ``trend_windows`` on the funnel's source)."""
     import datetime as dt
 
@@ -163,6 +163,8 @@ def test_the_builders_trend_shades_and_lists_the_scans_windows(default_demo, tmp
             query = urllib.parse.urlencode([("steps", "trial,purchase"), ("cohort", "week"), ("lang", "ru"),
                                             *(("where", w) for w in where)])
             status, answer = server.json("GET", f"/app/api/funnel?{query}")
+            assert status == 200 and answer["trend_pending"] and answer["trend_rows"], answer
+            status, answer = server.json("GET", f"/app/api/trend?{query}")  # asked for once the funnel is drawn
             assert status == 200, answer
             with Store(default_demo, read_only=True) as opened:
                 source = Source.from_options(DuckDBEngine(opened.connection), where=where)
@@ -179,7 +181,9 @@ def test_the_builders_trend_shades_and_lists_the_scans_windows(default_demo, tmp
             layout = json.loads(answer["trend"])["layout"]
             assert len(layout["shapes"]) == len(expected) and label in [a["text"] for a in layout["annotations"]]
         status, answer = server.json("GET", "/app/api/funnel?steps=trial,purchase")  # no trend: no scan
-        assert status == 200 and answer["trend"] is None and answer["flagged"] == [] and answer["flagged_note"] is None
+        assert status == 200 and answer["trend"] is None and not answer["trend_pending"]
+        status, answer = server.json("GET", "/app/api/trend?steps=trial,purchase")
+        assert status == 200 and answer == {"trend": None, "flagged": [], "flagged_note": None}
     report = tmp_path / "report.html"
     result = CliRunner().invoke(app, ["funnel", "--store", str(default_demo), "--steps", "trial,purchase",
                                       "--cohort", "week", "--report", str(report)])

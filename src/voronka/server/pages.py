@@ -33,14 +33,16 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Redirect
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
-from voronka.errors import VoronkaError
+from voronka.errors import InputError, StoreError, VoronkaError
 from voronka.i18n import MESSAGES, t
 from voronka.reports.html import CSS
 from voronka.server import builder
 from voronka.server.areas import AREAS, area_report
-from voronka.server.auth import read_access
+from voronka.keys import allows_read
+from voronka.server.auth import COOKIE, read_access
 from voronka.server.collector import LANGS, Collector
 from voronka.server.params import Lang, Tz, check_zone
+from voronka.server.results import Results, canonical, shared
 from voronka.server.views import MAX_NAME, check_view, find_view, list_views, save_view
 
 BUILDER = "funnel"
@@ -50,7 +52,7 @@ Page = Literal[PAGES]  # type: ignore[valid-type]
 SOURCE_KEYS = ("since", "until", "where", "unit", "tz")
 """The query parameters every page keeps when the menu or the language switch is followed."""
 STATIC = Path(__file__).with_name("static")
-MAX_CACHED = 32
+JSON = "application/json"
 WARM = ("voronka.funnel", "voronka.diagnose", "voronka.reports.funnel", "voronka.reports.diagnose", "scipy.stats")
 """Modules the first overview needs, imported in the background when the server starts (seconds of
 imports, paid before the first visitor instead of by them)."""
@@ -165,56 +167,109 @@ def builder_form(lang: str, fields: list[str]) -> str:
         '<div class="table-wrap"><table class="data" id="dropped-table"></table></div></section>')
 
 
-class Pages:
-    """The server-rendered areas, cached until an ingest adds rows (``Collector.generation``)."""
+def source_options(items: list[tuple[str, str]]) -> dict[str, Any]:
+    """The source options of a page's query (``since``, ``until``, ``unit``, ``where``, ``tz``),
+    checked (``Source.from_options``: a bad filter or day is an error naming it)."""
+    from voronka.source import Source
 
-    def __init__(self, collector: Collector) -> None:
+    options: dict[str, Any] = {"where": [v for n, v in items if n == "where"]}
+    for n, v in items:
+        if n in ("since", "until", "unit") and v:
+            options[n] = v
+        elif n == "tz":
+            options["timezone"] = v
+    Source.from_options(None, **options)  # type: ignore[arg-type]  # parsed only: no engine needed
+    return options
+
+
+class Pages:
+    """The server-rendered areas and the builder's fields, kept per store generation in the
+    server's ``Results`` (``server.results``)."""
+
+    def __init__(self, collector: Collector, results: Results) -> None:
         self.collector = collector
-        self._cache: dict[tuple, Any] = {}
+        self.results = results
+        self.closing = threading.Event()
+        self._running: set[Any] = set()  # the cursors of pages being computed
+        self._running_lock = threading.Lock()
+        self._warm = threading.Thread(target=self.warm, name="voronka-warm", daemon=True)
 
     def fields(self) -> list[str]:
         """What the builder offers to break down by: ``channel`` and the property keys of the
         latest ``FIELD_SAMPLE`` events (any other column or property can be typed)."""
-        key = ("fields", self.collector.generation)
-        if key not in self._cache:
+        def compute() -> list[str]:
             with self.collector.reading() as con:
                 rows = con.execute(
                     "SELECT DISTINCT unnest(json_keys(properties)) AS k FROM (SELECT properties FROM events "
                     f"ORDER BY ts DESC LIMIT {FIELD_SAMPLE}) ORDER BY k LIMIT 50").fetchall()
-            self._cache[key] = ["channel", *[k for (k,) in rows if k != "channel"]]
-        return self._cache[key]
+            return ["channel", *[k for (k,) in rows if k != "channel"]]
 
-    def area(self, name: str, items: list[tuple[str, str]], lang: str) -> str:
+        return self.results.get("fields", "", compute, size=lambda fields: 64 * len(fields))
+
+    def _key(self, name: str, options: dict[str, Any], lang: str) -> str:
+        return canonical(name, lang, options)
+
+    def kept(self, name: str, options: dict[str, Any], lang: str) -> str | None:
+        """The page's sections if already computed at this generation, else None."""
+        return self.results.peek("page", self._key(name, options, lang))
+
+    def area(self, name: str, options: dict[str, Any], lang: str) -> str:
+        """The page's sections as HTML (``areas.area_report``), computed once per generation."""
         from voronka.engines.duckdb import DuckDBEngine
         from voronka.source import Source
 
-        options: dict = {"where": [v for n, v in items if n == "where"]}
-        for n, v in items:
-            if n in ("since", "until", "unit") and v:
-                options[n] = v
-            elif n == "tz":
-                options["timezone"] = v
-        key = (name, lang, repr(sorted(options.items())), self.collector.generation)
-        if key not in self._cache:
+        def compute() -> str:
             with self.collector.reading() as con:
-                report = area_report(name, Source.from_options(DuckDBEngine(con), **options), lang)
-            body = report.sections_html()
-            if len(self._cache) >= MAX_CACHED:
-                self._cache.clear()
-            self._cache[key] = body
-        return self._cache[key]
+                with self._running_lock:
+                    if self.closing.is_set():
+                        raise StoreError("the server is stopping")
+                    self._running.add(con)
+                try:
+                    return area_report(name, Source.from_options(DuckDBEngine(con), **options), lang).sections_html()
+                finally:
+                    with self._running_lock:
+                        self._running.discard(con)
+
+        return self.results.get("page", self._key(name, options, lang), compute)
+
+    def warm(self) -> None:
+        """Import the analyses' modules, then compute the default overview (English, the whole
+        store) so that the first visitor finds it ready (run in the background from the start)."""
+        for module in WARM:
+            if self.closing.is_set():
+                return
+            importlib.import_module(module)
+        try:
+            self.area("overview", source_options([]), "en")
+        except Exception:  # noqa: BLE001 - a request asking for the page computes it again and answers the error
+            pass
+
+    def start(self) -> None:
+        self._warm.start()
+
+    def close(self) -> None:
+        """Stop the pages being computed (their queries interrupted) before the store closes."""
+        with self._running_lock:
+            self.closing.set()
+            for con in self._running:
+                con.interrupt()
+        if self._warm.is_alive():
+            self._warm.join(30)
 
 
-def _warm() -> None:
-    for name in WARM:
-        importlib.import_module(name)
+def shell(name: str, query: str, lang: str) -> str:
+    """A page's body before its sections: a status line; ``app.js`` fetches the sections
+    (``/app/api/page/NAME``) and puts them in place."""
+    return (f'<div id="sections" data-fetch="/app/api/page/{name}?{html.escape(query)}">'
+            f'<p class="note" role="status">{html.escape(t("web.building", lang))}</p></div>')
 
 
 def add_routes(app: FastAPI, collector: Collector) -> None:
-    pages = Pages(collector)
+    results = shared(app, collector)
+    pages = Pages(collector, results)
     read = [Depends(read_access)]
-    app.router.add_event_handler("startup", lambda: threading.Thread(target=_warm, name="voronka-warm",
-                                                                     daemon=True).start())
+    app.router.add_event_handler("startup", pages.start)
+    app.router.on_shutdown.insert(0, pages.close)  # before the store closes (create_app's handler)
 
     @app.get("/static/plotly.min.js", include_in_schema=False)
     async def plotly() -> FileResponse:
@@ -230,7 +285,24 @@ def add_routes(app: FastAPI, collector: Collector) -> None:
     @app.get("/app/api/funnel", dependencies=read)
     async def funnel(request: Request, lang: Lang = "en") -> JSONResponse:
         """The funnel builder's funnel: the query of ``GET /v1/funnel`` plus ``compare``, ``seg_a``, ``seg_b``."""
-        return JSONResponse(await run_in_threadpool(builder.funnel_answer, collector, _funnel_items(request), lang))
+        return Response(await run_in_threadpool(builder.funnel_answer, collector, results, _funnel_items(request), lang),
+                        media_type=JSON)
+
+    @app.get("/app/api/trend", dependencies=read)
+    async def trend(request: Request, lang: Lang = "en") -> Response:
+        """The builder's trend shaded with the change scan's windows, and the windows in words
+        (asked for by the page once the funnel is drawn)."""
+        return Response(await run_in_threadpool(builder.trend_answer, collector, results, _funnel_items(request), lang),
+                        media_type=JSON)
+
+    @app.get("/app/api/page/{page}", dependencies=read, response_class=HTMLResponse)
+    async def sections(request: Request, page: Page, lang: Lang = "en", tz: Tz = "UTC") -> HTMLResponse:
+        """A server-rendered page's sections (HTML), computed once per store generation."""
+        check_zone(tz)
+        if page == BUILDER:
+            raise InputError("path parameter 'page' (value 'funnel'): the builder's data is /app/api/funnel")
+        options = source_options(request.query_params.multi_items())
+        return HTMLResponse(await run_in_threadpool(pages.area, page, options, lang))
 
     @app.get("/app/api/dropped", dependencies=read)
     async def dropped(request: Request, lang: Lang = "en") -> JSONResponse:
@@ -268,13 +340,26 @@ def add_routes(app: FastAPI, collector: Collector) -> None:
     async def page(request: Request, page: Page, lang: Lang = "en", tz: Tz = "UTC") -> HTMLResponse:
         check_zone(tz)
         if page == BUILDER:
-            return HTMLResponse(layout(request, page, lang, builder_form(lang, await run_in_threadpool(pages.fields))))
+            body = builder_form(lang, await run_in_threadpool(pages.fields))
+            return _keep_key(request, HTMLResponse(layout(request, page, lang, body)))
+        items = request.query_params.multi_items()
         try:
-            body = await run_in_threadpool(pages.area, page, request.query_params.multi_items(), lang)
+            options = source_options(items)
         except VoronkaError as exc:  # a bad filter or day in the source form: said on the page, kept in the form
             alert = f'<div class="error" role="alert">{html.escape(str(exc))}</div>'
             return HTMLResponse(layout(request, page, lang, alert), status_code=422)
-        return HTMLResponse(layout(request, page, lang, body))
+        body = pages.kept(page, options, lang) or shell(page, _query(items), lang)  # the shell now, the sections next
+        return _keep_key(request, HTMLResponse(layout(request, page, lang, body)))
+
+
+def _keep_key(request: Request, page: HTMLResponse) -> HTMLResponse:
+    """``?key=`` in a browser's address: kept in the cookie, so the page's own requests carry it
+    (as ``GET /`` does)."""
+    key = request.query_params.get("key")
+    keyring = request.app.state.keyring
+    if key and not keyring.public_reads and allows_read(keyring, key):
+        page.set_cookie(COOKIE, key, httponly=True, samesite="strict")
+    return page
 
 
 def _funnel_items(request: Request) -> list[tuple[str, str]]:

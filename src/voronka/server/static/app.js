@@ -57,7 +57,30 @@
   refreshViews();
   share();
 
-  if (page !== "funnel") return;
+  /* ------------------------------------------------------------ a page's sections, computed on the server */
+  function sections() {
+    var box = document.getElementById("sections");
+    if (!box) { document.body.dataset.built = String(Date.now()); return; }
+    fetch(box.dataset.fetch).then(function (r) {
+      return r.text().then(function (body) { return [r.ok, body]; });
+    }).then(function (result) {
+      if (!result[0]) {
+        box.textContent = "";
+        box.appendChild(el("div", {"class": "error", role: "alert"}, JSON.parse(result[1]).error));
+      } else {
+        box.innerHTML = result[1];
+        /* scripts set by innerHTML do not run: each figure's script is run again as a new element */
+        box.querySelectorAll("script").forEach(function (old) {
+          var script = el("script");
+          script.textContent = old.textContent;
+          old.replaceWith(script);
+        });
+      }
+      document.body.dataset.built = String(Date.now());
+    });
+  }
+
+  if (page !== "funnel") { sections(); return; }
 
   /* ------------------------------------------------------------ the funnel builder */
   var form = document.getElementById("builder");
@@ -218,12 +241,27 @@
         showDropped(point.pointNumber + 1, name);
       });
       plot("trend-chart", answer.trend);
+      flaggedList({flagged: [], flagged_note: answer.trend_pending ? L.building : ""});
+      if (answer.trend_pending) trend(q);
       plot("ttc-chart", answer.ttc);
       document.getElementById("difference").textContent = answer.difference || "";
       stepsTable(answer);
       trendTable(answer);
-      flaggedList(answer);
       document.body.dataset.built = String(Date.now());
+    });
+  }
+
+  /* The trend shaded with the change scan's windows: asked for once the funnel is drawn. */
+  function trend(q) {
+    var asked = q.toString();
+    fetch("/app/api/trend?" + asked).then(function (r) {
+      return r.json().then(function (body) { return [r.ok, body]; });
+    }).then(function (result) {
+      if (asked !== toQuery().toString()) return;  /* another view was built since */
+      if (!result[0]) { showError(result[1].error); return; }
+      plot("trend-chart", result[1].trend);
+      flaggedList(result[1]);
+      document.body.dataset.trend = String(Date.now());
     });
   }
 
