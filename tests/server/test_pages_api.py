@@ -189,3 +189,52 @@ def test_the_builders_trend_shades_and_lists_the_scans_windows(default_demo, tmp
                                       "--cohort", "week", "--report", str(report)])
     assert result.exit_code == 0, result.output
     assert json.dumps(cases[0][1])[1:-1] in report.read_text()  # the trend's label, as plotly writes it
+
+
+def test_dashboards_are_ordered_saved_views_renamed_and_deleted(store):
+    """A dashboard is made by adding a saved view to a new name; views keep their order, an
+    unsaved view or a taken name is a located 422, a missing dashboard a 404; it is kept in
+    the store's ``voronka_dashboards``; reads need the read key as every page."""
+    from voronka.store import DASHBOARDS
+
+    post = {"Content-Type": "application/json"}
+    for server in _serve(store, public_dashboard=True):
+        for name, query in (("TV", "steps=ad_view,purchase&where=channel%3Dtv"), ("Все", "steps=ad_view,purchase")):
+            status, _ = server.json("POST", "/app/api/views", json.dumps(
+                {"name": name, "page": "funnel", "query": query}).encode(), **post)
+            assert status == 200
+        board = "/app/api/dashboards/" + urllib.parse.quote("Продажи")
+        for view in ("TV", "Все", "TV"):  # the second TV changes nothing
+            status, body = server.json("POST", board + "/views", json.dumps({"view": view}).encode(), **post)
+            assert status == 200, body
+        assert body == {"name": "Продажи", "views": ["TV", "Все"]}
+        status, body = server.json("POST", board + "/views", json.dumps({"view": "nothing"}).encode(), **post)
+        assert status == 422 and "no saved view of that name" in body["error"]
+        status, found = server.json("GET", board)
+        assert status == 200 and [(v["name"], v["page"]) for v in found["views"]] == [("TV", "funnel"), ("Все", "funnel")]
+        status, body = server.json("PATCH", board, json.dumps({"views": ["Все", "TV"]}).encode(), **post)
+        assert status == 200 and body["views"] == ["Все", "TV"]
+        status, body = server.json("POST", "/app/api/dashboards/Other/views", json.dumps({"view": "TV"}).encode(), **post)
+        status, body = server.json("PATCH", board, json.dumps({"name": "Other"}).encode(), **post)
+        assert status == 422 and "another dashboard has that name" in body["error"]
+        status, body = server.json("PATCH", board, json.dumps({"name": " Sales "}).encode(), **post)
+        assert status == 200 and body == {"name": "Sales", "views": ["Все", "TV"]}
+        assert server.json("GET", board)[0] == 404
+        status, page = server.call("GET", "/app/dashboards/Sales?lang=kk")
+        text = html.unescape(page.decode())
+        assert status == 200 and 'data-page="dashboard"' in text and 'data-view="Все"' in text and "Дашбордтар" in text
+        assert server.call("GET", "/app/dashboards/none")[0] == 404
+        status, listed = server.json("GET", "/app/api/dashboards")
+        assert [(d["name"], d["views"]) for d in listed] == [("Other", ["TV"]), ("Sales", ["Все", "TV"])]
+        assert server.json("DELETE", "/app/api/dashboards/Other")[0] == 200
+        assert server.json("DELETE", "/app/api/dashboards/Other")[0] == 404
+        status, body = server.json("POST", "/app/api/dashboards/%01/views", json.dumps({"view": "TV"}).encode(), **post)
+        assert status == 422 and "dashboard field 'name'" in body["error"]
+    with Store(store, read_only=True) as opened:  # in the store, after the server stopped
+        assert opened.connection.execute(f"SELECT name, views FROM {DASHBOARDS}").fetchall() == [
+            ("Sales", '["Все", "TV"]')]
+    for server in _serve(store, token="s3cret-key-for-both-kinds"):
+        assert server.json("GET", "/app/api/dashboards")[0] == 401
+        assert server.call("GET", "/app/dashboards/Sales")[0] == 401
+        status, page = server.call("GET", "/app/dashboards/Sales?key=s3cret-key-for-both-kinds")
+        assert status == 200 and 'data-view="TV"' in page.decode()

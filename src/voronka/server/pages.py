@@ -25,30 +25,44 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import Body, Depends, FastAPI, Request
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 
 from voronka.errors import InputError, StoreError, VoronkaError
 from voronka.i18n import MESSAGES, t
 from voronka.reports.html import CSS
-from voronka.server import builder
-from voronka.server.areas import AREAS, area_report
 from voronka.keys import allows_read
+from voronka.server import builder
+from voronka.server.answers import error
+from voronka.server.areas import AREAS, area_report
 from voronka.server.auth import COOKIE, read_access
 from voronka.server.collector import LANGS, Collector
+from voronka.server.dashboards import (
+    MAX_VIEWS,
+    Missing,
+    add_view,
+    change_dashboard,
+    delete_dashboard,
+    find_dashboard,
+    list_dashboards,
+)
 from voronka.server.params import Lang, Tz, check_zone
 from voronka.server.results import Results, canonical, shared
 from voronka.server.views import MAX_NAME, check_view, find_view, list_views, save_view
 
 BUILDER = "funnel"
+DASHBOARD = "dashboard"
+"""The ``data-page`` of a dashboard (``/app/dashboards/NAME``), not a page of the menu."""
 PAGES = ("overview", BUILDER, *[name for name in AREAS if name != "overview"])
 """The pages, in the menu's order."""
 Page = Literal[PAGES]  # type: ignore[valid-type]
+DashboardName = Annotated[str, PathParam(max_length=MAX_NAME)]
 SOURCE_KEYS = ("since", "until", "where", "unit", "tz")
 """The query parameters every page keeps when the menu or the language switch is followed."""
 STATIC = Path(__file__).with_name("static")
@@ -76,8 +90,9 @@ def _labels(lang: str) -> dict[str, str]:
     return {key[4:]: t(key, lang) for key in MESSAGES if key.startswith("web.")}
 
 
-def layout(request: Request, page: str, lang: str, body: str) -> str:
-    """The page around ``body``: the menu, the language switch, the filters, the saved views."""
+def layout(request: Request, page: str, lang: str, body: str, *, title: str | None = None) -> str:
+    """The page around ``body``: the menu, the language switch, the filters (not on a
+    dashboard: each view has its own), the saved views and the dashboards."""
     esc = html.escape
     items = request.query_params.multi_items()
     menu = "".join(
@@ -104,19 +119,24 @@ def layout(request: Request, page: str, lang: str, body: str) -> str:
         f'<span class="wheres"><span>{esc(t("web.where", lang))}</span> {filters}'
         f'<button type="button" class="add-where">{esc(t("web.add_filter", lang))}</button></span>'
         f'<input type="hidden" name="tz" value="{esc(value.get("tz", "UTC"))}">{hidden}'
-        f'<button type="submit" id="apply">{esc(t("web.apply", lang))}</button></form>')
+        f'<button type="submit" id="apply">{esc(t("web.apply", lang))}</button></form>') if page != DASHBOARD else ""
     views = (
         f'<aside class="views"><h2>{esc(t("web.saved_views", lang))}</h2><ul id="view-list"></ul>'
         f'<form id="save-view"><input name="name" maxlength="{MAX_NAME}" required '
         f'placeholder="{esc(t("web.view_name", lang))}"><button type="submit">{esc(t("web.save_view", lang))}</button>'
         f'<span id="view-status" role="status"></span></form>'
-        f'<p><a id="share" href="">{esc(t("web.share", lang))}</a></p></aside>')
+        f'<form id="add-dashboard"><input name="dashboard" maxlength="{MAX_NAME}" required list="dashboard-names" '
+        f'placeholder="{esc(t("web.dashboard_name", lang))}"><datalist id="dashboard-names"></datalist>'
+        f'<button type="submit">{esc(t("web.add_to_dashboard", lang))}</button>'
+        f'<span id="dashboard-status" role="status"></span></form>'
+        f'<p><a id="share" href="">{esc(t("web.share", lang))}</a></p>'
+        f'<h2>{esc(t("web.dashboards", lang))}</h2><ul id="dashboard-list"></ul></aside>')
     labels = json.dumps(_labels(lang), ensure_ascii=False).replace("<", "\\u003c")
     return (
         "<!DOCTYPE html>\n"
         f'<html lang="{lang}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{esc(t(f'web.page.{page}', lang))} · voronka</title>"
+        f"<title>{esc(title or t(f'web.page.{page}', lang))} · voronka</title>"
         f'<style>{CSS}</style><link rel="stylesheet" href="/static/app.css">'
         '<script src="/static/plotly.min.js"></script></head>'
         f'<body data-page="{page}" data-lang="{lang}"><div class="app">'
@@ -267,6 +287,7 @@ def shell(name: str, query: str, lang: str) -> str:
 def add_routes(app: FastAPI, collector: Collector) -> None:
     results = shared(app, collector)
     pages = Pages(collector, results)
+    app.add_exception_handler(Missing, lambda request, exc: error(404, str(exc)))
     read = [Depends(read_access)]
     app.router.add_event_handler("startup", pages.start)
     app.router.on_shutdown.insert(0, pages.close)  # before the store closes (create_app's handler)
@@ -329,6 +350,48 @@ def add_routes(app: FastAPI, collector: Collector) -> None:
         await collector.writer.run(call=lambda: _locked(collector, save_view, name, page, query), size=len(query))
         return {"name": name, "page": page, "query": query, "url": f"/app/{page}?{query}"}
 
+    @app.get("/app/api/dashboards", dependencies=read)
+    async def dashboards() -> list[dict]:
+        """The dashboards by name: ``{name, views: [view names, in order], saved_at}``."""
+        return await run_in_threadpool(_read, collector, list_dashboards)
+
+    @app.get("/app/api/dashboards/{name}", dependencies=read)
+    async def dashboard(name: DashboardName) -> dict:
+        """The dashboard with its views, in order: ``{name, views: [{name, page, query}]}``."""
+        found = await run_in_threadpool(_read, collector, find_dashboard, name)
+        if found is None:
+            raise Missing(f"no dashboard {name[:80]!r}")
+        return found
+
+    @app.post("/app/api/dashboards/{name}/views", dependencies=read)
+    async def add_to_dashboard(name: DashboardName, view: Annotated[str, Body(max_length=MAX_NAME, embed=True)]) -> dict:
+        """Add the saved view ``view`` to the end of dashboard ``name`` (made if new)."""
+        views = await collector.writer.run(call=lambda: _locked(collector, add_view, name, view), size=len(view))
+        return {"name": name.strip(), "views": views}
+
+    @app.patch("/app/api/dashboards/{name}", dependencies=read)
+    async def change(name: DashboardName, new_name: Annotated[str | None, Body(alias="name", max_length=MAX_NAME)] = None,
+                     views: Annotated[list[Annotated[str, Field(max_length=MAX_NAME)]] | None,
+                                      Body(max_length=MAX_VIEWS)] = None) -> dict:
+        """Rename the dashboard (``name``) and/or set its views (``views``: their order; one
+        left out is taken off the dashboard)."""
+        return await collector.writer.run(call=lambda: _locked(collector, change_dashboard, name, new_name, views),
+                                          size=1)
+
+    @app.delete("/app/api/dashboards/{name}", dependencies=read)
+    async def delete(name: DashboardName) -> dict:
+        """Delete the dashboard (its views stay saved)."""
+        await collector.writer.run(call=lambda: _locked(collector, delete_dashboard, name), size=1)
+        return {"deleted": name}
+
+    @app.get("/app/dashboards/{name}", dependencies=read, response_class=HTMLResponse, include_in_schema=False)
+    async def dashboard_page(request: Request, name: DashboardName, lang: Lang = "en") -> HTMLResponse:
+        found = await run_in_threadpool(_read, collector, find_dashboard, name)
+        if found is None:
+            alert = f'<div class="error" role="alert">{html.escape(t("web.no_dashboard", lang, name=name))}</div>'
+            return HTMLResponse(layout(request, DASHBOARD, lang, alert, title=name), status_code=404)
+        return _keep_key(request, HTMLResponse(layout(request, DASHBOARD, lang, dashboard_body(found, lang), title=name)))
+
     @app.get("/app/views/{name}", dependencies=read, include_in_schema=False)
     async def open_view(name: Annotated[str, PathParam(max_length=MAX_NAME)]) -> Response:
         view = await run_in_threadpool(_read, collector, find_view, name)
@@ -352,6 +415,32 @@ def add_routes(app: FastAPI, collector: Collector) -> None:
         return _keep_key(request, HTMLResponse(layout(request, page, lang, body)))
 
 
+def dashboard_body(dashboard: dict[str, Any], lang: str) -> str:
+    """A dashboard's page: its name (rename, delete) and a panel per view, in order, which
+    ``app.js`` fills with the view's chart (the builder's funnel, or the page's sections)."""
+    esc = html.escape
+    name = dashboard["name"]
+    panels = []
+    for i, view in enumerate(dashboard["views"]):
+        head = (f'<h2><a href="/app/views/{esc(quote(view["name"], safe=""))}">{esc(view["name"])}</a>'
+                + (f' <small>{esc(t("web.page." + view["page"], lang))}</small>' if view["page"] else "") + "</h2>"
+                f'<button type="button" class="move-up"{" disabled" if i == 0 else ""}>{esc(t("web.move_up", lang))}</button> '
+                f'<button type="button" class="remove-view">{esc(t("web.remove", lang))}</button>')
+        if view["page"] is None:
+            inner = f'<p class="note">{esc(t("web.view_gone", lang, name=view["name"]))}</p>'
+        else:
+            inner = f'<p class="note" role="status">{esc(t("web.building", lang))}</p>'
+        panels.append(f'<article class="panel" data-view="{esc(view["name"])}" data-view-page="{esc(view["page"] or "")}" '
+                      f'data-query="{esc(view["query"])}">{head}<div class="panel-body">{inner}</div></article>')
+    empty = "" if panels else f'<p class="note">{esc(t("web.dashboard_empty", lang))}</p>'
+    return (f'<section id="dashboard" data-name="{esc(name)}"><h1>{esc(name)}</h1>'
+            f'<form id="rename-dashboard"><input name="name" value="{esc(name)}" maxlength="{MAX_NAME}" required>'
+            f'<button type="submit">{esc(t("web.rename", lang))}</button> '
+            f'<button type="button" id="delete-dashboard">{esc(t("web.delete", lang))}</button>'
+            f'<span id="rename-status" role="status"></span></form>'
+            f'{empty}<div id="panels">{"".join(panels)}</div></section>')
+
+
 def _keep_key(request: Request, page: HTMLResponse) -> HTMLResponse:
     """``?key=`` in a browser's address: kept in the cookie, so the page's own requests carry it
     (as ``GET /`` does)."""
@@ -373,7 +462,7 @@ def _read(collector: Collector, read: Callable[..., Any], *args: str) -> Any:
         return read(con, *args)
 
 
-def _locked(collector: Collector, write: Callable[..., None], *args: str) -> None:
+def _locked(collector: Collector, write: Callable[..., Any], *args: Any) -> Any:
     """``write(connection, *args)`` under the writer's lock (run by the writer thread)."""
     with collector.lock:
-        write(collector.store.connection, *args)
+        return write(collector.store.connection, *args)
