@@ -143,7 +143,7 @@ def default_demo(tmp_path_factory) -> Path:
 
 
 def test_the_builders_trend_shades_and_lists_the_scans_windows(default_demo, tmp_path):
-    """A weekly trend of try → buy carries the change scan's windows (``/app/api/trend``, asked
+    """A weekly trend of try → buy carries the change scan's windows (``/app/api/charts``, asked
     for after the funnel), shaded on the chart and listed in words: the demo's incident on digital, the windows `voronka funnel
     --report` shades (both call ``trend_windows`` on the funnel's source)."""
     import datetime as dt
@@ -163,8 +163,8 @@ def test_the_builders_trend_shades_and_lists_the_scans_windows(default_demo, tmp
             query = urllib.parse.urlencode([("steps", "trial,purchase"), ("cohort", "week"), ("lang", "ru"),
                                             *(("where", w) for w in where)])
             status, answer = server.json("GET", f"/app/api/funnel?{query}")
-            assert status == 200 and answer["trend_pending"] and answer["trend_rows"], answer
-            status, answer = server.json("GET", f"/app/api/trend?{query}")  # asked for once the funnel is drawn
+            assert status == 200 and answer["trend_rows"] and "trend" not in answer, answer
+            status, answer = server.json("GET", f"/app/api/charts?{query}")  # asked for once the funnel is drawn
             assert status == 200, answer
             with Store(default_demo, read_only=True) as opened:
                 source = Source.from_options(DuckDBEngine(opened.connection), where=where)
@@ -181,9 +181,10 @@ def test_the_builders_trend_shades_and_lists_the_scans_windows(default_demo, tmp
             layout = json.loads(answer["trend"])["layout"]
             assert len(layout["shapes"]) == len(expected) and label in [a["text"] for a in layout["annotations"]]
         status, answer = server.json("GET", "/app/api/funnel?steps=trial,purchase")  # no trend: no scan
-        assert status == 200 and answer["trend"] is None and not answer["trend_pending"]
-        status, answer = server.json("GET", "/app/api/trend?steps=trial,purchase")
-        assert status == 200 and answer == {"trend": None, "flagged": [], "flagged_note": None}
+        assert status == 200 and answer["trend_rows"] == []
+        status, answer = server.json("GET", "/app/api/charts?steps=trial,purchase")
+        assert status == 200 and (answer["trend"], answer["flagged"], answer["flagged_note"]) == (None, [], None)
+        assert json.loads(answer["ttc"])["data"]  # time to convert, drawn below the funnel
     report = tmp_path / "report.html"
     result = CliRunner().invoke(app, ["funnel", "--store", str(default_demo), "--steps", "trial,purchase",
                                       "--cohort", "week", "--report", str(report)])

@@ -176,7 +176,7 @@ def test_a_funnel_built_by_clicking_shows_the_clis_numbers(browser, url, stores,
     assert _shown(browser) == _expected(_cli(stores[0], *flags))
     assert browser.find_elements(By.CSS_SELECTOR, "#trend-chart .main-svg")  # the trend, with its n below
     assert browser.find_elements(By.CSS_SELECTOR, "#trend-table tbody tr")
-    _wait(browser, lambda b: b.execute_script("return document.body.dataset.trend || null"))  # asked for next
+    _wait(browser, lambda b: b.execute_script("return document.body.dataset.charts || null"))  # asked for next
     assert browser.execute_script(  # the scan's windows: as many shaded as listed (none in this small demo)
         "return [(document.getElementById('trend-chart').layout.shapes || []).length,"
         " document.querySelectorAll('#flagged-list li').length, document.getElementById('flagged-note').textContent]"

@@ -1,7 +1,8 @@
 """The funnel builder's answers: the funnel of a query string, computed by the code the CLI
 uses (``funnel.spec.funnel_definition`` → ``compute_funnel`` on a ``Source`` over the
 server's read cursor), with its charts (``report.charts``) and its numbers formatted for
-the language; the trend shaded by the change scan (asked for after the funnel is drawn);
+the language; the trend shaded by the change scan and time to convert (asked for after the
+funnel is drawn);
 and the customers who dropped after a step, as rows or CSV. Each funnel is computed once per
 store generation and definition (``server.results``): the answer, its trend and
 ``GET /v1/funnel`` share it.
@@ -136,10 +137,11 @@ def _figure(figure: Any) -> Any:
 
 def funnel_answer(collector: Any, results: Results, items: list[tuple[str, str]], lang: str) -> bytes:
     """The builder's answer (JSON bytes, kept in ``results``): per series its step rows (raw and
-    formatted), the funnel chart, the trend (with intervals and n) and time-to-convert charts
-    of the first series, and the comparison of the series' last-step conversions. The trend's
-    shading (the change scan) is not here: ``trend_answer`` adds it, asked for by the page
-    after this answer is drawn (``trend_pending``)."""
+    formatted), the funnel chart, the first series' trend rows (conversion per period, n), and
+    the comparison of the series' last-step conversions. The charts below the fold are not
+    here: ``charts_answer`` (the trend with intervals, shaded by the change scan; time to
+    convert) is asked for by the page once this answer is drawn; a dashboard's panel never
+    asks for it."""
     own, runs = _runs(items, lang)
     key = canonical(lang, own.get("compare"), [(name, d, o) for name, d, o in runs])
     return results.get("builder", key, lambda: json_bytes(_answer(collector, results, runs, lang)))
@@ -163,21 +165,16 @@ def _answer(collector: Any, results: Results, runs: list[tuple[str, Any, dict]],
     else:
         chart_steps = first.steps
     empty = not any(r["customers"] for r in first.steps.to_pylist())
-    titles = {i + 1: s.title for i, s in enumerate(first.definition.steps)}
     answer: dict[str, Any] = {
         "steps": [{"step": i + 1, "key": s.key, "label": s.title} for i, s in enumerate(first.definition.steps)],
         "series": series,
         "breakdown": first.definition.breakdown is not None,
         "empty": t("web.empty_funnel", lang) if empty else None,
         "funnel": None if empty else _figure(charts.funnel_chart(chart_steps, lang, max_breakdowns=8)),
-        "ttc": _figure(charts.time_to_convert_histogram(first.histogram, lang, labels=titles))
-        if first.histogram.num_rows else None,
-        "trend": None, "trend_rows": [], "trend_pending": False, "difference": None,
+        "trend_rows": [], "difference": None,
         "headers": {name: t(key, lang) for name, key in HEADERS.items()},
     }
     if first.trends is not None and first.trends.num_rows:
-        answer["trend"] = _figure(charts.conversion_trend(first.trends, lang))
-        answer["trend_pending"] = True
         answer["trend_rows"] = [{**r, "text": {"period": format_date(r["period"], lang),
                                                "n": format_number(r["entered"], lang),
                                                "conversion": format_percent(r["conversion_from_first"] or 0, lang)}}
@@ -193,10 +190,12 @@ def _answer(collector: Any, results: Results, runs: list[tuple[str, Any, dict]],
     return answer
 
 
-def trend_answer(collector: Any, results: Results, items: list[tuple[str, str]], lang: str) -> bytes:
-    """The trend of the first series shaded with the change scan's flagged windows
-    (``explore.scan.trend_windows`` on the funnel's source): ``{trend, flagged: [{first, last,
-    label, text}], flagged_note}`` (JSON bytes, kept in ``results``); without a trend, all empty."""
+def charts_answer(collector: Any, results: Results, items: list[tuple[str, str]], lang: str) -> bytes:
+    """The builder's second answer, asked for once the funnel is drawn (JSON bytes, kept in
+    ``results``): the first series' trend shaded with the change scan's flagged windows
+    (``explore.scan.trend_windows`` on the funnel's source) and the windows in words, and its
+    time-to-convert chart: ``{trend, flagged: [{first, last, label, text}], flagged_note, ttc}``
+    (``None``/empty what the funnel has not)."""
     _, runs = _runs(items, lang)
     _, definition, options = runs[0]
 
@@ -205,17 +204,22 @@ def trend_answer(collector: Any, results: Results, items: list[tuple[str, str]],
         from voronka.reports import charts
 
         result = funnel_result(collector, results, definition, options)
-        if result.trends is None or not result.trends.num_rows:
-            return json_bytes({"trend": None, "flagged": [], "flagged_note": None})
-        with collector.reading() as con:
-            shaded = trend_windows(_source(con, options), result)
-        return json_bytes({
-            "trend": _figure(charts.conversion_trend(result.trends, lang, flagged=shaded)),
-            "flagged": [{"first": a, "last": b, "label": label,
-                         "text": f"{format_date(a, lang)} – {format_date(b, lang)}: {label}"} for a, b, label in shaded],
-            "flagged_note": t("web.flagged" if shaded else "web.no_flagged", lang)})
+        titles = {i + 1: s.title for i, s in enumerate(result.definition.steps)}
+        answer: dict[str, Any] = {
+            "trend": None, "flagged": [], "flagged_note": None,
+            "ttc": _figure(charts.time_to_convert_histogram(result.histogram, lang, labels=titles))
+            if result.histogram.num_rows else None}
+        if result.trends is not None and result.trends.num_rows:
+            with collector.reading() as con:
+                shaded = trend_windows(_source(con, options), result)
+            answer["trend"] = _figure(charts.conversion_trend(result.trends, lang, flagged=shaded))
+            answer["flagged"] = [{"first": a, "last": b, "label": label,
+                                  "text": f"{format_date(a, lang)} – {format_date(b, lang)}: {label}"}
+                                 for a, b, label in shaded]
+            answer["flagged_note"] = t("web.flagged" if shaded else "web.no_flagged", lang)
+        return json_bytes(answer)
 
-    return results.get("builder-trend", canonical(lang, definition, options), compute)
+    return results.get("builder-charts", canonical(lang, definition, options), compute)
 
 
 def dropped(collector: Any, items: list[tuple[str, str]], lang: str) -> tuple[str, pa.Table, list[str]]:

@@ -309,11 +309,11 @@ def add_routes(app: FastAPI, collector: Collector) -> None:
         return Response(await run_in_threadpool(builder.funnel_answer, collector, results, _funnel_items(request), lang),
                         media_type=JSON)
 
-    @app.get("/app/api/trend", dependencies=read)
-    async def trend(request: Request, lang: Lang = "en") -> Response:
-        """The builder's trend shaded with the change scan's windows, and the windows in words
-        (asked for by the page once the funnel is drawn)."""
-        return Response(await run_in_threadpool(builder.trend_answer, collector, results, _funnel_items(request), lang),
+    @app.get("/app/api/charts", dependencies=read)
+    async def funnel_charts(request: Request, lang: Lang = "en") -> Response:
+        """The builder's trend shaded with the change scan's windows, the windows in words, and
+        time to convert (asked for by the page once the funnel is drawn)."""
+        return Response(await run_in_threadpool(builder.charts_answer, collector, results, _funnel_items(request), lang),
                         media_type=JSON)
 
     @app.get("/app/api/page/{page}", dependencies=read, response_class=HTMLResponse)

@@ -372,10 +372,10 @@
         var name = point.data.showlegend ? point.data.name : null;
         showDropped(point.pointNumber + 1, name);
       });
-      plot("trend-chart", answer.trend);
-      flaggedList({flagged: [], flagged_note: answer.trend_pending ? L.building : ""});
-      if (answer.trend_pending) trend(q);
-      plot("ttc-chart", answer.ttc);
+      plot("trend-chart", null);
+      flaggedList({flagged: [], flagged_note: answer.trend_rows.length ? L.building : ""});
+      plot("ttc-chart", null);
+      if (!answer.empty) moreCharts(q);
       document.getElementById("difference").textContent = answer.difference || "";
       stepsTable(answer);
       trendTable(answer);
@@ -383,17 +383,17 @@
     });
   }
 
-  /* The trend shaded with the change scan's windows: asked for once the funnel is drawn. */
-  function trend(q) {
+  /* The trend shaded with the change scan's windows, and time to convert: asked for once
+     the funnel is drawn. */
+  function moreCharts(q) {
     var asked = q.toString();
-    fetch("/app/api/trend?" + asked).then(function (r) {
-      return r.json().then(function (body) { return [r.ok, body]; });
-    }).then(function (result) {
+    fetch("/app/api/charts?" + asked).then(answerOf).then(function (result) {
       if (asked !== toQuery().toString()) return;  /* another view was built since */
       if (!result[0]) { showError(result[1].error); return; }
       plot("trend-chart", result[1].trend);
       flaggedList(result[1]);
-      document.body.dataset.trend = String(Date.now());
+      plot("ttc-chart", result[1].ttc);
+      document.body.dataset.charts = String(Date.now());
     });
   }
 
