@@ -239,3 +239,31 @@ def test_dashboards_are_ordered_saved_views_renamed_and_deleted(store):
         assert server.call("GET", "/app/dashboards/Sales")[0] == 401
         status, page = server.call("GET", "/app/dashboards/Sales?key=s3cret-key-for-both-kinds")
         assert status == 200 and 'data-view="TV"' in page.decode()
+
+
+def test_a_page_is_computed_once_per_generation_and_shown_with_a_note_after_a_write(store):
+    """The same page twice is one computation; after a write the page computed before it is
+    answered at once with a note saying so, and computed again in the background; the API's
+    answers follow the write (their cache is per generation)."""
+    import time
+
+    for server in _serve(store, public_dashboard=True):
+        status, first = server.call("GET", "/app/api/page/money?lang=en")
+        assert status == 200 and b"note stale" not in first
+        assert server.call("GET", "/app/api/page/money?lang=en") == (200, first)
+        funnel = "/v1/funnel?steps=ad_view,purchase"
+        status, before = server.json("GET", funnel)
+        event = {"customer_id": "new-1", "ts": "2026-05-01T10:00:00Z", "event": "ad_view", "channel": "tv"}
+        status, body = server.json("POST", "/v1/events", json.dumps(event).encode())
+        assert status == 200 and body["added"] == 1, body
+        status, after = server.json("GET", funnel)
+        assert after[0]["customers"] == before[0]["customers"] + 1  # not the kept answer
+        status, stale = server.call("GET", "/app/api/page/money?lang=en")
+        assert status == 200 and b'class="note stale"' in stale and b"before the latest events arrived" in stale
+        assert stale.endswith(first)
+        status, shell = server.call("GET", "/app/money?lang=en")  # the page itself: the same, inline
+        assert b'class="note stale"' in shell and b'data-fetch="' not in shell
+        deadline = time.monotonic() + 60
+        while b"note stale" in server.call("GET", "/app/api/page/money?lang=en")[1]:
+            assert time.monotonic() < deadline, "the page was not computed again"
+            time.sleep(0.2)

@@ -18,10 +18,12 @@ No parameter names a file."""
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import importlib
 import json
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -35,7 +37,7 @@ from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 
 from voronka.errors import InputError, StoreError, VoronkaError
-from voronka.i18n import MESSAGES, t
+from voronka.i18n import MESSAGES, format_datetime, t
 from voronka.reports.html import CSS
 from voronka.keys import allows_read
 from voronka.server import builder
@@ -67,6 +69,8 @@ SOURCE_KEYS = ("since", "until", "where", "unit", "tz")
 """The query parameters every page keeps when the menu or the language switch is followed."""
 STATIC = Path(__file__).with_name("static")
 JSON = "application/json"
+MAX_LAST = 32
+"""The most pages whose latest sections are kept to show (with a note) after a write."""
 WARM = ("voronka.funnel", "voronka.diagnose", "voronka.reports.funnel", "voronka.reports.diagnose", "scipy.stats")
 """Modules the first overview needs, imported in the background when the server starts (seconds of
 imports, paid before the first visitor instead of by them)."""
@@ -204,7 +208,9 @@ def source_options(items: list[tuple[str, str]]) -> dict[str, Any]:
 
 class Pages:
     """The server-rendered areas and the builder's fields, kept per store generation in the
-    server's ``Results`` (``server.results``)."""
+    server's ``Results`` (``server.results``). After a write, a page computed before it is
+    shown at once with a note saying when it was computed, while it is computed again in the
+    background (a live store is written to all the time; a page of 10M events takes seconds)."""
 
     def __init__(self, collector: Collector, results: Results) -> None:
         self.collector = collector
@@ -213,6 +219,9 @@ class Pages:
         self._running: set[Any] = set()  # the cursors of pages being computed
         self._running_lock = threading.Lock()
         self._warm = threading.Thread(target=self.warm, name="voronka-warm", daemon=True)
+        self._last: OrderedDict[str, tuple[dt.datetime, str]] = OrderedDict()  # the latest sections per page
+        self._refreshing: set[str] = set()
+        self._last_lock = threading.Lock()
 
     def fields(self) -> list[str]:
         """What the builder offers to break down by: ``channel`` and the property keys of the
@@ -229,12 +238,29 @@ class Pages:
     def _key(self, name: str, options: dict[str, Any], lang: str) -> str:
         return canonical(name, lang, options)
 
-    def kept(self, name: str, options: dict[str, Any], lang: str) -> str | None:
-        """The page's sections if already computed at this generation, else None."""
-        return self.results.peek("page", self._key(name, options, lang))
+    def ready(self, name: str, options: dict[str, Any], lang: str) -> str | None:
+        """The page's sections without computing anything now: those of this generation, or
+        the last ones computed before the latest writes (said in a note above them; computed
+        again in the background); None if the page was never computed."""
+        key = self._key(name, options, lang)
+        fresh = self.results.peek("page", key)
+        if fresh is not None:
+            return fresh
+        with self._last_lock:
+            last = self._last.get(key)
+        if last is None:
+            return None
+        self._refresh(name, options, lang)
+        taken, body = last
+        note = t("web.stale", lang, time=format_datetime(taken, lang, format="medium") + " UTC")
+        return f'<p class="note stale" role="status">{html.escape(note)}</p>{body}'
 
     def area(self, name: str, options: dict[str, Any], lang: str) -> str:
-        """The page's sections as HTML (``areas.area_report``), computed once per generation."""
+        """The page's sections as HTML (``areas.area_report``): ``ready``'s, else computed now
+        (once per generation: requests asking at once share one computation)."""
+        return self.ready(name, options, lang) or self._compute(name, options, lang)
+
+    def _compute(self, name: str, options: dict[str, Any], lang: str) -> str:
         from voronka.engines.duckdb import DuckDBEngine
         from voronka.source import Source
 
@@ -250,7 +276,33 @@ class Pages:
                     with self._running_lock:
                         self._running.discard(con)
 
-        return self.results.get("page", self._key(name, options, lang), compute)
+        key = self._key(name, options, lang)
+        body = self.results.get("page", key, compute)
+        with self._last_lock:
+            self._last[key] = (dt.datetime.now(dt.UTC).replace(tzinfo=None), body)
+            self._last.move_to_end(key)
+            while len(self._last) > MAX_LAST:
+                self._last.popitem(last=False)
+        return body
+
+    def _refresh(self, name: str, options: dict[str, Any], lang: str) -> None:
+        """Compute the page again in a thread of its own (one at a time per page)."""
+        key = self._key(name, options, lang)
+        with self._last_lock:
+            if key in self._refreshing or self.closing.is_set():
+                return
+            self._refreshing.add(key)
+
+        def run() -> None:
+            try:
+                self._compute(name, options, lang)
+            except Exception:  # noqa: BLE001 - the next request computes it and answers the error
+                pass
+            finally:
+                with self._last_lock:
+                    self._refreshing.discard(key)
+
+        threading.Thread(target=run, name="voronka-page", daemon=True).start()
 
     def warm(self) -> None:
         """Import the analyses' modules, then compute the default overview (English, the whole
@@ -260,7 +312,7 @@ class Pages:
                 return
             importlib.import_module(module)
         try:
-            self.area("overview", source_options([]), "en")
+            self._compute("overview", source_options([]), "en")
         except Exception:  # noqa: BLE001 - a request asking for the page computes it again and answers the error
             pass
 
@@ -411,7 +463,7 @@ def add_routes(app: FastAPI, collector: Collector) -> None:
         except VoronkaError as exc:  # a bad filter or day in the source form: said on the page, kept in the form
             alert = f'<div class="error" role="alert">{html.escape(str(exc))}</div>'
             return HTMLResponse(layout(request, page, lang, alert), status_code=422)
-        body = pages.kept(page, options, lang) or shell(page, _query(items), lang)  # the shell now, the sections next
+        body = pages.ready(page, options, lang) or shell(page, _query(items), lang)  # the shell now, the sections next
         return _keep_key(request, HTMLResponse(layout(request, page, lang, body)))
 
 
