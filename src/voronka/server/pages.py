@@ -4,12 +4,15 @@ the assets under ``/static/`` (docs/server.md, "The web app").
 * ``GET /app/{page}``: ``overview``, ``funnel`` (the builder: a small vanilla-JS front end,
   ``static/app.js``, over ``/app/api/funnel``) and the server-rendered areas of
   ``server.areas`` (``paths``, ``retention``, ``attribution``, ``findings``, ``money``,
-  ``plan``, ``crm``). The whole state of a view is its query string: the source's
-  ``since``/``until``/``where``/``unit``/``tz``, ``lang``, and the builder's funnel
-  parameters; a link reproduces the view.
-* ``GET /app/api/funnel``, ``/app/api/dropped``, ``/app/api/dropped.csv``: the builder's
-  funnel and the customers who dropped after a step (``server.builder``).
+  ``plan``, ``crm``): their frame at once, their sections from ``GET /app/api/page/{page}``
+  (``Pages``: once per store generation). The whole state of a view is its query string:
+  the source's ``since``/``until``/``where``/``unit``/``tz``, ``lang``, and the builder's
+  funnel parameters; a link reproduces the view.
+* ``GET /app/api/funnel``, ``/app/api/charts``, ``/app/api/dropped``, ``/app/api/dropped.csv``:
+  the builder's funnel, its trend and time to convert, and the customers who dropped after a
+  step (``server.builder``).
 * ``GET``/``POST /app/api/views``, ``GET /app/views/{name}``: saved views (``server.views``).
+* ``/app/api/dashboards…``, ``GET /app/dashboards/{name}``: dashboards (``server.dashboards``).
 * ``GET /static/plotly.min.js``: plotly.js from the installed ``plotly`` package; the rest
   of ``/static/`` is this package's ``static`` folder. Nothing comes from a CDN.
 
@@ -75,6 +78,8 @@ WARM = ("voronka.funnel", "voronka.diagnose", "voronka.reports.funnel", "voronka
 """Modules the first overview needs, imported in the background when the server starts (seconds of
 imports, paid before the first visitor instead of by them)."""
 FIELD_SAMPLE = 10_000
+DEFAULT_FUNNEL = (("tz", "UTC"), ("model", "hourglass"), ("order", "ordered"))
+"""The builder's query when opened with none (as ``app.js`` writes it)."""
 
 
 def plotly_js() -> Path:
@@ -305,16 +310,21 @@ class Pages:
         threading.Thread(target=run, name="voronka-page", daemon=True).start()
 
     def warm(self) -> None:
-        """Import the analyses' modules, then compute the default overview (English, the whole
-        store) so that the first visitor finds it ready (run in the background from the start)."""
+        """Import the analyses' modules, then compute the default overview and the builder's
+        default funnel (English, the whole store) so that the first visitor finds them ready
+        (run in the background from the start)."""
         for module in WARM:
             if self.closing.is_set():
                 return
             importlib.import_module(module)
-        try:
-            self._compute("overview", source_options([]), "en")
-        except Exception:  # noqa: BLE001 - a request asking for the page computes it again and answers the error
-            pass
+        for first in (lambda: self._compute("overview", source_options([]), "en"),
+                      lambda: builder.funnel_answer(self.collector, self.results, list(DEFAULT_FUNNEL), "en")):
+            if self.closing.is_set():
+                return
+            try:
+                first()
+            except Exception:  # noqa: BLE001 - a request asking for it computes it again and answers the error
+                pass
 
     def start(self) -> None:
         self._warm.start()
