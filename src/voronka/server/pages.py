@@ -21,13 +21,15 @@ No parameter names a file."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import html
 import importlib
 import json
 import threading
+import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import quote, urlencode
@@ -270,16 +272,8 @@ class Pages:
         from voronka.source import Source
 
         def compute() -> str:
-            with self.collector.reading() as con:
-                with self._running_lock:
-                    if self.closing.is_set():
-                        raise StoreError("the server is stopping")
-                    self._running.add(con)
-                try:
-                    return area_report(name, Source.from_options(DuckDBEngine(con), **options), lang).sections_html()
-                finally:
-                    with self._running_lock:
-                        self._running.discard(con)
+            with self.reading() as con:
+                return area_report(name, Source.from_options(DuckDBEngine(con), **options), lang).sections_html()
 
         key = self._key(name, options, lang)
         body = self.results.get("page", key, compute)
@@ -309,16 +303,30 @@ class Pages:
 
         threading.Thread(target=run, name="voronka-page", daemon=True).start()
 
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[Any]:
+        """``Collector.reading``, the cursor interrupted if the server stops meanwhile."""
+        with self.collector.reading() as con:
+            with self._running_lock:
+                if self.closing.is_set():
+                    raise StoreError("the server is stopping")
+                self._running.add(con)
+            try:
+                yield con
+            finally:
+                with self._running_lock:
+                    self._running.discard(con)
+
     def warm(self) -> None:
         """Import the analyses' modules, then compute the default overview and the builder's
         default funnel (English, the whole store) so that the first visitor finds them ready
-        (run in the background from the start)."""
+        (run in the background from the start; its reads are interrupted if the server stops)."""
         for module in WARM:
             if self.closing.is_set():
                 return
             importlib.import_module(module)
         for first in (lambda: self._compute("overview", source_options([]), "en"),
-                      lambda: builder.funnel_answer(self.collector, self.results, list(DEFAULT_FUNNEL), "en")):
+                      lambda: builder.funnel_answer(self, self.results, list(DEFAULT_FUNNEL), "en")):
             if self.closing.is_set():
                 return
             try:
@@ -330,13 +338,17 @@ class Pages:
         self._warm.start()
 
     def close(self) -> None:
-        """Stop the pages being computed (their queries interrupted) before the store closes."""
+        """Stop the pages being computed (their queries interrupted; none starts after) before
+        the store closes. A warm-up still importing modules is left to end by itself."""
         with self._running_lock:
             self.closing.set()
             for con in self._running:
                 con.interrupt()
-        if self._warm.is_alive():
-            self._warm.join(30)
+        while True:  # until no read of ours holds a cursor (each ends soon once interrupted)
+            with self._running_lock:
+                if not self._running:
+                    return
+            time.sleep(0.01)
 
 
 def shell(name: str, query: str, lang: str) -> str:
