@@ -28,9 +28,8 @@ from voronka.schema import TABLES
 from voronka.server.auth import read_access
 from voronka.server.collector import LANGS, Collector
 from voronka.server.params import MAX_STEPS, MAX_TEXT, TZ_PATTERN, check_window, check_zone, split_steps
-from voronka.server.results import Results, canonical, json_bytes, shared
+from voronka.server.results import JSON, Results, canonical, json_bytes, shared
 
-JSON = "application/json"
 DURATION = r"^[0-9]{1,7}(\.[0-9]{1,6})?[smhdw]$"
 _Lang = Literal[LANGS]  # type: ignore[valid-type]
 _Short = Annotated[str, Field(max_length=500)]

@@ -60,7 +60,7 @@ from voronka.server.dashboards import (
     list_dashboards,
 )
 from voronka.server.params import Lang, Tz, check_zone
-from voronka.server.results import Results, canonical, shared
+from voronka.server.results import JSON, Results, canonical, shared
 from voronka.server.views import MAX_NAME, check_view, find_view, list_views, save_view
 
 BUILDER = "funnel"
@@ -73,7 +73,6 @@ DashboardName = Annotated[str, PathParam(max_length=MAX_NAME)]
 SOURCE_KEYS = ("since", "until", "where", "unit", "tz")
 """The query parameters every page keeps when the menu or the language switch is followed."""
 STATIC = Path(__file__).with_name("static")
-JSON = "application/json"
 MAX_LAST = 32
 """The most pages whose latest sections are kept to show (with a note) after a write."""
 WARM = ("voronka.funnel", "voronka.diagnose", "voronka.reports.funnel", "voronka.reports.diagnose", "scipy.stats")

@@ -19,6 +19,8 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
 
+JSON = "application/json"
+"""The media type of the answers kept as JSON bytes."""
 MAX_BYTES = 64 * 1024 * 1024
 """The most bytes of answers kept (a 5-step funnel with a breakdown and its charts: ~60 KB)."""
 
