@@ -108,7 +108,8 @@ def funnel_result(collector: Any, results: Results, definition: Any, options: di
         with collector.reading() as con:
             return compute_funnel(_source(con, options), definition, units=False)
 
-    return results.get("funnel", canonical(definition, options), compute, size=_size)
+    same = {**options, "where": list(options.get("where") or ()), "timezone": options.get("timezone") or "UTC"}
+    return results.get("funnel", canonical(definition, same), compute, size=_size)
 
 
 def _runs(items: list[tuple[str, str]], lang: str) -> tuple[dict[str, str], list[tuple[str, Any, dict]]]:

@@ -270,9 +270,13 @@ class Pages:
         from voronka.engines.duckdb import DuckDBEngine
         from voronka.source import Source
 
+        def hourglass(source: Source, definition: Any) -> Any:  # the builder's, when it is the same funnel
+            return builder.funnel_result(self, self.results, definition, options)
+
         def compute() -> str:
             with self.reading() as con:
-                return area_report(name, Source.from_options(DuckDBEngine(con), **options), lang).sections_html()
+                source = Source.from_options(DuckDBEngine(con), **options)
+                return area_report(name, source, lang, funnel=hourglass).sections_html()
 
         key = self._key(name, options, lang)
         body = self.results.get("page", key, compute)
