@@ -299,7 +299,8 @@ def test_a_shared_url_and_a_saved_view_reopen_the_same_view(browser, url, stores
 
 def test_a_dashboard_of_two_views_shows_the_clis_numbers_and_is_renamed(browser, url, stores, shots):
     """Two views added to a new dashboard from the builder ("Add this view to the dashboard"),
-    the dashboard reopened from the list: each panel's numbers are the CLI's; then renamed."""
+    and a page's view, the dashboard reopened from the list: each builder panel's numbers are
+    the CLI's, the page's sections are drawn; then renamed."""
     from selenium.webdriver.common.by import By
 
     views = {"Реклама → покупка": ("--steps", "ad_view,purchase", "--by", "channel"),
@@ -315,12 +316,23 @@ def test_a_dashboard_of_two_views_shows_the_clis_numbers_and_is_renamed(browser,
         board.submit()
         _wait(browser, lambda b: b.execute_script("return document.body.dataset.added || null"))
         assert browser.find_element(By.ID, "dashboard-status").text == "Добавлено на «Продажи»."
+    browser.get(f"{url}/app/money?lang=ru")  # and a server-rendered page's view
+    _built(browser)
+    browser.find_element(By.CSS_SELECTOR, "#save-view input[name=name]").send_keys("Деньги")
+    board = browser.find_element(By.CSS_SELECTOR, "#add-dashboard input[name=dashboard]")
+    board.send_keys("Продажи")
+    board.submit()
+    _wait(browser, lambda b: b.execute_script("return document.body.dataset.added || null"))
     browser.get(f"{url}/app/overview?lang=ru")
     _wait(browser, lambda b: b.find_element(By.CSS_SELECTOR, '#dashboard-list a[data-dashboard="Продажи"]')).click()
     _built(browser)
     assert browser.find_element(By.CSS_SELECTOR, "#dashboard h1").text == "Продажи"
     panels = browser.find_elements(By.CSS_SELECTOR, "#panels .panel")
-    assert [p.get_attribute("data-view") for p in panels] == list(views)
+    assert [p.get_attribute("data-view") for p in panels] == [*views, "Деньги"]
+    money = panels[2].find_elements(By.CSS_SELECTOR, "section.report-section")  # the page's sections, ids its own
+    assert money and all(s.get_attribute("id").startswith("panel2-section-") for s in money)
+    assert len(panels[2].find_elements(By.CSS_SELECTOR, ".plotly-figure")) == len(
+        panels[2].find_elements(By.CSS_SELECTOR, ".plotly-figure .main-svg:first-of-type"))
     for panel, flags in zip(panels, views.values()):
         assert panel.find_elements(By.CSS_SELECTOR, ".main-svg")  # the view's chart
         shown = sorted((r.get_attribute("data-breakdown"), int(r.get_attribute("data-step")),
@@ -334,4 +346,5 @@ def test_a_dashboard_of_two_views_shows_the_clis_numbers_and_is_renamed(browser,
     rename.submit()
     _wait(browser, lambda b: urllib.parse.unquote(b.current_url).split("?")[0].endswith("/app/dashboards/Sales"))
     _built(browser)
-    assert [p.get_attribute("data-view") for p in browser.find_elements(By.CSS_SELECTOR, "#panels .panel")] == list(views)
+    assert [p.get_attribute("data-view") for p in browser.find_elements(By.CSS_SELECTOR, "#panels .panel")] == [
+        *views, "Деньги"]

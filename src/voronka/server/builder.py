@@ -2,10 +2,9 @@
 uses (``funnel.spec.funnel_definition`` → ``compute_funnel`` on a ``Source`` over the
 server's read cursor), with its charts (``report.charts``) and its numbers formatted for
 the language; the trend shaded by the change scan and time to convert (asked for after the
-funnel is drawn);
-and the customers who dropped after a step, as rows or CSV. Each funnel is computed once per
-store generation and definition (``server.results``): the answer, its trend and
-``GET /v1/funnel`` share it.
+funnel is drawn); and the customers who dropped after a step, as rows or CSV. Each funnel
+is computed once per store generation and definition (``server.results``): the answer, its
+charts, ``GET /v1/funnel`` and the overview's hourglass share it.
 
 Query parameters: the funnel's and the source's, as ``GET /v1/funnel`` reads them
 (``read.funnel_query``), plus the builder's own (``OWN``):
@@ -101,7 +100,8 @@ def _size(result: Any) -> int:
 
 def funnel_result(collector: Any, results: Results, definition: Any, options: dict) -> Any:
     """The funnel (``compute_funnel``, no units) of ``definition`` over the source of
-    ``options``, kept in ``results`` (the builder's answer, its trend and ``/v1/funnel`` share it)."""
+    ``options``, kept in ``results`` (the builder's answer, its charts, ``/v1/funnel`` and the
+    overview share it; options that mean the same source are one key)."""
     from voronka.funnel import compute_funnel
 
     def compute() -> Any:

@@ -83,7 +83,7 @@
       return fetch("/app/api/dashboards/" + encodeURIComponent(dashboard) + "/views", {method: "POST",
         headers: {"Content-Type": "application/json"}, body: JSON.stringify({view: saved[1].name})}).then(answerOf);
     }).then(function (answer) {
-      status.textContent = answer[0] ? L.added.replace("{name}", dashboard) : answer[1].error;
+      status.textContent = answer[0] ? L.added.replace("{name}", function () { return dashboard; }) : answer[1].error;
       document.body.dataset.added = String(Date.now());
       refreshViews();
       refreshDashboards();
@@ -103,21 +103,22 @@
   }
 
   /* ------------------------------------------------------------ a page's sections, computed on the server */
+  /* Put the sections of ``url`` (HTML) in ``box`` and draw their figures; with ``number``, the
+     sections' ids are made unique to it (several pages' sections on one dashboard). */
+  function fillSections(box, url, number) {
+    return fetch(url).then(function (r) {
+      return r.text().then(function (body) { return [r.ok, body]; });
+    }).then(function (result) {
+      box.textContent = "";
+      if (!result[0]) { box.appendChild(el("div", {"class": "error", role: "alert"}, JSON.parse(result[1]).error)); return; }
+      box.innerHTML = number === undefined ? result[1] : result[1].replace(/section-(\d+)/g, "panel" + number + "-section-$1");
+      runScripts(box);
+    });
+  }
   function sections() {
     var box = document.getElementById("sections");
     if (!box) { document.body.dataset.built = String(Date.now()); return; }
-    fetch(box.dataset.fetch).then(function (r) {
-      return r.text().then(function (body) { return [r.ok, body]; });
-    }).then(function (result) {
-      if (!result[0]) {
-        box.textContent = "";
-        box.appendChild(el("div", {"class": "error", role: "alert"}, JSON.parse(result[1]).error));
-      } else {
-        box.innerHTML = result[1];
-        runScripts(box);
-      }
-      document.body.dataset.built = String(Date.now());
-    });
+    fillSections(box, box.dataset.fetch).then(function () { document.body.dataset.built = String(Date.now()); });
   }
 
   /* ------------------------------------------------------------ a dashboard: each view's chart */
@@ -157,14 +158,7 @@
     });
   }
   function panelPage(body, viewPage, query, number) {
-    return fetch("/app/api/page/" + viewPage + "?" + withLang(query).toString()).then(function (r) {
-      return r.text().then(function (text) { return [r.ok, text]; });
-    }).then(function (result) {
-      body.textContent = "";
-      if (!result[0]) { body.appendChild(el("div", {"class": "error", role: "alert"}, JSON.parse(result[1]).error)); return; }
-      body.innerHTML = result[1].replace(/section-(\d+)/g, "panel" + number + "-section-$1");  /* ids unique per panel */
-      runScripts(body);
-    });
+    return fillSections(body, "/app/api/page/" + viewPage + "?" + withLang(query).toString(), number);
   }
   function dashboardChange(change) {
     var name = document.getElementById("dashboard").dataset.name;
