@@ -267,3 +267,26 @@ def test_a_page_is_computed_once_per_generation_and_shown_with_a_note_after_a_wr
         while b"note stale" in server.call("GET", "/app/api/page/money?lang=en")[1]:
             assert time.monotonic() < deadline, "the page was not computed again"
             time.sleep(0.2)
+
+
+def test_the_overview_and_the_builders_default_funnel_compute_the_hourglass_once(store):
+    """The overview's hourglass and the builder's default funnel (as the page asks for it) are
+    one kept funnel: after the overview, the builder computes only its own answer."""
+    from voronka.server import builder
+    from voronka.server.collector import Collector
+    from voronka.server.pages import DEFAULT_FUNNEL, Pages, source_options
+    from voronka.server.results import Results
+
+    collector = Collector(store)
+    try:
+        results = Results(lambda: collector.generation)
+        pages = Pages(collector, results)
+        assert "report-section" in pages.area("overview", source_options([]), "en")
+        misses = results.misses
+        answer = json.loads(builder.funnel_answer(collector, results, list(DEFAULT_FUNNEL), "en"))
+        assert results.misses == misses + 1  # the builder's answer; its funnel was kept by the overview
+        assert answer["steps"][0]["key"] and answer["series"][0]["steps"]
+        assert json.loads(builder.funnel_answer(collector, results, list(DEFAULT_FUNNEL), "en")) == answer
+        assert results.misses == misses + 1
+    finally:
+        collector.close()
