@@ -46,6 +46,9 @@ KEYS = "voronka_keys"
 """The API keys (``voronka.keys``): id, kind, name, hint, SHA-256, created and revoked times."""
 VIEWS = "voronka_views"
 """The web app's saved views (``voronka.server.views``): name, page, query string, saved time."""
+DASHBOARDS = "voronka_dashboards"
+"""The web app's dashboards (``voronka.server.views``): name, the views' names in order (a JSON
+array), saved time."""
 
 
 class StoreLocked(StoreError):
@@ -107,6 +110,8 @@ class Store:
             "revoked_at TIMESTAMP)")
         self._con.execute(f"CREATE TABLE IF NOT EXISTS {VIEWS} (name VARCHAR PRIMARY KEY, page VARCHAR NOT NULL, "
                           "query VARCHAR NOT NULL, saved_at TIMESTAMP NOT NULL)")
+        self._con.execute(f"CREATE TABLE IF NOT EXISTS {DASHBOARDS} (name VARCHAR PRIMARY KEY, "
+                          "views VARCHAR NOT NULL, saved_at TIMESTAMP NOT NULL)")
         self._con.execute("COMMIT")
 
     @property

@@ -143,8 +143,8 @@ def default_demo(tmp_path_factory) -> Path:
 
 
 def test_the_builders_trend_shades_and_lists_the_scans_windows(default_demo, tmp_path):
-    """A weekly trend of try → buy carries the change scan's windows, shaded on the chart
-    and listed in words: the demo's incident on digital, the windows `voronka funnel
+    """A weekly trend of try → buy carries the change scan's windows (``/app/api/charts``, asked
+    for after the funnel), shaded on the chart and listed in words: the demo's incident on digital, the windows `voronka funnel
     --report` shades (both call ``trend_windows`` on the funnel's source)."""
     import datetime as dt
 
@@ -163,6 +163,8 @@ def test_the_builders_trend_shades_and_lists_the_scans_windows(default_demo, tmp
             query = urllib.parse.urlencode([("steps", "trial,purchase"), ("cohort", "week"), ("lang", "ru"),
                                             *(("where", w) for w in where)])
             status, answer = server.json("GET", f"/app/api/funnel?{query}")
+            assert status == 200 and answer["trend_rows"] and "trend" not in answer, answer
+            status, answer = server.json("GET", f"/app/api/charts?{query}")  # asked for once the funnel is drawn
             assert status == 200, answer
             with Store(default_demo, read_only=True) as opened:
                 source = Source.from_options(DuckDBEngine(opened.connection), where=where)
@@ -179,9 +181,112 @@ def test_the_builders_trend_shades_and_lists_the_scans_windows(default_demo, tmp
             layout = json.loads(answer["trend"])["layout"]
             assert len(layout["shapes"]) == len(expected) and label in [a["text"] for a in layout["annotations"]]
         status, answer = server.json("GET", "/app/api/funnel?steps=trial,purchase")  # no trend: no scan
-        assert status == 200 and answer["trend"] is None and answer["flagged"] == [] and answer["flagged_note"] is None
+        assert status == 200 and answer["trend_rows"] == []
+        status, answer = server.json("GET", "/app/api/charts?steps=trial,purchase")
+        assert status == 200 and (answer["trend"], answer["flagged"], answer["flagged_note"]) == (None, [], None)
+        assert json.loads(answer["ttc"])["data"]  # time to convert, drawn below the funnel
     report = tmp_path / "report.html"
     result = CliRunner().invoke(app, ["funnel", "--store", str(default_demo), "--steps", "trial,purchase",
                                       "--cohort", "week", "--report", str(report)])
     assert result.exit_code == 0, result.output
     assert json.dumps(cases[0][1])[1:-1] in report.read_text()  # the trend's label, as plotly writes it
+
+
+def test_dashboards_are_ordered_saved_views_renamed_and_deleted(store):
+    """A dashboard is made by adding a saved view to a new name; views keep their order, an
+    unsaved view or a taken name is a located 422, a missing dashboard a 404; it is kept in
+    the store's ``voronka_dashboards``; reads need the read key as every page."""
+    from voronka.store import DASHBOARDS
+
+    post = {"Content-Type": "application/json"}
+    for server in _serve(store, public_dashboard=True):
+        for name, query in (("TV", "steps=ad_view,purchase&where=channel%3Dtv"), ("Все", "steps=ad_view,purchase")):
+            status, _ = server.json("POST", "/app/api/views", json.dumps(
+                {"name": name, "page": "funnel", "query": query}).encode(), **post)
+            assert status == 200
+        board = "/app/api/dashboards/" + urllib.parse.quote("Продажи")
+        for view in ("TV", "Все", "TV"):  # the second TV changes nothing
+            status, body = server.json("POST", board + "/views", json.dumps({"view": view}).encode(), **post)
+            assert status == 200, body
+        assert body == {"name": "Продажи", "views": ["TV", "Все"]}
+        status, body = server.json("POST", board + "/views", json.dumps({"view": "nothing"}).encode(), **post)
+        assert status == 422 and "no saved view of that name" in body["error"]
+        status, found = server.json("GET", board)
+        assert status == 200 and [(v["name"], v["page"]) for v in found["views"]] == [("TV", "funnel"), ("Все", "funnel")]
+        status, body = server.json("PATCH", board, json.dumps({"views": ["Все", "TV"]}).encode(), **post)
+        assert status == 200 and body["views"] == ["Все", "TV"]
+        status, body = server.json("POST", "/app/api/dashboards/Other/views", json.dumps({"view": "TV"}).encode(), **post)
+        status, body = server.json("PATCH", board, json.dumps({"name": "Other"}).encode(), **post)
+        assert status == 422 and "another dashboard has that name" in body["error"]
+        status, body = server.json("PATCH", board, json.dumps({"name": " Sales "}).encode(), **post)
+        assert status == 200 and body == {"name": "Sales", "views": ["Все", "TV"]}
+        assert server.json("GET", board)[0] == 404
+        status, page = server.call("GET", "/app/dashboards/Sales?lang=kk")
+        text = html.unescape(page.decode())
+        assert status == 200 and 'data-page="dashboard"' in text and 'data-view="Все"' in text and "Дашбордтар" in text
+        assert server.call("GET", "/app/dashboards/none")[0] == 404
+        status, listed = server.json("GET", "/app/api/dashboards")
+        assert [(d["name"], d["views"]) for d in listed] == [("Other", ["TV"]), ("Sales", ["Все", "TV"])]
+        assert server.json("DELETE", "/app/api/dashboards/Other")[0] == 200
+        assert server.json("DELETE", "/app/api/dashboards/Other")[0] == 404
+        status, body = server.json("POST", "/app/api/dashboards/%01/views", json.dumps({"view": "TV"}).encode(), **post)
+        assert status == 422 and "dashboard field 'name'" in body["error"]
+    with Store(store, read_only=True) as opened:  # in the store, after the server stopped
+        assert opened.connection.execute(f"SELECT name, views FROM {DASHBOARDS}").fetchall() == [
+            ("Sales", '["Все", "TV"]')]
+    for server in _serve(store, token="s3cret-key-for-both-kinds"):
+        assert server.json("GET", "/app/api/dashboards")[0] == 401
+        assert server.call("GET", "/app/dashboards/Sales")[0] == 401
+        status, page = server.call("GET", "/app/dashboards/Sales?key=s3cret-key-for-both-kinds")
+        assert status == 200 and 'data-view="TV"' in page.decode()
+
+
+def test_a_page_is_computed_once_per_generation_and_shown_with_a_note_after_a_write(store):
+    """The same page twice is one computation; after a write the page computed before it is
+    answered at once with a note saying so, and computed again in the background; the API's
+    answers follow the write (their cache is per generation)."""
+    import time
+
+    for server in _serve(store, public_dashboard=True):
+        status, first = server.call("GET", "/app/api/page/money?lang=en")
+        assert status == 200 and b"note stale" not in first
+        assert server.call("GET", "/app/api/page/money?lang=en") == (200, first)
+        funnel = "/v1/funnel?steps=ad_view,purchase"
+        status, before = server.json("GET", funnel)
+        event = {"customer_id": "new-1", "ts": "2026-05-01T10:00:00Z", "event": "ad_view", "channel": "tv"}
+        status, body = server.json("POST", "/v1/events", json.dumps(event).encode())
+        assert status == 200 and body["added"] == 1, body
+        status, after = server.json("GET", funnel)
+        assert after[0]["customers"] == before[0]["customers"] + 1  # not the kept answer
+        status, stale = server.call("GET", "/app/api/page/money?lang=en")
+        assert status == 200 and b'class="note stale"' in stale and b"before the latest events arrived" in stale
+        assert stale.endswith(first)
+        status, shell = server.call("GET", "/app/money?lang=en")  # the page itself: the same, inline
+        assert b'class="note stale"' in shell and b'data-fetch="' not in shell
+        deadline = time.monotonic() + 60
+        while b"note stale" in server.call("GET", "/app/api/page/money?lang=en")[1]:
+            assert time.monotonic() < deadline, "the page was not computed again"
+            time.sleep(0.2)
+
+
+def test_the_overview_and_the_builders_default_funnel_compute_the_hourglass_once(store):
+    """The overview's hourglass and the builder's default funnel (as the page asks for it) are
+    one kept funnel: after the overview, the builder computes only its own answer."""
+    from voronka.server import builder
+    from voronka.server.collector import Collector
+    from voronka.server.pages import DEFAULT_FUNNEL, Pages, source_options
+    from voronka.server.results import Results
+
+    collector = Collector(store)
+    try:
+        results = Results(lambda: collector.generation)
+        pages = Pages(collector, results)
+        assert "report-section" in pages.area("overview", source_options([]), "en")
+        misses = results.misses
+        answer = json.loads(builder.funnel_answer(collector, results, list(DEFAULT_FUNNEL), "en"))
+        assert results.misses == misses + 1  # the builder's answer; its funnel was kept by the overview
+        assert answer["steps"][0]["key"] and answer["series"][0]["steps"]
+        assert json.loads(builder.funnel_answer(collector, results, list(DEFAULT_FUNNEL), "en")) == answer
+        assert results.misses == misses + 1
+    finally:
+        collector.close()

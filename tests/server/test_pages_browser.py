@@ -135,8 +135,7 @@ def test_every_page_opens_and_draws_its_charts_offline(browser, url, shots):
     for page in PAGES:
         browser.get(f"{url}/app/{page}?lang=en")
         _wait(browser, lambda b: b.execute_script("return document.readyState") == "complete")
-        if page == "funnel":
-            _built(browser)
+        _built(browser)  # the builder's funnel, or the page's sections fetched after its shell
         figures = browser.find_elements(By.CSS_SELECTOR, ".plotly-figure, #funnel-chart")
         drawn = len(figures)
         _wait(browser, lambda b, drawn=drawn: len(b.find_elements(By.CSS_SELECTOR, ".main-svg")) >= drawn)
@@ -177,6 +176,7 @@ def test_a_funnel_built_by_clicking_shows_the_clis_numbers(browser, url, stores,
     assert _shown(browser) == _expected(_cli(stores[0], *flags))
     assert browser.find_elements(By.CSS_SELECTOR, "#trend-chart .main-svg")  # the trend, with its n below
     assert browser.find_elements(By.CSS_SELECTOR, "#trend-table tbody tr")
+    _wait(browser, lambda b: b.execute_script("return document.body.dataset.charts || null"))  # asked for next
     assert browser.execute_script(  # the scan's windows: as many shaded as listed (none in this small demo)
         "return [(document.getElementById('trend-chart').layout.shapes || []).length,"
         " document.querySelectorAll('#flagged-list li').length, document.getElementById('flagged-note').textContent]"
@@ -295,3 +295,56 @@ def test_a_shared_url_and_a_saved_view_reopen_the_same_view(browser, url, stores
     assert _shown(browser) == expected
     browser.save_screenshot(str(shots / "saved-view.png"))
     assert link is not None
+
+
+def test_a_dashboard_of_two_views_shows_the_clis_numbers_and_is_renamed(browser, url, stores, shots):
+    """Two views added to a new dashboard from the builder ("Add this view to the dashboard"),
+    and a page's view, the dashboard reopened from the list: each builder panel's numbers are
+    the CLI's, the page's sections are drawn; then renamed."""
+    from selenium.webdriver.common.by import By
+
+    views = {"Реклама → покупка": ("--steps", "ad_view,purchase", "--by", "channel"),
+             "Консультация": ("--steps", "ad_view,consultation|trial,purchase", "--window", "60d",
+                              "--where", "channel!=pos")}
+    for name, flags in views.items():
+        query = urllib.parse.urlencode([("lang", "ru"), *[(flags[i][2:], flags[i + 1]) for i in range(0, len(flags), 2)]])
+        browser.get(f"{url}/app/funnel?{query}")
+        _built(browser)
+        browser.find_element(By.CSS_SELECTOR, "#save-view input[name=name]").send_keys(name)
+        board = browser.find_element(By.CSS_SELECTOR, "#add-dashboard input[name=dashboard]")
+        board.send_keys("Продажи")
+        board.submit()
+        _wait(browser, lambda b: b.execute_script("return document.body.dataset.added || null"))
+        assert browser.find_element(By.ID, "dashboard-status").text == "Добавлено на «Продажи»."
+    browser.get(f"{url}/app/money?lang=ru")  # and a server-rendered page's view
+    _built(browser)
+    browser.find_element(By.CSS_SELECTOR, "#save-view input[name=name]").send_keys("Деньги")
+    board = browser.find_element(By.CSS_SELECTOR, "#add-dashboard input[name=dashboard]")
+    board.send_keys("Продажи")
+    board.submit()
+    _wait(browser, lambda b: b.execute_script("return document.body.dataset.added || null"))
+    browser.get(f"{url}/app/overview?lang=ru")
+    _wait(browser, lambda b: b.find_element(By.CSS_SELECTOR, '#dashboard-list a[data-dashboard="Продажи"]')).click()
+    _built(browser)
+    assert browser.find_element(By.CSS_SELECTOR, "#dashboard h1").text == "Продажи"
+    panels = browser.find_elements(By.CSS_SELECTOR, "#panels .panel")
+    assert [p.get_attribute("data-view") for p in panels] == [*views, "Деньги"]
+    money = panels[2].find_elements(By.CSS_SELECTOR, "section.report-section")  # the page's sections, ids its own
+    assert money and all(s.get_attribute("id").startswith("panel2-section-") for s in money)
+    assert len(panels[2].find_elements(By.CSS_SELECTOR, ".plotly-figure")) == len(
+        panels[2].find_elements(By.CSS_SELECTOR, ".plotly-figure .main-svg:first-of-type"))
+    for panel, flags in zip(panels, views.values()):
+        assert panel.find_elements(By.CSS_SELECTOR, ".main-svg")  # the view's chart
+        shown = sorted((r.get_attribute("data-breakdown"), int(r.get_attribute("data-step")),
+                        int(r.find_element(By.CSS_SELECTOR, ".customers").get_attribute("data-value")))
+                       for r in panel.find_elements(By.CSS_SELECTOR, "table.steps tbody tr"))
+        assert shown == sorted((r["breakdown"] or "", r["step"], r["customers"]) for r in _cli(stores[0], *flags))
+    browser.save_screenshot(str(shots / "dashboard.png"))
+    rename = browser.find_element(By.CSS_SELECTOR, "#rename-dashboard input[name=name]")
+    rename.clear()
+    rename.send_keys("Sales")
+    rename.submit()
+    _wait(browser, lambda b: urllib.parse.unquote(b.current_url).split("?")[0].endswith("/app/dashboards/Sales"))
+    _built(browser)
+    assert [p.get_attribute("data-view") for p in browser.find_elements(By.CSS_SELECTOR, "#panels .panel")] == [
+        *views, "Деньги"]

@@ -11,6 +11,7 @@ file opened, models by built-in name) and the same ``compute`` as the CLI, on a 
 the served store: the answer is ``{"analysis", "definition", "tables": {name: rows}}``, the
 rows what ``voronka NAME --format json --show TABLE`` prints. A read key is needed
 (``auth.read_access``). ``GET /v1/funnel`` keeps its older answer (the steps; ``read.py``).
+An answer is kept per store generation and definition (``server.results``).
 """
 
 import copy
@@ -18,7 +19,7 @@ import datetime as dt
 from typing import Annotated, Any, Literal, Optional
 
 from fastapi import Body, Depends, FastAPI, Query
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, create_model
 from starlette.concurrency import run_in_threadpool
 
@@ -27,6 +28,7 @@ from voronka.schema import TABLES
 from voronka.server.auth import read_access
 from voronka.server.collector import LANGS, Collector
 from voronka.server.params import MAX_STEPS, MAX_TEXT, TZ_PATTERN, check_window, check_zone, split_steps
+from voronka.server.results import JSON, Results, canonical, json_bytes, shared
 
 DURATION = r"^[0-9]{1,7}(\.[0-9]{1,6})?[smhdw]$"
 _Lang = Literal[LANGS]  # type: ignore[valid-type]
@@ -96,7 +98,7 @@ def request_model(a: Analysis, *, query: bool) -> type[BaseModel]:
     return create_model(name, __config__=ConfigDict(extra="forbid"), **fields)
 
 
-def _answer(collector: Collector, a: Analysis, params: BaseModel) -> dict[str, Any]:
+def _answer(collector: Collector, results: Results, a: Analysis, params: BaseModel) -> bytes:
     values = params.model_dump(exclude_none=True)
     values.pop("key", None)
     check_zone(values.get("tz")), check_window(values.get("window"))
@@ -105,7 +107,8 @@ def _answer(collector: Collector, a: Analysis, params: BaseModel) -> dict[str, A
     lang = values.pop("lang", "en")
     own, options = split_options(values)
     definition = build_definition(a.name, own, lang=lang, files=False)
-    return collector.analyse(definition, options)
+    return results.get("v1", canonical(a.name, definition, options),
+                       lambda: json_bytes(collector.analyse(definition, options)))
 
 
 def add_routes(app: FastAPI, collector: Collector) -> None:
@@ -122,24 +125,24 @@ def add_routes(app: FastAPI, collector: Collector) -> None:
                 for a in ANALYSES.values()]
 
     for a in ANALYSES.values():
-        _routes(app, collector, a)
+        _routes(app, collector, shared(app, collector), a)
 
 
-def _routes(app: FastAPI, collector: Collector, a: Analysis) -> None:
+def _routes(app: FastAPI, collector: Collector, results: Results, a: Analysis) -> None:
     Query_ = request_model(a, query=True)
     Body_ = request_model(a, query=False)
     doc = f"{a.title} ({a.doc}). Options: the definition's fields, " + (
         "the funnel's options, " if a.funnel else "") + "the source options; the answer's tables: the result's."
 
     if a.name != "funnel":  # GET /v1/funnel keeps its answer: read.py
-        async def get(params: Annotated[Query_, Query()]) -> JSONResponse:  # type: ignore[valid-type]
-            return JSONResponse(await run_in_threadpool(_answer, collector, a, params))
+        async def get(params: Annotated[Query_, Query()]) -> Response:  # type: ignore[valid-type]
+            return Response(await run_in_threadpool(_answer, collector, results, a, params), media_type=JSON)
 
         app.add_api_route(f"/v1/{a.name}", get, methods=["GET"], dependencies=[Depends(read_access)],
                           summary=a.title, description=doc, name=f"{a.name}_get")
     if a.name not in TABLES:  # POST /v1/{table} ingests
-        async def post(params: Annotated[Body_, Body()]) -> JSONResponse:  # type: ignore[valid-type]
-            return JSONResponse(await run_in_threadpool(_answer, collector, a, params))
+        async def post(params: Annotated[Body_, Body()]) -> Response:  # type: ignore[valid-type]
+            return Response(await run_in_threadpool(_answer, collector, results, a, params), media_type=JSON)
 
         app.add_api_route(f"/v1/{a.name}", post, methods=["POST"], dependencies=[Depends(read_access)],
                           summary=a.title, description=doc, name=f"{a.name}_post")

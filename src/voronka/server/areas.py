@@ -16,7 +16,10 @@ from voronka.i18n import t
 from voronka.reports import Report
 from voronka.source import Source
 
-Area = Callable[[Report, Source, str], None]
+Area = Callable[..., None]
+"""Fills a page's report: (report, source, lang)."""
+Funnel = Callable[[Source, Any], Any]
+"""Computes a funnel without units: (source, definition) → ``FunnelResult``."""
 
 
 def _hourglass(source: Source, lang: str, **extra: Any) -> Any:
@@ -38,12 +41,18 @@ def weak_link(diagnosis: Any) -> str | None:
     return next((f.sentence() for f in diagnosis.findings if f.kind in ("transition", "segment")), None)
 
 
-def overview(page: Report, source: Source, lang: str) -> None:
-    """The hourglass of the period, the weak link and its playbook action."""
+def _compute_funnel(source: Source, definition: Any) -> Any:
     from voronka.funnel import compute_funnel
+
+    return compute_funnel(source, definition, units=False)
+
+
+def overview(page: Report, source: Source, lang: str, *, funnel: Funnel = _compute_funnel) -> None:
+    """The hourglass of the period, the weak link and its playbook action. ``funnel`` computes
+    the hourglass (the server passes one that shares it with the builder's)."""
     from voronka.reports.funnel import add_funnel_sections
 
-    hourglass = compute_funnel(source, _hourglass(source, lang), units=False)
+    hourglass = funnel(source, _hourglass(source, lang))
     page.add_section(t("web.weak_link", lang), text=weak_link(_diagnosis(source, lang)) or t("web.no_weak_link", lang))
     add_funnel_sections(page, hourglass, lang, hourglass_split="buy")
 
@@ -123,8 +132,9 @@ NEEDS = {"money": "money", "retention": "loop", "attribution": "attribution"}
 """The ``reports.support`` check each page's analysis needs."""
 
 
-def area_report(name: str, source: Source, lang: str) -> Report:
-    """The page ``name`` as report sections; what cannot be computed is said in a section."""
+def area_report(name: str, source: Source, lang: str, funnel: Funnel | None = None) -> Report:
+    """The page ``name`` as report sections; what cannot be computed is said in a section.
+    ``funnel``: how the overview computes its hourglass (default: ``compute_funnel``)."""
     from voronka.reports.support import data_profile
 
     page = Report(t(f"web.page.{name}", lang), lang)
@@ -134,7 +144,7 @@ def area_report(name: str, source: Source, lang: str) -> Report:
             page.add_section(t(f"web.page.{name}", lang), text=t("web.no_data", lang, reason=missing[NEEDS[name]]))
             return page
     try:
-        AREAS[name](page, source, lang)
+        AREAS[name](page, source, lang, **({"funnel": funnel} if funnel and name == "overview" else {}))
     except VoronkaError as exc:
         page.add_section(t(f"web.page.{name}", lang), text=t("web.no_data", lang, reason=str(exc)))
     return page

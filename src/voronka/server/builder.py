@@ -1,7 +1,10 @@
 """The funnel builder's answers: the funnel of a query string, computed by the code the CLI
 uses (``funnel.spec.funnel_definition`` → ``compute_funnel`` on a ``Source`` over the
 server's read cursor), with its charts (``report.charts``) and its numbers formatted for
-the language; and the customers who dropped after a step, as rows or CSV.
+the language; the trend shaded by the change scan and time to convert (asked for after the
+funnel is drawn); and the customers who dropped after a step, as rows or CSV. Each funnel
+is computed once per store generation and definition (``server.results``): the answer, its
+charts, ``GET /v1/funnel`` and the overview's hourglass share it.
 
 Query parameters: the funnel's and the source's, as ``GET /v1/funnel`` reads them
 (``read.funnel_query``), plus the builder's own (``OWN``):
@@ -27,6 +30,7 @@ from fastapi.encoders import jsonable_encoder
 
 from voronka.errors import InputError
 from voronka.i18n import format_date, format_datetime, format_duration, format_number, format_percent, t
+from voronka.server.results import Results, canonical, json_bytes
 
 OWN = ("compare", "seg_a", "seg_b", "step", "series")
 """The builder's parameters that are not the funnel's or the source's."""
@@ -75,21 +79,43 @@ def _series(items: list[tuple[str, str]], own: dict[str, str], lang: str) -> lis
     raise InputError(f"query parameter 'compare' (value {compare[:40]!r}): none, previous or segments")
 
 
-def _compute(collector: Any, flags: dict, options: dict, lang: str, *, units: bool,
-             shade: bool = False) -> tuple[Any, list[tuple[dt.date, dt.date, str]]]:
-    """(the funnel's result, with ``shade`` the change scan's windows its trend shades:
-    ``trend_windows`` on the same source; else none)."""
-    from voronka.engines.duckdb import DuckDBEngine
-    from voronka.explore.scan import trend_windows
-    from voronka.funnel import compute_funnel
+def _definition(flags: dict, lang: str) -> Any:
     from voronka.funnel.spec import funnel_definition
+
+    return funnel_definition(flags, lang=lang, default_model="hourglass", model_files=False)  # no file
+
+
+def _source(con: Any, options: dict) -> Any:
+    from voronka.engines.duckdb import DuckDBEngine
     from voronka.source import Source
 
-    definition = funnel_definition(flags, lang=lang, default_model="hourglass", model_files=False)  # no file
-    with collector.reading() as con:
-        source = Source.from_options(DuckDBEngine(con), **options)
-        result = compute_funnel(source, definition, units=units)
-        return result, trend_windows(source, result) if shade else []
+    return Source.from_options(DuckDBEngine(con), **options)
+
+
+def _size(result: Any) -> int:
+    """The bytes a kept ``FunnelResult`` (without units) holds, about."""
+    tables = (result.steps, result.histogram, result.trends)
+    return 16_384 + sum(table.nbytes for table in tables if table is not None)
+
+
+def funnel_result(collector: Any, results: Results, definition: Any, options: dict) -> Any:
+    """The funnel (``compute_funnel``, no units) of ``definition`` over the source of
+    ``options``, kept in ``results`` (the builder's answer, its charts, ``/v1/funnel`` and the
+    overview share it; options that mean the same source are one key)."""
+    from voronka.funnel import compute_funnel
+
+    def compute() -> Any:
+        with collector.reading() as con:
+            return compute_funnel(_source(con, options), definition, units=False)
+
+    same = {**options, "where": list(options.get("where") or ()), "timezone": options.get("timezone") or "UTC"}
+    return results.get("funnel", canonical(definition, same), compute, size=_size)
+
+
+def _runs(items: list[tuple[str, str]], lang: str) -> tuple[dict[str, str], list[tuple[str, Any, dict]]]:
+    """(the builder's own parameters, (series name, definition, source options) per series)."""
+    items, own = split_query(items)
+    return own, [(name, _definition(flags, lang), options) for name, flags, options in _series(items, own, lang)]
 
 
 def _formatted(row: dict[str, Any], lang: str) -> dict[str, Any]:
@@ -110,26 +136,31 @@ def _figure(figure: Any) -> Any:
     return None if figure is None else pio.to_json(figure, validate=False)
 
 
-def funnel_answer(collector: Any, items: list[tuple[str, str]], lang: str) -> dict[str, Any]:
-    """The builder's answer: per series its step rows (raw and formatted), the funnel chart,
-    the trend (with intervals and n, the change scan's flagged windows shaded and listed) and
-    time-to-convert charts of the first series, and the comparison of the series' last-step
-    conversions."""
+def funnel_answer(collector: Any, results: Results, items: list[tuple[str, str]], lang: str) -> bytes:
+    """The builder's answer (JSON bytes, kept in ``results``): per series its step rows (raw and
+    formatted), the funnel chart, the first series' trend rows (conversion per period, n), and
+    the comparison of the series' last-step conversions. The charts below the fold are not
+    here: ``charts_answer`` (the trend with intervals, shaded by the change scan; time to
+    convert) is asked for by the page once this answer is drawn; a dashboard's panel never
+    asks for it."""
+    own, runs = _runs(items, lang)
+    key = canonical(lang, own.get("compare"), [(name, d, o) for name, d, o in runs])
+    return results.get("builder", key, lambda: json_bytes(_answer(collector, results, runs, lang)))
+
+
+def _answer(collector: Any, results: Results, runs: list[tuple[str, Any, dict]], lang: str) -> dict[str, Any]:
     from voronka.reports import charts
     from voronka.stats import proportion_test
 
-    items, own = split_query(items)
     series = []
-    results = []
-    shaded: list[tuple[dt.date, dt.date, str]] = []
-    for name, flags, options in _series(items, own, lang):
-        result, windows = _compute(collector, flags, options, lang, units=False, shade=not results)  # the first's
-        shaded += windows
-        results.append((name, result))
+    kept = []
+    for name, definition, options in runs:
+        result = funnel_result(collector, results, definition, options)
+        kept.append((name, result))
         series.append({"name": name, "steps": [_formatted(r, lang) for r in result.steps.to_pylist()]})
-    first = results[0][1]
-    if len(results) > 1:  # the compare series as the chart's breakdown values
-        rows = [{**r, "breakdown": name} for name, res in results for r in res.steps.to_pylist()
+    first = kept[0][1]
+    if len(kept) > 1:  # the compare series as the chart's breakdown values
+        rows = [{**r, "breakdown": name} for name, res in kept for r in res.steps.to_pylist()
                 if r["breakdown"] is None]
         chart_steps = pa.Table.from_pylist(rows, schema=first.steps.schema)
     else:
@@ -141,30 +172,55 @@ def funnel_answer(collector: Any, items: list[tuple[str, str]], lang: str) -> di
         "breakdown": first.definition.breakdown is not None,
         "empty": t("web.empty_funnel", lang) if empty else None,
         "funnel": None if empty else _figure(charts.funnel_chart(chart_steps, lang, max_breakdowns=8)),
-        "ttc": _figure(charts.time_to_convert_histogram(first.histogram, lang, labels={i + 1: s.title for i, s in enumerate(first.definition.steps)}))
-        if first.histogram.num_rows else None,
-        "trend": None, "trend_rows": [], "flagged": [], "flagged_note": None, "difference": None,
+        "trend_rows": [], "difference": None,
         "headers": {name: t(key, lang) for name, key in HEADERS.items()},
     }
     if first.trends is not None and first.trends.num_rows:
-        answer["trend"] = _figure(charts.conversion_trend(first.trends, lang, flagged=shaded))
-        answer["flagged"] = [{"first": a, "last": b, "label": label,
-                              "text": f"{format_date(a, lang)} – {format_date(b, lang)}: {label}"}
-                             for a, b, label in shaded]
-        answer["flagged_note"] = t("web.flagged" if shaded else "web.no_flagged", lang)
         answer["trend_rows"] = [{**r, "text": {"period": format_date(r["period"], lang),
                                                "n": format_number(r["entered"], lang),
                                                "conversion": format_percent(r["conversion_from_first"] or 0, lang)}}
                                 for r in first.trends.to_pylist() if r["step"] == len(first.definition.steps)]
-    if len(results) == 2:
-        ends = [[r for r in res.steps.to_pylist() if r["breakdown"] is None] for _, res in results]
+    if len(kept) == 2:
+        ends = [[r for r in res.steps.to_pylist() if r["breakdown"] is None] for _, res in kept]
         (x1, n1), (x2, n2) = ((e[-1]["customers"], e[0]["customers"]) for e in ends)
         if n1 and n2:
             test = proportion_test(x1, n1, x2, n2)
             answer["difference"] = t("web.difference", lang, a=format_percent(x1 / n1, lang),
                                      b=format_percent(x2 / n2, lang), test=test.method,
                                      p=f"= {test.p:.3g}")
-    return jsonable_encoder(answer)
+    return answer
+
+
+def charts_answer(collector: Any, results: Results, items: list[tuple[str, str]], lang: str) -> bytes:
+    """The builder's second answer, asked for once the funnel is drawn (JSON bytes, kept in
+    ``results``): the first series' trend shaded with the change scan's flagged windows
+    (``explore.scan.trend_windows`` on the funnel's source) and the windows in words, and its
+    time-to-convert chart: ``{trend, flagged: [{first, last, label, text}], flagged_note, ttc}``
+    (``None``/empty what the funnel has not)."""
+    _, runs = _runs(items, lang)
+    _, definition, options = runs[0]
+
+    def compute() -> bytes:
+        from voronka.explore.scan import trend_windows
+        from voronka.reports import charts
+
+        result = funnel_result(collector, results, definition, options)
+        titles = {i + 1: s.title for i, s in enumerate(result.definition.steps)}
+        answer: dict[str, Any] = {
+            "trend": None, "flagged": [], "flagged_note": None,
+            "ttc": _figure(charts.time_to_convert_histogram(result.histogram, lang, labels=titles))
+            if result.histogram.num_rows else None}
+        if result.trends is not None and result.trends.num_rows:
+            with collector.reading() as con:
+                shaded = trend_windows(_source(con, options), result)
+            answer["trend"] = _figure(charts.conversion_trend(result.trends, lang, flagged=shaded))
+            answer["flagged"] = [{"first": a, "last": b, "label": label,
+                                  "text": f"{format_date(a, lang)} – {format_date(b, lang)}: {label}"}
+                                 for a, b, label in shaded]
+            answer["flagged_note"] = t("web.flagged" if shaded else "web.no_flagged", lang)
+        return json_bytes(answer)
+
+    return results.get("builder-charts", canonical(lang, definition, options), compute)
 
 
 def dropped(collector: Any, items: list[tuple[str, str]], lang: str) -> tuple[str, pa.Table, list[str]]:
@@ -177,7 +233,10 @@ def dropped(collector: Any, items: list[tuple[str, str]], lang: str) -> tuple[st
     runs = _series(items, own, lang)
     name = own.get("series")
     chosen = next((r for r in runs if r[0] == name), runs[0])
-    result, _ = _compute(collector, chosen[1], chosen[2], lang, units=True)
+    from voronka.funnel import compute_funnel
+
+    with collector.reading() as con:  # with units: not kept (the lists are large)
+        result = compute_funnel(_source(con, chosen[2]), _definition(chosen[1], lang), units=True)
     step = int(raw)
     if not 1 <= step <= len(result.definition.steps):
         raise InputError(f"query parameter 'step' (value {raw!r}): the funnel has {len(result.definition.steps)} steps")

@@ -4,12 +4,15 @@ the assets under ``/static/`` (docs/server.md, "The web app").
 * ``GET /app/{page}``: ``overview``, ``funnel`` (the builder: a small vanilla-JS front end,
   ``static/app.js``, over ``/app/api/funnel``) and the server-rendered areas of
   ``server.areas`` (``paths``, ``retention``, ``attribution``, ``findings``, ``money``,
-  ``plan``, ``crm``). The whole state of a view is its query string: the source's
-  ``since``/``until``/``where``/``unit``/``tz``, ``lang``, and the builder's funnel
-  parameters; a link reproduces the view.
-* ``GET /app/api/funnel``, ``/app/api/dropped``, ``/app/api/dropped.csv``: the builder's
-  funnel and the customers who dropped after a step (``server.builder``).
+  ``plan``, ``crm``): their frame at once, their sections from ``GET /app/api/page/{page}``
+  (``Pages``: once per store generation). The whole state of a view is its query string:
+  the source's ``since``/``until``/``where``/``unit``/``tz``, ``lang``, and the builder's
+  funnel parameters; a link reproduces the view.
+* ``GET /app/api/funnel``, ``/app/api/charts``, ``/app/api/dropped``, ``/app/api/dropped.csv``:
+  the builder's funnel, its trend and time to convert, and the customers who dropped after a
+  step (``server.builder``).
 * ``GET``/``POST /app/api/views``, ``GET /app/views/{name}``: saved views (``server.views``).
+* ``/app/api/dashboards…``, ``GET /app/dashboards/{name}``: dashboards (``server.dashboards``).
 * ``GET /static/plotly.min.js``: plotly.js from the installed ``plotly`` package; the rest
   of ``/static/`` is this package's ``static`` folder. Nothing comes from a CDN.
 
@@ -18,43 +21,66 @@ No parameter names a file."""
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import html
 import importlib
 import json
 import threading
-from collections.abc import Callable
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import Body, Depends, FastAPI, Request
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 
-from voronka.errors import VoronkaError
-from voronka.i18n import MESSAGES, t
+from voronka.errors import InputError, StoreError, VoronkaError
+from voronka.i18n import MESSAGES, format_datetime, t
 from voronka.reports.html import CSS
+from voronka.keys import allows_read
 from voronka.server import builder
+from voronka.server.answers import error
 from voronka.server.areas import AREAS, area_report
-from voronka.server.auth import read_access
+from voronka.server.auth import COOKIE, read_access
 from voronka.server.collector import LANGS, Collector
+from voronka.server.dashboards import (
+    MAX_VIEWS,
+    Missing,
+    add_view,
+    change_dashboard,
+    delete_dashboard,
+    find_dashboard,
+    list_dashboards,
+)
 from voronka.server.params import Lang, Tz, check_zone
+from voronka.server.results import JSON, Results, canonical, shared
 from voronka.server.views import MAX_NAME, check_view, find_view, list_views, save_view
 
 BUILDER = "funnel"
+DASHBOARD = "dashboard"
+"""The ``data-page`` of a dashboard (``/app/dashboards/NAME``), not a page of the menu."""
 PAGES = ("overview", BUILDER, *[name for name in AREAS if name != "overview"])
 """The pages, in the menu's order."""
 Page = Literal[PAGES]  # type: ignore[valid-type]
+DashboardName = Annotated[str, PathParam(max_length=MAX_NAME)]
 SOURCE_KEYS = ("since", "until", "where", "unit", "tz")
 """The query parameters every page keeps when the menu or the language switch is followed."""
 STATIC = Path(__file__).with_name("static")
-MAX_CACHED = 32
+MAX_LAST = 32
+"""The most pages whose latest sections are kept to show (with a note) after a write."""
 WARM = ("voronka.funnel", "voronka.diagnose", "voronka.reports.funnel", "voronka.reports.diagnose", "scipy.stats")
 """Modules the first overview needs, imported in the background when the server starts (seconds of
 imports, paid before the first visitor instead of by them)."""
 FIELD_SAMPLE = 10_000
+DEFAULT_FUNNEL = (("tz", "UTC"), ("model", "hourglass"), ("order", "ordered"))
+"""The builder's query when opened with none (as ``app.js`` writes it)."""
 
 
 def plotly_js() -> Path:
@@ -74,8 +100,9 @@ def _labels(lang: str) -> dict[str, str]:
     return {key[4:]: t(key, lang) for key in MESSAGES if key.startswith("web.")}
 
 
-def layout(request: Request, page: str, lang: str, body: str) -> str:
-    """The page around ``body``: the menu, the language switch, the filters, the saved views."""
+def layout(request: Request, page: str, lang: str, body: str, *, title: str | None = None) -> str:
+    """The page around ``body``: the menu, the language switch, the filters (not on a
+    dashboard: each view has its own), the saved views and the dashboards."""
     esc = html.escape
     items = request.query_params.multi_items()
     menu = "".join(
@@ -102,19 +129,24 @@ def layout(request: Request, page: str, lang: str, body: str) -> str:
         f'<span class="wheres"><span>{esc(t("web.where", lang))}</span> {filters}'
         f'<button type="button" class="add-where">{esc(t("web.add_filter", lang))}</button></span>'
         f'<input type="hidden" name="tz" value="{esc(value.get("tz", "UTC"))}">{hidden}'
-        f'<button type="submit" id="apply">{esc(t("web.apply", lang))}</button></form>')
+        f'<button type="submit" id="apply">{esc(t("web.apply", lang))}</button></form>') if page != DASHBOARD else ""
     views = (
         f'<aside class="views"><h2>{esc(t("web.saved_views", lang))}</h2><ul id="view-list"></ul>'
         f'<form id="save-view"><input name="name" maxlength="{MAX_NAME}" required '
         f'placeholder="{esc(t("web.view_name", lang))}"><button type="submit">{esc(t("web.save_view", lang))}</button>'
         f'<span id="view-status" role="status"></span></form>'
-        f'<p><a id="share" href="">{esc(t("web.share", lang))}</a></p></aside>')
+        f'<form id="add-dashboard"><input name="dashboard" maxlength="{MAX_NAME}" required list="dashboard-names" '
+        f'placeholder="{esc(t("web.dashboard_name", lang))}"><datalist id="dashboard-names"></datalist>'
+        f'<button type="submit">{esc(t("web.add_to_dashboard", lang))}</button>'
+        f'<span id="dashboard-status" role="status"></span></form>'
+        f'<p><a id="share" href="">{esc(t("web.share", lang))}</a></p>'
+        f'<h2>{esc(t("web.dashboards", lang))}</h2><ul id="dashboard-list"></ul></aside>')
     labels = json.dumps(_labels(lang), ensure_ascii=False).replace("<", "\\u003c")
     return (
         "<!DOCTYPE html>\n"
         f'<html lang="{lang}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{esc(t(f'web.page.{page}', lang))} · voronka</title>"
+        f"<title>{esc(title or t(f'web.page.{page}', lang))} · voronka</title>"
         f'<style>{CSS}</style><link rel="stylesheet" href="/static/app.css">'
         '<script src="/static/plotly.min.js"></script></head>'
         f'<body data-page="{page}" data-lang="{lang}"><div class="app">'
@@ -165,56 +197,177 @@ def builder_form(lang: str, fields: list[str]) -> str:
         '<div class="table-wrap"><table class="data" id="dropped-table"></table></div></section>')
 
 
-class Pages:
-    """The server-rendered areas, cached until an ingest adds rows (``Collector.generation``)."""
+def source_options(items: list[tuple[str, str]]) -> dict[str, Any]:
+    """The source options of a page's query (``since``, ``until``, ``unit``, ``where``, ``tz``),
+    checked (``Source.from_options``: a bad filter or day is an error naming it)."""
+    from voronka.source import Source
 
-    def __init__(self, collector: Collector) -> None:
+    options: dict[str, Any] = {"where": [v for n, v in items if n == "where"]}
+    for n, v in items:
+        if n in ("since", "until", "unit") and v:
+            options[n] = v
+        elif n == "tz":
+            options["timezone"] = v
+    Source.from_options(None, **options)  # type: ignore[arg-type]  # parsed only: no engine needed
+    return options
+
+
+class Pages:
+    """The server-rendered areas and the builder's fields, kept per store generation in the
+    server's ``Results`` (``server.results``). After a write, a page computed before it is
+    shown at once with a note saying when it was computed, while it is computed again in the
+    background (a live store is written to all the time; a page of 10M events takes seconds)."""
+
+    def __init__(self, collector: Collector, results: Results) -> None:
         self.collector = collector
-        self._cache: dict[tuple, Any] = {}
+        self.results = results
+        self.closing = threading.Event()
+        self._running: set[Any] = set()  # the cursors of pages being computed
+        self._running_lock = threading.Lock()
+        self._warm = threading.Thread(target=self.warm, name="voronka-warm", daemon=True)
+        self._last: OrderedDict[str, tuple[dt.datetime, str]] = OrderedDict()  # the latest sections per page
+        self._refreshing: set[str] = set()
+        self._last_lock = threading.Lock()
 
     def fields(self) -> list[str]:
         """What the builder offers to break down by: ``channel`` and the property keys of the
         latest ``FIELD_SAMPLE`` events (any other column or property can be typed)."""
-        key = ("fields", self.collector.generation)
-        if key not in self._cache:
+        def compute() -> list[str]:
             with self.collector.reading() as con:
                 rows = con.execute(
                     "SELECT DISTINCT unnest(json_keys(properties)) AS k FROM (SELECT properties FROM events "
                     f"ORDER BY ts DESC LIMIT {FIELD_SAMPLE}) ORDER BY k LIMIT 50").fetchall()
-            self._cache[key] = ["channel", *[k for (k,) in rows if k != "channel"]]
-        return self._cache[key]
+            return ["channel", *[k for (k,) in rows if k != "channel"]]
 
-    def area(self, name: str, items: list[tuple[str, str]], lang: str) -> str:
+        return self.results.get("fields", "", compute, size=lambda fields: 64 * len(fields))
+
+    def _key(self, name: str, options: dict[str, Any], lang: str) -> str:
+        return canonical(name, lang, options)
+
+    def ready(self, name: str, options: dict[str, Any], lang: str) -> str | None:
+        """The page's sections without computing anything now: those of this generation, or
+        the last ones computed before the latest writes (said in a note above them; computed
+        again in the background); None if the page was never computed."""
+        key = self._key(name, options, lang)
+        fresh = self.results.peek("page", key)
+        if fresh is not None:
+            return fresh
+        with self._last_lock:
+            last = self._last.get(key)
+        if last is None:
+            return None
+        self._refresh(name, options, lang)
+        taken, body = last
+        note = t("web.stale", lang, time=format_datetime(taken, lang, format="medium") + " UTC")
+        return f'<p class="note stale" role="status">{html.escape(note)}</p>{body}'
+
+    def area(self, name: str, options: dict[str, Any], lang: str) -> str:
+        """The page's sections as HTML (``areas.area_report``): ``ready``'s, else computed now
+        (once per generation: requests asking at once share one computation)."""
+        return self.ready(name, options, lang) or self._compute(name, options, lang)
+
+    def _compute(self, name: str, options: dict[str, Any], lang: str) -> str:
         from voronka.engines.duckdb import DuckDBEngine
         from voronka.source import Source
 
-        options: dict = {"where": [v for n, v in items if n == "where"]}
-        for n, v in items:
-            if n in ("since", "until", "unit") and v:
-                options[n] = v
-            elif n == "tz":
-                options["timezone"] = v
-        key = (name, lang, repr(sorted(options.items())), self.collector.generation)
-        if key not in self._cache:
-            with self.collector.reading() as con:
-                report = area_report(name, Source.from_options(DuckDBEngine(con), **options), lang)
-            body = report.sections_html()
-            if len(self._cache) >= MAX_CACHED:
-                self._cache.clear()
-            self._cache[key] = body
-        return self._cache[key]
+        def hourglass(source: Source, definition: Any) -> Any:  # the builder's, when it is the same funnel
+            return builder.funnel_result(self, self.results, definition, options)
+
+        def compute() -> str:
+            with self.reading() as con:
+                source = Source.from_options(DuckDBEngine(con), **options)
+                return area_report(name, source, lang, funnel=hourglass).sections_html()
+
+        key = self._key(name, options, lang)
+        body = self.results.get("page", key, compute)
+        with self._last_lock:
+            self._last[key] = (dt.datetime.now(dt.UTC).replace(tzinfo=None), body)
+            self._last.move_to_end(key)
+            while len(self._last) > MAX_LAST:
+                self._last.popitem(last=False)
+        return body
+
+    def _refresh(self, name: str, options: dict[str, Any], lang: str) -> None:
+        """Compute the page again in a thread of its own (one at a time per page)."""
+        key = self._key(name, options, lang)
+        with self._last_lock:
+            if key in self._refreshing or self.closing.is_set():
+                return
+            self._refreshing.add(key)
+
+        def run() -> None:
+            try:
+                self._compute(name, options, lang)
+            except Exception:  # noqa: BLE001 - the next request computes it and answers the error
+                pass
+            finally:
+                with self._last_lock:
+                    self._refreshing.discard(key)
+
+        threading.Thread(target=run, name="voronka-page", daemon=True).start()
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[Any]:
+        """``Collector.reading``, the cursor interrupted if the server stops meanwhile."""
+        with self.collector.reading() as con:
+            with self._running_lock:
+                if self.closing.is_set():
+                    raise StoreError("the server is stopping")
+                self._running.add(con)
+            try:
+                yield con
+            finally:
+                with self._running_lock:
+                    self._running.discard(con)
+
+    def warm(self) -> None:
+        """Import the analyses' modules, then compute the default overview and the builder's
+        default funnel (English, the whole store) so that the first visitor finds them ready
+        (run in the background from the start; its reads are interrupted if the server stops)."""
+        for module in WARM:
+            if self.closing.is_set():
+                return
+            importlib.import_module(module)
+        for first in (lambda: self._compute("overview", source_options([]), "en"),
+                      lambda: builder.funnel_answer(self, self.results, list(DEFAULT_FUNNEL), "en")):
+            if self.closing.is_set():
+                return
+            try:
+                first()
+            except Exception:  # noqa: BLE001 - a request asking for it computes it again and answers the error
+                pass
+
+    def start(self) -> None:
+        self._warm.start()
+
+    def close(self) -> None:
+        """Stop the pages being computed (their queries interrupted; none starts after) before
+        the store closes. A warm-up still importing modules is left to end by itself."""
+        with self._running_lock:
+            self.closing.set()
+            for con in self._running:
+                con.interrupt()
+        while True:  # until no read of ours holds a cursor (each ends soon once interrupted)
+            with self._running_lock:
+                if not self._running:
+                    return
+            time.sleep(0.01)
 
 
-def _warm() -> None:
-    for name in WARM:
-        importlib.import_module(name)
+def shell(name: str, query: str, lang: str) -> str:
+    """A page's body before its sections: a status line; ``app.js`` fetches the sections
+    (``/app/api/page/NAME``) and puts them in place."""
+    return (f'<div id="sections" data-fetch="/app/api/page/{name}?{html.escape(query)}">'
+            f'<p class="note" role="status">{html.escape(t("web.building", lang))}</p></div>')
 
 
 def add_routes(app: FastAPI, collector: Collector) -> None:
-    pages = Pages(collector)
+    results = shared(app, collector)
+    pages = Pages(collector, results)
+    app.add_exception_handler(Missing, lambda request, exc: error(404, str(exc)))
     read = [Depends(read_access)]
-    app.router.add_event_handler("startup", lambda: threading.Thread(target=_warm, name="voronka-warm",
-                                                                     daemon=True).start())
+    app.router.add_event_handler("startup", pages.start)
+    app.router.on_shutdown.insert(0, pages.close)  # before the store closes (create_app's handler)
 
     @app.get("/static/plotly.min.js", include_in_schema=False)
     async def plotly() -> FileResponse:
@@ -230,7 +383,24 @@ def add_routes(app: FastAPI, collector: Collector) -> None:
     @app.get("/app/api/funnel", dependencies=read)
     async def funnel(request: Request, lang: Lang = "en") -> JSONResponse:
         """The funnel builder's funnel: the query of ``GET /v1/funnel`` plus ``compare``, ``seg_a``, ``seg_b``."""
-        return JSONResponse(await run_in_threadpool(builder.funnel_answer, collector, _funnel_items(request), lang))
+        return Response(await run_in_threadpool(builder.funnel_answer, collector, results, _funnel_items(request), lang),
+                        media_type=JSON)
+
+    @app.get("/app/api/charts", dependencies=read)
+    async def funnel_charts(request: Request, lang: Lang = "en") -> Response:
+        """The builder's trend shaded with the change scan's windows, the windows in words, and
+        time to convert (asked for by the page once the funnel is drawn)."""
+        return Response(await run_in_threadpool(builder.charts_answer, collector, results, _funnel_items(request), lang),
+                        media_type=JSON)
+
+    @app.get("/app/api/page/{page}", dependencies=read, response_class=HTMLResponse)
+    async def sections(request: Request, page: Page, lang: Lang = "en", tz: Tz = "UTC") -> HTMLResponse:
+        """A server-rendered page's sections (HTML), computed once per store generation."""
+        check_zone(tz)
+        if page == BUILDER:
+            raise InputError("path parameter 'page' (value 'funnel'): the builder's data is /app/api/funnel")
+        options = source_options(request.query_params.multi_items())
+        return HTMLResponse(await run_in_threadpool(pages.area, page, options, lang))
 
     @app.get("/app/api/dropped", dependencies=read)
     async def dropped(request: Request, lang: Lang = "en") -> JSONResponse:
@@ -257,6 +427,48 @@ def add_routes(app: FastAPI, collector: Collector) -> None:
         await collector.writer.run(call=lambda: _locked(collector, save_view, name, page, query), size=len(query))
         return {"name": name, "page": page, "query": query, "url": f"/app/{page}?{query}"}
 
+    @app.get("/app/api/dashboards", dependencies=read)
+    async def dashboards() -> list[dict]:
+        """The dashboards by name: ``{name, views: [view names, in order], saved_at}``."""
+        return await run_in_threadpool(_read, collector, list_dashboards)
+
+    @app.get("/app/api/dashboards/{name}", dependencies=read)
+    async def dashboard(name: DashboardName) -> dict:
+        """The dashboard with its views, in order: ``{name, views: [{name, page, query}]}``."""
+        found = await run_in_threadpool(_read, collector, find_dashboard, name)
+        if found is None:
+            raise Missing(f"no dashboard {name[:80]!r}")
+        return found
+
+    @app.post("/app/api/dashboards/{name}/views", dependencies=read)
+    async def add_to_dashboard(name: DashboardName, view: Annotated[str, Body(max_length=MAX_NAME, embed=True)]) -> dict:
+        """Add the saved view ``view`` to the end of dashboard ``name`` (made if new)."""
+        views = await collector.writer.run(call=lambda: _locked(collector, add_view, name, view), size=len(view))
+        return {"name": name.strip(), "views": views}
+
+    @app.patch("/app/api/dashboards/{name}", dependencies=read)
+    async def change(name: DashboardName, new_name: Annotated[str | None, Body(alias="name", max_length=MAX_NAME)] = None,
+                     views: Annotated[list[Annotated[str, Field(max_length=MAX_NAME)]] | None,
+                                      Body(max_length=MAX_VIEWS)] = None) -> dict:
+        """Rename the dashboard (``name``) and/or set its views (``views``: their order; one
+        left out is taken off the dashboard)."""
+        return await collector.writer.run(call=lambda: _locked(collector, change_dashboard, name, new_name, views),
+                                          size=1)
+
+    @app.delete("/app/api/dashboards/{name}", dependencies=read)
+    async def delete(name: DashboardName) -> dict:
+        """Delete the dashboard (its views stay saved)."""
+        await collector.writer.run(call=lambda: _locked(collector, delete_dashboard, name), size=1)
+        return {"deleted": name}
+
+    @app.get("/app/dashboards/{name}", dependencies=read, response_class=HTMLResponse, include_in_schema=False)
+    async def dashboard_page(request: Request, name: DashboardName, lang: Lang = "en") -> HTMLResponse:
+        found = await run_in_threadpool(_read, collector, find_dashboard, name)
+        if found is None:
+            alert = f'<div class="error" role="alert">{html.escape(t("web.no_dashboard", lang, name=name))}</div>'
+            return HTMLResponse(layout(request, DASHBOARD, lang, alert, title=name), status_code=404)
+        return _keep_key(request, HTMLResponse(layout(request, DASHBOARD, lang, dashboard_body(found, lang), title=name)))
+
     @app.get("/app/views/{name}", dependencies=read, include_in_schema=False)
     async def open_view(name: Annotated[str, PathParam(max_length=MAX_NAME)]) -> Response:
         view = await run_in_threadpool(_read, collector, find_view, name)
@@ -268,13 +480,52 @@ def add_routes(app: FastAPI, collector: Collector) -> None:
     async def page(request: Request, page: Page, lang: Lang = "en", tz: Tz = "UTC") -> HTMLResponse:
         check_zone(tz)
         if page == BUILDER:
-            return HTMLResponse(layout(request, page, lang, builder_form(lang, await run_in_threadpool(pages.fields))))
+            body = builder_form(lang, await run_in_threadpool(pages.fields))
+            return _keep_key(request, HTMLResponse(layout(request, page, lang, body)))
+        items = request.query_params.multi_items()
         try:
-            body = await run_in_threadpool(pages.area, page, request.query_params.multi_items(), lang)
+            options = source_options(items)
         except VoronkaError as exc:  # a bad filter or day in the source form: said on the page, kept in the form
             alert = f'<div class="error" role="alert">{html.escape(str(exc))}</div>'
             return HTMLResponse(layout(request, page, lang, alert), status_code=422)
-        return HTMLResponse(layout(request, page, lang, body))
+        body = pages.ready(page, options, lang) or shell(page, _query(items), lang)  # the shell now, the sections next
+        return _keep_key(request, HTMLResponse(layout(request, page, lang, body)))
+
+
+def dashboard_body(dashboard: dict[str, Any], lang: str) -> str:
+    """A dashboard's page: its name (rename, delete) and a panel per view, in order, which
+    ``app.js`` fills with the view's chart (the builder's funnel, or the page's sections)."""
+    esc = html.escape
+    name = dashboard["name"]
+    panels = []
+    for i, view in enumerate(dashboard["views"]):
+        head = (f'<h2><a href="/app/views/{esc(quote(view["name"], safe=""))}">{esc(view["name"])}</a>'
+                + (f' <small>{esc(t("web.page." + view["page"], lang))}</small>' if view["page"] else "") + "</h2>"
+                f'<button type="button" class="move-up"{" disabled" if i == 0 else ""}>{esc(t("web.move_up", lang))}</button> '
+                f'<button type="button" class="remove-view">{esc(t("web.remove", lang))}</button>')
+        if view["page"] is None:
+            inner = f'<p class="note">{esc(t("web.view_gone", lang, name=view["name"]))}</p>'
+        else:
+            inner = f'<p class="note" role="status">{esc(t("web.building", lang))}</p>'
+        panels.append(f'<article class="panel" data-view="{esc(view["name"])}" data-view-page="{esc(view["page"] or "")}" '
+                      f'data-query="{esc(view["query"])}">{head}<div class="panel-body">{inner}</div></article>')
+    empty = "" if panels else f'<p class="note">{esc(t("web.dashboard_empty", lang))}</p>'
+    return (f'<section id="dashboard" data-name="{esc(name)}"><h1>{esc(name)}</h1>'
+            f'<form id="rename-dashboard"><input name="name" value="{esc(name)}" maxlength="{MAX_NAME}" required>'
+            f'<button type="submit">{esc(t("web.rename", lang))}</button> '
+            f'<button type="button" id="delete-dashboard">{esc(t("web.delete", lang))}</button>'
+            f'<span id="rename-status" role="status"></span></form>'
+            f'{empty}<div id="panels">{"".join(panels)}</div></section>')
+
+
+def _keep_key(request: Request, page: HTMLResponse) -> HTMLResponse:
+    """``?key=`` in a browser's address: kept in the cookie, so the page's own requests carry it
+    (as ``GET /`` does)."""
+    key = request.query_params.get("key")
+    keyring = request.app.state.keyring
+    if key and not keyring.public_reads and allows_read(keyring, key):
+        page.set_cookie(COOKIE, key, httponly=True, samesite="strict")
+    return page
 
 
 def _funnel_items(request: Request) -> list[tuple[str, str]]:
@@ -288,7 +539,7 @@ def _read(collector: Collector, read: Callable[..., Any], *args: str) -> Any:
         return read(con, *args)
 
 
-def _locked(collector: Collector, write: Callable[..., None], *args: str) -> None:
+def _locked(collector: Collector, write: Callable[..., Any], *args: Any) -> Any:
     """``write(connection, *args)`` under the writer's lock (run by the writer thread)."""
     with collector.lock:
-        write(collector.store.connection, *args)
+        return write(collector.store.connection, *args)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from voronka.errors import InputError
@@ -26,6 +26,7 @@ from voronka.server.params import (
     check_zone,
     split_steps,
 )
+from voronka.server.results import Results, canonical, json_bytes, shared
 
 
 _QUERY_FLAGS = {"from": "date_from", "to": "date_to", "tz": "timezone"}
@@ -58,7 +59,22 @@ def funnel_query(items: list[tuple[str, str]]) -> tuple[dict[str, Any], dict[str
     return flags, options
 
 
+def funnel_steps(collector: Collector, results: Results, flags: dict[str, Any], options: dict[str, Any],
+                 lang: str) -> bytes:
+    """The steps of the funnel of ``flags`` (``funnel.spec.funnel_definition``; default: the
+    hourglass) over the store's events as ``options`` say, as JSON rows (the funnel kept in
+    ``results``, shared with the builder)."""
+    from voronka.funnel.spec import funnel_definition
+    from voronka.server.builder import funnel_result
+
+    definition = funnel_definition(flags, lang=lang, default_model="hourglass", model_files=False)  # no file
+    key = canonical(definition, options)
+    return results.get("v1-funnel", key, lambda: json_bytes(
+        funnel_result(collector, results, definition, options).steps.to_pylist()))
+
+
 def add_routes(app: FastAPI, collector: Collector) -> None:
+    results = shared(app, collector)
     @app.get("/", response_class=HTMLResponse, dependencies=[Depends(read_access)])
     async def dashboard(request: Request, lang: Lang = "en", tz: Tz = "UTC") -> HTMLResponse:
         page = HTMLResponse(await run_in_threadpool(collector.dashboard, lang, check_zone(tz)))
@@ -70,7 +86,7 @@ def add_routes(app: FastAPI, collector: Collector) -> None:
 
     @app.get("/v1/funnel", dependencies=[Depends(read_access)])
     async def funnel(request: Request, model: Model = "hourglass", steps: Steps = None, window: Window = None,
-                     lang: Lang = "en", tz: Tz = "UTC", where: Where = None, unit: Unit = None) -> JSONResponse:
+                     lang: Lang = "en", tz: Tz = "UTC", where: Where = None, unit: Unit = None) -> Response:
         """The funnel's steps. Query parameters: the funnel's flags by their CLI names
         (``steps=a,b|c``, ``model``, ``window``, ``order``, ``exclude`` …, ``from``/``to``,
         ``tz``) and the source's (``where`` repeatable, ``unit``, ``session_gap``, ``since``,
@@ -80,7 +96,8 @@ def add_routes(app: FastAPI, collector: Collector) -> None:
         if steps:
             split_steps(steps)
         flags, options = funnel_query(request.query_params.multi_items())
-        return JSONResponse(await run_in_threadpool(collector.funnel_steps, flags, options, lang))
+        return Response(await run_in_threadpool(funnel_steps, collector, results, flags, options, lang),
+                        media_type="application/json")
 
     @app.post("/v1/snapshot", dependencies=[Depends(read_access)])
     async def snapshot() -> dict[str, Any]:

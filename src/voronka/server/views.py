@@ -20,12 +20,19 @@ MAX_NAME = 100
 MAX_QUERY = 4000
 
 
+def check_name(name: str, what: str = "view", field: str = "name") -> str:
+    """``name`` trimmed: 1 to ``MAX_NAME`` printable characters, else an ``InputError`` naming
+    ``what``'s ``field``."""
+    name = name.strip()
+    if not 1 <= len(name) <= MAX_NAME or any(unicodedata.category(c).startswith("C") for c in name):
+        raise InputError(f"{what} field {field!r} (value {name[:80]!r}): 1 to {MAX_NAME} printable characters")
+    return name
+
+
 def check_view(name: str, page: str, query: str, pages: tuple[str, ...]) -> tuple[str, str, str]:
     """The view's name (trimmed), page and query (without a leading ``?``), or an ``InputError``
     naming the field."""
-    name = name.strip()
-    if not 1 <= len(name) <= MAX_NAME or any(unicodedata.category(c).startswith("C") for c in name):
-        raise InputError(f"view field 'name' (value {name[:80]!r}): 1 to {MAX_NAME} printable characters")
+    name = check_name(name)
     if page not in pages:
         raise InputError(f"view field 'page' (value {page[:80]!r}): one of {', '.join(pages)}")
     query = query.lstrip("?")

@@ -209,7 +209,7 @@ class Writer:
                 con.unregister(CAPTURED)
                 if aliases:
                     con.unregister(ALIASES)
-        if added:
+        if added or aliases:  # a new generation: answers kept by the server are stale (server.results)
             self.on_added(added)
         return added
 

@@ -38,26 +38,175 @@
       });
     });
   }
+  function refreshDashboards() {
+    fetch("/app/api/dashboards").then(function (r) { return r.json(); }).then(function (dashboards) {
+      var list = document.getElementById("dashboard-list");
+      var names = document.getElementById("dashboard-names");
+      list.textContent = "";
+      names.textContent = "";
+      if (!dashboards.length) list.appendChild(el("li", {"class": "note"}, L.no_dashboards));
+      dashboards.forEach(function (d) {
+        var item = el("li");
+        item.appendChild(el("a", {href: "/app/dashboards/" + encodeURIComponent(d.name) + "?lang=" + lang,
+                                  "data-dashboard": d.name}, d.name + " (" + d.views.length + ")"));
+        list.appendChild(item);
+        names.appendChild(el("option", {value: d.name}));
+      });
+    });
+  }
+  function answerOf(r) { return r.json().then(function (body) { return [r.ok, body]; }); }
+  function saveView(name) {
+    return fetch("/app/api/views", {method: "POST", headers: {"Content-Type": "application/json"},
+      body: JSON.stringify({name: name, page: page, query: location.search.replace(/^\?/, "")})}).then(answerOf);
+  }
   function share() {
     var link = document.getElementById("share");
     link.href = location.pathname + location.search;
   }
   document.getElementById("save-view").addEventListener("submit", function (event) {
     event.preventDefault();
-    var name = event.target.elements.name.value;
     var status = document.getElementById("view-status");
-    fetch("/app/api/views", {method: "POST", headers: {"Content-Type": "application/json"},
-      body: JSON.stringify({name: name, page: page, query: location.search.replace(/^\?/, "")})})
-      .then(function (r) { return r.json().then(function (body) { return [r.ok, body]; }); })
-      .then(function (answer) {
-        status.textContent = answer[0] ? L.saved : answer[1].error;
-        refreshViews();
-      });
+    saveView(event.target.elements.name.value).then(function (answer) {
+      status.textContent = answer[0] ? L.saved : answer[1].error;
+      refreshViews();
+    });
+  });
+  /* "Add this view to the dashboard": the view is saved under the name above, then added. */
+  document.getElementById("add-dashboard").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var dashboard = event.target.elements.dashboard.value.trim();
+    var name = document.getElementById("save-view").elements.name.value.trim();
+    var status = document.getElementById("dashboard-status");
+    if (!name) { status.textContent = L.name_view_first; return; }
+    saveView(name).then(function (saved) {
+      if (!saved[0]) return saved;
+      return fetch("/app/api/dashboards/" + encodeURIComponent(dashboard) + "/views", {method: "POST",
+        headers: {"Content-Type": "application/json"}, body: JSON.stringify({view: saved[1].name})}).then(answerOf);
+    }).then(function (answer) {
+      status.textContent = answer[0] ? L.added.replace("{name}", function () { return dashboard; }) : answer[1].error;
+      document.body.dataset.added = String(Date.now());
+      refreshViews();
+      refreshDashboards();
+    });
   });
   refreshViews();
+  refreshDashboards();
   share();
 
-  if (page !== "funnel") return;
+  /* Scripts set by innerHTML do not run: each figure's script is run again as a new element. */
+  function runScripts(box) {
+    box.querySelectorAll("script").forEach(function (old) {
+      var script = el("script");
+      script.textContent = old.textContent;
+      old.replaceWith(script);
+    });
+  }
+
+  /* ------------------------------------------------------------ a page's sections, computed on the server */
+  /* Put the sections of ``url`` (HTML) in ``box`` and draw their figures; with ``number``, the
+     sections' ids are made unique to it (several pages' sections on one dashboard). */
+  function fillSections(box, url, number) {
+    return fetch(url).then(function (r) {
+      return r.text().then(function (body) { return [r.ok, body]; });
+    }).then(function (result) {
+      box.textContent = "";
+      if (!result[0]) { box.appendChild(el("div", {"class": "error", role: "alert"}, JSON.parse(result[1]).error)); return; }
+      box.innerHTML = number === undefined ? result[1] : result[1].replace(/section-(\d+)/g, "panel" + number + "-section-$1");
+      runScripts(box);
+    });
+  }
+  function sections() {
+    var box = document.getElementById("sections");
+    if (!box) { document.body.dataset.built = String(Date.now()); return; }
+    fillSections(box, box.dataset.fetch).then(function () { document.body.dataset.built = String(Date.now()); });
+  }
+
+  /* ------------------------------------------------------------ a dashboard: each view's chart */
+  function withLang(query) {
+    var q = new URLSearchParams(query);
+    q.set("lang", lang);
+    return q;
+  }
+  function panelFunnel(body, query) {
+    return fetch("/app/api/funnel?" + withLang(query).toString()).then(answerOf).then(function (result) {
+      body.textContent = "";
+      if (!result[0]) { body.appendChild(el("div", {"class": "error", role: "alert"}, result[1].error)); return; }
+      var answer = result[1];
+      if (answer.empty) body.appendChild(el("p", {"class": "note"}, answer.empty));
+      if (answer.funnel) {
+        var chart = body.appendChild(el("div", {"class": "chart"}));
+        var figure = JSON.parse(answer.funnel);
+        Plotly.newPlot(chart, figure.data, figure.layout, PLOT);
+      }
+      var table = body.appendChild(el("table", {"class": "data steps"}));
+      var head = el("tr");
+      var H = answer.headers;
+      [answer.breakdown ? H.breakdown : H.series, H.label, H.customers, H.conversion_from_first]
+        .forEach(function (h) { cell(head, "th", h); });
+      table.appendChild(el("thead")).appendChild(head);
+      var tbody = table.appendChild(el("tbody"));
+      answer.series.forEach(function (series) {
+        series.steps.forEach(function (r) {
+          var row = el("tr", {"data-breakdown": r.breakdown === null ? "" : r.breakdown, "data-step": r.step});
+          cell(row, "td", r.breakdown === null ? series.name : r.breakdown);
+          cell(row, "td", r.label);
+          cell(row, "td", r.text.customers, {"class": "num customers", "data-value": r.customers});
+          cell(row, "td", r.text.conversion_from_first, {"class": "num"});
+          tbody.appendChild(row);
+        });
+      });
+    });
+  }
+  function panelPage(body, viewPage, query, number) {
+    return fillSections(body, "/app/api/page/" + viewPage + "?" + withLang(query).toString(), number);
+  }
+  function dashboardChange(change) {
+    var name = document.getElementById("dashboard").dataset.name;
+    return fetch("/app/api/dashboards/" + encodeURIComponent(name), {method: "PATCH",
+      headers: {"Content-Type": "application/json"}, body: JSON.stringify(change)}).then(answerOf);
+  }
+  function dashboard() {
+    var box = document.getElementById("dashboard");
+    if (!box) { document.body.dataset.built = String(Date.now()); return; }
+    var panels = Array.prototype.slice.call(document.querySelectorAll("#panels .panel"));
+    var names = panels.map(function (p) { return p.dataset.view; });
+    function reload(answer) {
+      if (!answer[0]) { document.getElementById("rename-status").textContent = answer[1].error; return; }
+      location.href = "/app/dashboards/" + encodeURIComponent(answer[1].name) + "?lang=" + lang;
+    }
+    panels.forEach(function (panel, i) {
+      panel.querySelector(".move-up").addEventListener("click", function () {
+        var order = names.slice();
+        order.splice(i - 1, 0, order.splice(i, 1)[0]);
+        dashboardChange({views: order}).then(reload);
+      });
+      panel.querySelector(".remove-view").addEventListener("click", function () {
+        dashboardChange({views: names.filter(function (n, k) { return k !== i; })}).then(reload);
+      });
+    });
+    document.getElementById("rename-dashboard").addEventListener("submit", function (event) {
+      event.preventDefault();
+      dashboardChange({name: event.target.elements.name.value}).then(reload);
+    });
+    document.getElementById("delete-dashboard").addEventListener("click", function () {
+      fetch("/app/api/dashboards/" + encodeURIComponent(box.dataset.name), {method: "DELETE"}).then(answerOf)
+        .then(function (answer) {
+          if (!answer[0]) { document.getElementById("rename-status").textContent = answer[1].error; return; }
+          box.textContent = "";
+          box.appendChild(el("p", {"class": "note", id: "deleted"}, L.deleted));
+          refreshDashboards();
+        });
+    });
+    Promise.all(panels.map(function (panel, i) {
+      var body = panel.querySelector(".panel-body");
+      var viewPage = panel.dataset.viewPage;
+      if (!viewPage) return null;
+      return viewPage === "funnel" ? panelFunnel(body, panel.dataset.query) : panelPage(body, viewPage, panel.dataset.query, i);
+    })).then(function () { document.body.dataset.built = String(Date.now()); });
+  }
+
+  if (page === "dashboard") { dashboard(); return; }
+  if (page !== "funnel") { sections(); return; }
 
   /* ------------------------------------------------------------ the funnel builder */
   var form = document.getElementById("builder");
@@ -217,13 +366,28 @@
         var name = point.data.showlegend ? point.data.name : null;
         showDropped(point.pointNumber + 1, name);
       });
-      plot("trend-chart", answer.trend);
-      plot("ttc-chart", answer.ttc);
+      plot("trend-chart", null);
+      flaggedList({flagged: [], flagged_note: answer.trend_rows.length ? L.building : ""});
+      plot("ttc-chart", null);
+      if (!answer.empty) moreCharts(q);
       document.getElementById("difference").textContent = answer.difference || "";
       stepsTable(answer);
       trendTable(answer);
-      flaggedList(answer);
       document.body.dataset.built = String(Date.now());
+    });
+  }
+
+  /* The trend shaded with the change scan's windows, and time to convert: asked for once
+     the funnel is drawn. */
+  function moreCharts(q) {
+    var asked = q.toString();
+    fetch("/app/api/charts?" + asked).then(answerOf).then(function (result) {
+      if (asked !== toQuery().toString()) return;  /* another view was built since */
+      if (!result[0]) { showError(result[1].error); return; }
+      plot("trend-chart", result[1].trend);
+      flaggedList(result[1]);
+      plot("ttc-chart", result[1].ttc);
+      document.body.dataset.charts = String(Date.now());
     });
   }
 
