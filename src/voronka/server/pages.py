@@ -75,7 +75,7 @@ SOURCE_KEYS = ("since", "until", "where", "unit", "tz")
 STATIC = Path(__file__).with_name("static")
 MAX_LAST = 32
 """The most pages whose latest sections are kept to show (with a note) after a write."""
-WARM = ("voronka.funnel", "voronka.diagnose", "voronka.reports.funnel", "voronka.reports.diagnose", "scipy.stats")
+WARM = ("voronka.funnel", "voronka.diagnose", "voronka.reports.funnel", "voronka.reports.diagnose", "scipy.special")
 """Modules the first overview needs, imported in the background when the server starts (seconds of
 imports, paid before the first visitor instead of by them)."""
 FIELD_SAMPLE = 10_000
