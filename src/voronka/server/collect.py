@@ -83,7 +83,7 @@ MAX_NAME = 255
 
 def file_name(request: Request) -> str:
     """What errors call the body: the ``filename`` of its ``Content-Disposition`` (RFC 6266;
-    ``filename*=UTF-8''…`` too), else ``request body``. Used in messages only, never opened:
+    ``filename*=UTF-8''…``, or UTF-8 in ``filename=``), else ``request body``. Used in messages only, never opened:
     control characters become ``?``, at most ``MAX_NAME`` characters kept."""
     header = request.headers.get("content-disposition")
     if not header:
@@ -94,6 +94,10 @@ def file_name(request: Request) -> str:
         name = message.get_filename() or ""
     except (ValueError, LookupError):
         return REQUEST
+    try:  # a plain filename="…" in UTF-8, as browsers send it, arrives as Latin-1
+        name = name.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        pass
     name = "".join("?" if unicodedata.category(c).startswith("C") else c for c in name).strip()
     return name[:MAX_NAME] or REQUEST
 
