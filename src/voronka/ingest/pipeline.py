@@ -10,6 +10,13 @@ Two ways, with the same result:
   redone exactly in the rare case of a repeated key (``_insert_then_verify``). One pass
   over the file instead of two.
 
+A small source (at most ``SMALL_ROWS`` rows: a request body) is normalised once into a
+temporary table (``STAGED``) and both ways read that: what costs is planning the
+normalisation, not running it, so it is planned once rather than once per pass; and its
+keys are looked up in the table (a semi-join on its few keys) rather than the table's keys
+hashed whole. The plans themselves are kept (``normalise.plan``). Same statements, same
+result.
+
 Atomicity: one ingest call is one transaction. If any file fails (an unreadable file, a
 missing column, a bad row without a reject file), nothing of the call is kept and the
 store is exactly as before; several files in one call are all or nothing. The reject
@@ -26,6 +33,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
@@ -44,6 +52,15 @@ CHECK_SHARE = 0.2
 
 INSERT_SHARE = 0.9
 """The share of a file's progress bar given to the insert (``_insert_then_verify``)."""
+
+SMALL_ROWS = 10_000
+"""Sources of at most this many rows are normalised once into ``STAGED`` (see the module doc)."""
+
+STAGED = "_voronka_staged"
+"""The temporary table a small source's normalised rows are kept in during its ingest."""
+
+AddedKeys = Callable[[np.ndarray], None]
+"""``added_keys(hashes)``: DuckDB's ``hash()`` of the key of every row an ingest added, once committed."""
 
 
 def check_tz(tz: str | None) -> str | None:
@@ -83,10 +100,12 @@ def ingest(
     reject_file: str | Path | None = None,
     progress: Progress | None = None,
     keep_repeats: bool = False,
+    added_keys: AddedKeys | None = None,
 ) -> IngestSummary:
     """Ingest ``paths`` into ``table`` of the store on ``con``, in one transaction.
 
     ``currency`` is the currency of amounts whose row has none (docs/ingest.md).
+    ``added_keys`` is given the hashes of the keys added, after the commit.
     """
     if table not in SPECS:
         raise InputError(f"unknown table {table!r}; expected one of {', '.join(SPECS)}")
@@ -97,6 +116,7 @@ def ingest(
         raise InputError("no files to ingest")
     files: list[FileSummary] = []
     rejects: list[pa.Table] = []
+    added: list[np.ndarray] | None = [] if added_keys is not None else None
     restore = _enable_progress(con) if progress else None
     con.execute("BEGIN TRANSACTION")
     try:
@@ -104,7 +124,7 @@ def ingest(
             summary, bad = _ingest_file(con, table, path, mapping=dict(mapping or {}), tz=tz,
                                         currency=currency, encoding=encoding, delimiter=delimiter,
                                         keep_bad=reject_file is not None, progress=progress,
-                                        keep_repeats=keep_repeats)
+                                        keep_repeats=keep_repeats, added=added)
             files.append(summary)
             if bad is not None and bad.num_rows:
                 rejects.append(bad)
@@ -115,6 +135,8 @@ def ingest(
     finally:
         if restore:
             restore()
+    if added_keys is not None and added:
+        added_keys(np.concatenate(added))
     if reject_file is not None:
         write_rejects(rejects, reject_file)
     return IngestSummary(table, tuple(files), str(reject_file) if reject_file is not None else None)
@@ -122,7 +144,8 @@ def ingest(
 
 def _ingest_file(con: duckdb.DuckDBPyConnection, table: str, path: str | Body, *, mapping: dict[str, str],
                  tz: str | None, currency: str | None, encoding: str | None, delimiter: str | None,
-                 keep_bad: bool, progress: Progress | None, keep_repeats: bool = False) -> tuple[FileSummary, pa.Table | None]:
+                 keep_bad: bool, progress: Progress | None, keep_repeats: bool = False,
+                 added: list[np.ndarray] | None = None) -> tuple[FileSummary, pa.Table | None]:
     name = path.name if isinstance(path, Body) else path
     try:
         source = read_source(path, encoding=encoding, delimiter=delimiter, fold=_fold(table, mapping, name))
@@ -134,7 +157,7 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, table: str, path: str | Body, *
         con.register(ARROW_VIEW, source.arrow)
     try:
         return _normalise_into(con, table, source, mapping=mapping, tz=tz, currency=currency, keep_bad=keep_bad,
-                               progress=progress, keep_repeats=keep_repeats)
+                               progress=progress, keep_repeats=keep_repeats, added=added)
     except (duckdb.Error, pa.ArrowException) as exc:
         raise InputError(f"cannot ingest: {_first_line(exc)}", file=source.file) from None
     finally:
@@ -164,23 +187,35 @@ def _fold(table: str, mapping: dict[str, str], file: str) -> Callable[[list[str]
 
 def _normalise_into(con: duckdb.DuckDBPyConnection, table: str, source: Source, *, mapping: dict[str, str],
                     tz: str | None, currency: str | None, keep_bad: bool, progress: Progress | None,
-                    keep_repeats: bool = False
+                    keep_repeats: bool = False, added: list[np.ndarray] | None = None
                     ) -> tuple[FileSummary, pa.Table | None]:
-    described = con.execute(f"DESCRIBE SELECT * FROM {source.relation}").fetchall()
-    columns = [(row[0], row[1]) for row in described if row[0] != ROW]
+    if source.arrow is not None:  # the types DuckDB gives the Arrow columns (no catalog lookup)
+        relation = con.from_arrow(source.arrow)
+        columns = [(c, str(t)) for c, t in zip(relation.columns, relation.types) if c != ROW]
+    else:
+        described = con.execute(f"DESCRIBE SELECT * FROM {source.relation}").fetchall()
+        columns = [(row[0], row[1]) for row in described if row[0] != ROW]
+    staged = source.rows <= SMALL_ROWS
     p = plan(table, columns, source.relation, mapping=mapping, tz=tz, file=source.file, keep_repeats=keep_repeats,
-             folded=source.folded, currency=currency)
+             folded=source.folded, currency=currency, few=staged)
     report = _reporter(progress, source.file, source.rows)
-    way = _check_then_insert if _has_rows(con, table) else _insert_then_verify
-    rows, n_bad, added, bad = way(con, p, source, keep_bad=keep_bad, report=report)
+    if staged:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {STAGED} AS {p.staging}")
+        p = p.over(STAGED)
+    try:
+        way = _check_then_insert if _has_rows(con, table) else _insert_then_verify
+        rows, n_bad, added_rows, bad = way(con, p, source, keep_bad=keep_bad, report=report, added=added)
+    finally:
+        if staged:
+            con.execute(f"DROP TABLE IF EXISTS {STAGED}")
     if progress:
         progress(source.file, rows, rows)
-    return FileSummary(source.file, rows, added, rows - n_bad - added, n_bad), bad
+    return FileSummary(source.file, rows, added_rows, rows - n_bad - added_rows, n_bad), bad
 
 
 def _check_then_insert(con: duckdb.DuckDBPyConnection, p: Plan, source: Source, *, keep_bad: bool,
-                       report: Callable[[float, float], Callable[[float], None] | None]
-                       ) -> tuple[int, int, int, pa.Table | None]:
+                       report: Callable[[float, float], Callable[[float], None] | None],
+                       added: list[np.ndarray] | None = None) -> tuple[int, int, int, pa.Table | None]:
     """Into a table that has rows: one checking pass, then the insert (rows, bad, added, rejects).
 
     The checking pass counts the bad rows and whether the file repeats a key (a 64-bit
@@ -193,14 +228,14 @@ def _check_then_insert(con: duckdb.DuckDBPyConnection, p: Plan, source: Source, 
         f"FROM ({p.body})"
     ), report(0.0, CHECK_SHARE)).fetchall()[0]
     bad = _bad_rows(con, p, source, keep_bad=keep_bad) if n_bad else None
-    added = _run(con, insert_sql(p, filter_bad=bool(n_bad), anti_join=True, dedupe=bool(n_repeats)),
-                 report(CHECK_SHARE, 1.0)).fetchall()[0][0]
-    return rows, n_bad, added, bad
+    n_added = _insert(con, insert_sql(p, filter_bad=bool(n_bad), anti_join=True, dedupe=bool(n_repeats)),
+                      report(CHECK_SHARE, 1.0), p, added)
+    return rows, n_bad, n_added, bad
 
 
 def _insert_then_verify(con: duckdb.DuckDBPyConnection, p: Plan, source: Source, *, keep_bad: bool,
-                        report: Callable[[float, float], Callable[[float], None] | None]
-                        ) -> tuple[int, int, int, pa.Table | None]:
+                        report: Callable[[float, float], Callable[[float], None] | None],
+                        added: list[np.ndarray] | None = None) -> tuple[int, int, int, pa.Table | None]:
     """Into an empty table: insert the good rows at once, then verify (rows, bad, added, rejects).
 
     Nothing needs anti-joining, so the rows not inserted are exactly the bad ones: none
@@ -213,17 +248,29 @@ def _insert_then_verify(con: duckdb.DuckDBPyConnection, p: Plan, source: Source,
     ``_check_then_insert`` (normalising and hashing the whole file a second time).
     """
     rows = con.execute(f"SELECT count(*) FROM {source.relation}").fetchall()[0][0]
-    added = _run(con, insert_sql(p, filter_bad=True, anti_join=False, dedupe=False),
-                 report(0.0, INSERT_SHARE)).fetchall()[0][0]
-    n_bad = rows - added
+    n_added = _run(con, insert_sql(p, filter_bad=True, anti_join=False, dedupe=False),
+                   report(0.0, INSERT_SHARE)).fetchall()[0][0]
+    n_bad = rows - n_added
     bad = _bad_rows(con, p, source, keep_bad=keep_bad) if n_bad else None
     (repeats,) = _run(con, f"SELECT count(*) - count(DISTINCT hash({identifier(p.key)})) FROM {p.table}",
                       report(INSERT_SHARE, 1.0)).fetchall()[0]
     if repeats:
         con.execute(f"DELETE FROM {p.table}")
         redo = insert_sql(p, filter_bad=bool(n_bad), anti_join=False, dedupe=True)
-        added = con.execute(redo).fetchall()[0][0]
-    return rows, n_bad, added, bad
+        n_added = con.execute(redo).fetchall()[0][0]
+    if added is not None and n_added:  # the table holds this file's rows only
+        added.append(con.execute(f"SELECT hash({identifier(p.key)}) AS h FROM {p.table}").fetchnumpy()["h"])
+    return rows, n_bad, n_added, bad
+
+
+def _insert(con: duckdb.DuckDBPyConnection, sql: str, on_progress: Callable[[float], None] | None, p: Plan,
+            added: list[np.ndarray] | None) -> int:
+    """Run the ``INSERT`` ``sql``; the rows it added (their keys' hashes appended to ``added``)."""
+    if added is None:
+        return _run(con, sql, on_progress).fetchall()[0][0]
+    hashes = _run(con, f"{sql} RETURNING hash({identifier(p.key)}) AS h", on_progress).fetchnumpy()["h"]
+    added.append(hashes)
+    return len(hashes)
 
 
 def _bad_rows(con: duckdb.DuckDBPyConnection, p: Plan, source: Source, *, keep_bad: bool
@@ -248,7 +295,9 @@ def insert_sql(p: Plan, *, filter_bad: bool, anti_join: bool, dedupe: bool) -> s
     where = []
     if filter_bad:
         where.append("NOT _bad")
-    if anti_join:
+    if anti_join and p.staged:  # few keys: those of them the table holds, looked up
+        where.append(f"{key} NOT IN (SELECT t.{key} FROM {p.table} t WHERE t.{key} IN (SELECT {key} FROM ({p.normal})))")
+    elif anti_join:
         where.append(f"{key} NOT IN (SELECT {key} FROM {p.table})")
     sql = f"INSERT INTO {p.table} ({cols}) SELECT {cols} FROM ({p.normal})"
     if where:
