@@ -30,7 +30,9 @@ import threading
 import zlib
 import zoneinfo
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import duckdb
 import numpy as np
@@ -59,8 +61,21 @@ SMALL_ROWS = 10_000
 STAGED = "_voronka_staged"
 """The temporary table a small source's normalised rows are kept in during its ingest."""
 
-AddedKeys = Callable[[np.ndarray], None]
-"""``added_keys(hashes)``: DuckDB's ``hash()`` of the key of every row an ingest added, once committed."""
+class KnownKeys(Protocol):
+    """What the caller keeps of a table's keys, as DuckDB's 64-bit ``hash()`` of each (the
+    server's ``seen.SeenKeys``): ``maybe_seen`` never says False for a stored key, so a small
+    source none of whose keys it may have seen is inserted without looking its keys up in
+    the table; ``add`` is given the keys an ingest added, once committed."""
+
+    def maybe_seen(self, hashes: np.ndarray) -> np.ndarray: ...
+
+    def add(self, hashes: np.ndarray) -> None: ...
+
+
+@dataclass
+class _Keys:
+    known: KnownKeys
+    added: list[np.ndarray] = field(default_factory=list)
 
 
 def check_tz(tz: str | None) -> str | None:
@@ -100,12 +115,12 @@ def ingest(
     reject_file: str | Path | None = None,
     progress: Progress | None = None,
     keep_repeats: bool = False,
-    added_keys: AddedKeys | None = None,
+    known: KnownKeys | None = None,
 ) -> IngestSummary:
     """Ingest ``paths`` into ``table`` of the store on ``con``, in one transaction.
 
     ``currency`` is the currency of amounts whose row has none (docs/ingest.md).
-    ``added_keys`` is given the hashes of the keys added, after the commit.
+    ``known``: the caller's record of the table's keys (``KnownKeys``), used and kept up to date.
     """
     if table not in SPECS:
         raise InputError(f"unknown table {table!r}; expected one of {', '.join(SPECS)}")
@@ -116,7 +131,7 @@ def ingest(
         raise InputError("no files to ingest")
     files: list[FileSummary] = []
     rejects: list[pa.Table] = []
-    added: list[np.ndarray] | None = [] if added_keys is not None else None
+    keys = _Keys(known) if known is not None else None
     restore = _enable_progress(con) if progress else None
     con.execute("BEGIN TRANSACTION")
     try:
@@ -124,7 +139,7 @@ def ingest(
             summary, bad = _ingest_file(con, table, path, mapping=dict(mapping or {}), tz=tz,
                                         currency=currency, encoding=encoding, delimiter=delimiter,
                                         keep_bad=reject_file is not None, progress=progress,
-                                        keep_repeats=keep_repeats, added=added)
+                                        keep_repeats=keep_repeats, keys=keys)
             files.append(summary)
             if bad is not None and bad.num_rows:
                 rejects.append(bad)
@@ -135,8 +150,8 @@ def ingest(
     finally:
         if restore:
             restore()
-    if added_keys is not None and added:
-        added_keys(np.concatenate(added))
+    if keys is not None and keys.added:
+        keys.known.add(np.concatenate(keys.added))
     if reject_file is not None:
         write_rejects(rejects, reject_file)
     return IngestSummary(table, tuple(files), str(reject_file) if reject_file is not None else None)
@@ -145,7 +160,7 @@ def ingest(
 def _ingest_file(con: duckdb.DuckDBPyConnection, table: str, path: str | Body, *, mapping: dict[str, str],
                  tz: str | None, currency: str | None, encoding: str | None, delimiter: str | None,
                  keep_bad: bool, progress: Progress | None, keep_repeats: bool = False,
-                 added: list[np.ndarray] | None = None) -> tuple[FileSummary, pa.Table | None]:
+                 keys: _Keys | None = None) -> tuple[FileSummary, pa.Table | None]:
     name = path.name if isinstance(path, Body) else path
     try:
         source = read_source(path, encoding=encoding, delimiter=delimiter, fold=_fold(table, mapping, name))
@@ -157,7 +172,7 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, table: str, path: str | Body, *
         con.register(ARROW_VIEW, source.arrow)
     try:
         return _normalise_into(con, table, source, mapping=mapping, tz=tz, currency=currency, keep_bad=keep_bad,
-                               progress=progress, keep_repeats=keep_repeats, added=added)
+                               progress=progress, keep_repeats=keep_repeats, keys=keys)
     except (duckdb.Error, pa.ArrowException) as exc:
         raise InputError(f"cannot ingest: {_first_line(exc)}", file=source.file) from None
     finally:
@@ -187,7 +202,7 @@ def _fold(table: str, mapping: dict[str, str], file: str) -> Callable[[list[str]
 
 def _normalise_into(con: duckdb.DuckDBPyConnection, table: str, source: Source, *, mapping: dict[str, str],
                     tz: str | None, currency: str | None, keep_bad: bool, progress: Progress | None,
-                    keep_repeats: bool = False, added: list[np.ndarray] | None = None
+                    keep_repeats: bool = False, keys: _Keys | None = None
                     ) -> tuple[FileSummary, pa.Table | None]:
     if source.arrow is not None:  # the types DuckDB gives the Arrow columns (no catalog lookup)
         relation = con.from_arrow(source.arrow)
@@ -203,8 +218,8 @@ def _normalise_into(con: duckdb.DuckDBPyConnection, table: str, source: Source, 
         con.execute(f"CREATE OR REPLACE TEMP TABLE {STAGED} AS {p.staging}")
         p = p.over(STAGED)
     try:
-        way = _check_then_insert if _has_rows(con, table) else _insert_then_verify
-        rows, n_bad, added_rows, bad = way(con, p, source, keep_bad=keep_bad, report=report, added=added)
+        way = _check_then_insert if staged or _has_rows(con, table) else _insert_then_verify
+        rows, n_bad, added_rows, bad = way(con, p, source, keep_bad=keep_bad, report=report, keys=keys)
     finally:
         if staged:
             con.execute(f"DROP TABLE IF EXISTS {STAGED}")
@@ -215,27 +230,37 @@ def _normalise_into(con: duckdb.DuckDBPyConnection, table: str, source: Source, 
 
 def _check_then_insert(con: duckdb.DuckDBPyConnection, p: Plan, source: Source, *, keep_bad: bool,
                        report: Callable[[float, float], Callable[[float], None] | None],
-                       added: list[np.ndarray] | None = None) -> tuple[int, int, int, pa.Table | None]:
+                       keys: _Keys | None = None) -> tuple[int, int, int, pa.Table | None]:
     """Into a table that has rows: one checking pass, then the insert (rows, bad, added, rejects).
 
     The checking pass counts the bad rows and whether the file repeats a key (a 64-bit
     hash, so the exact dedupe below runs only when needed); the insert anti-joins the
-    table and, when the file repeats a key, keeps the first of equal keys.
+    table (unless ``keys`` say the table holds none of a small source's keys) and, when
+    the file repeats a key, keeps the first of equal keys.
     """
-    rows, n_bad, n_repeats = _run(con, (
-        f"SELECT count(*), count(*) FILTER (WHERE _bad), "
-        f"count(*) FILTER (WHERE NOT _bad) - count(DISTINCT {p.dup_key}) FILTER (WHERE NOT _bad) "
-        f"FROM ({p.body})"
-    ), report(0.0, CHECK_SHARE)).fetchall()[0]
+    anti_join = True
+    if p.staged:  # a few rows: their flags and keys' hashes, counted here (one plain scan)
+        found = con.execute(f"SELECT _bad, hash({p.key_expr}) AS h FROM ({p.body})").fetchnumpy()
+        is_bad = np.asarray(found["_bad"], dtype=bool)
+        hashes = np.asarray(found["h"], dtype=np.uint64)[~is_bad]
+        rows, n_bad, n_repeats = len(is_bad), int(is_bad.sum()), len(hashes) - len(np.unique(hashes))
+        if keys is not None:  # none of the keys may be in the table: no need to look them up
+            anti_join = bool(keys.known.maybe_seen(hashes).any())
+    else:
+        rows, n_bad, n_repeats = _run(con, (
+            f"SELECT count(*), count(*) FILTER (WHERE _bad), "
+            f"count(*) FILTER (WHERE NOT _bad) - count(DISTINCT {p.dup_key}) FILTER (WHERE NOT _bad) "
+            f"FROM ({p.body})"
+        ), report(0.0, CHECK_SHARE)).fetchall()[0]
     bad = _bad_rows(con, p, source, keep_bad=keep_bad) if n_bad else None
-    n_added = _insert(con, insert_sql(p, filter_bad=bool(n_bad), anti_join=True, dedupe=bool(n_repeats)),
-                      report(CHECK_SHARE, 1.0), p, added)
+    n_added = _insert(con, insert_sql(p, filter_bad=bool(n_bad), anti_join=anti_join, dedupe=bool(n_repeats)),
+                      report(CHECK_SHARE, 1.0), p, keys)
     return rows, n_bad, n_added, bad
 
 
 def _insert_then_verify(con: duckdb.DuckDBPyConnection, p: Plan, source: Source, *, keep_bad: bool,
                         report: Callable[[float, float], Callable[[float], None] | None],
-                        added: list[np.ndarray] | None = None) -> tuple[int, int, int, pa.Table | None]:
+                        keys: _Keys | None = None) -> tuple[int, int, int, pa.Table | None]:
     """Into an empty table: insert the good rows at once, then verify (rows, bad, added, rejects).
 
     Nothing needs anti-joining, so the rows not inserted are exactly the bad ones: none
@@ -258,18 +283,18 @@ def _insert_then_verify(con: duckdb.DuckDBPyConnection, p: Plan, source: Source,
         con.execute(f"DELETE FROM {p.table}")
         redo = insert_sql(p, filter_bad=bool(n_bad), anti_join=False, dedupe=True)
         n_added = con.execute(redo).fetchall()[0][0]
-    if added is not None and n_added:  # the table holds this file's rows only
-        added.append(con.execute(f"SELECT hash({identifier(p.key)}) AS h FROM {p.table}").fetchnumpy()["h"])
+    if keys is not None and n_added:  # the table holds this file's rows only
+        keys.added.append(con.execute(f"SELECT hash({identifier(p.key)}) AS h FROM {p.table}").fetchnumpy()["h"])
     return rows, n_bad, n_added, bad
 
 
 def _insert(con: duckdb.DuckDBPyConnection, sql: str, on_progress: Callable[[float], None] | None, p: Plan,
-            added: list[np.ndarray] | None) -> int:
-    """Run the ``INSERT`` ``sql``; the rows it added (their keys' hashes appended to ``added``)."""
-    if added is None:
+            keys: _Keys | None) -> int:
+    """Run the ``INSERT`` ``sql``; the rows it added (their keys' hashes kept in ``keys``)."""
+    if keys is None:
         return _run(con, sql, on_progress).fetchall()[0][0]
     hashes = _run(con, f"{sql} RETURNING hash({identifier(p.key)}) AS h", on_progress).fetchnumpy()["h"]
-    added.append(hashes)
+    keys.added.append(hashes)
     return len(hashes)
 
 

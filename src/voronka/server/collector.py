@@ -87,14 +87,10 @@ class Collector:
                 raise LimitError(f"the body inflates to over {self.max_body_bytes:,} bytes", file=name) from None
         options = {"tz": tz, "mapping": mapping, "currency": currency, "keep_repeats": keep_repeats,
                    "encoding": encoding, "delimiter": delimiter}
-        def added(hashes: Any) -> None:  # the writer's filter of stored ids (None: not read yet, will be)
-            if self.writer.seen is not None:
-                self.writer.seen.add(hashes)
-
         try:
-            with self.lock:
-                summary = self.store.ingest(table, [Body(name, body, fmt or "json")], **options,
-                                            added_keys=added if table == "events" else None)
+            with self.lock:  # the writer's record of the stored ids (None until read: then it reads these too)
+                known = self.writer.seen if table == "events" else None
+                summary = self.store.ingest(table, [Body(name, body, fmt or "json")], **options, known=known)
         except InputError as exc:  # the query parameter, not the flag
             raise type(exc)(exc.reason.replace("--map ", "?map="), file=exc.file, row=exc.row, column=exc.column,
                             value=exc.value) from None
