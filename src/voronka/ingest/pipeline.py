@@ -204,7 +204,10 @@ def _normalise_into(con: duckdb.DuckDBPyConnection, table: str, source: Source, 
                     tz: str | None, currency: str | None, keep_bad: bool, progress: Progress | None,
                     keep_repeats: bool = False, keys: _Keys | None = None
                     ) -> tuple[FileSummary, pa.Table | None]:
-    if source.arrow is not None:  # the types DuckDB gives the Arrow columns (no catalog lookup)
+    fields = [f for f in source.arrow.schema if f.name != ROW] if source.arrow is not None else []
+    if source.arrow is not None and all(pa.types.is_string(f.type) for f in fields):  # text, as readers make
+        columns = [(f.name, "VARCHAR") for f in fields]
+    elif source.arrow is not None:  # the types DuckDB gives the Arrow columns (no catalog lookup)
         relation = con.from_arrow(source.arrow)
         columns = [(c, str(t)) for c, t in zip(relation.columns, relation.types) if c != ROW]
     else:
