@@ -184,8 +184,9 @@ def v1_ten(seconds: float, events_before: int) -> dict:
 
             def body() -> bytes:
                 n = next(counter)
-                return "\n".join(json.dumps({"event_id": f"v1-{n}-{i}", "customer_id": f"c{i}", "ts": "2026-03-01 10:00:00",
-                                             "event": "site_visit", "channel": "tv"}) for i in range(10)).encode()
+                return "\n".join(json.dumps({"event_id": f"v1-{n}-{i}", "customer_id": f"c{i}",
+                                             "ts": "2026-03-01 10:00:00", "event": "site_visit", "channel": "tv"})
+                                 for i in range(10)).encode()
 
             result = drive(port, 1, seconds, body, "/v1/events", "application/x-ndjson", server=process)
         finally:

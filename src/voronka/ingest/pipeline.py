@@ -11,11 +11,11 @@ Two ways, with the same result:
   over the file instead of two.
 
 A small source (at most ``SMALL_ROWS`` rows: a request body) is normalised once into a
-temporary table (``STAGED``) and both ways read that: what costs is planning the
-normalisation, not running it, so it is planned once rather than once per pass; and its
-keys are looked up in the table (a semi-join on its few keys) rather than the table's keys
-hashed whole. The plans themselves are kept (``normalise.plan``). Same statements, same
-result.
+temporary table (``STAGED``), then checked and inserted from it the first way: what costs
+is planning the normalisation, not running it, so it is planned once rather than once per
+pass; its keys are looked up in the table (a semi-join on its few keys) rather than the
+table's keys hashed whole, and not at all when the caller's ``KnownKeys`` say none can be
+there. The plans themselves are kept (``normalise.plan``). Same checks, same result.
 
 Atomicity: one ingest call is one transaction. If any file fails (an unreadable file, a
 missing column, a bad row without a reject file), nothing of the call is kept and the
@@ -60,6 +60,7 @@ SMALL_ROWS = 10_000
 
 STAGED = "_voronka_staged"
 """The temporary table a small source's normalised rows are kept in during its ingest."""
+
 
 class KnownKeys(Protocol):
     """What the caller keeps of a table's keys, as DuckDB's 64-bit ``hash()`` of each (the
@@ -324,7 +325,8 @@ def insert_sql(p: Plan, *, filter_bad: bool, anti_join: bool, dedupe: bool) -> s
     if filter_bad:
         where.append("NOT _bad")
     if anti_join and p.staged:  # few keys: those of them the table holds, looked up
-        where.append(f"{key} NOT IN (SELECT t.{key} FROM {p.table} t WHERE t.{key} IN (SELECT {key} FROM ({p.normal})))")
+        held = f"SELECT t.{key} FROM {p.table} t WHERE t.{key} IN (SELECT {key} FROM ({p.normal}))"
+        where.append(f"{key} NOT IN ({held})")
     elif anti_join:
         where.append(f"{key} NOT IN (SELECT {key} FROM {p.table})")
     sql = f"INSERT INTO {p.table} ({cols}) SELECT {cols} FROM ({p.normal})"
