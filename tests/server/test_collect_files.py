@@ -97,3 +97,17 @@ def test_a_clients_file_name_is_only_text_in_messages(server: Served) -> None:
     assert server.json("POST", "/v1/events?format=csv", body, **headers)[1]["error"].startswith("март??.csv, row 1")
     headers = {"Content-Disposition": "attachment; filename=\"" + "x" * 400 + "\""}
     assert server.json("POST", "/v1/events?format=csv", body, **headers)[1]["error"].startswith("x" * 255 + ", row 1")
+
+
+def test_a_parquet_body_decodes_within_its_limit(server: Served, monkeypatch: pytest.MonkeyPatch) -> None:
+    from voronka.ingest import limits
+
+    body = io.BytesIO()  # 100,000 rows of one long value: a small file, dictionary-encoded
+    pq.write_table(pa.table({"customer_id": ["c" * 200] * 100_000, "ts": ["2026-03-01"] * 100_000,
+                             "event": ["e"] * 100_000}), body)
+    assert len(body.getvalue()) < 100_000
+    monkeypatch.setattr(limits, "MAX_DECODED_BYTES", 4_000_000)  # 1 GiB by default
+    status, answer = post(server, "parquet", body.getvalue(), "bomb.parquet")
+    assert status == 413 and answer["error"].startswith("bomb.parquet: the Parquet file decodes to ")
+    with server.app.state.collector.reading() as con:
+        assert con.execute("SELECT count(*) FROM events").fetchall() == [(0,)]

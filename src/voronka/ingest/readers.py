@@ -36,7 +36,8 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from voronka.errors import InputError
+from voronka.errors import InputError, LimitError
+from voronka.ingest import limits
 from voronka.ingest.jsonread import Fold, decode_text, parse_records, to_table
 from voronka.ingest.text import (
     HEAD_BYTES,
@@ -333,11 +334,32 @@ def parquet_source(path: str | Path) -> Source:
     return Source(str(path), "parquet", relation, None, rows)
 
 
+PARQUET_BATCH_ROWS = 16_384
+"""Rows decoded at a time from Parquet bytes, each batch counted against the limit."""
+
+
 def read_parquet_bytes(body: Body) -> pa.Table:
     """The bytes of a Parquet file as an Arrow table plus ``ROW`` (typed columns kept, as
-    DuckDB reads them from a file; dictionary columns as their values)."""
+    DuckDB reads them from a file; dictionary columns as their values), decoded in memory up
+    to ``limits.MAX_DECODED_BYTES`` (as declared by its metadata, then as decoded, batch by
+    batch)."""
     try:
-        table = pq.read_table(pa.BufferReader(body.data))
+        file = pq.ParquetFile(pa.BufferReader(body.data))
+        meta = file.metadata
+        decoded = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+        if decoded > limits.MAX_DECODED_BYTES:
+            raise LimitError(f"the Parquet file decodes to {decoded:,} bytes, over the limit of "
+                             f"{limits.MAX_DECODED_BYTES:,}", file=body.name)
+        batches, size = [], 0
+        for batch in file.iter_batches(batch_size=PARQUET_BATCH_ROWS):  # dictionaries expand too: counted
+            size += batch.nbytes
+            if size > limits.MAX_DECODED_BYTES:
+                raise LimitError(f"the Parquet file decodes to over {limits.MAX_DECODED_BYTES:,} bytes",
+                                 file=body.name)
+            batches.append(batch)
+        table = pa.Table.from_batches(batches, schema=file.schema_arrow)
+    except InputError:
+        raise
     except Exception as exc:  # pyarrow raises ArrowInvalid / OSError
         raise InputError(f"cannot read Parquet: {exc}", file=body.name) from None
     for i, field in enumerate(table.schema):
