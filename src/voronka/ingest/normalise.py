@@ -191,7 +191,7 @@ class Plan:
 
 
 STAGED_KEY = "_voronka_key"
-
+"""The column ``Plan.staging`` derives the key into."""
 
 PLANS = 256
 """How many plans are kept (``plan``): the shapes a server's clients send, mostly few."""
