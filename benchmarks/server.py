@@ -10,6 +10,10 @@ client threads in this process, each with its own keep-alive connection (``http.
 * ``batch1000``: one client posting batches of 1,000 events: latency p50/p99;
 * ``v1-single``: 16 clients posting one NDJSON event per request to ``/v1/events`` (the file
   pipeline, one transaction per request): requests/s, p50/p99;
+* ``v1-ten``: one client posting NDJSON bodies of 10 events to ``/v1/events`` (the file pipeline:
+  validated, normalised, deduplicated, one transaction each) on a store of ``--v1-events``
+  events (200,000), each request waiting for the last: latency p50/p99 (``--only v1-ten`` runs
+  this case alone);
 * ``overload``: 128 clients flooding 100-event batches at a server started with
   ``--max-queue 64``: the share answered ``503`` (with ``Retry-After``) and ``/health``
   latency meanwhile (asked every 20 ms);
@@ -34,6 +38,8 @@ import threading
 import time
 import uuid
 from pathlib import Path
+
+from voronka.ingest.readers import Body
 
 VORONKA = str(Path(sys.executable).with_name("voronka"))
 
@@ -157,6 +163,39 @@ def health_during(port: int, seconds: float) -> dict:
     return {"health_p50_ms": 1000 * times[len(times) // 2], "health_max_ms": 1000 * times[-1], "asked": len(times)}
 
 
+def v1_ten(seconds: float, events_before: int) -> dict:
+    """The ``v1-ten`` case, on a store of ``events_before`` events made for it."""
+    import pyarrow as pa
+
+    from voronka.store import Store
+
+    with tempfile.TemporaryDirectory(prefix="voronka-bench-v1-") as folder:
+        store, port = Path(folder) / "v1.duckdb", free_port()
+        ids = [f"stored-{i}" for i in range(events_before)]
+        rows = pa.table({"event_id": ids, "customer_id": [f"c{i % 20_000}" for i in range(events_before)],
+                         "ts": ["2026-03-01 10:00:00"] * events_before, "event": ["site_visit"] * events_before,
+                         "channel": ["tv"] * events_before})
+        with Store(store) as filled:
+            filled.ingest("events", [Body("bench", rows, "arrow")])
+        process, _, _ = start(store, port)
+        try:
+            first_write(port)
+            counter = iter(range(10**9))
+
+            def body() -> bytes:
+                n = next(counter)
+                return "\n".join(json.dumps({"event_id": f"v1-{n}-{i}", "customer_id": f"c{i}",
+                                             "ts": "2026-03-01 10:00:00", "event": "site_visit", "channel": "tv"})
+                                 for i in range(10)).encode()
+
+            result = drive(port, 1, seconds, body, "/v1/events", "application/x-ndjson", server=process)
+        finally:
+            process.terminate()
+            process.wait()
+    result["events_before"] = events_before
+    return result
+
+
 def free_port() -> int:
     import socket
 
@@ -169,8 +208,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=8.0, help="length of each timed run")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON too")
+    parser.add_argument("--v1-events", type=int, default=200_000, help="events in the store of the v1-ten case")
+    parser.add_argument("--only", choices=["v1-ten"], help="run this case alone")
     args = parser.parse_args()
     figures: dict[str, object] = {"load_average_before": os.getloadavg()[0], "cores": os.cpu_count()}
+    if args.only == "v1-ten":
+        figures["v1-ten"] = v1_ten(args.seconds, args.v1_events)
+        figures["load_average_after"] = os.getloadavg()[0]
+        print(f"cores {figures['cores']}, load average {figures['load_average_before']:.1f} before, "
+              f"{figures['load_average_after']:.1f} after")
+        print(v1_ten_line(figures["v1-ten"]))
+        if args.json:
+            print(json.dumps(figures, indent=1))
+        return
     with tempfile.TemporaryDirectory(prefix="voronka-bench-") as folder:
         store, port = Path(folder) / "bench.duckdb", free_port()
         process, wall, cpu = start(store, port)
@@ -196,6 +246,7 @@ def main() -> None:
         figures["restart"] = {"seconds": wall, "cpu_seconds": cpu, "first_write_seconds": first_write(port)}
         process.terminate()
         process.wait()
+        figures["v1-ten"] = v1_ten(args.seconds, args.v1_events)
         process, _, _ = start(store, port, "--max-queue", "64")
         try:
             first_write(port)
@@ -239,6 +290,7 @@ def report(f: dict) -> None:
     v = f["v1-single"]
     print(f"/v1/events single, 16 clients:   {v['ok_per_s']:>10,.0f} requests/s p50 {ms(v['p50_ms'])}, "
           f"p99 {ms(v['p99_ms'])}{cpu(v)}")
+    print(v1_ten_line(f["v1-ten"]))
     o = f["overload"]
     print(f"overload, 128 clients, queue 64: {o['ok_per_s'] * 100:>10,.0f} events/s   answers {o['statuses']}; "
           f"/health p50 {ms(o['health_p50_ms'])}, max {ms(o['health_max_ms'])}")
@@ -248,6 +300,12 @@ def report(f: dict) -> None:
         r = f[name]
         print(f"{label}: /health after {r['seconds']:.2f} s ({r['cpu_seconds']:.2f} s CPU); "
               f"first write stored after {r['first_write_seconds']:.2f} s more")
+
+
+def v1_ten_line(r: dict) -> str:
+    return (f"/v1/events, 10 events a body, 1 client, {r['events_before']:,} events stored: "
+            f"p50 {r['p50_ms']:,.1f} ms, p99 {r['p99_ms']:,.1f} ms ({r['ok_per_s']:,.0f} requests/s; "
+            f"server CPU {r['server_cpu_ms_per_ok']:.2f} ms per request; answers {r['statuses']})")
 
 
 if __name__ == "__main__":

@@ -12,7 +12,8 @@ server is the store's only writer and other processes read **snapshots** of it:
 * **Reads**: ``POST /v1/snapshot`` makes the server copy the committed store to
   ``<store>.snapshot.duckdb`` (``Collector.snapshot``); the CLI opens that copy read-only.
 * **Ingests**: ``voronka ingest`` sends the file's bytes to ``POST /v1/{table}``, the same
-  pipeline the server's writer runs.
+  pipeline the server's writer runs, read from the bytes (no file is written); the file's
+  path goes in ``Content-Disposition``, so the server's errors name it as a local ingest would.
 
 No third-party HTTP client: ``urllib`` over loopback.
 """
@@ -20,6 +21,7 @@ No third-party HTTP client: ``urllib`` over loopback.
 from __future__ import annotations
 
 import datetime as dt
+import email.utils
 import json
 import os
 import secrets
@@ -115,12 +117,14 @@ def read_serve_file(store: str | Path, *, live: bool = True) -> Served | None:
 
 
 def _call(served: Served, method: str, path: str, *, body: bytes | None = None,
-          query: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The JSON answer of the server, or ``StoreError`` with the server's message."""
+          query: dict[str, Any] | None = None, file: str | None = None) -> dict[str, Any]:
+    """The JSON answer of the server, or ``StoreError`` with the server's message. ``file``: the
+    name the server's errors give the body."""
     url = served.url + path + ("?" + urllib.parse.urlencode(query, doseq=True) if query else "")
-    request = urllib.request.Request(url, data=body if body is not None else b"", method=method,
-                                     headers={"Authorization": f"Bearer {served.key}",
-                                              "Content-Type": "application/octet-stream"})
+    headers = {"Authorization": f"Bearer {served.key}", "Content-Type": "application/octet-stream"}
+    if file is not None:
+        headers["Content-Disposition"] = "attachment; filename*=" + email.utils.encode_rfc2231(file, "utf-8")
+    request = urllib.request.Request(url, data=body if body is not None else b"", method=method, headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=TIMEOUT) as answer:  # noqa: S310 - the serve file's loopback URL
             return json.loads(answer.read())
@@ -155,12 +159,12 @@ def snapshot(served: Served, store: str | Path) -> tuple[Path, dt.datetime]:
 
 def ingest_file(served: Served, table: str, file: Path, query: dict[str, Any]) -> dict[str, Any]:
     """Send ``file`` to the server's ``POST /v1/{table}``; its counts. A file over the server's
-    body limit is refused before it is sent."""
+    body limit is refused before it is sent; the server's errors name ``file``."""
     size = file.stat().st_size
     if size > served.max_body_bytes:
         raise too_large(served, file, f"{size:,} bytes, over the {served.max_body_bytes:,}-byte body limit")
     try:
-        return _call(served, "POST", f"/v1/{table}", body=file.read_bytes(), query=query)
+        return _call(served, "POST", f"/v1/{table}", body=file.read_bytes(), query=query, file=str(file))
     except ServerAnswer as exc:
         if exc.status == 413:  # e.g. a gzip file inflating past the limit
             raise too_large(served, file, exc.message) from None

@@ -60,6 +60,7 @@ class Store:
 
     def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
         self.path = str(path)
+        self._currency: tuple[str | None] | None = None  # (the default currency,) once read
         try:
             self._con = connect(self.path, read_only=read_only)
         except duckdb.Error as exc:
@@ -125,9 +126,12 @@ class Store:
 
     @property
     def default_currency(self) -> str | None:
-        """The currency of amounts ingested without one, if the store has one (ISO 4217)."""
-        rows = self._con.execute(f"SELECT value FROM {META} WHERE key = 'currency'").fetchall()
-        return rows[0][0] if rows else None
+        """The currency of amounts ingested without one, if the store has one (ISO 4217); read
+        once (this process is the store's only writer) and kept up to date by ``ingest``."""
+        if self._currency is None:
+            rows = self._con.execute(f"SELECT value FROM {META} WHERE key = 'currency'").fetchall()
+            self._currency = (rows[0][0] if rows else None,)
+        return self._currency[0]
 
     def close(self) -> None:
         self._con.close()
@@ -161,6 +165,7 @@ class Store:
                          keep_repeats=keep_repeats)
         if code is not None and code != self.default_currency:
             self._con.execute(f"INSERT OR REPLACE INTO {META} VALUES ('currency', ?)", [code])
+            self._currency = (code,)
         return summary
 
     def ingest_events(self, paths: Iterable[str | Path], **options: Unpack[IngestOptions]) -> IngestSummary:

@@ -29,7 +29,9 @@ OTHER = ("other-1", "z", dt.datetime(2020, 1, 1), "seed")
 
 @pytest.fixture(params=["empty", "prefilled"])
 def setup(request, store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """The store (empty or pre-filled), and the list of ways the ingests took."""
+    """The store (empty or pre-filled), and the list of ways the ingests took. These files are
+    small: they take the ways of large ones here (a small source's own way: test_ingest_small.py)."""
+    monkeypatch.setattr(pipeline, "SMALL_ROWS", 0)
     if request.param == "prefilled":
         seed = tmp_path / "seed.csv"
         seed.write_text("event_id,customer_id,ts,event\n" + ",".join(map(str, OTHER)) + "\n")

@@ -150,8 +150,8 @@ def _send(served: Any, table: str, file: Path, query: dict[str, Any]) -> dict[st
     try:
         return ingest_file(served, table, file, query)
     except ServerAnswer as exc:
-        if exc.status == 422:  # the pipeline's located message, naming the file rather than the request
-            raise StoreError(f"{file}: {exc.message.removeprefix('request body').lstrip(', :')}") from None
+        if exc.status == 422:  # the pipeline's located message, naming the file as a local ingest would
+            raise StoreError(exc.message) from None
         raise
 
 

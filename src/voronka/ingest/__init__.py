@@ -21,7 +21,7 @@ import pyarrow as pa
 from voronka.engines.duckdb import connect
 from voronka.ingest.mapping import load_mapping_file, parse_pairs
 from voronka.ingest.normalise import SPECS
-from voronka.ingest.pipeline import Progress, ingest
+from voronka.ingest.pipeline import KnownKeys, Progress, ingest
 from voronka.ingest.summary import FileSummary, IngestSummary
 
 
@@ -40,6 +40,7 @@ class IngestOptions(ReadOptions, total=False):
 
     reject_file: str | Path | None
     progress: Progress | None
+    known: KnownKeys | None
 
 
 def open_table(table: str, paths: Iterable[str | Path], **options: Unpack[ReadOptions]) -> duckdb.DuckDBPyConnection:

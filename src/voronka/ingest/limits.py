@@ -7,6 +7,7 @@
 * **Properties**: at most ``MAX_PROPERTIES`` per event (property columns of a file,
   keys of one JSON object's properties); a property name (a header or a JSON key) at
   most ``MAX_KEY_CHARS`` characters.
+* **Parquet bytes**: a Parquet file given as bytes decodes to at most ``MAX_DECODED_BYTES``.
 * **JSON values**: one value (a string, or the JSON text of a nested value) at most
   ``MAX_VALUE_CHARS`` characters; one object (an NDJSON line, an array element) at most
   ``MAX_OBJECT_CHARS`` characters of JSON text.
@@ -27,6 +28,10 @@ MAX_PROPERTIES = 1000
 MAX_KEY_CHARS = 256
 MAX_VALUE_CHARS = 65_536
 MAX_OBJECT_CHARS = 1 << 20
+MAX_DECODED_BYTES = 1 << 30
+"""The most a Parquet file given as bytes (a request body) may decode to in memory (its
+metadata's uncompressed sizes, then the Arrow batches as decoded): a small body cannot
+inflate past it."""
 
 
 def range_text() -> str:

@@ -52,7 +52,9 @@ is refused whole.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field, replace
 
 from voronka.crm.status import stage_status_sql, status_sql
 from voronka.errors import InputError, LimitError
@@ -131,6 +133,10 @@ SPECS: dict[str, Spec] = {
     ),
 }
 
+PARSED = {"text": "VARCHAR", "currency": "VARCHAR", "status": "VARCHAR", "money": "DECIMAL(18,4)",
+          "number": "DOUBLE", "count": "BIGINT", "month": "DATE", "timestamp": "TIMESTAMP", "date": "DATE"}
+"""The DuckDB type of each kind's parsed value (``parse``)."""
+
 _MESSAGES = {
     "timestamp": "not a date-time (expected ISO 8601, DD.MM.YYYY [HH:MM[:SS]] or epoch seconds)",
     "date": "not a date (expected YYYY-MM-DD or DD.MM.YYYY)",
@@ -148,26 +154,55 @@ _MESSAGES = {
 class Plan:
     """The SQL that normalises one source into ``table``.
 
-    ``normal`` selects the canonical columns, ``ROW`` and ``_bad``; ``checks`` selects,
-    per bad row, ``ROW``, ``_column``, ``_error`` and ``_value``. ``body`` selects the
-    parsed columns (key not yet derived), ``ROW``, ``_bad`` and the check columns;
-    ``dup_key`` is an expression over ``body``, cheaper than the key, equal for rows
-    whose keys are equal.
+    ``body`` selects the parsed columns (key not yet derived), ``ROW``, ``_bad`` and the
+    check columns; ``normal`` selects from it the canonical columns (the key derived),
+    ``ROW`` and ``_bad``; ``checks`` selects, per bad row, ``ROW``, ``_column``, ``_error``
+    and ``_value``. ``dup_key`` is an expression over ``body``, cheaper than the key, equal
+    for rows whose keys are equal. ``staged``: ``body`` reads a table the body was
+    materialised in (``over``).
     """
 
     table: str
     columns: tuple[str, ...]
     key: str
     body: str
-    normal: str
-    checks: str
+    key_expr: str
     dup_key: str
     mapped: dict[str, str]
+    staged: bool = False
+
+    @property
+    def normal(self) -> str:
+        select = [f"{self.key_expr} AS {identifier(c)}" if c == self.key else identifier(c) for c in self.columns]
+        return f"SELECT {', '.join(select + [ROW, '_bad'])} FROM ({self.body})"
+
+    @property
+    def checks(self) -> str:
+        return f"SELECT {ROW}, _column, _error, _value FROM ({self.body}) WHERE _bad"
+
+    @property
+    def staging(self) -> str:
+        """``body`` with the key derived, as ``STAGED_KEY``: what ``over`` reads."""
+        return f"SELECT *, {self.key_expr} AS {STAGED_KEY} FROM ({self.body})"
+
+    def over(self, table: str) -> Plan:
+        """This plan reading ``table``, where ``staging`` was materialised."""
+        return replace(self, body=f"SELECT * FROM {table}", key_expr=STAGED_KEY, dup_key=STAGED_KEY, staged=True)
+
+
+STAGED_KEY = "_voronka_key"
+"""The column ``Plan.staging`` derives the key into."""
+
+PLANS = 256
+"""How many plans are kept (``plan``): the shapes a server's clients send, mostly few."""
+
+_plans: OrderedDict[tuple, Plan] = OrderedDict()
+_plans_lock = threading.Lock()
 
 
 def plan(table: str, columns: list[tuple[str, str]], relation: str, *,
          mapping: dict[str, str] | None = None, tz: str | None = None, file: str | None = None,
-         keep_repeats: bool = False, folded: bool = False, currency: str | None = None) -> Plan:
+         keep_repeats: bool = False, folded: bool = False, currency: str | None = None, few: bool = False) -> Plan:
     """The normalisation of ``relation`` (with ``columns``: name, DuckDB type) into ``table``.
 
     ``keep_repeats``: a generated key also hashes the row number, so identical rows stay.
@@ -175,7 +210,31 @@ def plan(table: str, columns: list[tuple[str, str]], relation: str, *,
     folds the properties itself: ``voronka.ingest.jsonread``), stored as it is.
     ``currency`` (an ISO 4217 code, checked by the caller) is the currency of the rows
     that have an amount and no currency of their own.
+    ``few``: the source has few rows (a request body), so the SQL is written to be quick to
+    plan rather than quick per row (``text``'s plain trim); the same values either way.
+
+    A plan is a function of these arguments (``file`` only names the file in errors), so
+    the last ``PLANS`` are kept: a server planning the same shape of body again reuses it.
     """
+    key = (table, tuple(columns), relation, tuple(sorted((mapping or {}).items())), tz, keep_repeats, folded,
+           currency, few)
+    with _plans_lock:
+        found = _plans.get(key)
+        if found is not None:
+            _plans.move_to_end(key)
+            return found
+    made = _plan(table, columns, relation, mapping=mapping, tz=tz, file=file, keep_repeats=keep_repeats,
+                 folded=folded, currency=currency, few=few)
+    with _plans_lock:
+        _plans[key] = made
+        while len(_plans) > PLANS:
+            _plans.popitem(last=False)
+    return made
+
+
+def _plan(table: str, columns: list[tuple[str, str]], relation: str, *, mapping: dict[str, str] | None,
+          tz: str | None, file: str | None, keep_repeats: bool, folded: bool, currency: str | None,
+          few: bool) -> Plan:
     spec = SPECS[table]
     canonical = spec.table.columns
     types = dict(columns)
@@ -204,7 +263,7 @@ def plan(table: str, columns: list[tuple[str, str]], relation: str, *,
             src, src_type = identifier(mapped[c]), types[mapped[c]]
             kind = spec.kinds[c]
             keep_typed = kind in ("timestamp", "date", "money") and not is_text(src_type)
-            layer1.append(f"{src if keep_typed else text(src, src_type)} AS {raw[c]}")
+            layer1.append(f"{src if keep_typed else text(src, src_type, plain=few)} AS {raw[c]}")
         else:
             layer1.append(f"NULL::VARCHAR AS {raw[c]}")
     props = {name: f"p_{i}" for i, name in enumerate(extra)} if spec.properties else {}
@@ -225,6 +284,8 @@ def plan(table: str, columns: list[tuple[str, str]], relation: str, *,
             has_amount = " OR ".join(f"{raw[m]} IS NOT NULL" for m in amounts)
             layer2.append(f"CASE WHEN {raw[c]} IS NULL AND ({has_amount}) THEN {literal(currency or '')} "
                           f"ELSE {parse(kind, raw[c], src_type, tz)} END AS v_{c}")
+        elif c not in mapped:  # the parse of a null is null: not written out, so not planned
+            layer2.append(f"NULL::{PARSED[kind]} AS v_{c}")
         else:
             layer2.append(f"{parse(kind, raw[c], src_type, tz)} AS v_{c}")
 
@@ -240,7 +301,7 @@ def plan(table: str, columns: list[tuple[str, str]], relation: str, *,
             if c in mapped and not folded:
                 rules.append((f"{raw[c]} IS NOT NULL AND NOT {is_object(raw[c])}", label, _MESSAGES[kind],
                               raw[c]))
-        elif kind != "text" and can_fail(kind, types[mapped[c]] if c in mapped else "VARCHAR"):
+        elif kind != "text" and c in mapped and can_fail(kind, types[mapped[c]]):  # unmapped: null, no fail
             rules.append((f"{raw[c]} IS NOT NULL AND v_{c} IS NULL", label, _MESSAGES[kind],
                           f"CAST({raw[c]} AS VARCHAR)"))
         if kind == "text" and c in mapped:
@@ -251,14 +312,17 @@ def plan(table: str, columns: list[tuple[str, str]], relation: str, *,
             rules.append((f"coalesce({outside}, false)", label, f"outside the accepted time range, {range_text()}",
                           f"CAST({raw[c]} AS VARCHAR)"))
         for money, cur in spec.currency_of.items():
-            if c == cur:
+            if c == cur and money in mapped:
                 rules.append((f"v_{money} IS NOT NULL AND v_{cur} IS NULL", mapped.get(cur, cur),
                               f"{cur} is required when {money} is set (or give a default: --currency RUB)",
                               "NULL"))
-    bad = " OR ".join(f"({cond})" for cond, *_ in rules) or "false"  # every rule is true or false
+    # Each rule once, as a column k_i: then _bad and the three CASEs refer to it rather than
+    # repeat it (four times as much SQL for DuckDB to plan, the cost of a small ingest).
+    layer_rules = ["*"] + [f"({cond}) AS k_{i}" for i, (cond, *_) in enumerate(rules)]
+    bad = " OR ".join(f"k_{i}" for i in range(len(rules))) or "false"  # every rule is true or false
 
     def case(part: int) -> str:
-        whens = " ".join(f"WHEN {r[0]} THEN {r[part] if part == 3 else literal(r[part])}" for r in rules)
+        whens = " ".join(f"WHEN k_{i} THEN {r[part] if part == 3 else literal(r[part])}" for i, r in enumerate(rules))
         return f"CASE {whens} END" if rules else "NULL"
 
     layer3 = (
@@ -268,8 +332,8 @@ def plan(table: str, columns: list[tuple[str, str]], relation: str, *,
         + ([f"{raw[spec.properties]} AS _given_properties"] if spec.properties else [])
     )
     body = (
-        f"SELECT {', '.join(layer3)} FROM (SELECT {', '.join(layer2)} FROM "
-        f"(SELECT {', '.join(layer1)} FROM {relation}))"
+        f"SELECT {', '.join(layer3)} FROM (SELECT {', '.join(layer_rules)} FROM (SELECT {', '.join(layer2)} FROM "
+        f"(SELECT {', '.join(layer1)} FROM {relation})))"
     )
     others = [c for c in canonical if c != key]
     material = "concat_ws(chr(31), " + ", ".join(f"coalesce(CAST({identifier(c)} AS VARCHAR), '')" for c in others) + (
@@ -285,12 +349,7 @@ def plan(table: str, columns: list[tuple[str, str]], relation: str, *,
         key_expr, dup_key = f"md5({material})", f"hash({', '.join(hashed)})"
     else:
         key_expr = dup_key = identifier(key)
-    select = ", ".join(
-        [f"{key_expr} AS {identifier(key)}" if c == key else identifier(c) for c in canonical] + [ROW, "_bad"]
-    )
-    normal = f"SELECT {select} FROM ({body})"
-    checks = f"SELECT {ROW}, _column, _error, _value FROM ({body}) WHERE _bad"
-    return Plan(table, tuple(canonical), key, body, normal, checks, dup_key, mapped)
+    return Plan(table, tuple(canonical), key, body, key_expr, dup_key, mapped)
 
 
 def check_property_names(names: list[str], file: str | None) -> None:

@@ -10,6 +10,13 @@ Two ways, with the same result:
   redone exactly in the rare case of a repeated key (``_insert_then_verify``). One pass
   over the file instead of two.
 
+A small source (at most ``SMALL_ROWS`` rows: a request body) is normalised once into a
+temporary table (``STAGED``), then checked and inserted from it the first way: what costs
+is planning the normalisation, not running it, so it is planned once rather than once per
+pass; its keys are looked up in the table (a semi-join on its few keys) rather than the
+table's keys hashed whole, and not at all when the caller's ``KnownKeys`` say none can be
+there. The plans themselves are kept (``normalise.plan``). Same checks, same result.
+
 Atomicity: one ingest call is one transaction. If any file fails (an unreadable file, a
 missing column, a bad row without a reject file), nothing of the call is kept and the
 store is exactly as before; several files in one call are all or nothing. The reject
@@ -23,9 +30,12 @@ import threading
 import zlib
 import zoneinfo
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
@@ -44,6 +54,29 @@ CHECK_SHARE = 0.2
 
 INSERT_SHARE = 0.9
 """The share of a file's progress bar given to the insert (``_insert_then_verify``)."""
+
+SMALL_ROWS = 10_000
+"""Sources of at most this many rows are normalised once into ``STAGED`` (see the module doc)."""
+
+STAGED = "_voronka_staged"
+"""The temporary table a small source's normalised rows are kept in during its ingest."""
+
+
+class KnownKeys(Protocol):
+    """What the caller keeps of a table's keys, as DuckDB's 64-bit ``hash()`` of each (the
+    server's ``seen.SeenKeys``): ``maybe_seen`` never says False for a stored key, so a small
+    source none of whose keys it may have seen is inserted without looking its keys up in
+    the table; ``add`` is given the keys an ingest added, once committed."""
+
+    def maybe_seen(self, hashes: np.ndarray) -> np.ndarray: ...
+
+    def add(self, hashes: np.ndarray) -> None: ...
+
+
+@dataclass
+class _Keys:
+    known: KnownKeys
+    added: list[np.ndarray] = field(default_factory=list)
 
 
 def check_tz(tz: str | None) -> str | None:
@@ -83,10 +116,12 @@ def ingest(
     reject_file: str | Path | None = None,
     progress: Progress | None = None,
     keep_repeats: bool = False,
+    known: KnownKeys | None = None,
 ) -> IngestSummary:
     """Ingest ``paths`` into ``table`` of the store on ``con``, in one transaction.
 
     ``currency`` is the currency of amounts whose row has none (docs/ingest.md).
+    ``known``: the caller's record of the table's keys (``KnownKeys``), used and kept up to date.
     """
     if table not in SPECS:
         raise InputError(f"unknown table {table!r}; expected one of {', '.join(SPECS)}")
@@ -97,6 +132,7 @@ def ingest(
         raise InputError("no files to ingest")
     files: list[FileSummary] = []
     rejects: list[pa.Table] = []
+    keys = _Keys(known) if known is not None else None
     restore = _enable_progress(con) if progress else None
     con.execute("BEGIN TRANSACTION")
     try:
@@ -104,7 +140,7 @@ def ingest(
             summary, bad = _ingest_file(con, table, path, mapping=dict(mapping or {}), tz=tz,
                                         currency=currency, encoding=encoding, delimiter=delimiter,
                                         keep_bad=reject_file is not None, progress=progress,
-                                        keep_repeats=keep_repeats)
+                                        keep_repeats=keep_repeats, keys=keys)
             files.append(summary)
             if bad is not None and bad.num_rows:
                 rejects.append(bad)
@@ -115,6 +151,8 @@ def ingest(
     finally:
         if restore:
             restore()
+    if keys is not None and keys.added:
+        keys.known.add(np.concatenate(keys.added))
     if reject_file is not None:
         write_rejects(rejects, reject_file)
     return IngestSummary(table, tuple(files), str(reject_file) if reject_file is not None else None)
@@ -122,7 +160,8 @@ def ingest(
 
 def _ingest_file(con: duckdb.DuckDBPyConnection, table: str, path: str | Body, *, mapping: dict[str, str],
                  tz: str | None, currency: str | None, encoding: str | None, delimiter: str | None,
-                 keep_bad: bool, progress: Progress | None, keep_repeats: bool = False) -> tuple[FileSummary, pa.Table | None]:
+                 keep_bad: bool, progress: Progress | None, keep_repeats: bool = False,
+                 keys: _Keys | None = None) -> tuple[FileSummary, pa.Table | None]:
     name = path.name if isinstance(path, Body) else path
     try:
         source = read_source(path, encoding=encoding, delimiter=delimiter, fold=_fold(table, mapping, name))
@@ -134,7 +173,7 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, table: str, path: str | Body, *
         con.register(ARROW_VIEW, source.arrow)
     try:
         return _normalise_into(con, table, source, mapping=mapping, tz=tz, currency=currency, keep_bad=keep_bad,
-                               progress=progress, keep_repeats=keep_repeats)
+                               progress=progress, keep_repeats=keep_repeats, keys=keys)
     except (duckdb.Error, pa.ArrowException) as exc:
         raise InputError(f"cannot ingest: {_first_line(exc)}", file=source.file) from None
     finally:
@@ -164,43 +203,68 @@ def _fold(table: str, mapping: dict[str, str], file: str) -> Callable[[list[str]
 
 def _normalise_into(con: duckdb.DuckDBPyConnection, table: str, source: Source, *, mapping: dict[str, str],
                     tz: str | None, currency: str | None, keep_bad: bool, progress: Progress | None,
-                    keep_repeats: bool = False
+                    keep_repeats: bool = False, keys: _Keys | None = None
                     ) -> tuple[FileSummary, pa.Table | None]:
-    described = con.execute(f"DESCRIBE SELECT * FROM {source.relation}").fetchall()
-    columns = [(row[0], row[1]) for row in described if row[0] != ROW]
+    fields = [f for f in source.arrow.schema if f.name != ROW] if source.arrow is not None else []
+    if source.arrow is not None and all(pa.types.is_string(f.type) for f in fields):  # text, as readers make
+        columns = [(f.name, "VARCHAR") for f in fields]
+    elif source.arrow is not None:  # the types DuckDB gives the Arrow columns (no catalog lookup)
+        relation = con.from_arrow(source.arrow)
+        columns = [(c, str(t)) for c, t in zip(relation.columns, relation.types) if c != ROW]
+    else:
+        described = con.execute(f"DESCRIBE SELECT * FROM {source.relation}").fetchall()
+        columns = [(row[0], row[1]) for row in described if row[0] != ROW]
+    staged = source.rows <= SMALL_ROWS
     p = plan(table, columns, source.relation, mapping=mapping, tz=tz, file=source.file, keep_repeats=keep_repeats,
-             folded=source.folded, currency=currency)
+             folded=source.folded, currency=currency, few=staged)
     report = _reporter(progress, source.file, source.rows)
-    way = _check_then_insert if _has_rows(con, table) else _insert_then_verify
-    rows, n_bad, added, bad = way(con, p, source, keep_bad=keep_bad, report=report)
+    if staged:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {STAGED} AS {p.staging}")
+        p = p.over(STAGED)
+    try:
+        way = _check_then_insert if staged or _has_rows(con, table) else _insert_then_verify
+        rows, n_bad, added_rows, bad = way(con, p, source, keep_bad=keep_bad, report=report, keys=keys)
+    finally:
+        if staged:
+            con.execute(f"DROP TABLE IF EXISTS {STAGED}")
     if progress:
         progress(source.file, rows, rows)
-    return FileSummary(source.file, rows, added, rows - n_bad - added, n_bad), bad
+    return FileSummary(source.file, rows, added_rows, rows - n_bad - added_rows, n_bad), bad
 
 
 def _check_then_insert(con: duckdb.DuckDBPyConnection, p: Plan, source: Source, *, keep_bad: bool,
-                       report: Callable[[float, float], Callable[[float], None] | None]
-                       ) -> tuple[int, int, int, pa.Table | None]:
+                       report: Callable[[float, float], Callable[[float], None] | None],
+                       keys: _Keys | None = None) -> tuple[int, int, int, pa.Table | None]:
     """Into a table that has rows: one checking pass, then the insert (rows, bad, added, rejects).
 
     The checking pass counts the bad rows and whether the file repeats a key (a 64-bit
     hash, so the exact dedupe below runs only when needed); the insert anti-joins the
-    table and, when the file repeats a key, keeps the first of equal keys.
+    table (unless ``keys`` say the table holds none of a small source's keys) and, when
+    the file repeats a key, keeps the first of equal keys.
     """
-    rows, n_bad, n_repeats = _run(con, (
-        f"SELECT count(*), count(*) FILTER (WHERE _bad), "
-        f"count(*) FILTER (WHERE NOT _bad) - count(DISTINCT {p.dup_key}) FILTER (WHERE NOT _bad) "
-        f"FROM ({p.body})"
-    ), report(0.0, CHECK_SHARE)).fetchall()[0]
+    anti_join = True
+    if p.staged:  # a few rows: their flags and keys' hashes, counted here (one plain scan)
+        found = con.execute(f"SELECT _bad, hash({p.key_expr}) AS h FROM ({p.body})").fetchnumpy()
+        is_bad = np.asarray(found["_bad"], dtype=bool)
+        hashes = np.asarray(found["h"], dtype=np.uint64)[~is_bad]
+        rows, n_bad, n_repeats = len(is_bad), int(is_bad.sum()), len(hashes) - len(np.unique(hashes))
+        if keys is not None:  # none of the keys may be in the table: no need to look them up
+            anti_join = bool(keys.known.maybe_seen(hashes).any())
+    else:
+        rows, n_bad, n_repeats = _run(con, (
+            f"SELECT count(*), count(*) FILTER (WHERE _bad), "
+            f"count(*) FILTER (WHERE NOT _bad) - count(DISTINCT {p.dup_key}) FILTER (WHERE NOT _bad) "
+            f"FROM ({p.body})"
+        ), report(0.0, CHECK_SHARE)).fetchall()[0]
     bad = _bad_rows(con, p, source, keep_bad=keep_bad) if n_bad else None
-    added = _run(con, insert_sql(p, filter_bad=bool(n_bad), anti_join=True, dedupe=bool(n_repeats)),
-                 report(CHECK_SHARE, 1.0)).fetchall()[0][0]
-    return rows, n_bad, added, bad
+    n_added = _insert(con, insert_sql(p, filter_bad=bool(n_bad), anti_join=anti_join, dedupe=bool(n_repeats)),
+                      report(CHECK_SHARE, 1.0), p, keys)
+    return rows, n_bad, n_added, bad
 
 
 def _insert_then_verify(con: duckdb.DuckDBPyConnection, p: Plan, source: Source, *, keep_bad: bool,
-                        report: Callable[[float, float], Callable[[float], None] | None]
-                        ) -> tuple[int, int, int, pa.Table | None]:
+                        report: Callable[[float, float], Callable[[float], None] | None],
+                        keys: _Keys | None = None) -> tuple[int, int, int, pa.Table | None]:
     """Into an empty table: insert the good rows at once, then verify (rows, bad, added, rejects).
 
     Nothing needs anti-joining, so the rows not inserted are exactly the bad ones: none
@@ -213,17 +277,29 @@ def _insert_then_verify(con: duckdb.DuckDBPyConnection, p: Plan, source: Source,
     ``_check_then_insert`` (normalising and hashing the whole file a second time).
     """
     rows = con.execute(f"SELECT count(*) FROM {source.relation}").fetchall()[0][0]
-    added = _run(con, insert_sql(p, filter_bad=True, anti_join=False, dedupe=False),
-                 report(0.0, INSERT_SHARE)).fetchall()[0][0]
-    n_bad = rows - added
+    n_added = _run(con, insert_sql(p, filter_bad=True, anti_join=False, dedupe=False),
+                   report(0.0, INSERT_SHARE)).fetchall()[0][0]
+    n_bad = rows - n_added
     bad = _bad_rows(con, p, source, keep_bad=keep_bad) if n_bad else None
     (repeats,) = _run(con, f"SELECT count(*) - count(DISTINCT hash({identifier(p.key)})) FROM {p.table}",
                       report(INSERT_SHARE, 1.0)).fetchall()[0]
     if repeats:
         con.execute(f"DELETE FROM {p.table}")
         redo = insert_sql(p, filter_bad=bool(n_bad), anti_join=False, dedupe=True)
-        added = con.execute(redo).fetchall()[0][0]
-    return rows, n_bad, added, bad
+        n_added = con.execute(redo).fetchall()[0][0]
+    if keys is not None and n_added:  # the table holds this file's rows only
+        keys.added.append(con.execute(f"SELECT hash({identifier(p.key)}) AS h FROM {p.table}").fetchnumpy()["h"])
+    return rows, n_bad, n_added, bad
+
+
+def _insert(con: duckdb.DuckDBPyConnection, sql: str, on_progress: Callable[[float], None] | None, p: Plan,
+            keys: _Keys | None) -> int:
+    """Run the ``INSERT`` ``sql``; the rows it added (their keys' hashes kept in ``keys``)."""
+    if keys is None:
+        return _run(con, sql, on_progress).fetchall()[0][0]
+    hashes = _run(con, f"{sql} RETURNING hash({identifier(p.key)}) AS h", on_progress).fetchnumpy()["h"]
+    keys.added.append(hashes)
+    return len(hashes)
 
 
 def _bad_rows(con: duckdb.DuckDBPyConnection, p: Plan, source: Source, *, keep_bad: bool
@@ -248,7 +324,10 @@ def insert_sql(p: Plan, *, filter_bad: bool, anti_join: bool, dedupe: bool) -> s
     where = []
     if filter_bad:
         where.append("NOT _bad")
-    if anti_join:
+    if anti_join and p.staged:  # few keys: those of them the table holds, looked up
+        held = f"SELECT t.{key} FROM {p.table} t WHERE t.{key} IN (SELECT {key} FROM ({p.normal}))"
+        where.append(f"{key} NOT IN ({held})")
+    elif anti_join:
         where.append(f"{key} NOT IN (SELECT {key} FROM {p.table})")
     sql = f"INSERT INTO {p.table} ({cols}) SELECT {cols} FROM ({p.normal})"
     if where:

@@ -1,12 +1,16 @@
 """Readers: a data file in, a ``Source`` out (its columns as found, plus a row number).
 
-Formats, chosen by the file name (``fmt`` overrides):
+A file is a path, or its bytes given as a ``Body`` (a request body: the server writes no
+temporary file), or an Arrow table given as a ``Body``; errors name the ``Body``'s name as
+they would the path. Formats, chosen by the file name (``fmt`` or the ``Body``'s format
+overrides):
 
     .csv .txt (.gz)        CSV; the delimiter (``,`` ``;`` tab ``|``) and encoding are sniffed
     .tsv .tab              tab-separated
     .xlsx .xlsm .xls .ods  the first sheet (python-calamine); the header is its first
                            non-empty row
-    .parquet .pq           Parquet, read by DuckDB (typed columns are kept)
+    .parquet .pq           Parquet, read by DuckDB where it lies, or from bytes by Arrow
+                           (typed columns are kept)
     .ndjson .jsonl .json   NDJSON, one object, or an array of objects (``jsonread``); every
     (.gz)                  canonical top-level key is a column, the others the properties
 
@@ -32,7 +36,8 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from voronka.errors import InputError
+from voronka.errors import InputError, LimitError
+from voronka.ingest import limits
 from voronka.ingest.jsonread import Fold, decode_text, parse_records, to_table
 from voronka.ingest.text import (
     HEAD_BYTES,
@@ -62,10 +67,12 @@ FORMATS = {
 
 @dataclass(frozen=True)
 class Body:
-    """Data given as bytes rather than a file (a request body), named ``name`` in errors."""
+    """A file given as its bytes (a request body), or as an Arrow table (``format`` ``arrow``),
+    rather than a path; named ``name`` in errors. Gzip bytes are inflated by the caller, which
+    knows how far they may grow."""
 
     name: str
-    data: bytes
+    data: bytes | pa.Table
     format: str = "json"
 
 
@@ -107,12 +114,14 @@ def read_source(path: str | Path | Body, *, encoding: str | None = None, delimit
     ``fold`` (JSON only) names the keys kept as columns; see ``voronka.ingest.jsonread``.
     """
     if isinstance(path, Body):
-        table = read_json(path, fold=fold)
-        return Source(path.name, path.format, ARROW_VIEW, table, table.num_rows, fold is not None)
-    name = str(path)
-    if not Path(path).is_file():
-        raise InputError("no such file", file=name)
-    fmt = fmt or detect_format(path)
+        name, fmt = path.name, path.format
+        if isinstance(path.data, pa.Table):
+            return Source(name, "arrow", ARROW_VIEW, _numbered(path.data), path.data.num_rows)
+    else:
+        name = str(path)
+        if not Path(path).is_file():
+            raise InputError("no such file", file=name)
+        fmt = fmt or detect_format(path)
     if fmt in ("csv", "tsv"):
         table = read_csv(path, encoding=encoding, delimiter="\t" if fmt == "tsv" and not delimiter else delimiter)
     elif fmt == "xlsx":
@@ -121,7 +130,9 @@ def read_source(path: str | Path | Body, *, encoding: str | None = None, delimit
         table = read_json(path, fold=fold)
         return Source(name, fmt, ARROW_VIEW, table, table.num_rows, fold is not None)
     elif fmt == "parquet":
-        return parquet_source(path)
+        if not isinstance(path, Body):
+            return parquet_source(path)
+        table = read_parquet_bytes(path)
     else:
         raise InputError(f"unknown format {fmt!r}", file=name)
     return Source(name, fmt, ARROW_VIEW, table, table.num_rows)
@@ -146,18 +157,25 @@ def _numbered(table: pa.Table, rows: np.ndarray | None = None) -> pa.Table:
 
 # --- CSV -------------------------------------------------------------------------------
 
-def _open_bytes(path: str | Path) -> io.BufferedIOBase:
+def _open_bytes(path: str | Path | Body) -> io.BufferedIOBase:
+    if isinstance(path, Body):
+        return io.BytesIO(path.data)
     return gzip.open(path, "rb") if str(path).lower().endswith(".gz") else open(path, "rb")  # noqa: SIM115
 
 
-def read_csv(path: str | Path, *, encoding: str | None = None, delimiter: str | None = None) -> pa.Table:
-    """A CSV file as an Arrow table of text columns plus ``ROW``.
+def _name(path: str | Path | Body) -> str:
+    """What errors call the file: its path, or the ``Body``'s name."""
+    return path.name if isinstance(path, Body) else str(path)
+
+
+def read_csv(path: str | Path | Body, *, encoding: str | None = None, delimiter: str | None = None) -> pa.Table:
+    """A CSV file (or a ``Body``'s bytes) as an Arrow table of text columns plus ``ROW``.
 
     UTF-8 files are parsed by Arrow's multithreaded reader; other encodings are decoded
     with Python's codecs on the way in. When no ``encoding`` is given and the file turns
     out not to be UTF-8 past its head, it is read again as cp1251.
     """
-    name = str(path)
+    name = _name(path)
     with _open_bytes(path) as fh:
         head = fh.read(HEAD_BYTES)
     if not head.strip():
@@ -189,9 +207,10 @@ def read_csv(path: str | Path, *, encoding: str | None = None, delimiter: str | 
     return _numbered(table)
 
 
-def _arrow_csv(path: str | Path, encoding: str, delimiter: str, names: list[str]) -> pa.Table:
+def _arrow_csv(path: str | Path | Body, encoding: str, delimiter: str, names: list[str]) -> pa.Table:
     arrow_encoding = "utf8" if encoding in ("utf-8", "utf-8-sig", "utf8") else encoding
-    source = pa.input_stream(str(path), compression="detect")
+    source = (pa.BufferReader(path.data) if isinstance(path, Body)
+              else pa.input_stream(str(path), compression="detect"))
     try:
         return pacsv.read_csv(
             source,
@@ -210,7 +229,7 @@ def _arrow_csv(path: str | Path, encoding: str, delimiter: str, names: list[str]
         source.close()
 
 
-def _csv_error(path: str | Path, encoding: str, delimiter: str, width: int, message: str) -> InputError:
+def _csv_error(path: str | Path | Body, encoding: str, delimiter: str, width: int, message: str) -> InputError:
     """An ``InputError`` for a CSV Arrow could not parse, located by a slow re-read."""
     with _open_bytes(path) as fh:
         reader = csv.reader(io.TextIOWrapper(fh, encoding=encoding, errors="replace", newline=""),
@@ -224,15 +243,15 @@ def _csv_error(path: str | Path, encoding: str, delimiter: str, width: int, mess
             if len(record) != width:
                 return InputError(
                     f"expected {width} fields (as in the header), found {len(record)}",
-                    file=str(path), row=row, value=delimiter.join(record),
+                    file=_name(path), row=row, value=delimiter.join(record),
                 )
-    return InputError(f"cannot read CSV: {message.splitlines()[0]}", file=str(path))
+    return InputError(f"cannot read CSV: {message.splitlines()[0]}", file=_name(path))
 
 
 # --- spreadsheets ----------------------------------------------------------------------
 
-def read_spreadsheet(path: str | Path) -> pa.Table:
-    """The first sheet of a workbook as text columns plus ``ROW`` (the sheet row).
+def read_spreadsheet(path: str | Path | Body) -> pa.Table:
+    """The first sheet of a workbook (or a ``Body``'s bytes) as text columns plus ``ROW`` (the sheet row).
 
     The header is the first non-empty row; empty rows after it are skipped. Cells become
     text: whole numbers without ``.0`` (ids and phone numbers stay intact), dates as
@@ -240,16 +259,18 @@ def read_spreadsheet(path: str | Path) -> pa.Table:
     """
     from python_calamine import CalamineWorkbook
 
+    name = _name(path)
     try:
-        sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
-        grid = sheet.to_python(skip_empty_area=False)
+        book = (CalamineWorkbook.from_filelike(io.BytesIO(path.data)) if isinstance(path, Body)
+                else CalamineWorkbook.from_path(str(path)))
+        grid = book.get_sheet_by_index(0).to_python(skip_empty_area=False)
     except Exception as exc:  # calamine raises its own error types
-        raise InputError(f"cannot read the workbook: {exc}", file=str(path)) from None
+        raise InputError(f"cannot read the workbook: {exc}", file=name) from None
     cells = [[cell_text(v) for v in row] for row in grid]
     header_at = next((i for i, row in enumerate(cells) if any(v is not None for v in row)), None)
     if header_at is None:
-        raise InputError("the first sheet is empty", file=str(path))
-    check_repeated_canonical([v or "" for v in cells[header_at]], str(path))
+        raise InputError("the first sheet is empty", file=name)
+    check_repeated_canonical([v or "" for v in cells[header_at]], name)
     names = unique_names([v or "" for v in cells[header_at]])
     data = [(i + 1, row) for i, row in enumerate(cells) if i > header_at and any(v is not None for v in row)]
     columns = {
@@ -285,10 +306,10 @@ def read_json(path: str | Path | Body, *, fold: Fold | None = None) -> pa.Table:
     See ``voronka.ingest.jsonread``. Without ``fold`` every top-level key is a column (and
     must hold a single value).
     """
+    name = _name(path)
     if isinstance(path, Body):
-        name, data = path.name, path.data
+        data = path.data
     else:
-        name = str(path)
         try:
             with _open_bytes(path) as fh:
                 data = fh.read()
@@ -311,5 +332,39 @@ def parquet_source(path: str | Path) -> Source:
         f"FROM read_parquet({literal(path)}, file_row_number = true))"
     )
     return Source(str(path), "parquet", relation, None, rows)
+
+
+PARQUET_BATCH_ROWS = 16_384
+"""Rows decoded at a time from Parquet bytes, each batch counted against the limit."""
+
+
+def read_parquet_bytes(body: Body) -> pa.Table:
+    """The bytes of a Parquet file as an Arrow table plus ``ROW`` (typed columns kept, as
+    DuckDB reads them from a file; dictionary columns as their values), decoded in memory up
+    to ``limits.MAX_DECODED_BYTES`` (as declared by its metadata, then as decoded, batch by
+    batch)."""
+    try:
+        file = pq.ParquetFile(pa.BufferReader(body.data))
+        meta = file.metadata
+        decoded = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+        if decoded > limits.MAX_DECODED_BYTES:
+            raise LimitError(f"the Parquet file decodes to {decoded:,} bytes, over the limit of "
+                             f"{limits.MAX_DECODED_BYTES:,}", file=body.name)
+        batches, size = [], 0
+        for batch in file.iter_batches(batch_size=PARQUET_BATCH_ROWS):  # dictionaries expand too: counted
+            size += batch.nbytes
+            if size > limits.MAX_DECODED_BYTES:
+                raise LimitError(f"the Parquet file decodes to over {limits.MAX_DECODED_BYTES:,} bytes",
+                                 file=body.name)
+            batches.append(batch)
+        table = pa.Table.from_batches(batches, schema=file.schema_arrow)
+    except InputError:
+        raise
+    except Exception as exc:  # pyarrow raises ArrowInvalid / OSError
+        raise InputError(f"cannot read Parquet: {exc}", file=body.name) from None
+    for i, field in enumerate(table.schema):
+        if pa.types.is_dictionary(field.type):
+            table = table.set_column(i, field.name, table.column(i).cast(field.type.value_type))
+    return _numbered(table)
 
 

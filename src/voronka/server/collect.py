@@ -1,4 +1,5 @@
-"""The write routes: ``POST /v1/{table}`` (a JSON or NDJSON body through the ingest pipeline),
+"""The write routes: ``POST /v1/{table}`` (a JSON or NDJSON body, or a file's bytes with
+``?format=``, through the ingest pipeline; errors name the file of ``Content-Disposition``),
 the PostHog capture routes (``/capture/``, ``/batch/``, ``/e/``, ``/i/v0/e/``; ``/decide`` and
 ``/flags`` answered with no flags), Segment's ``/v1/batch|track|page|identify|alias``, and
 ``GET /snippet.js``.
@@ -13,6 +14,8 @@ Every write is queued to the collector's writer and answered once stored (group 
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
+from email.message import Message
 from importlib import resources
 
 from fastapi import Depends, FastAPI, Request, Response
@@ -24,6 +27,7 @@ from voronka.errors import InputError, LimitError, VoronkaError
 from voronka.ingest.mapping import parse_pairs
 from voronka.server import capture
 from voronka.server.answers import error
+from voronka.server.capture import REQUEST
 from voronka.server.auth import allows_write, write_access
 from voronka.server.collector import Collector
 from voronka.server.params import (
@@ -71,6 +75,31 @@ RETRY_AFTER = "1"
 
 INLINE_BYTES = 4 * 1024
 """Capture bodies up to this size are translated on the event loop; larger ones on a worker thread."""
+
+
+MAX_NAME = 255
+"""The most characters of a client's file name kept for messages."""
+
+
+def file_name(request: Request) -> str:
+    """What errors call the body: the ``filename`` of its ``Content-Disposition`` (RFC 6266;
+    ``filename*=UTF-8''…``, or UTF-8 in ``filename=``), else ``request body``. Used in messages only, never opened:
+    control characters become ``?``, at most ``MAX_NAME`` characters kept."""
+    header = request.headers.get("content-disposition")
+    if not header:
+        return REQUEST
+    message = Message()
+    message["content-disposition"] = header
+    try:
+        name = message.get_filename() or ""
+    except (ValueError, LookupError):
+        return REQUEST
+    try:  # a plain filename="…" in UTF-8, as browsers send it, arrives as Latin-1
+        name = name.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        pass
+    name = "".join("?" if unicodedata.category(c).startswith("C") else c for c in name).strip()
+    return name[:MAX_NAME] or REQUEST
 
 
 def _bearer(request: Request) -> str | None:
@@ -185,7 +214,7 @@ def add_routes(app: FastAPI, collector: Collector, *, max_body_bytes: int, max_b
         try:
             return JSONResponse(await collector.ingest_body(
                 table, body, check_zone(tz), mapping, fmt=fmt, currency=currency, keep_repeats=keep_repeats,
-                encoding=encoding, delimiter=delimiter))
+                encoding=encoding, delimiter=delimiter, name=file_name(request)))
         except Overloaded as exc:
             return overloaded(str(exc))
 

@@ -7,8 +7,6 @@ import contextlib
 import datetime as dt
 import os
 import secrets
-import shutil
-import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -73,46 +71,33 @@ class Collector:
 
     def ingest(self, table: str, body: bytes, tz: str | None, mapping: dict[str, str], *, fmt: str | None = None,
                currency: str | None = None, keep_repeats: bool = False, encoding: str | None = None,
-               delimiter: str | None = None) -> dict[str, int]:
+               delimiter: str | None = None, name: str = REQUEST) -> dict[str, int]:
         """Store the rows of ``body`` in ``table`` (one transaction), or raise ``InputError``
-        naming the row and field of the body. Without ``fmt`` the body goes to the JSON reader as
-        bytes; with one (``csv``, ``tsv``, ``xlsx``, ``parquet``, ``ndjson``, ``json``; gzip
-        inflated, at most to ``max_body_bytes``) it is written to a temporary file the server names and read
-        as a file of that format would be (``voronka ingest`` through a running server)."""
+        naming ``name`` (the client's file name, else the request body), the row and the field.
+        Without ``fmt`` the body is JSON or NDJSON; with one (``csv``, ``tsv``, ``xlsx``, ``parquet``,
+        ``ndjson``, ``json``) it is read as a file of that format would be (``voronka ingest``
+        through a running server), from the bytes: no file is written. Gzip is inflated at most
+        to ``max_body_bytes``."""
         if not body.strip():
-            raise InputError("empty body: send a JSON object, an array of objects, or NDJSON", file=REQUEST)
+            raise InputError("empty body: send a JSON object, an array of objects, or NDJSON", file=name)
         if body[:2] == b"\x1f\x8b":  # gzip, inflated at most to the body limit (no bomb)
             try:
                 body = gunzip(body, self.max_body_bytes)
             except BodyTooLarge:
-                raise LimitError(f"the body inflates to over {self.max_body_bytes:,} bytes", file=REQUEST) from None
+                raise LimitError(f"the body inflates to over {self.max_body_bytes:,} bytes", file=name) from None
         options = {"tz": tz, "mapping": mapping, "currency": currency, "keep_repeats": keep_repeats,
                    "encoding": encoding, "delimiter": delimiter}
-        folder = tempfile.mkdtemp(prefix="voronka-body-") if fmt else None
         try:
-            if folder:
-                source: Any = os.path.join(folder, f"body.{fmt}")
-                with open(source, "wb") as fh:
-                    fh.write(body)
-            else:
-                source = Body(REQUEST, body)
-            with self.lock:
-                summary = self.store.ingest(table, [source], **options)
-        except InputError as exc:  # the request, not the temporary file; the query parameter, not the flag
-            reason = exc.reason.replace("--map ", "?map=")
-            if folder:  # DuckDB may quote the temporary file's path
-                reason = reason.replace(str(source), REQUEST)
-            raise type(exc)(reason, file=REQUEST if folder else exc.file, row=exc.row, column=exc.column,
+            with self.lock:  # the writer's record of the stored ids (None until read: then it reads these too)
+                known = self.writer.seen if table == "events" else None
+                summary = self.store.ingest(table, [Body(name, body, fmt or "json")], **options, known=known)
+        except InputError as exc:  # the query parameter, not the flag
+            raise type(exc)(exc.reason.replace("--map ", "?map="), file=exc.file, row=exc.row, column=exc.column,
                             value=exc.value) from None
-        finally:
-            if folder:
-                shutil.rmtree(folder, ignore_errors=True)
         if summary.added:
             self.generation += 1
             if table == "events":
                 self.event_count += summary.added
-                with self.lock:
-                    self.writer.events_written()
         return {"rows_read": summary.rows_read, "added": summary.added, "duplicates": summary.duplicates}
 
     def dashboard(self, lang: str, tz: str) -> str:

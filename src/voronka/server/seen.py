@@ -27,7 +27,7 @@ class SeenKeys:
     def reload(self, connection: Any) -> None:
         """Read every key's hash from the table (after a write that did not go through ``add``)."""
         hashes = connection.execute(f"SELECT hash({self.column}) AS h FROM {self.table}").fetchnumpy()["h"]
-        self._sorted = np.unique(np.asarray(hashes, dtype=np.uint64))
+        self._sorted = _sorted_unique(np.asarray(hashes, dtype=np.uint64))
         self._recent: list[np.ndarray] = []
         self._recent_count = 0
 
@@ -40,14 +40,21 @@ class SeenKeys:
 
     def add(self, hashes: np.ndarray) -> None:
         """Keys just stored."""
-        self._recent.append(np.unique(hashes.astype(np.uint64)))
+        self._recent.append(_sorted_unique(hashes.astype(np.uint64)))
         self._recent_count += len(hashes)
         if self._recent_count >= MERGE_AT or len(self._recent) > 64:
-            self._sorted = np.union1d(self._sorted, np.concatenate(self._recent))
+            self._sorted = _sorted_unique(np.concatenate([self._sorted, *self._recent]))
             self._recent, self._recent_count = [], 0
 
     def __len__(self) -> int:
         return len(self._sorted) + self._recent_count
+
+
+def _sorted_unique(hashes: np.ndarray) -> np.ndarray:
+    """The distinct ``hashes``, sorted. (``np.unique`` hashes 64-bit integers since NumPy 2.3:
+    some fifty times slower than sorting, 0.1 s for 200,000.)"""
+    ordered = np.sort(hashes)
+    return ordered[np.concatenate(([True], ordered[1:] != ordered[:-1]))] if len(ordered) else ordered
 
 
 def _members(sorted_hashes: np.ndarray, hashes: np.ndarray) -> np.ndarray:
