@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException
 from voronka.errors import LimitError, VoronkaError
 from voronka.keys import keyring
 from voronka.server import api, collect, pages, read
+from voronka.server.ingress import Ingress
 from voronka.server.answers import error
 from voronka.server.collector import Collector
 from voronka.server.params import located
@@ -76,4 +77,6 @@ def create_app(store_path: str | Path, *, token: str | None = None, public_dashb
     read.add_routes(app, collector)
     collect.add_routes(app, collector, max_body_bytes=max_body_bytes, max_bodies=max_bodies)
     pages.add_routes(app, collector)
+    # the capture POSTs, before routing (the hot path: the middleware added last runs first)
+    app.add_middleware(Ingress, collector=collector, max_body_bytes=max_body_bytes, max_bodies=max_bodies)
     return app

@@ -8,7 +8,14 @@ at the commit), and concurrent requests share the cost of one commit. Exactly on
 of equal ``event_id``s (``alias`` for aliases) in a batch the first is kept, and one
 already in the store is skipped: for events, the hashes of the stored ids are kept in
 memory (``seen.SeenKeys``) and only the ids whose hash is there are looked up, so a
-commit does not scan the store; aliases (few) are checked with an anti-join. If a batch fails
+commit does not scan the store; aliases (few) are checked with an anti-join.
+
+A group commit is four calls to DuckDB: register the rows (Arrow), ``BEGIN``, one
+``INSERT … RETURNING hash(event_id)``, ``COMMIT``. The check comes between the ``INSERT``
+and the ``COMMIT``: when a returned hash is among the stored ones (a retried request), the
+transaction is rolled back and the batch stored again without the ids the store has, so
+the usual batch of new ids pays no separate look-up. The answers of a group are handed to
+the event loop in one wake-up. If a batch fails
 (which the checks of ``capture.translate`` make rare), it is rolled back and its jobs are
 stored again one per transaction, so a request fails only for its own rows.
 
@@ -28,7 +35,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import pyarrow as pa
 
 from voronka.server.capture import Capture
@@ -51,9 +57,11 @@ INSERT_EVENTS = f"""
 INSERT INTO events (event_id, customer_id, ts, event, channel, campaign, revenue, currency, referrer_id, properties)
 SELECT event_id, customer_id, ts, event, channel, campaign, CAST(revenue AS DECIMAL(18, 4)), currency,
        referrer_id, properties
-FROM {CAPTURED} WHERE event_id NOT IN (SELECT unnest($stored::VARCHAR[]))
+FROM {CAPTURED} {{where}}
+RETURNING hash(event_id) AS h
 """
-HASHES = f"SELECT hash(event_id) AS h FROM {CAPTURED}"
+"""Every captured event (``where`` empty), or those not stored (``EXCEPT_STORED``); their ids' hashes."""
+EXCEPT_STORED = "WHERE event_id NOT IN (SELECT unnest($stored::VARCHAR[]))"
 STORED = f"""
 SELECT event_id FROM events
 WHERE event_id IN (SELECT event_id FROM {CAPTURED} WHERE hash(event_id) IN (SELECT unnest($hashes::UBIGINT[])))
@@ -165,22 +173,20 @@ class Writer:
                 self.queued_bytes -= sum(j.size for j in batch)
             captures = [j for j in batch if j.capture is not None]
             if captures:
-                self._store(captures)
+                _settle(self._store(captures))
             for j in batch:
-                if j.call is not None:
-                    self._answer(j, j.call)
+                if j.call is not None:  # one transaction each, answered as soon as it is done
+                    _settle([self._answer(j, j.call)])
             if stopping:
                 return
 
-    def _store(self, jobs: list[Job]) -> None:
+    def _store(self, jobs: list[Job]) -> list[Answer]:
         try:
             self._commit([j.capture for j in jobs])
         except Exception:  # noqa: BLE001 - whatever failed, each job is tried alone and answered
-            for j in jobs:  # one by one: only the jobs whose own rows fail get an error
-                self._answer(j, lambda j=j: self._commit([j.capture]))
-            return
-        for j in jobs:
-            _resolve(j, len(j.capture.events), None)
+            # one by one: only the jobs whose own rows fail get an error
+            return [self._answer(j, lambda j=j: self._commit([j.capture])) for j in jobs]
+        return [(j, len(j.capture.events), None) for j in jobs]
 
     def _commit(self, captures: list[Capture]) -> int:
         """Insert the rows of ``captures`` in one transaction; the number of events added."""
@@ -192,12 +198,16 @@ class Writer:
             if aliases:
                 con.register(ALIASES, pa.Table.from_pylist(aliases, ALIAS_SCHEMA))
             try:
-                hashes = con.execute(HASHES).fetchnumpy()["h"]
-                maybe = hashes[self.seen.maybe_seen(hashes)]
-                stored = [r[0] for r in con.execute(STORED, {"hashes": maybe.tolist()}).fetchall()] if len(maybe) else []
                 con.execute("BEGIN TRANSACTION")
                 try:
-                    added = con.execute(INSERT_EVENTS, {"stored": stored}).fetchall()[0][0]
+                    hashes = con.execute(INSERT_EVENTS.format(where="")).fetchnumpy()["h"]
+                    maybe = hashes[self.seen.maybe_seen(hashes)]
+                    if len(maybe):  # some ids may be stored already: again, without those that are
+                        con.execute("ROLLBACK")
+                        con.execute("BEGIN TRANSACTION")
+                        stored = [r[0] for r in con.execute(STORED, {"hashes": maybe.tolist()}).fetchall()]
+                        hashes = con.execute(INSERT_EVENTS.format(where=EXCEPT_STORED),
+                                             {"stored": stored}).fetchnumpy()["h"]
                     if aliases:
                         con.execute(INSERT_ALIASES)
                     con.execute("COMMIT")
@@ -209,29 +219,40 @@ class Writer:
                 con.unregister(CAPTURED)
                 if aliases:
                     con.unregister(ALIASES)
+        added = len(hashes)
         if added:
             self.on_added(added)
         return added
 
-    def _answer(self, job: Job, call: Callable[[], Any]) -> None:
+    def _answer(self, job: Job, call: Callable[[], Any]) -> Answer:
         try:
-            result = call()
+            return job, call(), None
         except Exception as exc:  # noqa: BLE001 - handed to the request, which turns it into its answer
-            _resolve(job, None, exc)
-        else:
-            _resolve(job, result, None)
+            return job, None, exc
 
 
-def _resolve(job: Job, result: Any, error: BaseException | None) -> None:
-    def settle() -> None:
+Answer = tuple[Job, Any, BaseException | None]
+"""A job, its result, the error it raised (or ``None``)."""
+
+
+def _settle(answers: list[Answer]) -> None:
+    """Hand the answers to their requests: one wake-up of each event loop (a call from this
+    thread into a loop writes to its wake-up pipe: once per group, not per request)."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[Answer]] = {}
+    for answer in answers:
+        by_loop.setdefault(answer[0].loop, []).append(answer)
+    for loop, mine in by_loop.items():
+        try:
+            loop.call_soon_threadsafe(_set, mine)
+        except RuntimeError:  # the event loop is closed: nobody waits
+            pass
+
+
+def _set(answers: list[Answer]) -> None:
+    for job, result, error in answers:
         if job.future.done():  # the client went away
-            return
+            continue
         if error is not None:
             job.future.set_exception(error)
         else:
             job.future.set_result(result)
-
-    try:
-        job.loop.call_soon_threadsafe(settle)
-    except RuntimeError:  # the event loop is closed: nobody waits
-        pass
