@@ -10,8 +10,9 @@ already in the store is skipped: for events, the hashes of the stored ids are ke
 memory (``seen.SeenKeys``) and only the ids whose hash is there are looked up, so a
 commit does not scan the store; aliases (few) are checked with an anti-join.
 
-A group commit is four calls to DuckDB: register the rows (Arrow), ``BEGIN``, one
-``INSERT … RETURNING hash(event_id)``, ``COMMIT``. The check comes between the ``INSERT``
+A group commit is three calls to DuckDB: ``BEGIN``, one ``INSERT … RETURNING
+hash(event_id)`` reading the group's rows from an Arrow table (a local variable of
+``_commit``, found by DuckDB's replacement scan: no view is registered), ``COMMIT``. The check comes between the ``INSERT``
 and the ``COMMIT``: when a returned hash is among the stored ones (a retried request), the
 transaction is rolled back and the batch stored again without the ids the store has, so
 the usual batch of new ids pays no separate look-up. The answers of a group are handed to
@@ -48,6 +49,8 @@ MAX_BATCH_ROWS = 50_000
 
 CAPTURED = "_voronka_captured"
 ALIASES = "_voronka_captured_aliases"
+"""The names of the Arrow tables of a group's rows in ``Writer._commit`` (its local variables:
+the statements read them by DuckDB's replacement scan)."""
 
 EVENT_SCHEMA = pa.schema([
     ("event_id", pa.string()), ("customer_id", pa.string()), ("ts", pa.timestamp("us")), ("event", pa.string()),
@@ -152,11 +155,11 @@ class Writer:
 
     def _run(self) -> None:
         _name_thread(b"voronka-writer")
-        # DuckDB imports pandas the first time an Arrow table is registered (seconds): here,
-        # while the server already answers, rather than in the first request's time
+        # DuckDB imports pandas the first time it scans a Python object (seconds): here, while
+        # the server already answers, rather than in the first request's time
         with self.lock:
-            self.connection.register(CAPTURED, pa.table({"warm": [1]}))
-            self.connection.unregister(CAPTURED)
+            _voronka_captured = pa.table({"warm": [1]})  # noqa: F841 - read by the query below
+            self.connection.execute(f"SELECT count(*) FROM {CAPTURED}").fetchall()
             self.seen = SeenKeys(self.connection, "events", "event_id")
         while True:
             job = self.queue.get()
@@ -197,10 +200,11 @@ class Writer:
         events = first_of_each((r for c in captures for r in c.events), "event_id")
         aliases = first_of_each((r for c in captures for r in c.aliases), "alias")
         con = self.connection
-        with self.lock:  # each name is registered again by the next group (one call fewer than unregistering)
-            con.register(CAPTURED, pa.Table.from_pylist(events, EVENT_SCHEMA))
-            if aliases:
-                con.register(ALIASES, pa.Table.from_pylist(aliases, ALIAS_SCHEMA))
+        # read by the statements (replacement scans: CAPTURED and ALIASES are these names)
+        _voronka_captured = pa.Table.from_pylist(events, EVENT_SCHEMA)  # noqa: F841
+        if aliases:
+            _voronka_captured_aliases = pa.Table.from_pylist(aliases, ALIAS_SCHEMA)  # noqa: F841
+        with self.lock:
             con.execute("BEGIN TRANSACTION")
             try:
                 hashes = con.execute(INSERT_EVENTS.format(where="")).fetchnumpy()["h"]
