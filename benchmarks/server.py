@@ -267,7 +267,8 @@ def report(f: dict) -> None:
     print(f"cores {f['cores']}, load average {f['load_average_before']:.1f} before, {f['load_average_after']:.1f} after")
     def cpu(r: dict) -> str:
         return (f"; CPU per request: server {r['server_cpu_ms_per_ok']:.2f} ms ({r['server_cpu_share']:.0%} "
-                f"of a core; its writer thread {r['writer_cpu_ms_per_ok']:.2f} ms), client {r['client_cpu_ms_per_request']:.2f} ms ({r['client_cpu_share']:.0%})")
+                f"of a core; its writer thread {r['writer_cpu_ms_per_ok']:.2f} ms), "
+                f"client {r['client_cpu_ms_per_request']:.2f} ms ({r['client_cpu_share']:.0%})")
 
     b = f["batch100"]
     print(f"batches of 100, 4 clients:       {b['events_per_s']:>10,.0f} events/s   p50 {ms(b['p50_ms'])}, "

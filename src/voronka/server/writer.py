@@ -12,11 +12,11 @@ commit does not scan the store; aliases (few) are checked with an anti-join.
 
 A group commit is three calls to DuckDB: ``BEGIN``, one ``INSERT … RETURNING
 hash(event_id)`` reading the group's rows from an Arrow table (a local variable of
-``_commit``, found by DuckDB's replacement scan: no view is registered), ``COMMIT``. The check comes between the ``INSERT``
-and the ``COMMIT``: when a returned hash is among the stored ones (a retried request), the
-transaction is rolled back and the batch stored again without the ids the store has, so
-the usual batch of new ids pays no separate look-up. The answers of a group are handed to
-the event loop in one wake-up. If a batch fails
+``_commit``, found by DuckDB's replacement scan: no view is registered), ``COMMIT``. The
+check comes between the ``INSERT`` and the ``COMMIT``: when a returned hash is among the
+stored ones (a retried request), the transaction is rolled back and the batch stored again
+without the ids the store has, so the usual batch of new ids pays no separate look-up. The
+answers of a group are handed to the event loop in one wake-up. If a batch fails
 (which the checks of ``capture.translate`` make rare), it is rolled back and its jobs are
 stored again one per transaction, so a request fails only for its own rows.
 
