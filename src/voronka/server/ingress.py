@@ -36,7 +36,7 @@ from urllib.parse import parse_qs
 from voronka.errors import LimitError, VoronkaError
 from voronka.keys import allows_write
 from voronka.server import capture
-from voronka.server.collect import CAPTURE_PATHS, RETRY_AFTER, SEGMENT_PATHS
+from voronka.server.collect import CAPTURE_PATHS, RETRY_AFTER, SEGMENT_PATHS, TooLarge
 from voronka.server.collector import Collector
 from voronka.server.writer import Overloaded
 
@@ -54,10 +54,6 @@ log = logging.getLogger("voronka.server")
 
 class ClientGone(Exception):
     """The client closed the connection before the end of its body (nobody reads an answer)."""
-
-
-class TooLarge(Exception):
-    """A body over ``max_body_bytes``."""
 
 
 class Ingress:
