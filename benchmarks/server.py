@@ -3,7 +3,8 @@
     uv run python benchmarks/server.py [--seconds 8] [--json]
 
 Starts ``voronka serve`` on a fresh store in a temp dir (loopback), then drives it from
-client threads in this process, each with its own keep-alive connection (``http.client``):
+clients in this process, each a coroutine with its own keep-alive connection (plain asyncio
+streams on uvloop: a cheap client, since it shares the two cores with the server):
 
 * ``batch100``: 4 clients posting PostHog batches of 100 events to ``/batch/``: events/s;
 * ``single``: 16 clients posting one event per request to ``/capture/``: requests/s, p50/p99;
@@ -22,12 +23,14 @@ client threads in this process, each with its own keep-alive connection (``http.
   time the process used until then, and how long the first write then takes.
 
 The machine's load average is printed with the figures: the clients share the cores with
-the server, so on a busy machine every figure is lower than the server could do alone.
+the server, so on a busy machine every figure is lower than the server could do alone. The
+server's CPU time per request (from ``/proc``) and the client's are printed too.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import http.client
 import json
 import os
@@ -38,6 +41,8 @@ import threading
 import time
 import uuid
 from pathlib import Path
+
+import uvloop
 
 from voronka.ingest.readers import Body
 
@@ -99,53 +104,86 @@ def cpu_seconds(process: subprocess.Popen) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def writer_cpu_seconds(process: subprocess.Popen) -> float:
+    """CPU time the server's writer thread (``voronka-writer``: the group commits) has used."""
+    total = 0.0
+    for task in os.listdir(f"/proc/{process.pid}/task"):
+        try:
+            with open(f"/proc/{process.pid}/task/{task}/stat") as f:
+                name, fields = f.read().split("(", 1)[1].rsplit(")", 1)
+        except OSError:  # the thread ended
+            continue
+        if name.startswith("voronka-writer"):
+            fields = fields.split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 def drive(port: int, clients: int, seconds: float, body: callable, path: str,
           content_type: str = "application/json", server: subprocess.Popen | None = None) -> dict:
-    """``clients`` threads posting ``body()`` to ``path`` for ``seconds``: answers, latencies and
-    the server's CPU time per acknowledged request (what the figures would be on idle cores)."""
+    """``clients`` keep-alive connections posting ``body()`` to ``path`` for ``seconds``: answers,
+    latencies, the server's CPU time per acknowledged request (what the figures would be on idle
+    cores) and this client's own CPU time per request (it shares the cores with the server)."""
+    return uvloop.run(_drive(port, clients, seconds, body, path, content_type, server))
+
+
+async def _drive(port: int, clients: int, seconds: float, body: callable, path: str, content_type: str,
+                 server: subprocess.Popen | None) -> dict:
     latencies: list[float] = []
     statuses: dict[int, int] = {}
-    guard = threading.Lock()
     stop = time.monotonic() + seconds
+    head = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: {content_type}\r\n"
+            "Content-Length: %d\r\n\r\n")
 
-    def run() -> None:
-        con = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        mine, codes = [], {}
+    async def run() -> None:
+        reader = writer = None
         while time.monotonic() < stop:
             data = body()
+            data = data.encode() if isinstance(data, str) else data
             began = time.perf_counter()
             try:
-                con.request("POST", path, body=data, headers={"Content-Type": content_type})
-                answer = con.getresponse()
-                answer.read()
-                status = answer.status
-            except OSError:
-                con.close()
-                con = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+                if writer is None:
+                    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+                writer.write((head % len(data)).encode() + data)
+                status, length = await _answer_head(reader)
+                await reader.readexactly(length)
+            except (OSError, asyncio.IncompleteReadError, ValueError):
+                if writer is not None:
+                    writer.close()
+                reader = writer = None
                 status = 0
-            mine.append(time.perf_counter() - began)
-            codes[status] = codes.get(status, 0) + 1
-        with guard:
-            latencies.extend(mine)
-            for k, v in codes.items():
-                statuses[k] = statuses.get(k, 0) + v
+            latencies.append(time.perf_counter() - began)
+            statuses[status] = statuses.get(status, 0) + 1
+        if writer is not None:
+            writer.close()
 
-    threads = [threading.Thread(target=run) for _ in range(clients)]
     cpu_before = cpu_seconds(server) if server else 0.0
+    writer_before = writer_cpu_seconds(server) if server else 0.0
+    own_before = time.process_time()
     began = time.monotonic()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    await asyncio.gather(*(run() for _ in range(clients)))
     elapsed = time.monotonic() - began
     cpu = cpu_seconds(server) - cpu_before if server else float("nan")
+    writer_cpu = writer_cpu_seconds(server) - writer_before if server else float("nan")
+    own = time.process_time() - own_before
     latencies.sort()
     return {"requests": len(latencies), "seconds": elapsed, "statuses": statuses,
             "server_cpu_ms_per_ok": 1000 * cpu / max(statuses.get(200, 0), 1),
             "server_cpu_share": cpu / elapsed,
+            "writer_cpu_ms_per_ok": 1000 * writer_cpu / max(statuses.get(200, 0), 1),
+            "client_cpu_ms_per_request": 1000 * own / max(len(latencies), 1),
+            "client_cpu_share": own / elapsed,
             "ok_per_s": statuses.get(200, 0) / elapsed,
             "p50_ms": 1000 * latencies[len(latencies) // 2] if latencies else None,
             "p99_ms": 1000 * latencies[int(len(latencies) * 0.99)] if latencies else None}
+
+
+async def _answer_head(reader: asyncio.StreamReader) -> tuple[int, int]:
+    """The status and ``Content-Length`` of an HTTP/1.1 answer (its head read)."""
+    head = await reader.readuntil(b"\r\n\r\n")
+    status = int(head[9:12])
+    at = head.lower().find(b"content-length:")
+    return status, int(head[at + 15:head.index(b"\r\n", at)]) if at >= 0 else 0
 
 
 def health_during(port: int, seconds: float) -> dict:
@@ -210,6 +248,8 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="print the figures as JSON too")
     parser.add_argument("--v1-events", type=int, default=200_000, help="events in the store of the v1-ten case")
     parser.add_argument("--only", choices=["v1-ten"], help="run this case alone")
+    parser.add_argument("--capture-only", action="store_true",
+                        help="only the three capture runs (batches of 100, single events, batches of 1,000)")
     args = parser.parse_args()
     figures: dict[str, object] = {"load_average_before": os.getloadavg()[0], "cores": os.cpu_count()}
     if args.only == "v1-ten":
@@ -234,6 +274,8 @@ def main() -> None:
                                       "/capture/", server=process)
             figures["batch1000"] = drive(port, 1, args.seconds, lambda: json.dumps({"api_key": "k", "batch": events(1000)}),
                                          "/batch/", server=process)
+            if args.capture_only:
+                return report(figures | {"load_average_after": os.getloadavg()[0]})
             ndjson = '{"customer_id": "c%d", "ts": "2026-03-01 10:00:00", "event": "site_visit", "channel": "tv"}'
             counter = iter(range(10**9))
             figures["v1-single"] = drive(port, 16, args.seconds, lambda: (ndjson % next(counter)).encode(),
@@ -275,8 +317,9 @@ def report(f: dict) -> None:
 
     print(f"cores {f['cores']}, load average {f['load_average_before']:.1f} before, {f['load_average_after']:.1f} after")
     def cpu(r: dict) -> str:
-        return (f"; server CPU {r['server_cpu_ms_per_ok']:.2f} ms per request "
-                f"(it had {r['server_cpu_share']:.0%} of a core)")
+        return (f"; CPU per request: server {r['server_cpu_ms_per_ok']:.2f} ms ({r['server_cpu_share']:.0%} "
+                f"of a core; its writer thread {r['writer_cpu_ms_per_ok']:.2f} ms), "
+                f"client {r['client_cpu_ms_per_request']:.2f} ms ({r['client_cpu_share']:.0%})")
 
     b = f["batch100"]
     print(f"batches of 100, 4 clients:       {b['events_per_s']:>10,.0f} events/s   p50 {ms(b['p50_ms'])}, "
@@ -287,6 +330,8 @@ def report(f: dict) -> None:
     k = f["batch1000"]
     print(f"batches of 1,000, 1 client:      {k['ok_per_s'] * 1000:>10,.0f} events/s   p50 {ms(k['p50_ms'])}, "
           f"p99 {ms(k['p99_ms'])}{cpu(k)}")
+    if "v1-single" not in f:
+        return
     v = f["v1-single"]
     print(f"/v1/events single, 16 clients:   {v['ok_per_s']:>10,.0f} requests/s p50 {ms(v['p50_ms'])}, "
           f"p99 {ms(v['p99_ms'])}{cpu(v)}")

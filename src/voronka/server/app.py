@@ -1,5 +1,6 @@
 """The FastAPI application of ``voronka serve``: the error policy, the keys and the routes of
-``collect`` (writes) and ``read`` (the dashboard and analyses) over one ``Collector``.
+``collect`` (writes) and ``read`` (the dashboard and analyses) over one ``Collector``, behind
+``ingress.Ingress`` (the capture POSTs, answered before routing).
 
 The error policy: a ``VoronkaError`` (bad input: a located message) and a parameter outside
 its range are ``422``; a missing key ``401``; anything else is an internal fault, logged with
@@ -21,6 +22,7 @@ from voronka.keys import keyring
 from voronka.server import api, collect, pages, read
 from voronka.server.answers import error
 from voronka.server.collector import Collector
+from voronka.server.ingress import Ingress
 from voronka.server.params import located
 
 MAX_BODY_BYTES = 64 * 1024 * 1024
@@ -76,4 +78,6 @@ def create_app(store_path: str | Path, *, token: str | None = None, public_dashb
     read.add_routes(app, collector)
     collect.add_routes(app, collector, max_body_bytes=max_body_bytes, max_bodies=max_bodies)
     pages.add_routes(app, collector)
+    # the capture POSTs, before routing (the hot path: the middleware added last runs first)
+    app.add_middleware(Ingress, collector=collector, max_body_bytes=max_body_bytes, max_bodies=max_bodies)
     return app

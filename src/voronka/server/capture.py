@@ -57,7 +57,7 @@ import re
 import zlib
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote_plus
 
 from voronka.errors import InputError, LimitError
 from voronka.ingest import limits
@@ -73,6 +73,13 @@ FORM = re.compile(rb"[A-Za-z_]+=")
 """The start of a form body (``data=…``, ``compression=lz64&data=…``); JSON never starts so."""
 
 UTM = ("utm_source", "utm_medium", "utm_campaign")
+UTM_PAIR = re.compile(r"(?:^|&)(utm_source|utm_medium|utm_campaign)=([^&]+)")
+"""A utm parameter with a value in a URL's query (as ``parse_qs`` reads it: ``&`` between pairs,
+blank values skipped)."""
+
+_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+"""Compact JSON text, non-ASCII kept (one encoder for every call: ``json.dumps`` with options
+builds one per call)."""
 SEGMENT_EVENTS = {"page": "$pageview", "screen": "$screen", "identify": "$identify", "alias": "$create_alias"}
 
 
@@ -239,8 +246,7 @@ def _event(item: dict[str, Any], number: int, now: dt.datetime, skew: dt.timedel
                          row=number, column="timestamp", value=stamp)
     utm = {k: properties.get(k) for k in UTM}
     if not any(utm.values()) and isinstance(properties.get("$current_url"), str):
-        query = parse_qs(urlsplit(properties["$current_url"]).query)
-        utm = {k: (query.get(k) or [None])[0] for k in UTM}
+        utm = _utm(properties["$current_url"])
     channel = properties.pop("channel", None) or utm["utm_source"] or utm["utm_medium"]
     campaign = properties.pop("campaign", None) or utm["utm_campaign"]
     revenue, currency = properties.get("revenue"), properties.get("currency")
@@ -260,8 +266,7 @@ def _event(item: dict[str, Any], number: int, now: dt.datetime, skew: dt.timedel
         "revenue": revenue,
         "currency": currency,
         "referrer_id": None,
-        "properties": json.dumps({k: _text(v) for k, v in properties.items() if v is not None and k != "token"},
-                                 ensure_ascii=False, separators=(",", ":")),
+        "properties": _json({k: _text(v) for k, v in properties.items() if v is not None and k != "token"}),
     }
     if row["event_id"] is None:
         material = "\x1f".join("" if row[k] is None else str(row[k]) for k in row if k != "event_id")
@@ -277,6 +282,17 @@ def _event(item: dict[str, Any], number: int, now: dt.datetime, skew: dt.timedel
             raise InputError("$create_alias needs properties.alias", file=REQUEST, row=number, column="alias")
         if _text(before) != _text(after):
             capture.aliases.append({"alias": _text(before), "customer_id": _text(after)})
+
+
+def _utm(url: str) -> dict[str, str | None]:
+    """The utm parameters of ``url``'s query (the first non-blank value of each, unquoted)."""
+    query = url.partition("#")[0].partition("?")[2]
+    utm: dict[str, str | None] = dict.fromkeys(UTM)
+    if "utm_" in query:
+        for match in UTM_PAIR.finditer(query):
+            if utm[match[1]] is None:
+                utm[match[1]] = unquote_plus(match[2])
+    return utm
 
 
 def _check_limits(properties: dict[str, Any], number: int) -> None:
@@ -324,7 +340,7 @@ def _text(value: Any) -> str:
     if isinstance(value, str):
         text = value
     else:
-        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        text = _json(value)
     if "\x00" in text:
         raise InputError("a NUL character in a value", file=REQUEST, value=text.replace("\x00", "\\0"))
     return text

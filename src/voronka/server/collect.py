@@ -1,8 +1,8 @@
 """The write routes: ``POST /v1/{table}`` (a JSON or NDJSON body, or a file's bytes with
 ``?format=``, through the ingest pipeline; errors name the file of ``Content-Disposition``),
-the PostHog capture routes (``/capture/``, ``/batch/``, ``/e/``, ``/i/v0/e/``; ``/decide`` and
-``/flags`` answered with no flags), Segment's ``/v1/batch|track|page|identify|alias``, and
-``GET /snippet.js``.
+the CORS preflights of the PostHog capture routes (``/capture/``, ``/batch/``, ``/e/``,
+``/i/v0/e/``: their POSTs are answered before routing, by ``ingress.Ingress``; ``/decide`` and
+``/flags`` answered with no flags), and ``GET /snippet.js``.
 
 Every write is queued to the collector's writer and answered once stored (group commit:
 ``writer``). Bounds, each answered without touching the store: a body over
@@ -13,22 +13,18 @@ Every write is queued to the collector's writer and answered once stored (group 
 
 from __future__ import annotations
 
-import datetime as dt
 import unicodedata
 from email.message import Message
 from importlib import resources
 
 from fastapi import Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
-from voronka.errors import InputError, LimitError, VoronkaError
 from voronka.ingest.mapping import parse_pairs
-from voronka.server import capture
 from voronka.server.answers import error
+from voronka.server.auth import write_access
 from voronka.server.capture import REQUEST
-from voronka.server.auth import allows_write, write_access
 from voronka.server.collector import Collector
 from voronka.server.params import (
     BodyFormat,
@@ -58,6 +54,7 @@ CAPTURE_PATHS = ("/capture", "/batch", "/e", "/i/v0/e", "/track", "/engage")
 """PostHog's ingestion paths (each also with a trailing slash)."""
 
 SEGMENT_PATHS = ("/v1/batch", "/v1/track", "/v1/page", "/v1/identify", "/v1/alias")
+"""Segment's ingestion paths (taken before ``POST /v1/{table}``)."""
 
 FLAGS_PATHS = ("/decide", "/flags")
 """PostHog's feature-flag paths: answered with no flags, no recordings, no surveys."""
@@ -73,8 +70,9 @@ NO_FLAGS = {
 RETRY_AFTER = "1"
 """Seconds a client is asked to wait after a ``503`` (SDKs retry queued events)."""
 
-INLINE_BYTES = 4 * 1024
-"""Capture bodies up to this size are translated on the event loop; larger ones on a worker thread."""
+
+class TooLarge(Exception):
+    """A request body over ``max_body_bytes`` (answered ``413``)."""
 
 
 MAX_NAME = 255
@@ -102,18 +100,7 @@ def file_name(request: Request) -> str:
     return name[:MAX_NAME] or REQUEST
 
 
-def _bearer(request: Request) -> str | None:
-    header = request.headers.get("authorization", "")
-    return header[7:] if header.startswith("Bearer ") else None
-
-
-class TooLarge(Exception):
-    """A request body over ``max_body_bytes`` (answered ``413``)."""
-
-
 def add_routes(app: FastAPI, collector: Collector, *, max_body_bytes: int, max_bodies: int) -> None:
-    reading = 0  # bodies being read now (the event loop is one thread: no lock)
-
     def overloaded(why: str) -> JSONResponse:
         answer = error(503, f"{why}; retry later")
         answer.headers["Retry-After"] = RETRY_AFTER
@@ -136,12 +123,11 @@ def add_routes(app: FastAPI, collector: Collector, *, max_body_bytes: int, max_b
         return b"".join(chunks)
 
     async def guarded_body(request: Request) -> bytes | JSONResponse:
-        nonlocal reading
         if collector.writer.full():
             return overloaded("the write queue is full")
-        if reading >= max_bodies:
+        if collector.bodies >= max_bodies:
             return overloaded(f"{max_bodies} request bodies are being read")
-        reading += 1
+        collector.bodies += 1
         try:
             return await read_body(request)
         except TooLarge:
@@ -149,34 +135,7 @@ def add_routes(app: FastAPI, collector: Collector, *, max_body_bytes: int, max_b
         except ClientDisconnect:  # nobody reads the answer; said for the log
             return error(400, "the client closed the connection before the end of its body")
         finally:
-            reading -= 1
-
-    async def capture_route(request: Request) -> Response:
-        received = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-        body = await guarded_body(request)
-        if isinstance(body, JSONResponse):
-            return _cors(request, body)
-        options = {"content_encoding": request.headers.get("content-encoding", ""),
-                   "compression": request.query_params.get("compression", ""),
-                   "now": received, "max_bytes": max_body_bytes}
-        try:
-            if len(body) <= INLINE_BYTES:
-                rows = capture.translate(body, **options)
-            else:
-                rows = await run_in_threadpool(lambda: capture.translate(body, **options))
-        except capture.BodyTooLarge:
-            return _cors(request, too_large())
-        except InputError as exc:
-            return _cors(request, error(413 if isinstance(exc, LimitError) else 422, str(exc)))
-        if not allows_write(request.app.state.keyring, rows.api_key or _bearer(request)):
-            return _cors(request, error(401, "missing or wrong project API key (api_key or token in the body)"))
-        try:
-            await collector.capture(rows, len(body))
-        except Overloaded as exc:
-            return _cors(request, overloaded(str(exc)))
-        except VoronkaError as exc:
-            return _cors(request, error(422, str(exc)))
-        return _cors(request, JSONResponse({"status": 1}))
+            collector.bodies -= 1
 
     async def preflight(request: Request) -> Response:
         answer = Response(status_code=204)
@@ -189,19 +148,16 @@ def add_routes(app: FastAPI, collector: Collector, *, max_body_bytes: int, max_b
     async def no_flags(request: Request) -> Response:
         return _cors(request, JSONResponse(NO_FLAGS))
 
-    # plain Starlette routes (no FastAPI parameter parsing: they read the raw request)
+    # plain Starlette routes (no FastAPI parameter parsing: they read the raw request); the
+    # capture POSTs themselves are answered before routing (ingress.Ingress)
     for base in CAPTURE_PATHS:
         for path in (base, base + "/"):
-            app.router.add_route(path, capture_route, methods=["POST"], include_in_schema=False)
             app.router.add_route(path, preflight, methods=["OPTIONS"], include_in_schema=False)
     for base in FLAGS_PATHS:
         for path in (base, base + "/"):
             app.router.add_route(path, no_flags, methods=["GET", "POST"], include_in_schema=False)
             app.router.add_route(path, preflight, methods=["OPTIONS"], include_in_schema=False)
     app.router.add_route("/array/{key}/config", no_flags, methods=["GET"], include_in_schema=False)
-
-    for path in SEGMENT_PATHS:  # before /v1/{table}
-        app.router.add_route(path, capture_route, methods=["POST"], include_in_schema=False)
 
     @app.post("/v1/{table}", dependencies=[Depends(write_access)], openapi_extra={"requestBody": BODY})
     async def collect(table: Table, request: Request, tz: OptionalTz = None, columns: Map = None,

@@ -41,6 +41,7 @@ class Collector:
                  max_queued_bytes: int = 256 * 1024 * 1024, max_body_bytes: int = 64 * 1024 * 1024) -> None:
         self.store = Store(store_path)
         self.max_body_bytes = max_body_bytes
+        self.bodies = 0  # request bodies being read now, by any write route (the event loop's: no lock)
         self.lock = threading.Lock()
         self.generation = 0  # counts the ingests that added rows: the dashboard cache's key
         self.event_count = self.store.count("events")

@@ -8,7 +8,15 @@ at the commit), and concurrent requests share the cost of one commit. Exactly on
 of equal ``event_id``s (``alias`` for aliases) in a batch the first is kept, and one
 already in the store is skipped: for events, the hashes of the stored ids are kept in
 memory (``seen.SeenKeys``) and only the ids whose hash is there are looked up, so a
-commit does not scan the store; aliases (few) are checked with an anti-join. If a batch fails
+commit does not scan the store; aliases (few) are checked with an anti-join.
+
+A group commit is three calls to DuckDB: ``BEGIN``, one ``INSERT … RETURNING
+hash(event_id)`` reading the group's rows from an Arrow table (a local variable of
+``_commit``, found by DuckDB's replacement scan: no view is registered), ``COMMIT``. The
+check comes between the ``INSERT`` and the ``COMMIT``: when a returned hash is among the
+stored ones (a retried request), the transaction is rolled back and the batch stored again
+without the ids the store has, so the usual batch of new ids pays no separate look-up. The
+answers of a group are handed to the event loop in one wake-up. If a batch fails
 (which the checks of ``capture.translate`` make rare), it is rolled back and its jobs are
 stored again one per transaction, so a request fails only for its own rows.
 
@@ -22,13 +30,15 @@ Bounds: at most ``max_jobs`` jobs and ``max_bytes`` of request bodies wait; past
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import ctypes
 import queue
+import sys
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import pyarrow as pa
 
 from voronka.server.capture import Capture
@@ -39,6 +49,8 @@ MAX_BATCH_ROWS = 50_000
 
 CAPTURED = "_voronka_captured"
 ALIASES = "_voronka_captured_aliases"
+"""The names of the Arrow tables of a group's rows in ``Writer._commit`` (its local variables:
+the statements read them by DuckDB's replacement scan)."""
 
 EVENT_SCHEMA = pa.schema([
     ("event_id", pa.string()), ("customer_id", pa.string()), ("ts", pa.timestamp("us")), ("event", pa.string()),
@@ -51,9 +63,11 @@ INSERT_EVENTS = f"""
 INSERT INTO events (event_id, customer_id, ts, event, channel, campaign, revenue, currency, referrer_id, properties)
 SELECT event_id, customer_id, ts, event, channel, campaign, CAST(revenue AS DECIMAL(18, 4)), currency,
        referrer_id, properties
-FROM {CAPTURED} WHERE event_id NOT IN (SELECT unnest($stored::VARCHAR[]))
+FROM {CAPTURED} {{where}}
+RETURNING hash(event_id) AS h
 """
-HASHES = f"SELECT hash(event_id) AS h FROM {CAPTURED}"
+"""Every captured event (``where`` empty), or those not stored (``EXCEPT_STORED``); their ids' hashes."""
+EXCEPT_STORED = "WHERE event_id NOT IN (SELECT unnest($stored::VARCHAR[]))"
 STORED = f"""
 SELECT event_id FROM events
 WHERE event_id IN (SELECT event_id FROM {CAPTURED} WHERE hash(event_id) IN (SELECT unnest($hashes::UBIGINT[])))
@@ -140,11 +154,12 @@ class Writer:
         return self.queue.full() or self.queued_bytes >= self.max_bytes
 
     def _run(self) -> None:
-        # DuckDB imports pandas the first time an Arrow table is registered (seconds): here,
-        # while the server already answers, rather than in the first request's time
+        _name_thread(b"voronka-writer")
+        # DuckDB imports pandas the first time it scans a Python object (seconds): here, while
+        # the server already answers, rather than in the first request's time
         with self.lock:
-            self.connection.register(CAPTURED, pa.table({"warm": [1]}))
-            self.connection.unregister(CAPTURED)
+            _voronka_captured = pa.table({"warm": [1]})  # noqa: F841 - read by the query below
+            self.connection.execute(f"SELECT count(*) FROM {CAPTURED}").fetchall()
             self.seen = SeenKeys(self.connection, "events", "event_id")
         while True:
             job = self.queue.get()
@@ -165,73 +180,90 @@ class Writer:
                 self.queued_bytes -= sum(j.size for j in batch)
             captures = [j for j in batch if j.capture is not None]
             if captures:
-                self._store(captures)
+                _settle(self._store(captures))
             for j in batch:
-                if j.call is not None:
-                    self._answer(j, j.call)
+                if j.call is not None:  # one transaction each, answered as soon as it is done
+                    _settle([self._answer(j, j.call)])
             if stopping:
                 return
 
-    def _store(self, jobs: list[Job]) -> None:
+    def _store(self, jobs: list[Job]) -> list[Answer]:
         try:
             self._commit([j.capture for j in jobs])
         except Exception:  # noqa: BLE001 - whatever failed, each job is tried alone and answered
-            for j in jobs:  # one by one: only the jobs whose own rows fail get an error
-                self._answer(j, lambda j=j: self._commit([j.capture]))
-            return
-        for j in jobs:
-            _resolve(j, len(j.capture.events), None)
+            # one by one: only the jobs whose own rows fail get an error
+            return [self._answer(j, lambda j=j: self._commit([j.capture])) for j in jobs]
+        return [(j, len(j.capture.events), None) for j in jobs]
 
     def _commit(self, captures: list[Capture]) -> int:
         """Insert the rows of ``captures`` in one transaction; the number of events added."""
         events = first_of_each((r for c in captures for r in c.events), "event_id")
         aliases = first_of_each((r for c in captures for r in c.aliases), "alias")
         con = self.connection
+        # read by the statements (replacement scans: CAPTURED and ALIASES are these names)
+        _voronka_captured = pa.Table.from_pylist(events, EVENT_SCHEMA)  # noqa: F841
+        if aliases:
+            _voronka_captured_aliases = pa.Table.from_pylist(aliases, ALIAS_SCHEMA)  # noqa: F841
         with self.lock:
-            con.register(CAPTURED, pa.Table.from_pylist(events, EVENT_SCHEMA))
-            if aliases:
-                con.register(ALIASES, pa.Table.from_pylist(aliases, ALIAS_SCHEMA))
+            con.execute("BEGIN TRANSACTION")
             try:
-                hashes = con.execute(HASHES).fetchnumpy()["h"]
+                hashes = con.execute(INSERT_EVENTS.format(where="")).fetchnumpy()["h"]
                 maybe = hashes[self.seen.maybe_seen(hashes)]
-                stored = [r[0] for r in con.execute(STORED, {"hashes": maybe.tolist()}).fetchall()] if len(maybe) else []
-                con.execute("BEGIN TRANSACTION")
-                try:
-                    added = con.execute(INSERT_EVENTS, {"stored": stored}).fetchall()[0][0]
-                    if aliases:
-                        con.execute(INSERT_ALIASES)
-                    con.execute("COMMIT")
-                except BaseException:
+                if len(maybe):  # some ids may be stored already: again, without those that are
                     con.execute("ROLLBACK")
-                    raise
-                self.seen.add(hashes)
-            finally:
-                con.unregister(CAPTURED)
+                    con.execute("BEGIN TRANSACTION")
+                    stored = [r[0] for r in con.execute(STORED, {"hashes": maybe.tolist()}).fetchall()]
+                    hashes = con.execute(INSERT_EVENTS.format(where=EXCEPT_STORED),
+                                         {"stored": stored}).fetchnumpy()["h"]
                 if aliases:
-                    con.unregister(ALIASES)
+                    con.execute(INSERT_ALIASES)
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            self.seen.add(hashes)
+        added = len(hashes)
         if added or aliases:  # a new generation: answers kept by the server are stale (server.results)
             self.on_added(added)
         return added
 
-    def _answer(self, job: Job, call: Callable[[], Any]) -> None:
+    def _answer(self, job: Job, call: Callable[[], Any]) -> Answer:
         try:
-            result = call()
+            return job, call(), None
         except Exception as exc:  # noqa: BLE001 - handed to the request, which turns it into its answer
-            _resolve(job, None, exc)
-        else:
-            _resolve(job, result, None)
+            return job, None, exc
 
 
-def _resolve(job: Job, result: Any, error: BaseException | None) -> None:
-    def settle() -> None:
+def _name_thread(name: bytes) -> None:
+    """Give this thread its name in the system too (``top -H``, ``/proc/PID/task/*/comm``:
+    how ``benchmarks/server.py`` tells the writer's CPU time from the event loop's)."""
+    if sys.platform == "linux":
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None).prctl(15, name[:15], 0, 0, 0)  # PR_SET_NAME
+
+
+Answer = tuple[Job, Any, BaseException | None]
+"""A job, its result, the error it raised (or ``None``)."""
+
+
+def _settle(answers: list[Answer]) -> None:
+    """Hand the answers to their requests: one wake-up of each event loop (a call from this
+    thread into a loop writes to its wake-up pipe: once per group, not per request)."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[Answer]] = {}
+    for answer in answers:
+        by_loop.setdefault(answer[0].loop, []).append(answer)
+    for loop, mine in by_loop.items():
+        try:
+            loop.call_soon_threadsafe(_set, mine)
+        except RuntimeError:  # the event loop is closed: nobody waits
+            pass
+
+
+def _set(answers: list[Answer]) -> None:
+    for job, result, error in answers:
         if job.future.done():  # the client went away
-            return
+            continue
         if error is not None:
             job.future.set_exception(error)
         else:
             job.future.set_result(result)
-
-    try:
-        job.loop.call_soon_threadsafe(settle)
-    except RuntimeError:  # the event loop is closed: nobody waits
-        pass
