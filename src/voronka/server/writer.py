@@ -144,23 +144,25 @@ class Writer:
         self.queue.put(None)
         self.thread.join()
 
-    def events_written(self) -> None:
-        """Events were stored by a ``call`` (the file pipeline): read the stored ids' hashes
-        again. Called on the writer thread, under ``lock``."""
-        self.seen = SeenKeys(self.connection, "events", "event_id")
-
     def full(self) -> bool:
         """Would a job now be refused? (Asked before a body is read, to refuse it cheaply.)"""
         return self.queue.full() or self.queued_bytes >= self.max_bytes
 
     def _run(self) -> None:
         _name_thread(b"voronka-writer")
-        # DuckDB imports pandas the first time it scans a Python object (seconds): here, while
-        # the server already answers, rather than in the first request's time
+        # On a cursor of its own, so the store's connection stays free (the server's start reads
+        # the keys on it): the stored ids' hashes (seconds on a large store), and DuckDB's import
+        # of pandas the first time it scans a Python object (seconds), both while the server
+        # already answers rather than in the first request's time. Only this thread writes, and
+        # it takes no job before ``seen`` is set.
         with self.lock:
+            cursor = self.connection.cursor()
+        try:
             _voronka_captured = pa.table({"warm": [1]})  # noqa: F841 - read by the query below
-            self.connection.execute(f"SELECT count(*) FROM {CAPTURED}").fetchall()
-            self.seen = SeenKeys(self.connection, "events", "event_id")
+            cursor.execute(f"SELECT count(*) FROM {CAPTURED}").fetchall()
+            self.seen = SeenKeys(cursor, "events", "event_id")
+        finally:
+            cursor.close()
         while True:
             job = self.queue.get()
             if job is None:
