@@ -156,7 +156,16 @@ class Store:
                          keep_repeats=keep_repeats)
         if code is not None and code != self.default_currency:
             self._con.execute(f"INSERT OR REPLACE INTO {META} VALUES ('currency', ?)", [code])
+        if table == "events" and summary.added:
+            self.refresh_layout()
         return summary
+
+    def refresh_layout(self) -> None:
+        """Rebuild the funnel layout (``voronka.funnel.layout``: the events in funnel order,
+        which a funnel uses only while it reflects the store's events as they are)."""
+        from voronka.funnel import layout
+
+        layout.refresh(self._con)
 
     def ingest_events(self, paths: Iterable[str | Path], **options: Unpack[IngestOptions]) -> IngestSummary:
         """Add events (customer_id, ts, event required; see docs/ingest.md)."""

@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from voronka.engines import ArrowStreams, Engine
-from voronka.funnel import chains
+from voronka.funnel import chains, layout
 from voronka.funnel.definition import Breakdown, Exclusion, FunnelDefinition, Step
 from voronka.funnel.outcomes import finish_steps, finish_trends
 from voronka.funnel.result import STEPS_SCHEMA, TRENDS_SCHEMA, FunnelResult, histogram_table
@@ -84,7 +84,18 @@ def store_units_fast(engine: ArrowStreams, definition: FunnelDefinition, events:
     event stream read in batches of ``batch_rows``, stored as ``UNITS_TABLE``. Without
     ``identify`` events and alias rows every id is its own: the alias joins are skipped.
     The stream is sorted by the customer's hash, and by the id itself if two customers
-    share one (for a million customers, a chance of about 3 in 10⁸)."""
+    share one (for a million customers, a chance of about 3 in 10⁸). On a store whose
+    funnel layout is current and holds what the funnel reads (``funnel.layout``), the
+    rows come from the layout already in order: no sort."""
+    if events == "events" and aliases != RESOLVED and layout.serves(definition) and layout.current(engine):
+        try:
+            units = chains.units_table(definition, layout.stream(engine, definition, batch_rows), as_of,
+                                       ids=lambda codes: layout.customer_ids(engine, codes))
+        except layout.OutOfOrder:
+            pass
+        else:
+            engine.store_temp(UNITS_TABLE, units)
+            return
     sources = [f"SELECT count(*) AS n FROM {events} AS e WHERE event = 'identify'"]
     if aliases is not None:
         sources.append(f"SELECT count(*) AS n FROM {aliases}")

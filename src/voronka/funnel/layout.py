@@ -1,0 +1,174 @@
+"""The funnel layout: a store's events kept in funnel order, so a funnel needs no sort.
+
+A derived copy of the ``events`` table of a store (docs/performance.md, *The funnel
+layout*), rebuilt by ``refresh`` after every ingest into ``events``:
+
+* ``voronka_layout_customers`` (``c``, ``customer_id``): every customer id and its code,
+  ``0..``, in id order;
+* ``voronka_layout_names`` (``e``, ``event``): every event name and its code;
+* ``voronka_layout_events`` (``c``, ``e``, ``tsu``, ``channel``): one row per event, its
+  customer's and name's codes, its time in microseconds and its channel, stored in the
+  definition's event order: by customer, then ``(ts, event_id)``.
+
+The layout reflects one **generation** of the store: the number of rows of ``events``
+when it was built, kept in ``voronka_meta`` (key ``funnel_layout``). Events are only ever
+added (by ``voronka ingest`` and the collector), so a store whose ``events`` holds another
+number of rows has changed since, and the layout is not used (``current``) until the next
+refresh.
+
+A funnel the layout serves (``serves``: rules that test the event name only, a breakdown
+by channel or none, every id its own customer) reads its steps' rows from it already in
+order, integers only (``stream``): DuckDB keeps a table's insertion order in a filtered scan,
+and the reader checks it (``OutOfOrder``). The chains then run as over the sorted stream
+(``funnel.chains``); a plain ordered funnel can instead take the compiled kernel
+(``funnel.kernel``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from voronka.engines import ArrowStreams, Engine
+from voronka.funnel.definition import FunnelDefinition
+from voronka.funnel.sql import _grouping, _period_sql, reader_counts
+from voronka.sql import literal
+
+CUSTOMERS = "voronka_layout_customers"
+NAMES = "voronka_layout_names"
+EVENTS = "voronka_layout_events"
+META_KEY = "funnel_layout"
+_META = "voronka_meta"
+
+
+class OutOfOrder(Exception):
+    """The layout's rows did not come in customer and time order (the reader falls back)."""
+
+
+def refresh(con: duckdb.DuckDBPyConnection) -> None:
+    """Rebuild the layout from the store's ``events`` on ``con`` in one transaction, and
+    record the generation it reflects."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        (rows,) = con.execute("SELECT count(*) FROM events").fetchall()[0]
+        con.execute(f"CREATE OR REPLACE TABLE {CUSTOMERS} AS SELECT CAST(row_number() OVER (ORDER BY customer_id) - 1 "
+                    "AS INTEGER) AS c, customer_id FROM (SELECT DISTINCT customer_id FROM events) ORDER BY c")
+        con.execute(f"CREATE OR REPLACE TABLE {NAMES} AS SELECT CAST(row_number() OVER (ORDER BY event) - 1 "
+                    "AS INTEGER) AS e, event FROM (SELECT DISTINCT event FROM events) ORDER BY e")
+        con.execute(f"CREATE OR REPLACE TABLE {EVENTS} AS SELECT k.c, n.e, epoch_us(v.ts) AS tsu, v.channel "
+                    f"FROM events AS v JOIN {CUSTOMERS} AS k ON k.customer_id = v.customer_id "
+                    f"JOIN {NAMES} AS n ON n.event = v.event ORDER BY k.c, v.ts, v.event_id")
+        con.execute(f"INSERT OR REPLACE INTO {_META} VALUES (?, ?)", [META_KEY, str(rows)])
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def current(engine: Engine) -> bool:
+    """Whether ``engine`` holds a layout built from its ``events`` as they are now, with
+    every id its own customer (no alias rows, no ``identify`` events)."""
+    if not (engine.has_table(EVENTS) and engine.has_table(_META)):
+        return False
+    aliases = "(SELECT count(*) FROM aliases)" if engine.has_table("aliases") else "0"
+    row = engine.query(
+        f"SELECT (SELECT value FROM {_META} WHERE key = {literal(META_KEY)}) AS built, "
+        f"(SELECT CAST(count(*) AS VARCHAR) FROM events) AS now, {aliases} AS aliases, "
+        f"(SELECT count(*) FROM {NAMES} WHERE event = 'identify') AS identify").to_pylist()[0]
+    return row["built"] == row["now"] and row["aliases"] == 0 and row["identify"] == 0
+
+
+def serves(defn: FunnelDefinition) -> bool:
+    """Whether the layout holds everything ``defn`` reads: rules that test event names only
+    (a count of repeat purchases left to the reader), no breakdown or one by ``channel``
+    that is not ``all_steps`` (that one groups a customer's rows by value)."""
+    by_value, _ = _grouping(defn)
+    counted = reader_counts(defn)
+    b = defn.breakdown
+    return (not by_value and (b is None or b.fields == ("channel",))
+            and all(not r.where and r.min_referrals is None and ((r.min_purchases or 1) == 1 or i in counted)
+                    for i, r in enumerate(defn.rules)))
+
+
+def name_masks(engine: Engine, defn: FunnelDefinition) -> tuple[np.ndarray, list[int]]:
+    """Per event-name code, the rule flags as ``funnel.sql._flag_masks`` packs them
+    (one ``uint64`` column per 64 rules), and the codes any rule names (every code for a
+    rule naming no event, or for strict order: every event then matters)."""
+    names = engine.query(f"SELECT e, event FROM {NAMES} ORDER BY e").column("event").to_pylist()
+    masks = np.zeros((max(len(names), 1), (len(defn.rules) + 63) // 64), dtype=np.uint64)
+    for r, rule in enumerate(defn.rules):
+        for e, name in enumerate(names):
+            if not rule.events or name in rule.events:
+                masks[e, r // 64] |= np.uint64(1) << np.uint64(r % 64)
+    wanted = [e for e in range(len(names)) if masks[e].any() or defn.reads_every_event]
+    return masks, wanted
+
+
+def stream_sql(defn: FunnelDefinition, wanted: list[int], first: list[int]) -> str:
+    """The layout's rows of the names ``wanted``, in stored order (no ``ORDER BY``):
+    ``customer_id`` (the customer's code), ``bv`` (the channel, with a breakdown),
+    ``period`` (with a cohort, on the rows that start attempts: of the names ``first``
+    fill step 1, any row for unordered funnels), ``tsu``, ``e``."""
+    columns = ["c AS customer_id"]
+    if defn.breakdown is not None:
+        columns.append("channel AS bv")
+    if defn.cohort:
+        starts = "TRUE" if defn.order == "unordered" else _in(first)
+        columns.append(f"CASE WHEN {starts} THEN {_period_sql(defn, 'make_timestamp(tsu)')} END AS period")
+    columns += ["tsu", "e"]
+    where = "" if defn.reads_every_event else f" WHERE {_in(wanted)}"
+    return f"SELECT {', '.join(columns)} FROM {EVENTS}{where}"
+
+
+def _in(codes: list[int]) -> str:
+    return f"e IN ({', '.join(map(str, codes))})" if codes else "FALSE"
+
+
+def stream(engine: ArrowStreams, defn: FunnelDefinition, batch_rows: int) -> Iterator[pa.RecordBatch]:
+    """The layout's rows a funnel reads, as ``funnel.chains.units_table`` takes them
+    (``customer_id`` holding customer codes, ``f0``.. the flags), checked to come in
+    customer and time order (``OutOfOrder``)."""
+    masks, wanted = name_masks(engine, defn)
+    first = [e for e in range(len(masks)) if masks[e, 0] & np.uint64(1)]
+    sql = stream_sql(defn, wanted, first)
+    last = (-1, -1)
+    with engine.stream(sql, batch_rows) as reader:
+        for batch in reader:
+            if batch.num_rows == 0:
+                continue
+            c = batch.column("customer_id").to_numpy()
+            t = batch.column("tsu").to_numpy()
+            if not _in_order(c, t, last):
+                raise OutOfOrder
+            last = (int(c[-1]), int(t[-1]))
+            e = batch.column("e").to_numpy()
+            names = [n for n in batch.schema.names if n != "e"]
+            arrays = [batch.column(n) for n in names]
+            for j in range(masks.shape[1]):
+                arrays.append(pa.array(masks[e, j].astype(_mask_type(len(defn.rules) - 64 * j))))
+                names.append(f"f{j}")
+            yield pa.record_batch(arrays, names=names)
+
+
+def _mask_type(bits: int) -> type[np.unsignedinteger]:
+    """The smallest unsigned integer holding ``bits`` flags (as the SQL stream packs them)."""
+    return next(t for width, t in ((8, np.uint8), (16, np.uint16), (32, np.uint32)) if bits <= width) \
+        if bits <= 32 else np.uint64
+
+
+def _in_order(c: np.ndarray, t: np.ndarray, last: tuple[int, int]) -> bool:
+    """Whether codes ``c`` never decrease and times ``t`` never decrease within a code,
+    continuing from the previous batch's ``last`` (code, time)."""
+    if (int(c[0]), int(t[0])) < last:
+        return False
+    dc = np.diff(c)
+    return bool((dc >= 0).all() and ((dc > 0) | (np.diff(t) >= 0)).all())
+
+
+def customer_ids(engine: Engine, codes: pa.Array) -> pa.Array:
+    """The customer ids of the customer ``codes``."""
+    ids = engine.query(f"SELECT customer_id FROM {CUSTOMERS} ORDER BY c").column("customer_id").combine_chunks()
+    return ids.take(codes)
