@@ -89,7 +89,7 @@ def store_units_fast(engine: ArrowStreams, definition: FunnelDefinition, events:
     rows come from the layout already in order: no sort."""
     if events == "events" and aliases != RESOLVED and layout.serves(definition) and layout.current(engine):
         try:
-            units = chains.units_table(definition, layout.stream(engine, definition, batch_rows), as_of,
+            units = chains.units_table(definition, layout.stream(engine, definition), as_of,
                                        ids=lambda codes: layout.customer_ids(engine, codes))
         except layout.OutOfOrder:
             pass

@@ -19,7 +19,7 @@ refresh.
 A funnel the layout serves (``serves``: rules that test the event name only, a breakdown
 by channel or none, every id its own customer) reads its steps' rows from it already in
 order, integers only (``stream``): DuckDB keeps a table's insertion order in a filtered scan,
-and the reader checks it (``OutOfOrder``). The chains then run as over the sorted stream
+and the reader checks it by the rows' stored positions (``OutOfOrder``). The chains then run as over the sorted stream
 (``funnel.chains``); a plain ordered funnel can instead take the compiled kernel
 (``funnel.kernel``).
 """
@@ -32,7 +32,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from voronka.engines import ArrowStreams, Engine
+from voronka.engines import Engine
 from voronka.funnel.definition import FunnelDefinition
 from voronka.funnel.sql import _grouping, _period_sql, reader_counts
 from voronka.sql import literal
@@ -41,6 +41,7 @@ CUSTOMERS = "voronka_layout_customers"
 NAMES = "voronka_layout_names"
 EVENTS = "voronka_layout_events"
 META_KEY = "funnel_layout"
+PART_ROWS = 4_000_000  # stored rows a funnel reads from the layout at a time
 _META = "voronka_meta"
 
 
@@ -118,34 +119,47 @@ def stream_sql(defn: FunnelDefinition, wanted: list[int], first: list[int]) -> s
     if defn.cohort:
         starts = "TRUE" if defn.order == "unordered" else _in(first)
         columns.append(f"CASE WHEN {starts} THEN {_period_sql(defn, 'make_timestamp(tsu)')} END AS period")
-    columns += ["tsu", "e"]
-    where = "" if defn.reads_every_event else f" WHERE {_in(wanted)}"
-    return f"SELECT {', '.join(columns)} FROM {EVENTS}{where}"
+    columns += ["tsu", "e", "rowid AS o"]
+    return f"SELECT {', '.join(columns)} FROM {EVENTS} WHERE {'TRUE' if defn.reads_every_event else _in(wanted)}"
 
 
 def _in(codes: list[int]) -> str:
-    return f"e IN ({', '.join(map(str, codes))})" if codes else "FALSE"
+    """Whether ``e`` is one of ``codes``, as bit tests (``e IN (…)`` becomes a join,
+    which does not keep the stored order)."""
+    tests = []
+    for j in sorted({code // 64 for code in codes}):
+        mask = sum(1 << (code - 64 * j) for code in codes if code // 64 == j)
+        tests.append(f"(e >= {64 * j} AND e < {64 * j + 64} AND (CAST({mask} AS UBIGINT) >> (e - {64 * j})) & 1 = 1)")
+    return f"({' OR '.join(tests)})" if tests else "FALSE"
 
 
-def stream(engine: ArrowStreams, defn: FunnelDefinition, batch_rows: int) -> Iterator[pa.RecordBatch]:
+def stream(engine: Engine, defn: FunnelDefinition, part_rows: int = PART_ROWS) -> Iterator[pa.RecordBatch]:
     """The layout's rows a funnel reads, as ``funnel.chains.units_table`` takes them
     (``customer_id`` holding customer codes, ``f0``.. the flags), checked to come in
-    customer and time order (``OutOfOrder``)."""
+    customer and time order (``OutOfOrder``).
+
+    Read in parts of about ``part_rows`` stored rows (ranges of customer codes: DuckDB
+    skips the row groups outside one by their min/max), each part fetched whole: DuckDB
+    keeps the stored order in a fetched result, not across the batches of a streamed one.
+    Each row's stored position (``rowid``) comes along: they must increase."""
     masks, wanted = name_masks(engine, defn)
     first = [e for e in range(len(masks)) if masks[e, 0] & np.uint64(1)]
     sql = stream_sql(defn, wanted, first)
-    last = (-1, -1)
-    with engine.stream(sql, batch_rows) as reader:
-        for batch in reader:
+    customers, rows = engine.query(f"SELECT (SELECT count(*) FROM {CUSTOMERS}) AS customers, "
+                                   f"(SELECT count(*) FROM {EVENTS}) AS n").to_pylist()[0].values()
+    parts = max(1, -(-rows // part_rows))
+    bounds = [customers * i // parts for i in range(parts + 1)]
+    last = -1
+    for lo, hi in zip(bounds, bounds[1:]):
+        for batch in engine.query(f"{sql} AND c >= {lo} AND c < {hi}").to_batches():
             if batch.num_rows == 0:
                 continue
-            c = batch.column("customer_id").to_numpy()
-            t = batch.column("tsu").to_numpy()
-            if not _in_order(c, t, last):
+            o = batch.column("o").to_numpy()
+            if not _in_order(o, last):
                 raise OutOfOrder
-            last = (int(c[-1]), int(t[-1]))
+            last = int(o[-1])
             e = batch.column("e").to_numpy()
-            names = [n for n in batch.schema.names if n != "e"]
+            names = [n for n in batch.schema.names if n not in ("e", "o")]
             arrays = [batch.column(n) for n in names]
             for j in range(masks.shape[1]):
                 arrays.append(pa.array(masks[e, j].astype(_mask_type(len(defn.rules) - 64 * j))))
@@ -159,13 +173,9 @@ def _mask_type(bits: int) -> type[np.unsignedinteger]:
         if bits <= 32 else np.uint64
 
 
-def _in_order(c: np.ndarray, t: np.ndarray, last: tuple[int, int]) -> bool:
-    """Whether codes ``c`` never decrease and times ``t`` never decrease within a code,
-    continuing from the previous batch's ``last`` (code, time)."""
-    if (int(c[0]), int(t[0])) < last:
-        return False
-    dc = np.diff(c)
-    return bool((dc >= 0).all() and ((dc > 0) | (np.diff(t) >= 0)).all())
+def _in_order(rows: np.ndarray, last: int) -> bool:
+    """Whether the stored positions ``rows`` increase, from the previous batch's ``last``."""
+    return bool(rows[0] > last and (np.diff(rows) > 0).all())
 
 
 def customer_ids(engine: Engine, codes: pa.Array) -> pa.Array:
