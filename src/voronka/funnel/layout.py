@@ -133,38 +133,42 @@ def _in(codes: list[int]) -> str:
     return f"({' OR '.join(tests)})" if tests else "FALSE"
 
 
-def stream(engine: Engine, defn: FunnelDefinition, part_rows: int = PART_ROWS) -> Iterator[pa.RecordBatch]:
-    """The layout's rows a funnel reads, as ``funnel.chains.units_table`` takes them
-    (``customer_id`` holding customer codes, ``f0``.. the flags), checked to come in
-    customer and time order (``OutOfOrder``).
+def parts(engine: Engine, defn: FunnelDefinition, part_rows: int = PART_ROWS) -> Iterator[pa.Table]:
+    """The layout's rows a funnel reads, in parts of whole customers, as
+    ``funnel.chains.units_table`` takes them (``customer_id`` holding customer codes,
+    ``f0``.. the flags), checked to come in stored order (``OutOfOrder``).
 
-    Read in parts of about ``part_rows`` stored rows (ranges of customer codes: DuckDB
-    skips the row groups outside one by their min/max), each part fetched whole: DuckDB
-    keeps the stored order in a fetched result, not across the batches of a streamed one.
-    Each row's stored position (``rowid``) comes along: they must increase."""
+    A part holds about ``part_rows`` stored rows (a range of customer codes: DuckDB skips
+    the row groups outside it by their min/max) and is fetched whole: DuckDB keeps the
+    stored order in a fetched result, not across the batches of a streamed one. Each row's
+    stored position (``rowid``) comes along: they must increase."""
     masks, wanted = name_masks(engine, defn)
     first = [e for e in range(len(masks)) if masks[e, 0] & np.uint64(1)]
     sql = stream_sql(defn, wanted, first)
     customers, rows = engine.query(f"SELECT (SELECT count(*) FROM {CUSTOMERS}) AS customers, "
                                    f"(SELECT count(*) FROM {EVENTS}) AS n").to_pylist()[0].values()
-    parts = max(1, -(-rows // part_rows))
-    bounds = [customers * i // parts for i in range(parts + 1)]
+    count = max(1, -(-rows // part_rows))
+    bounds = [customers * i // count for i in range(count + 1)]
     last = -1
     for lo, hi in zip(bounds, bounds[1:]):
-        for batch in engine.query(f"{sql} AND c >= {lo} AND c < {hi}").to_batches():
-            if batch.num_rows == 0:
-                continue
-            o = batch.column("o").to_numpy()
-            if not _in_order(o, last):
-                raise OutOfOrder
-            last = int(o[-1])
-            e = batch.column("e").to_numpy()
-            names = [n for n in batch.schema.names if n not in ("e", "o")]
-            arrays = [batch.column(n) for n in names]
-            for j in range(masks.shape[1]):
-                arrays.append(pa.array(masks[e, j].astype(_mask_type(len(defn.rules) - 64 * j))))
-                names.append(f"f{j}")
-            yield pa.record_batch(arrays, names=names)
+        part = engine.query(f"{sql} AND c >= {lo} AND c < {hi}").combine_chunks()
+        if part.num_rows == 0:
+            continue
+        o = part.column("o").to_numpy()
+        if not _in_order(o, last):
+            raise OutOfOrder
+        last = int(o[-1])
+        e = part.column("e").to_numpy()
+        part = part.drop_columns(["e", "o"])
+        for j in range(masks.shape[1]):
+            part = part.append_column(f"f{j}", pa.array(masks[e, j].astype(_mask_type(len(defn.rules) - 64 * j))))
+        yield part
+
+
+def stream(engine: Engine, defn: FunnelDefinition, part_rows: int = PART_ROWS) -> Iterator[pa.RecordBatch]:
+    """The rows of ``parts`` as record batches."""
+    for part in parts(engine, defn, part_rows):
+        yield from part.to_batches()
 
 
 def _mask_type(bits: int) -> type[np.unsignedinteger]:
@@ -182,3 +186,8 @@ def customer_ids(engine: Engine, codes: pa.Array) -> pa.Array:
     """The customer ids of the customer ``codes``."""
     ids = engine.query(f"SELECT customer_id FROM {CUSTOMERS} ORDER BY c").column("customer_id").combine_chunks()
     return ids.take(codes)
+
+
+def stored_rows(engine: Engine) -> int:
+    """The number of events in the layout."""
+    return engine.query(f"SELECT count(*) AS n FROM {EVENTS}").column("n")[0].as_py()
