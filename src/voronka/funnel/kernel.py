@@ -2,14 +2,16 @@
 
 The fast path of ``compute_funnel`` on a store whose funnel layout is current
 (``funnel.layout``) for the funnels ``serves`` accepts: ordered steps, all required,
-``ties`` ``strict`` or ``allow``, no exclusions, counting customers, no sequential scan,
-no repeat-purchase count, at most 64 steps; a breakdown by channel attributed to the first
-touch, the last touch or a step; cohort periods. The layout gives each customer's rows in
+``ties`` ``strict`` or ``allow``, or unordered steps; no exclusions, counting customers,
+no sequential scan, no repeat-purchase count, at most 64 steps; a breakdown by channel
+attributed to the first touch, the last touch or a step; cohort periods. The layout gives each customer's rows in
 event order, so one pass per customer computes the definition of docs/funnels.md:
 
 * every row of step 1 inside the date range starts an attempt; step k's row is the first
   row of step k after step k−1's row (at a strictly later time for ``ties: strict``),
   kept if it lies inside the window from step 1 and the step's ``max_from_previous``;
+* unordered: every row of any step starts an attempt; each step's time is its first row
+  from the first row of the attempt's time on, inside the window; the times are sorted;
 * the unit of a customer (and cohort period) is its attempt with the highest level,
   earliest first; it is in progress when any of its attempts' windows is still open.
 
@@ -44,7 +46,8 @@ _WORKERS = 2
 def serves(defn: FunnelDefinition) -> bool:
     """Whether the kernel computes ``defn`` (the module docstring's funnels)."""
     b = defn.breakdown
-    return (defn.order == "ordered" and defn.ties in ("strict", "allow") and not defn.exclusions
+    ordered = defn.order == "ordered" and defn.ties in ("strict", "allow")
+    return ((ordered or defn.order == "unordered") and not defn.exclusions and defn.scan != "posthog"
             and defn.required == list(range(len(defn.steps))) and not defn.scans and defn.counting == "customers"
             and not reader_counts(defn) and len(defn.rules) <= 64
             and (b is None or b.attribution in ("first_touch", "last_touch", "step")))
@@ -137,6 +140,77 @@ class PeriodsBack(Exception):
     """A customer's cohort periods went back in time order (the caller falls back)."""
 
 
+@nb.njit(cache=True, nogil=True)
+def _unordered_units(cust, tsu, flags, period, n, window, lo, hi, as_of):  # pragma: no cover (compiled)
+    """``_units`` for an unordered funnel: per unit its attempt's first row, the steps'
+    times sorted (``_NONE_US`` past its level), its level, whether it is in progress, and
+    whether periods went back. An attempt starts at every row of any step; a step's time
+    is its first row from the first row of the attempt's time on, kept inside the window."""
+    rows = len(cust)
+    at = np.empty(rows, np.int64)
+    times = np.full((rows, n), _NONE_US, np.int64)
+    level = np.zeros(rows, np.int32)
+    open_ = np.zeros(rows, np.bool_)
+    units = 0
+    pointer = np.empty(n, np.int64)
+    found = np.empty(n, np.int64)
+    backwards = False
+    g = 0
+    while g < rows:
+        end = g
+        while end < rows and cust[end] == cust[g]:
+            end += 1
+        for k in range(n):
+            pointer[k] = g
+        best = 0
+        started = False
+        current = 0
+        run = g  # the first row of the attempt's time
+        for a in range(g, end):
+            if a > g and tsu[a] != tsu[a - 1]:
+                run = a
+            if flags[a] == 0:
+                continue
+            t0 = tsu[a]
+            if t0 < lo or (hi != _NONE_US and t0 >= hi):
+                continue
+            if not started or period[a] != current:
+                if started:
+                    units += 1
+                    backwards |= period[a] < current
+                started = True
+                current = period[a]
+                best = 0
+                open_[units] = False
+            if window != _NONE_US and t0 + window > as_of:
+                open_[units] = True
+            if best == n:
+                continue
+            reached = 0
+            for k in range(n):
+                bit = np.uint64(1) << np.uint64(k)
+                r = pointer[k]
+                if r < run:
+                    r = run
+                while r < end and not flags[r] & bit:
+                    r += 1
+                pointer[k] = r
+                if r < end and (window == _NONE_US or tsu[r] - t0 <= window):
+                    found[reached] = tsu[r]
+                    reached += 1
+            if reached > best:
+                best = reached
+                level[units] = reached
+                at[units] = a
+                found[:reached].sort()
+                for k in range(n):
+                    times[units, k] = found[k] if k < reached else _NONE_US
+        if started:
+            units += 1
+        g = end
+    return at[:units], times[:units], level[:units], open_[:units], backwards
+
+
 def units_table(defn: FunnelDefinition, parts: Iterable[pa.Table], as_of: dt.datetime,
                 ids: Callable[[pa.Array], pa.Array]) -> pa.Table:
     """The per-unit table of ``funnel.sql.units_sql`` from the layout's rows in parts of
@@ -162,14 +236,19 @@ def _part_units(defn: FunnelDefinition, part: pa.Table, as_of_us: int) -> pa.Tab
     gaps = np.array([micros(s.max_from_previous) if s.max_from_previous is not None else _NONE_US
                      for s in defn.steps], np.int64)
     lo, hi = range_bounds(defn)
-    at, level, open_, backwards = _units(
-        cust, tsu, flags, period, n, defn.ties == "strict",
-        micros(defn.window) if defn.window is not None else _NONE_US, gaps,
-        epoch_micros(lo) if lo else -_NONE_US, epoch_micros(hi) if hi else _NONE_US, as_of_us)
+    window = micros(defn.window) if defn.window is not None else _NONE_US
+    bounds = (epoch_micros(lo) if lo else -_NONE_US, epoch_micros(hi) if hi else _NONE_US, as_of_us)
+    if defn.order == "unordered":
+        first, found, level, open_, backwards = _unordered_units(cust, tsu, flags, period, n, window, *bounds)
+        at = first[:, None]
+    else:
+        at, level, open_, backwards = _units(cust, tsu, flags, period, n, defn.ties == "strict", window, gaps,
+                                             *bounds)
+        first = at[:, 0]
+        found = np.where(at >= 0, tsu[at], _NONE_US)
     if backwards:
         raise PeriodsBack
-    first = at[:, 0]
-    times = {f"t{k}": pa.array(tsu[at[:, k]], mask=at[:, k] < 0).cast(pa.timestamp("us")) for k in range(n)}
+    times = {f"t{k}": pa.array(found[:, k], mask=found[:, k] == _NONE_US).cast(pa.timestamp("us")) for k in range(n)}
     return pa.table({
         "customer_id": pa.array(cust[first]),
         "breakdown": _attributed(defn, part, at, level),
@@ -182,7 +261,8 @@ def _part_units(defn: FunnelDefinition, part: pa.Table, as_of_us: int) -> pa.Tab
 
 def _attributed(defn: FunnelDefinition, part: pa.Table, at: np.ndarray, level: np.ndarray) -> pa.Array:
     """Each unit's breakdown value: its first touch's, last touch's (the furthest step
-    reached) or step's (none when not reached)."""
+    reached) or step's (none when not reached). ``at``: the rows of the steps reached (of
+    an unordered funnel: its first row only, the one first touch reads)."""
     b = defn.breakdown
     if b is None:
         return pa.nulls(len(level), pa.string())
