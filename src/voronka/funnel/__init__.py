@@ -140,7 +140,8 @@ def store_units_scanned(engine: Engine, definition: FunnelDefinition, events: st
 def _units_from_layout(engine: ArrowStreams, definition: FunnelDefinition, as_of: dt.datetime) -> pa.Table | None:
     """The per-unit table from the store's funnel layout (``funnel.layout``): by the compiled
     kernel (``funnel.kernel``) for the funnels it serves on layouts of ``KERNEL_ROWS`` rows
-    or more (below, compiling it would cost more than it saves), else by ``funnel.chains``;
+    or more (below, importing Numba and loading the kernel would cost more than it saves),
+    else by ``funnel.chains``;
     None when the layout's rows do not come in order."""
     def ids(codes: pa.Array) -> pa.Array:
         return layout.customer_ids(engine, codes)

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
 import numba as nb
 import numpy as np
@@ -215,9 +215,13 @@ def units_table(defn: FunnelDefinition, parts: Iterable[pa.Table], as_of: dt.dat
                 ids: Callable[[pa.Array], pa.Array]) -> pa.Table:
     """The per-unit table of ``funnel.sql.units_sql`` from the layout's rows in parts of
     whole customers (``funnel.layout.parts``), two parts at a time on worker threads."""
+    futures: list[Future[pa.Table]] = []
     with ThreadPoolExecutor(max_workers=_WORKERS) as pool:
-        tables = [t for t in pool.map(lambda part: _part_units(defn, part, epoch_micros(as_of)), parts)
-                  if t.num_rows]
+        for part in parts:  # at most two parts in flight while the next is fetched
+            while sum(not f.done() for f in futures) >= _WORKERS:
+                wait(futures, return_when=FIRST_COMPLETED)
+            futures.append(pool.submit(_part_units, defn, part, epoch_micros(as_of)))
+        tables = [t for t in (f.result() for f in futures) if t.num_rows]
     schema = units_schema(defn)
     if not tables:
         return schema.empty_table()

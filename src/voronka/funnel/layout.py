@@ -108,15 +108,16 @@ def name_masks(engine: Engine, defn: FunnelDefinition) -> tuple[np.ndarray, list
     return masks, wanted
 
 
-def stream_sql(defn: FunnelDefinition, wanted: list[int], first: list[int]) -> str:
+def stream_sql(defn: FunnelDefinition, wanted: list[int], first: list[int], periods: bool = True) -> str:
     """The layout's rows of the names ``wanted``, in stored order (no ``ORDER BY``):
     ``customer_id`` (the customer's code), ``bv`` (the channel, with a breakdown),
     ``period`` (with a cohort, on the rows that start attempts: of the names ``first``
-    fill step 1, any row for unordered funnels), ``tsu``, ``e``."""
+    fill step 1, any row for unordered funnels; not with ``periods=False``), ``tsu``, ``e``
+    and the stored position ``o``."""
     columns = ["c AS customer_id"]
     if defn.breakdown is not None:
         columns.append("channel AS bv")
-    if defn.cohort:
+    if defn.cohort and periods:
         starts = "TRUE" if defn.order == "unordered" else _in(first)
         columns.append(f"CASE WHEN {starts} THEN {_period_sql(defn, 'make_timestamp(tsu)')} END AS period")
     columns += ["tsu", "e", "rowid AS o"]
@@ -144,7 +145,8 @@ def parts(engine: Engine, defn: FunnelDefinition, part_rows: int = PART_ROWS) ->
     stored position (``rowid``) comes along: they must increase."""
     masks, wanted = name_masks(engine, defn)
     first = [e for e in range(len(masks)) if masks[e, 0] & np.uint64(1)]
-    sql = stream_sql(defn, wanted, first)
+    periods = _period_table(engine, defn) if defn.cohort else None
+    sql = stream_sql(defn, wanted, first, periods=periods is None)
     customers, rows = engine.query(f"SELECT (SELECT count(*) FROM {CUSTOMERS}) AS customers, "
                                    f"(SELECT count(*) FROM {EVENTS}) AS n").to_pylist()[0].values()
     count = max(1, -(-rows // part_rows))
@@ -160,9 +162,38 @@ def parts(engine: Engine, defn: FunnelDefinition, part_rows: int = PART_ROWS) ->
         last = int(o[-1])
         e = part.column("e").to_numpy()
         part = part.drop_columns(["e", "o"])
+        if periods is not None:
+            base, days = periods
+            at = part.column("tsu").to_numpy() // QUARTER - base
+            part = part.append_column("period", pa.array(days[at]).cast(pa.date32()))
         for j in range(masks.shape[1]):
             part = part.append_column(f"f{j}", pa.array(masks[e, j].astype(_mask_type(len(defn.rules) - 64 * j))))
         yield part
+
+
+QUARTER = 15 * 60 * 1_000_000  # µs: every time zone's offset is a multiple of 15 minutes today
+MAX_QUARTERS = 1_000_000  # about 28 years of events: beyond, DuckDB gives each row's period
+
+
+def _period_table(engine: Engine, defn: FunnelDefinition) -> tuple[int, np.ndarray] | None:
+    """The cohort period of every quarter of an hour the layout spans (its first
+    quarter's number, and the periods as days since 1970), when no period starts inside
+    a quarter (true of every offset a zone has today; None otherwise: then DuckDB gives
+    each row's period, as it does for layouts spanning more than ``MAX_QUARTERS``). Local
+    calendars are computed once per quarter, not per row."""
+    row = engine.query(f"SELECT min(tsu) AS lo, max(tsu) AS hi FROM {EVENTS}").to_pylist()[0]
+    if row["lo"] is None:
+        return None
+    lo, hi = row["lo"] // QUARTER, row["hi"] // QUARTER
+    if hi - lo > MAX_QUARTERS:
+        return None
+
+    def period(us: str) -> str:
+        return f"date_diff('day', DATE '1970-01-01', {_period_sql(defn, f'make_timestamp({us})')})"
+    table = engine.query(f"SELECT {period(f'q * {QUARTER}')} AS a, {period(f'q * {QUARTER} + {QUARTER - 1}')} AS b "
+                         f"FROM range({lo}, {hi + 1}) AS r(q) ORDER BY q")
+    a, b = table.column("a").to_numpy(), table.column("b").to_numpy()
+    return (lo, a.astype(np.int32)) if np.array_equal(a, b) else None
 
 
 def stream(engine: Engine, defn: FunnelDefinition, part_rows: int = PART_ROWS) -> Iterator[pa.RecordBatch]:
