@@ -46,6 +46,7 @@ from pathlib import Path
 from generate import FUNNEL, NAMES, generate
 
 WEEK = 7 * 86400
+CPU_RUNS: list[float] = []  # CPU seconds of each timed run (every thread of the process)
 
 
 def load_engine(path: Path, engine_url: str):
@@ -144,9 +145,10 @@ def _mergetree(path: Path, shape: str, runs: int) -> tuple[list[float], list[int
     sql = mergetree_sql(shape)
     times, levels = [], {}
     for _ in range(runs):
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         out = str(s.query(sql))
         times.append(time.perf_counter() - start)
+        CPU_RUNS.append(time.process_time() - cpu)
         levels = {}
         for line in out.splitlines():
             if line.strip():
@@ -164,12 +166,13 @@ def _voronka(path: Path, spec: dict, runs: int, engine_url: str) -> tuple[list[f
     definition = build_funnel(spec)
     times, counts = [], []
     for _ in range(runs):
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         if engine_url == "duckdb-sql":
             steps = _sql_path_steps(engine, definition)
         else:
             steps = compute_funnel(engine, definition, units=False).steps.to_pylist()  # `voronka funnel`
         times.append(time.perf_counter() - start)
+        CPU_RUNS.append(time.process_time() - cpu)
         counts = [sum(r["customers"] for r in steps if r["step"] == k + 1) for k in range(len(definition.steps))]
     return times, counts
 
@@ -195,9 +198,10 @@ def _duckdb(path: Path, sql: str, runs: int) -> tuple[list[float], list]:
     con.execute(f"CREATE VIEW events AS SELECT * FROM read_parquet('{path}')")
     times, rows = [], []
     for _ in range(runs):
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         rows = con.sql(sql).fetchall()
         times.append(time.perf_counter() - start)
+        CPU_RUNS.append(time.process_time() - cpu)
     return times, rows
 
 
@@ -238,9 +242,10 @@ def _windowfunnel(path: Path, runs: int) -> tuple[list[float], list[int]]:
     sql = windowfunnel_sql(path, FUNNEL, WEEK)
     times, levels = [], {}
     for _ in range(runs):
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         out = str(chdb.query(sql))
         times.append(time.perf_counter() - start)
+        CPU_RUNS.append(time.process_time() - cpu)
         rows = [json.loads(line) for line in out.splitlines() if line.strip()]
         levels = {int(r["level"]): int(r["customers"]) for r in rows}
     counts = [sum(c for level, c in levels.items() if level >= k + 1) for k in range(len(FUNNEL))]
@@ -274,7 +279,8 @@ def run_case(case: str, path: Path, runs: int, engine_url: str) -> dict:
     result = _run_case(case, path, runs, engine_url)
     after = resource.getrusage(resource.RUSAGE_SELF)
     cpu = (after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime) / runs
-    return {**result, "cpu_seconds": cpu, "rss_mib": after.ru_maxrss / 1024}
+    return {**result, "cpu_seconds": cpu, "cpu_median": statistics.median(CPU_RUNS) if CPU_RUNS else cpu,
+            "rss_mib": after.ru_maxrss / 1024}
 
 
 def _run_case(case: str, path: Path, runs: int, engine_url: str) -> dict:
@@ -356,14 +362,16 @@ def main() -> None:
         source = demo_log(args.demo, args.dir) if case == "hourglass" else path
         r = results[case] = child(case, source, args.runs, args.engine)
         runs = " ".join(f"{t:.2f}" for t in r["runs"])
-        print(f"{case:13s} {r['seconds']:7.2f} s  (runs {runs}; CPU {r['cpu_seconds']:.2f} s/run)  "
+        print(f"{case:13s} {r['seconds']:7.2f} s  (runs {runs}; CPU {r['cpu_seconds']:.2f} s/run, "
+              f"median run {r['cpu_median']:.2f} s)  "
               f"peak RSS {r['rss_mib']:7,.0f} MiB  "
               f"counts {r['counts'][:6]}")
 
     def ratio(a: str, b: str) -> None:
         if a in results and b in results:
             print(f"{a} / {b}: {results[a]['seconds'] / results[b]['seconds']:.2f} "
-                  f"(CPU {results[a]['cpu_seconds'] / results[b]['cpu_seconds']:.2f})")
+                  f"(CPU {results[a]['cpu_seconds'] / results[b]['cpu_seconds']:.2f}, "
+                  f"median run's CPU {results[a]['cpu_median'] / results[b]['cpu_median']:.2f})")
 
     for a, b in (("voronka", "windowfunnel"), ("voronka", "scan"), ("voronka", "asof"),
                  ("by_channel", "voronka"), ("steps20", "voronka"), ("voronka", "mergetree"),
