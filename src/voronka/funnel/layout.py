@@ -1,7 +1,7 @@
 """The funnel layout: a store's events kept in funnel order, so a funnel needs no sort.
 
-A derived copy of the ``events`` table of a store (docs/performance.md, *The funnel
-layout*), rebuilt by ``refresh`` after every ingest into ``events``:
+A derived copy of the ``events`` table of a store (docs/performance.md, *Second round*),
+rebuilt by ``refresh`` after every ingest into ``events``:
 
 * ``voronka_layout_customers`` (``c``, ``customer_id``): every customer id and its code,
   ``0..``, in id order;
@@ -17,11 +17,11 @@ number of rows has changed since, and the layout is not used (``current``) until
 refresh.
 
 A funnel the layout serves (``serves``: rules that test the event name only, a breakdown
-by channel or none, every id its own customer) reads its steps' rows from it already in
-order, integers only (``stream``): DuckDB keeps a table's insertion order in a filtered scan,
-and the reader checks it by the rows' stored positions (``OutOfOrder``). The chains then run as over the sorted stream
-(``funnel.chains``); a plain ordered funnel can instead take the compiled kernel
-(``funnel.kernel``).
+by channel or none, every id its own customer) reads its steps' rows from it in stored
+order, integers only, with no sort (``parts``); each row's stored position comes along
+and the reader checks that they increase (``OutOfOrder``: the funnel then takes the
+sorted stream). The units are then computed by the compiled kernel (``funnel.kernel``)
+or, for what it does not serve, by ``funnel.chains`` as over the sorted stream.
 """
 
 from __future__ import annotations
