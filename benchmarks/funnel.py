@@ -9,7 +9,8 @@ the median of ``--runs`` runs:
 * ``scan``: plain DuckDB scan-and-aggregate of the columns a funnel reads (the floor);
 * ``voronka``: ``compute_funnel``, 5 ordered steps, 7-day window, ``ties: strict``
   (with ``--engine chdb`` or ``local[2]``: voronka's SQL on that engine, log loaded first;
-  ``--engine duckdb-sql``: that SQL on DuckDB, not its fast path);
+  ``--engine duckdb-sql``: that SQL on DuckDB, not its fast path; ``--engine store``: on
+  voronka's own store of the log, made once by ``voronka ingest``, with its funnel layout);
 * ``windowfunnel``: chdb ``windowFunnel(604800, 'strict_increase')`` on ``DateTime``;
 * ``asof``: the best plain DuckDB SQL found: a chain of ASOF joins, one per step;
 * ``by_channel``: voronka's 5 steps with a breakdown by channel (first touch);
@@ -17,12 +18,16 @@ the median of ``--runs`` runs:
 * ``by_week``: the 5 steps as weekly cohort trends in ``Asia/Almaty``;
 * ``unordered``: the 5 steps in any order;
 * ``hourglass``: the hourglass model on demo data (``--demo`` events, made once);
+* ``mergetree``, ``mergetree20``, ``mergetree_channel``, ``mergetree_week``: ``windowFunnel`` as
+  ClickHouse users run it, on a native MergeTree table (``ORDER BY (customer_id, ts)``,
+  non-Nullable columns; loaded once into a chdb session next to the log): 5 steps, 20
+  steps, by the channel of the first step-1 event (``argMinIf``), by its week;
 * ``compat``: the 5 steps under ``compat: clickhouse`` in ``windowFunnel``'s ``strict_increase`` mode, whose
   step counts must equal ``windowfunnel``'s exactly;
 * ``ingest``: ``benchmarks/ingest.py`` (Parquet and CSV into a store, rows/s).
 
 It prints each time, the ratios voronka / windowFunnel and voronka / scan, by_channel /
-voronka and steps20 / voronka, and checks that the step counts agree: ``asof`` computes
+voronka and steps20 / voronka, each voronka shape / its MergeTree ``windowFunnel``, and checks that the step counts agree: ``asof`` computes
 the same definition (identical counts); ``windowfunnel`` differs where its definition
 does (docs/performance.md).
 """
@@ -41,6 +46,7 @@ from pathlib import Path
 from generate import FUNNEL, NAMES, generate
 
 WEEK = 7 * 86400
+CPU_RUNS: list[float] = []  # CPU seconds of each timed run (every thread of the process)
 
 
 def load_engine(path: Path, engine_url: str):
@@ -51,6 +57,13 @@ def load_engine(path: Path, engine_url: str):
     from voronka.engines import open_engine
     from voronka.engines.duckdb import DuckDBEngine, connect
 
+    if engine_url == "store":  # voronka on its own store, with its funnel layout
+        from voronka.store import Store
+
+        store = Store(own_store(path), read_only=True)
+        engine = DuckDBEngine(store.connection)
+        engine.store = store  # kept open with the engine
+        return engine
     if engine_url in ("duckdb", "duckdb-sql"):
         con = connect()  # as voronka opens it (VORONKA_MEMORY_LIMIT applies)
         con.execute(f"CREATE VIEW events AS SELECT * FROM read_parquet('{path}')")
@@ -64,6 +77,87 @@ def load_engine(path: Path, engine_url: str):
     return engine
 
 
+def own_store(path: Path) -> Path:
+    """voronka's store of the log at ``path``, made once next to it: the rows inserted as
+    they are (the generated log is valid and repeats no ``event_id``: what ``voronka
+    ingest`` stores; its speed is ``benchmarks/ingest.py``'s), then the funnel layout
+    built as ``voronka optimize`` builds it (``Store.refresh_layout``); both times printed."""
+    from voronka.store import Store
+
+    target = path.with_suffix(".store.duckdb")
+    if target.exists():
+        return target
+    partial = target.with_suffix(".partial")
+    partial.unlink(missing_ok=True)
+    with Store(partial) as store:
+        start = time.perf_counter()
+        store.connection.execute(f"INSERT INTO events SELECT * FROM read_parquet('{path}')")
+        loaded = time.perf_counter() - start
+        start = time.perf_counter()
+        store.refresh_layout()
+        built = time.perf_counter() - start
+    partial.rename(target)
+    print(f"store: {target}: rows {loaded:.1f} s, funnel layout {built:.1f} s", file=sys.stderr)
+    return target
+
+
+def mergetree(path: Path):
+    """A chdb session holding the log at ``path`` as ClickHouse users store events: a
+    MergeTree table ``ORDER BY (customer_id, ts)``, non-Nullable columns, the names as
+    ``LowCardinality``, seconds as ``DateTime``; loaded once, kept next to the log, its
+    parts merged into one."""
+    from chdb import session
+
+    folder = path.with_suffix(".chdb")
+    fresh = not folder.exists()
+    s = session.Session(str(folder))
+    if fresh or not str(s.query("EXISTS TABLE default.events_mt", "CSV")).strip().startswith("1"):
+        start = time.perf_counter()
+        s.query("CREATE TABLE IF NOT EXISTS default.events_mt (customer_id String, ts DateTime('UTC'), "
+                "event LowCardinality(String), channel LowCardinality(String)) "
+                "ENGINE = MergeTree ORDER BY (customer_id, ts)")
+        s.query(f"INSERT INTO default.events_mt SELECT customer_id, toDateTime(ts, 'UTC'), event, "
+                f"ifNull(channel, '') FROM file('{path}', Parquet)")
+        print(f"MergeTree: loaded in {time.perf_counter() - start:.1f} s", file=sys.stderr)
+    if int(str(s.query("SELECT count() FROM system.parts WHERE database = 'default' AND table = 'events_mt' "
+                       "AND active", "CSV")).strip()) > 1:
+        start = time.perf_counter()  # merged into one part, as a table at rest is: no merges during the runs
+        s.query("OPTIMIZE TABLE default.events_mt FINAL")
+        print(f"MergeTree: parts merged in {time.perf_counter() - start:.1f} s", file=sys.stderr)
+    return s
+
+
+def mergetree_sql(shape: str) -> str:
+    """``windowFunnel`` over the MergeTree table, levels per customer: ``5``, ``20`` steps;
+    ``channel``: 5 steps by the channel of the first step-1 event (``argMinIf``);
+    ``week``: 5 steps by the week of the first step-1 event in ``Asia/Almaty``."""
+    steps = NAMES if shape == "20" else FUNNEL
+    conditions = ", ".join(f"event = '{name}'" for name in steps)
+    key = {"channel": f"argMinIf(channel, ts, event = '{FUNNEL[0]}')",
+           "week": f"toStartOfWeek(minIf(ts, event = '{FUNNEL[0]}'), 1, 'Asia/Almaty')"}.get(shape, "''")
+    return (f"SELECT level, count() AS customers FROM (SELECT customer_id, {key} AS k, windowFunnel({WEEK}, "
+            f"'strict_increase')(ts, {conditions}) AS level FROM default.events_mt GROUP BY customer_id) "
+            "GROUP BY k, level FORMAT JSONEachRow")
+
+
+def _mergetree(path: Path, shape: str, runs: int) -> tuple[list[float], list[int]]:
+    s = mergetree(path)
+    sql = mergetree_sql(shape)
+    times, levels = [], {}
+    for _ in range(runs):
+        start, cpu = time.perf_counter(), time.process_time()
+        out = str(s.query(sql))
+        times.append(time.perf_counter() - start)
+        CPU_RUNS.append(time.process_time() - cpu)
+        levels = {}
+        for line in out.splitlines():
+            if line.strip():
+                r = json.loads(line)
+                levels[int(r["level"])] = levels.get(int(r["level"]), 0) + int(r["customers"])
+    steps = 20 if shape == "20" else 5
+    return times, [sum(c for level, c in levels.items() if level >= k + 1) for k in range(steps)]
+
+
 def _voronka(path: Path, spec: dict, runs: int, engine_url: str) -> tuple[list[float], list[int]]:
     from voronka.funnel import compute_funnel
     from voronka.funnel.spec import build_funnel
@@ -72,12 +166,13 @@ def _voronka(path: Path, spec: dict, runs: int, engine_url: str) -> tuple[list[f
     definition = build_funnel(spec)
     times, counts = [], []
     for _ in range(runs):
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         if engine_url == "duckdb-sql":
             steps = _sql_path_steps(engine, definition)
         else:
             steps = compute_funnel(engine, definition, units=False).steps.to_pylist()  # `voronka funnel`
         times.append(time.perf_counter() - start)
+        CPU_RUNS.append(time.process_time() - cpu)
         counts = [sum(r["customers"] for r in steps if r["step"] == k + 1) for k in range(len(definition.steps))]
     return times, counts
 
@@ -103,9 +198,10 @@ def _duckdb(path: Path, sql: str, runs: int) -> tuple[list[float], list]:
     con.execute(f"CREATE VIEW events AS SELECT * FROM read_parquet('{path}')")
     times, rows = [], []
     for _ in range(runs):
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         rows = con.sql(sql).fetchall()
         times.append(time.perf_counter() - start)
+        CPU_RUNS.append(time.process_time() - cpu)
     return times, rows
 
 
@@ -146,9 +242,10 @@ def _windowfunnel(path: Path, runs: int) -> tuple[list[float], list[int]]:
     sql = windowfunnel_sql(path, FUNNEL, WEEK)
     times, levels = [], {}
     for _ in range(runs):
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         out = str(chdb.query(sql))
         times.append(time.perf_counter() - start)
+        CPU_RUNS.append(time.process_time() - cpu)
         rows = [json.loads(line) for line in out.splitlines() if line.strip()]
         levels = {int(r["level"]): int(r["customers"]) for r in rows}
     counts = [sum(c for level, c in levels.items() if level >= k + 1) for k in range(len(FUNNEL))]
@@ -182,7 +279,8 @@ def run_case(case: str, path: Path, runs: int, engine_url: str) -> dict:
     result = _run_case(case, path, runs, engine_url)
     after = resource.getrusage(resource.RUSAGE_SELF)
     cpu = (after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime) / runs
-    return {**result, "cpu_seconds": cpu, "rss_mib": after.ru_maxrss / 1024}
+    return {**result, "cpu_seconds": cpu, "cpu_median": statistics.median(CPU_RUNS) if CPU_RUNS else cpu,
+            "rss_mib": after.ru_maxrss / 1024}
 
 
 def _run_case(case: str, path: Path, runs: int, engine_url: str) -> dict:
@@ -207,6 +305,8 @@ def _run_case(case: str, path: Path, runs: int, engine_url: str) -> dict:
         times, counts = _voronka(path, {**five, "order": "unordered"}, runs, engine_url)
     elif case == "hourglass":
         times, counts = _voronka(path, {"model": "hourglass"}, runs, engine_url)
+    elif case.startswith("mergetree"):  # mergetree, mergetree20, mergetree_channel, mergetree_week
+        times, counts = _mergetree(path, case.removeprefix("mergetree").lstrip("_") or "5", runs)
     elif case == "compat":  # `compat: clickhouse` in windowFunnel's 'strict_increase' mode: its counts exactly
         times, counts = _voronka(path, {"steps": FUNNEL, "window": "7d", "compat": "clickhouse",
                                         "window_funnel": ["strict_increase"]}, runs, engine_url)
@@ -219,7 +319,7 @@ def child(case: str, path: Path, runs: int, engine_url: str) -> dict:
     """Run one case in a fresh process; its result and peak RSS."""
     out = subprocess.run(
         [sys.executable, __file__, "--one", case, "--path", str(path), "--runs", str(runs), "--engine", engine_url],
-        check=True, capture_output=True, text=True,
+        check=True, stdout=subprocess.PIPE, text=True,
     ).stdout
     return json.loads(out.strip().splitlines()[-1])
 
@@ -234,10 +334,14 @@ def main() -> None:
     parser.add_argument("--cases", default="scan,voronka,windowfunnel,asof,by_channel,steps20")
     parser.add_argument("--demo", type=int, default=10_000_000, help="events of demo data for 'hourglass'")
     parser.add_argument("--one", help=argparse.SUPPRESS)
+    parser.add_argument("--prepare", help=argparse.SUPPRESS)
     parser.add_argument("--path", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
         print(json.dumps(run_case(args.one, args.path, args.runs, args.engine)))
+        return
+    if args.prepare:
+        own_store(args.path) if args.prepare == "store" else mergetree(args.path)
         return
 
     start = time.perf_counter()
@@ -245,8 +349,12 @@ def main() -> None:
     print(f"log: {path} ({path.stat().st_size / 2**20:.0f} MiB) ready in {time.perf_counter() - start:.1f} s")
     with open("/proc/loadavg") as f:
         print(f"load average before: {' '.join(f.read().split()[:3])}")
+    cases = args.cases.split(",")
+    for what, wanted in (("store", args.engine == "store"), ("mergetree", any(c.startswith("mergetree") for c in cases))):
+        if wanted:  # made once per log, in a process of its own
+            subprocess.run([sys.executable, __file__, "--prepare", what, "--path", str(path)], check=True)
     results = {}
-    for case in args.cases.split(","):
+    for case in cases:
         if case == "ingest":
             subprocess.run([sys.executable, str(Path(__file__).with_name("ingest.py")), "--rows",
                             str(args.events), "--dir", str(args.dir)], check=True)
@@ -254,17 +362,21 @@ def main() -> None:
         source = demo_log(args.demo, args.dir) if case == "hourglass" else path
         r = results[case] = child(case, source, args.runs, args.engine)
         runs = " ".join(f"{t:.2f}" for t in r["runs"])
-        print(f"{case:13s} {r['seconds']:7.2f} s  (runs {runs}; CPU {r['cpu_seconds']:.2f} s/run)  "
+        print(f"{case:13s} {r['seconds']:7.2f} s  (runs {runs}; CPU {r['cpu_seconds']:.2f} s/run, "
+              f"median run {r['cpu_median']:.2f} s)  "
               f"peak RSS {r['rss_mib']:7,.0f} MiB  "
               f"counts {r['counts'][:6]}")
 
     def ratio(a: str, b: str) -> None:
         if a in results and b in results:
             print(f"{a} / {b}: {results[a]['seconds'] / results[b]['seconds']:.2f} "
-                  f"(CPU {results[a]['cpu_seconds'] / results[b]['cpu_seconds']:.2f})")
+                  f"(CPU {results[a]['cpu_seconds'] / results[b]['cpu_seconds']:.2f}, "
+                  f"median run's CPU {results[a]['cpu_median'] / results[b]['cpu_median']:.2f})")
 
     for a, b in (("voronka", "windowfunnel"), ("voronka", "scan"), ("voronka", "asof"),
-                 ("by_channel", "voronka"), ("steps20", "voronka")):
+                 ("by_channel", "voronka"), ("steps20", "voronka"), ("voronka", "mergetree"),
+                 ("steps20", "mergetree20"), ("by_channel", "mergetree_channel"), ("by_week", "mergetree_week"),
+                 ("unordered", "voronka"), ("compat", "mergetree")):
         ratio(a, b)
     if "voronka" in results:
         for other in ("asof", "windowfunnel", "by_channel"):
@@ -272,11 +384,13 @@ def main() -> None:
                 same = results[other]["counts"] == results["voronka"]["counts"]
                 print(f"step counts voronka vs {other}: {'identical' if same else 'differ'}"
                       + ("" if same else f" ({results['voronka']['counts']} vs {results[other]['counts']})"))
-    if "compat" in results and "windowfunnel" in results:
-        same = results["compat"]["counts"] == results["windowfunnel"]["counts"]
-        print(f"step counts compat: clickhouse vs windowFunnel: {'identical' if same else 'differ'}"
-              + ("" if same else f" ({results['compat']['counts']} vs {results['windowfunnel']['counts']})"))
-        ratio("compat", "windowfunnel")
+    for a, b in (("compat", "windowfunnel"), ("compat", "mergetree"), ("windowfunnel", "mergetree"),
+                 ("steps20", "mergetree20"), ("by_channel", "mergetree_channel")):
+        if a in results and b in results:
+            same = results[a]["counts"] == results[b]["counts"]
+            print(f"step counts {a} vs {b}: {'identical' if same else 'differ'}"
+                  + ("" if same else f" ({results[a]['counts']} vs {results[b]['counts']})"))
+    ratio("compat", "windowfunnel")
     with open("/proc/loadavg") as f:
         print(f"load average after: {' '.join(f.read().split()[:3])}")
 

@@ -168,6 +168,14 @@ class Store:
             self._currency = (code,)
         return summary
 
+    def refresh_layout(self) -> None:
+        """Rebuild the funnel layout (``voronka.funnel.layout``: the events in funnel order,
+        which a funnel uses only while it reflects the store's events as they are): ``voronka
+        optimize``. An ingest leaves it as it is, out of date, until the next rebuild."""
+        from voronka.funnel import layout
+
+        layout.refresh(self._con)
+
     def ingest_events(self, paths: Iterable[str | Path], **options: Unpack[IngestOptions]) -> IngestSummary:
         """Add events (customer_id, ts, event required; see docs/ingest.md)."""
         return self.ingest("events", paths, **options)

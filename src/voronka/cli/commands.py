@@ -17,6 +17,7 @@ from typer.core import TyperGroup
 # name → (module under voronka.cli, the first paragraph of its help), in the order of `--help`
 COMMANDS: dict[str, tuple[str, str]] = {
     "ingest": ("ingest", 'Load FILE... into the store (or --engine): all of them, or (on an error) none.'),
+    "optimize": ("ingest", 'Sort a copy of the store\'s events in funnel order, so funnels on a large store read no more than their steps.'),
     "demo": ("demo", 'Generate seeded demo data, load it into a fresh store, print the hourglass, write the report.'),
     "funnel": ("funnel", 'Compute a funnel: customers per step, conversion, drop-off, time to convert.'),
     "customers": ("funnel", "Where does each customer sit? Current stage, time in it, and the playbook's next action."),

@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from voronka.engines import ArrowStreams, Engine
-from voronka.funnel import chains
+from voronka.funnel import chains, layout
 from voronka.funnel.definition import Breakdown, Exclusion, FunnelDefinition, Step
 from voronka.funnel.outcomes import finish_steps, finish_trends
 from voronka.funnel.result import STEPS_SCHEMA, TRENDS_SCHEMA, FunnelResult, histogram_table
@@ -37,6 +37,7 @@ from voronka.sql import RESOLVED
 
 STAGE_TABLE = "voronka_funnel_stage"
 UNITS_TABLE = "voronka_funnel_units"
+KERNEL_ROWS = 1_000_000  # stored events from which a funnel the kernel serves takes it
 BATCH_ROWS = 1_000_000  # asked of DuckDB per batch of the sorted stream (2.0 gives at most 122,880)
 
 
@@ -84,7 +85,14 @@ def store_units_fast(engine: ArrowStreams, definition: FunnelDefinition, events:
     event stream read in batches of ``batch_rows``, stored as ``UNITS_TABLE``. Without
     ``identify`` events and alias rows every id is its own: the alias joins are skipped.
     The stream is sorted by the customer's hash, and by the id itself if two customers
-    share one (for a million customers, a chance of about 3 in 10⁸)."""
+    share one (for a million customers, a chance of about 3 in 10⁸). On a store whose
+    funnel layout is current and holds what the funnel reads (``funnel.layout``), the
+    rows come from the layout already in order: no sort."""
+    if events == "events" and aliases != RESOLVED and layout.serves(definition) and layout.current(engine):
+        units = _units_from_layout(engine, definition, as_of)
+        if units is not None:
+            engine.store_temp(UNITS_TABLE, units)
+            return
     sources = [f"SELECT count(*) AS n FROM {events} AS e WHERE event = 'identify'"]
     if aliases is not None:
         sources.append(f"SELECT count(*) AS n FROM {aliases}")
@@ -127,6 +135,29 @@ def store_units_scanned(engine: Engine, definition: FunnelDefinition, events: st
         engine.store_temp(UNITS_TABLE, units)
     else:
         engine.load(Table(UNITS_TABLE, units.schema, (), "customer_id"), units, UNITS_TABLE)  # type: ignore[attr-defined]
+
+
+def _units_from_layout(engine: ArrowStreams, definition: FunnelDefinition, as_of: dt.datetime) -> pa.Table | None:
+    """The per-unit table from the store's funnel layout (``funnel.layout``): by the compiled
+    kernel (``funnel.kernel``) for the funnels it serves on layouts of ``KERNEL_ROWS`` rows
+    or more (below, importing Numba and loading the kernel would cost more than it saves),
+    else by ``funnel.chains``;
+    None when the layout's rows do not come in order."""
+    def ids(codes: pa.Array) -> pa.Array:
+        return layout.customer_ids(engine, codes)
+
+    try:
+        if layout.stored_rows(engine) >= KERNEL_ROWS:
+            from voronka.funnel import kernel  # imports Numba
+
+            if kernel.serves(definition):
+                try:
+                    return kernel.units_table(definition, layout.parts(engine, definition), as_of, ids)
+                except kernel.PeriodsBack:
+                    pass
+        return chains.units_table(definition, layout.stream(engine, definition), as_of, ids)
+    except layout.OutOfOrder:
+        return None
 
 
 def _units_from_stream(engine: ArrowStreams, definition: FunnelDefinition, sql: str, as_of: dt.datetime,

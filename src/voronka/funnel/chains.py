@@ -53,10 +53,12 @@ class HashCollision(Exception):
     """Two customers of the stream share ``hash(customer_id)``: their rows may interleave."""
 
 
-def units_table(defn: FunnelDefinition, batches: Iterable[pa.RecordBatch], as_of: dt.datetime) -> pa.Table:
+def units_table(defn: FunnelDefinition, batches: Iterable[pa.RecordBatch], as_of: dt.datetime,
+                ids: Callable[[pa.Array], pa.Array] | None = None) -> pa.Table:
     """The per-unit table from the sorted stream ``batches`` (columns: ``customer_id``,
     ``bv`` when there is a breakdown, ``tsu``, the flag masks ``f0``..: see
-    ``funnel.sql.stream_sql``).
+    ``funnel.sql.stream_sql``). ``ids``: the customer ids of the stream's ``customer_id``
+    values, when these are codes (``funnel.layout``).
 
     A stream sorted by ``h`` (the customer's hash) must change customer exactly where
     ``h`` changes, else ``HashCollision`` is raised (by the worker that sees it). Batches
@@ -84,7 +86,12 @@ def units_table(defn: FunnelDefinition, batches: Iterable[pa.RecordBatch], as_of
             parts.append(pool.submit(_checked_units, defn, carry, as_of_us))
         tables = [p for p in (f.result() for f in parts) if p.num_rows]
     schema = units_schema(defn)
-    return pa.concat_tables(tables).cast(schema) if tables else schema.empty_table()
+    if not tables:
+        return schema.empty_table()
+    units = pa.concat_tables(tables)
+    if ids is not None:
+        units = units.set_column(0, "customer_id", ids(units.column("customer_id").combine_chunks()))
+    return units.cast(schema)
 
 
 def scanned_units(defn: FunnelDefinition, table: pa.Table, as_of: dt.datetime) -> pa.Table:

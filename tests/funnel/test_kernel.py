@@ -1,0 +1,95 @@
+"""The compiled kernel (``funnel.kernel``) over the funnel layout, against the SQL path and
+the reference, on random logs and definitions cut into parts as small as one customer."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pyarrow as pa
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from tests.backends import event
+from tests.funnel.test_engine_matches_reference import _key, definitions, event_logs
+from tests.funnel.test_fast_path import _units
+from tests.funnel.test_layout import _own_ids, store_engine
+from voronka import funnel
+from voronka.funnel import UNITS_TABLE, compute_funnel, kernel, latest_event, layout
+from voronka.funnel.definition import Breakdown, FunnelDefinition, Step
+from voronka.funnel.reference import reference_outcomes
+from voronka.rules import StepRule
+
+
+def _kernel_units(engine, defn: FunnelDefinition, part_rows: int) -> list[tuple]:
+    units = kernel.units_table(defn, layout.parts(engine, defn, part_rows), defn.as_of or latest_event(engine),
+                               lambda codes: layout.customer_ids(engine, codes))
+    engine.store_temp(UNITS_TABLE, units)
+    return engine.connection.execute(f"SELECT * FROM {UNITS_TABLE} ORDER BY ALL").fetchall()
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(log=event_logs(), defn=definitions(), part_rows=st.integers(1, 6))
+def test_the_kernel_gives_the_sql_units(log, defn, part_rows):
+    assume(layout.serves(defn) and kernel.serves(defn))
+    engine = store_engine(_own_ids(log))
+    assert _kernel_units(engine, defn, part_rows) == _units(engine, defn, None)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(log=event_logs(), defn=definitions())
+def test_funnels_through_the_kernel_match_the_reference(log, defn):
+    log = _own_ids(log)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(funnel, "KERNEL_ROWS", 0)  # every layout takes the kernel
+        result = compute_funnel(store_engine(log), defn)
+    assert sorted(map(_key, result.outcomes())) == sorted(map(_key, reference_outcomes(defn, log)))
+
+
+def _steps(*names: str, **options) -> FunnelDefinition:
+    return FunnelDefinition(steps=tuple(Step(key=n, rule=StepRule(events=(n,))) for n in names), **options)
+
+
+def test_what_the_kernel_serves():
+    assert kernel.serves(_steps("a", "b", ties="strict", breakdown=Breakdown(field="channel")))
+    assert kernel.serves(_steps("a", "b", order="unordered"))
+    assert not kernel.serves(_steps("a", "b", order="strict"))
+    assert not kernel.serves(_steps("a", "b", ties="step_order"))
+    assert not kernel.serves(_steps("a", "b", counting="attempts"))
+    assert not kernel.serves(_steps("a", "b", breakdown=Breakdown(field="channel", attribution="all_steps")))
+
+
+def test_a_big_layout_takes_the_kernel_and_a_small_one_the_chains(monkeypatch):
+    rows = [event("u1", 0, "a", channel="tv"), event("u1", 1, "b"), event("u1", 2, "a", channel="web"),
+            event("u1", 3, "b"), event("u1", 4, "c"), event("u2", 0, "a")]
+    engine = store_engine(rows)
+    defn = _steps("a", "b", "c", window=dt.timedelta(minutes=5), breakdown=Breakdown(field="channel"))
+    calls = []
+    real = kernel.units_table
+
+    def counted(*args, **kwargs) -> pa.Table:
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(kernel, "units_table", counted)
+    small = compute_funnel(engine, defn).units.to_pylist()
+    assert calls == []
+    monkeypatch.setattr(funnel, "KERNEL_ROWS", 6)
+    big = compute_funnel(engine, defn).units.to_pylist()
+    assert calls == [1] and big == small
+    assert [(u["customer_id"], u["breakdown"], u["level"]) for u in big] == [("u1", "tv", 3), ("u2", "(none)", 1)]
+
+
+def test_periods_that_go_back_fall_back_to_the_chains(monkeypatch):
+    # St. John's turned its clocks back one minute after midnight (2010-11-07 00:01 NDT →
+    # 2010-11-06 23:01 NST): an attempt ten minutes after another falls on the day before
+    t = dt.datetime(2010, 11, 7, 2, 30, 30)  # 00:00:30 local on the 7th (UTC−2:30)
+    rows = [dict(event("u1", 0, "a"), ts=t), dict(event("u1", 0, "b", "e2"), ts=t + dt.timedelta(minutes=5)),
+            dict(event("u1", 0, "a", "e3"), ts=t + dt.timedelta(minutes=10))]  # 23:10:30 on the 6th (UTC−3:30)
+    engine = store_engine(rows)
+    defn = _steps("a", "b", cohort="day", timezone="America/St_Johns")
+    monkeypatch.setattr(funnel, "KERNEL_ROWS", 0)
+    with pytest.raises(kernel.PeriodsBack):
+        _kernel_units(engine, defn, 100)
+    assert sorted(map(_key, compute_funnel(engine, defn).outcomes())) == sorted(
+        map(_key, reference_outcomes(defn, rows)))
