@@ -35,8 +35,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
-from scipy.sparse import csc_matrix, identity
-from scipy.sparse.linalg import spsolve
 
 from voronka.attribution.path import SEPARATOR, ConversionPath, Credit
 
@@ -111,6 +109,9 @@ def fit_chain(paths: Iterable[ConversionPath], order: int = 1, include_nulls: bo
 
 def removal_effects(chain: MarkovChain) -> tuple[dict[str, float], dict[str, float]]:
     """Channel → removal effect on conversions, and on revenue (exact, by linear algebra)."""
+    from scipy.sparse import csc_matrix, identity  # about a second to import: only when a chain is solved
+    from scipy.sparse.linalg import spsolve
+
     labels = sorted(chain.states)
     index = {s: i for i, s in enumerate(labels)}
     n = len(labels)

@@ -13,11 +13,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from scipy.optimize import minimize
 
 
 def minimise(objective: Callable[[np.ndarray], float], start: np.ndarray) -> tuple[np.ndarray, float]:
     """The log-parameters minimising ``objective`` from ``start``, and its value there."""
+    from scipy.optimize import minimize  # about half a second to import: only when a model is fitted
+
     near = minimize(objective, start, method="Nelder-Mead", options={"xatol": 1e-4, "fatol": 1e-9, "maxfev": 3000})
     best = minimize(objective, near.x, method="BFGS", options={"gtol": 1e-10})
     return best.x, float(best.fun)

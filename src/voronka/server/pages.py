@@ -75,6 +75,8 @@ SOURCE_KEYS = ("since", "until", "where", "unit", "tz")
 STATIC = Path(__file__).with_name("static")
 MAX_LAST = 32
 """The most pages whose latest sections are kept to show (with a note) after a write."""
+WARM_AFTER = 1.0
+"""Seconds after the start before the warm-up begins (a restart answers its first requests sooner)."""
 WARM = ("voronka.funnel", "voronka.diagnose", "voronka.reports.funnel", "voronka.reports.diagnose", "scipy.special")
 """Modules the first overview needs, imported in the background when the server starts (seconds of
 imports, paid before the first visitor instead of by them)."""
@@ -324,6 +326,8 @@ class Pages:
         """Import the analyses' modules, then compute the default overview and the builder's
         default funnel (English, the whole store) so that the first visitor finds them ready
         (run in the background from the start; its reads are interrupted if the server stops)."""
+        if self.closing.wait(WARM_AFTER):  # the first requests do not share the interpreter with the imports
+            return
         for module in WARM:
             if self.closing.is_set():
                 return
