@@ -317,17 +317,18 @@ def transition_figure(result: Transitions, title: str = "", *, min_probability: 
                    key=lambda r: -r["moves"])[:max_edges]
     figure = go.Figure(go.Scatter(x=[x[n] for n in names], y=[y[n] for n in names], mode="markers+text",
                                   text=names, textposition="top center", marker={"size": 14}, hoverinfo="text"))
+    arrows = []  # set at once: plotly validates (and copies) the layout at each add_annotation
     for r in edges:
         if r["from"] not in x or r["to"] not in x or r["from"] == r["to"]:
             continue
         back = r["to"] != END and r["from"] != START and x[r["to"]] < x[r["from"]]
-        figure.add_annotation(x=x[r["to"]], y=y[r["to"]], ax=x[r["from"]], ay=y[r["from"]], xref="x", yref="y",
-                              axref="x", ayref="y", showarrow=True, arrowhead=2,
-                              arrowwidth=1 + 5 * r["probability"], opacity=0.6,
-                              arrowcolor="crimson" if back else "steelblue",
-                              hovertext=f"{r['from']} → {r['to']}: {r['probability']:.0%} ({r['moves']})")
-    figure.update_layout(title=title or None, showlegend=False, height=460, xaxis={"visible": False},
-                         yaxis={"visible": False}, margin={"l": 10, "r": 10, "t": 40, "b": 10})
+        arrows.append({"x": x[r["to"]], "y": y[r["to"]], "ax": x[r["from"]], "ay": y[r["from"]], "xref": "x",
+                       "yref": "y", "axref": "x", "ayref": "y", "showarrow": True, "arrowhead": 2,
+                       "arrowwidth": 1 + 5 * r["probability"], "opacity": 0.6,
+                       "arrowcolor": "crimson" if back else "steelblue",
+                       "hovertext": f"{r['from']} → {r['to']}: {r['probability']:.0%} ({r['moves']})"})
+    figure.update_layout(annotations=arrows, title=title or None, showlegend=False, height=460,
+                         xaxis={"visible": False}, yaxis={"visible": False}, margin={"l": 10, "r": 10, "t": 40, "b": 10})
     return figure
 
 

@@ -5,7 +5,8 @@ durable in the store, exactly as without ``--engine`` (docs/guarantees.md). A th
 appends the stored rows of every canonical table (``events``, ``spend``, ``aliases``,
 ``deals``), in the order they were stored (DuckDB's ``rowid``; the store only ever appends),
 to the engine's table of the same name after ``prefix`` (``lake.`` → ``lake.events``; created
-as ``voronka ingest --engine`` creates it: docs/engines.md), in batches of at most ``batch_rows``, every ``interval`` seconds.
+as ``voronka ingest --engine`` creates it: docs/engines.md), in batches of at most
+``batch_rows``, every ``interval`` seconds.
 
 Exactly once: for each table the store keeps (in its ``voronka_meta`` table, key
 ``relay:<engine>:<table>``) how far the engine has the rows (``done``) and, while a batch is
