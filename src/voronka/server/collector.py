@@ -14,7 +14,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 import duckdb
-from fastapi.encoders import jsonable_encoder
 
 from voronka.errors import InputError, LimitError
 from voronka.ingest.readers import Body
@@ -116,20 +115,6 @@ class Collector:
                 self._pages = {k: page for k, page in self._pages.items() if k[2] == self.generation}
                 self._pages[key] = built.report.render()
             return self._pages[key]
-
-    def funnel_steps(self, flags: dict[str, Any], options: dict[str, Any], lang: str) -> list[dict[str, Any]]:
-        """The steps of the funnel of ``flags`` (``funnel.spec.funnel_definition``; default: the
-        hourglass) over the store's events as ``options`` say (``Source.from_options``)."""
-        from voronka.engines.duckdb import DuckDBEngine
-        from voronka.funnel import compute_funnel
-        from voronka.funnel.spec import funnel_definition
-        from voronka.source import Source
-
-        definition = funnel_definition(flags, lang=lang, default_model="hourglass", model_files=False)  # no file
-        with self.reading() as con:
-            source = Source.from_options(DuckDBEngine(con), **options)
-            result = compute_funnel(source, definition, units=False)
-        return jsonable_encoder(result.steps.to_pylist())
 
     def analyse(self, definition: Any, options: dict[str, Any]) -> dict[str, Any]:
         """The JSON answer of ``definition`` (``voronka.analyses``) over the store's events as
