@@ -199,3 +199,18 @@ def test_a_hash_collision_falls_back_to_sorting_by_the_id(monkeypatch):
     defn = _steps("a", "b", window="5m")
     assert _units(engine, defn, 4) == _units(engine, defn, None) != []
     assert calls == [True, False]
+
+
+def test_posthog_first_non_empty_reads_only_the_funnel_events():
+    """PostHog's ``first_non_empty`` takes the first value among the person's funnel events: a
+    row of a step's name before its repeat-purchase count is reached is not one (found by the
+    property test above: the fast path took that row's channel)."""
+    from voronka.funnel.reference import reference_outcomes
+
+    log = [event("u1", 0, "a", event_id="e00-0", channel="tv"), event("u1", 0, "a", event_id="e00-1", channel="web")]
+    defn = FunnelDefinition(steps=(Step(key="s0", rule=StepRule(events=("a",), min_purchases=2)),), ties="allow",
+                            scan="posthog", breakdown=Breakdown(field="channel", attribution="first_non_empty"))
+    engine = engine_for(log)
+    assert [o.breakdown for o in reference_outcomes(defn, log)] == ["web"]
+    assert _units(engine, defn, 1) == _units(engine, defn, None)
+    assert [u[1] for u in _units(engine, defn, 1)] == ["web"]

@@ -402,9 +402,12 @@ def _posthog_units(defn: FunnelDefinition, table: pa.Table, order: np.ndarray | 
     ts = tsu.tolist()
     ends = np.append(starts[1:], rows).tolist()
     out: dict[str, list] = {"customer_id": [], "breakdown": [], "level": [], **{f"t{k}": [] for k in range(n)}}
+    # the person's funnel events: rows a rule matches (a row of a step's name before its
+    # repeat-purchase count is reached is none), every row when strict order reads them all
+    funnel_rows = (flags.any(axis=1) if rows and not defn.reads_every_event else np.ones(rows, bool)).tolist()
     for lo, hi in zip(starts.tolist(), ends):
         if b is not None and b.attribution in ("first_non_empty", "last_non_empty"):
-            valued = [v for v in values[lo:hi] if v not in (None, "")]
+            valued = [values[r] for r in range(lo, hi) if funnel_rows[r] and values[r] not in (None, "")]
             names = [(valued[0] if b.attribution == "first_non_empty" else valued[-1]) if valued else None]
         elif b is not None and b.attribution == "step_values":
             names = sorted({values[r] for r in range(lo, hi) if flags[r, b.step - 1]},  # type: ignore[operator]
