@@ -214,3 +214,25 @@ def test_posthog_first_non_empty_reads_only_the_funnel_events():
     assert [o.breakdown for o in reference_outcomes(defn, log)] == ["web"]
     assert _units(engine, defn, 1) == _units(engine, defn, None)
     assert [u[1] for u in _units(engine, defn, 1)] == ["web"]
+
+
+def test_posthog_ties_ignore_rows_no_rule_counts():
+    """A row of a step's name before its repeat-purchase count is reached is no funnel event:
+    it does not make a group of simultaneous events one of "different steps" (found by the
+    property test against the reference: the step-1 time differed)."""
+    from voronka.funnel.reference import reference_outcomes
+
+    log = [event("u1", 0, "a", event_id="e00-0"),
+           *(event("u1", 1, "a", event_id=f"e00-{i}") for i in range(1, 6)),
+           event("u1", 1, "d", event_id="e00-6")]
+    defn = FunnelDefinition(steps=(Step(key="s0", rule=StepRule(events=("a",))),
+                                   Step(key="s1", rule=StepRule(events=("a",))),
+                                   Step(key="s2", rule=StepRule(events=("d",), min_purchases=2))),
+                            ties="allow", scan="posthog")
+    [expected] = reference_outcomes(defn, log)
+    assert (expected.level, expected.times[0]) == (2, at(0))
+    engine = engine_for(log)
+    assert _units(engine, defn, 1) == _units(engine, defn, None)
+    assert compute_funnel(engine, defn).steps.column("customers").to_pylist()[:2] == [1, 1]
+    [unit] = compute_funnel(engine_for(log), defn).outcomes()
+    assert (unit.level, unit.times[0]) == (2, at(0))

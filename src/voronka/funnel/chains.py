@@ -488,8 +488,9 @@ def _posthog_chain(defn: FunnelDefinition, ts: list[int], codes: list[tuple[int,
         while end < hi and ts[end] == ts[r]:
             end += 1
         rec[0] = [ts[r], False, []]
-        group = codes[r:end]
-        if end - r == 1 or len(set(group)) == 1:
+        # the funnel events of this time (a row no rule counts is none, except in strict order)
+        group = [c for c in codes[r:end] if c or strict]
+        if len(group) <= 1 or len(set(group)) == 1:
             for q in range(r, end):
                 step(q, codes[q], False)
         else:
