@@ -8,7 +8,8 @@ Whatever the formatter returns is escaped, so a formatter cannot inject markup.
 
 A column whose Arrow field declares its kind and header (``voronka.columns``: the
 analyses' result schemas) gets its header and formatter from that metadata
-(``described_columns``); headers and formatters given by the caller win. The CLI's tables
+(``described_columns``: the kind's number format, or a code read through the messages when
+the column declares its values' prefix); headers and formatters given by the caller win. The CLI's tables
 (``voronka.cli.output.emit``) format by the same metadata. ``funnel_columns(lang)`` gives
 the funnel step table's, for callers that pass them explicitly.
 """
