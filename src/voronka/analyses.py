@@ -33,7 +33,7 @@ from voronka.errors import DefinitionError
 
 SOURCE_OPTIONS = ("tz", "as_of", "since", "until", "where", "unit", "session_gap")
 """The source options (``Source.from_options``; docs/source.md), by their query/field names."""
-FUNNEL_OPTIONS = ("steps", "model", "window", "order", "ties", "compat", "window_funnel", "exclude",
+FUNNEL_OPTIONS = ("steps", "model", "window", "order", "ties", "compat", "window_funnel", "scan", "exclude",
                   "exclusion_scope", "counting", "by", "attribution", "attribution_step", "top", "date_from",
                   "date_to", "cohort")
 """The funnel's options (``funnel.spec.spec_from_flags``), by their field names."""
