@@ -34,6 +34,9 @@ def test_money_and_count_kinds_in_three_languages():
     assert headers == {} and formatters["spend"](1234.5) == "1\xa0234,50\xa0₸"
     assert formatters["buyers"](12.5) == "12,5" and formatters["buyers"](3.0) == "3"
     assert described_columns(table.schema, "en")[1]["spend"](1234.5) == "1,234.50"
+    k = pa.schema([column("k", pa.float64(), "number"), column("g", pa.string(), "label", values="value.group")])
+    _, formatters = described_columns(k, "ru")
+    assert formatters["k"](1234.5678) == "1\xa0234,568" and formatters["g"]("resolved") == "Жалоба решена"
     with pytest.raises(ValueError, match="kind 'percent'"):
         column("x", pa.float64(), "percent")  # type: ignore[arg-type]
 
