@@ -91,10 +91,9 @@ def _declared(tables: dict[str, pa.Table]) -> dict[tuple[str, str], tuple[str | 
 
 def _computed(engine, name: str, **values) -> dict[str, pa.Table]:
     from voronka.analyses import build_definition, compute, tables
-    from voronka.source import Source
 
     definition = build_definition(name, values)
-    return tables(definition, compute(Source(engine), definition))
+    return tables(definition, compute(engine, definition))  # an engine: every event as stored
 
 
 def test_the_value_tables_declare_their_columns(demo_engine):
