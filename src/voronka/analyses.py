@@ -33,7 +33,7 @@ from voronka.errors import DefinitionError
 
 SOURCE_OPTIONS = ("tz", "as_of", "since", "until", "where", "unit", "session_gap")
 """The source options (``Source.from_options``; docs/source.md), by their query/field names."""
-FUNNEL_OPTIONS = ("steps", "model", "window", "order", "ties", "compat", "window_funnel", "exclude",
+FUNNEL_OPTIONS = ("steps", "model", "window", "order", "ties", "compat", "window_funnel", "scan", "exclude",
                   "exclusion_scope", "counting", "by", "attribution", "attribution_step", "top", "date_from",
                   "date_to", "cohort")
 """The funnel's options (``funnel.spec.spec_from_flags``), by their field names."""
@@ -259,7 +259,9 @@ def compute(source: Any, definition: Any, **options: Any) -> Any:
     ``voronka.source.Source``, or an engine: every event as stored). ``options``: inputs a
     record's ``compute`` takes beyond its fields, never from HTTP (the funnel's ``units``: the
     unit rows too; ``money``/``planfact``'s ``rates`` table, ``money``'s ``clv`` table)."""
-    return analysis_of(definition).compute(source, definition, **options)
+    from voronka.source import as_source
+
+    return analysis_of(definition).compute(None if source is None else as_source(source), definition, **options)
 
 
 def tables(definition: Any, result: Any) -> dict[str, pa.Table]:

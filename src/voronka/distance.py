@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
+from voronka.columns import column
 from voronka.duration import parse_duration
 from voronka.engines import Engine
 from voronka.loop.occasions import PURCHASE, occasions_sql
@@ -128,21 +129,35 @@ def distance_analysis(engine: Engine, *, churn_after: str | dt.timedelta = "90d"
         "resolved_share": [outcomes[1]["customers"] / negative if negative else None],
         "mean_steps": [overall["mean_steps"]], "median_steps": [overall["median_steps"]],
         "median_days_to_resolution": [overall["median_days_to_resolution"]],
-    }, schema=pa.schema([("population", pa.int64()), ("negative", pa.int64()), ("negative_share", pa.float64()),
-                         ("resolved_share", pa.float64()), ("mean_steps", pa.float64()),
-                         ("median_steps", pa.float64()), ("median_days_to_resolution", pa.float64())]))
-    table = pa.Table.from_pylist(outcomes, schema=pa.schema([
-        ("group", pa.string()), ("customers", pa.int64()), ("repeat_share", pa.float64()),
-        ("purchase_after_share", pa.float64()), ("churned_share", pa.float64()), ("referrer_share", pa.float64()),
-        ("mean_steps", pa.float64()), ("median_days_to_resolution", pa.float64())]))
+    }, schema=SUMMARY_SCHEMA)
+    table = pa.Table.from_pylist(outcomes, schema=OUTCOMES_SCHEMA)
     return DistanceResult(summary, table, as_of, churn)
+
+
+SUMMARY_SCHEMA = pa.schema([  # kinds and header keys: voronka.columns
+    column("population", pa.int64(), "count", "value.col.population"),
+    column("negative", pa.int64(), "count", "value.col.negative"),
+    column("negative_share", pa.float64(), "rate", "value.col.negative_share"),
+    column("resolved_share", pa.float64(), "rate", "value.col.resolved_share"),
+    column("mean_steps", pa.float64(), "count", "value.col.mean_steps"),
+    column("median_steps", pa.float64(), "count", "value.col.median_steps"),
+    column("median_days_to_resolution", pa.float64(), "count", "value.col.median_days_to_resolution"),
+])
+OUTCOMES_SCHEMA = pa.schema([
+    column("group", pa.string(), "label", "value.col.group", values="value.group"),
+    column("customers", pa.int64(), "count", "value.col.customers"),
+    *(column(c, pa.float64(), "rate", f"value.col.{c}")
+      for c in ("repeat_share", "purchase_after_share", "churned_share", "referrer_share")),
+    column("mean_steps", pa.float64(), "count", "value.col.mean_steps"),
+    column("median_days_to_resolution", pa.float64(), "count", "value.col.median_days_to_resolution"),
+])
 
 
 def _share(group: dict, key: str) -> float | None:
     return group[key] / group["customers"] if group["customers"] else None
 
 
-__all__ = ["DistanceDefinition", "COMPLAINT", "GROUPS", "RESOLVED", "SUPPORT", "DistanceResult", "distance_analysis", "people_sql"]
+__all__ = ["DistanceDefinition", "COMPLAINT", "GROUPS", "OUTCOMES_SCHEMA", "SUMMARY_SCHEMA", "RESOLVED", "SUPPORT", "DistanceResult", "distance_analysis", "people_sql"]
 
 
 class DistanceDefinition(Definition):

@@ -50,6 +50,7 @@ from decimal import Decimal
 
 import pyarrow as pa
 
+from voronka.columns import Kind, column, header, in_currency
 from voronka.engines import Engine
 from voronka.errors import DefinitionError, InputError
 from voronka.rules import PURCHASE, StepRule
@@ -289,8 +290,16 @@ def channel_economics(
         rows.append({**dict(zip(keys, g)), "currency": money.currency(g, label),
                      **_metrics(data, margin), "payback_months": _payback(data, margin)})
     table = pa.Table.from_pylist(rows, _schema(keys)) if rows else _schema(keys).empty_table()
-    return ChannelEconomics(table, _totals(rows, margin), lo, hi, by, margin,
-                            money.converter.base if money.converter else None)
+    totals = _totals(rows, margin)
+    base = money.converter.base if money.converter else None
+    currency = base or _only_currency(table)
+    return ChannelEconomics(in_currency(table, currency), in_currency(totals, currency), lo, hi, by, margin, base)
+
+
+def _only_currency(table: pa.Table) -> str | None:
+    """The one currency of every row of ``table`` (None: none, or several)."""
+    found = set(table.column("currency").to_pylist()) if table.num_rows else set()
+    return found.pop() if len(found) == 1 else None
 
 
 def _attach_clv(customers: list[dict], clv: pa.Table, groups: dict, money: _Money, keys: list[str],
@@ -343,12 +352,17 @@ def _payback(data: dict, margin: float | None) -> int | None:
     return None
 
 
+KINDS: dict[str, Kind] = {"spend": "money", "leads": "count", "customers": "count", "cpl": "money", "cpa": "money",
+                         "revenue": "money", "revenue_to_date": "money", "romi": "rate", "roi": "rate", "ltv": "money",
+                         "ltv_cac": "number", "payback_months": "count"}
+"""The kind of every measure of the economics table (``voronka.columns``); the header key is ``money.<name>``."""
+
+
 def _schema(keys: list[str]) -> pa.Schema:
-    floats = ("spend", "cpl", "cpa", "revenue", "revenue_to_date", "romi", "roi", "ltv", "ltv_cac")
-    fields = [pa.field(k, pa.string()) for k in keys] + [pa.field("currency", pa.string())]
-    for name in ("spend", "leads", "customers", "cpl", "cpa", "revenue", "revenue_to_date", "romi", "roi",
-                 "ltv", "ltv_cac", "payback_months"):
-        fields.append(pa.field(name, pa.float64() if name in floats else pa.int64()))
+    """The economics table's schema: the group ``keys``, the currency, the measures (``KINDS``)."""
+    fields = [column(k, pa.string(), "label", f"money.{k}") for k in [*keys, "currency"]]
+    for name, kind in KINDS.items():
+        fields.append(column(name, pa.int64() if kind == "count" else pa.float64(), kind, f"money.{name}"))
     return pa.schema(fields)
 
 
@@ -372,6 +386,14 @@ def _totals(rows: list[dict], margin: float | None) -> pa.Table:
 # --- plan versus fact ---------------------------------------------------------------------
 
 PLAN_METRICS = ("spend", "leads", "sales")
+PLAN_FACT_SCHEMA = pa.schema([  # kinds and header keys: voronka.columns
+    header("month", pa.date32(), "money.month"), column("channel", pa.string(), "label", "money.channel"),
+    column("currency", pa.string(), "label", "money.currency"),
+    *(field for m in PLAN_METRICS for field in (
+        *(column(f"{m}_{part}", pa.float64() if m == "spend" else pa.int64(), "money" if m == "spend" else "count",
+                 f"money.{m}_{part}") for part in ("plan", "fact", "deviation")),
+        column(f"{m}_pct", pa.float64(), "rate", f"money.{m}_pct"))),
+])
 
 
 def plan_vs_fact(
@@ -453,12 +475,8 @@ def plan_vs_fact(
             row[f"{m}_deviation"] = f - p if p is not None else None
             row[f"{m}_pct"] = f / p if p else None
         out.append(row)
-    fields = [pa.field("month", pa.date32()), pa.field("channel", pa.string()), pa.field("currency", pa.string())]
-    for m in PLAN_METRICS:
-        kind = pa.float64() if m == "spend" else pa.int64()
-        fields += [pa.field(f"{m}_plan", kind), pa.field(f"{m}_fact", kind), pa.field(f"{m}_deviation", kind),
-                   pa.field(f"{m}_pct", pa.float64())]
-    return pa.Table.from_pylist(out, pa.schema(fields))
+    table = pa.Table.from_pylist(out, PLAN_FACT_SCHEMA)
+    return in_currency(table, converter.base if converter is not None else _only_currency(table))
 
 
 def _month_end(first: dt.date) -> dt.date:

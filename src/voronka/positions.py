@@ -21,6 +21,7 @@ import datetime as dt
 
 import pyarrow as pa
 
+from voronka.columns import column, header
 from voronka.duration import parse_duration
 from voronka.engines import Engine
 from voronka.funnel.spec import build_funnel
@@ -89,10 +90,14 @@ def customer_positions(
     return pa.Table.from_pylist(out, schema=POSITIONS_SCHEMA)
 
 
-POSITIONS_SCHEMA = pa.schema([
-    ("customer_id", pa.string()), ("stage", pa.string()), ("stage_label", pa.string()),
-    ("stage_number", pa.int64()), ("entered_at", pa.timestamp("us")), ("days_in_stage", pa.float64()),
-    ("next_action", pa.string()),
+POSITIONS_SCHEMA = pa.schema([  # kinds and header keys: voronka.columns
+    column("customer_id", pa.string(), "label", "positions.col.customer_id"),
+    column("stage", pa.string(), "label", "positions.col.stage"),
+    column("stage_label", pa.string(), "label", "positions.col.stage_label"),
+    column("stage_number", pa.int64(), "label", "positions.col.stage_number"),
+    header("entered_at", pa.timestamp("us"), "positions.col.entered_at"),
+    column("days_in_stage", pa.float64(), "count", "positions.col.days_in_stage"),
+    column("next_action", pa.string(), "label", "positions.col.next_action"),
 ])
 
 

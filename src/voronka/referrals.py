@@ -39,6 +39,7 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
+from voronka.columns import column, declared, header, in_currency
 from voronka.engines import Engine
 from voronka.errors import DefinitionError
 from voronka.loop.occasions import PURCHASE, occasions_sql
@@ -148,9 +149,10 @@ def referral_analysis(engine: Engine, *, commission: float = 0.1, period: str = 
         "median_cycle_days": [_median(c["cycle_days"] for c in customers)],
         "commission_total": [float(sum(referrers.column("commission").to_pylist()))],
         "currency": [currency],
-    })
-    return ReferralResult(tree, _generations(customers), referrers, _k_factor(customers, periods),
-                          _comparison(customers), summary)
+    }, schema=SUMMARY_SCHEMA)
+    tree, generations, referrers, comparison, summary = (
+        in_currency(t, currency) for t in (tree, _generations(customers), referrers, _comparison(customers), summary))
+    return ReferralResult(tree, generations, referrers, _k_factor(customers, periods), comparison, summary)
 
 
 def referral_tree(rows: list[dict]) -> tuple[list[dict], int]:
@@ -195,11 +197,59 @@ def referral_tree(rows: list[dict]) -> tuple[list[dict], int]:
     return out, dropped
 
 
-CUSTOMER_SCHEMA = pa.schema([
-    ("customer_id", pa.string()), ("referrer_id", pa.string()), ("generation", pa.int64()), ("rewarded", pa.bool_()),
-    ("first_seen", pa.timestamp("us")), ("first_period", pa.date32()), ("cycle_days", pa.float64()),
-    ("referred", pa.int64()), ("invitations", pa.int64()), ("first_purchase", pa.timestamp("us")),
-    ("occasions", pa.int64()), ("revenue", pa.float64()), ("touches_before_purchase", pa.int64()),
+CUSTOMER_SCHEMA = pa.schema([  # kinds and header keys: voronka.columns
+    column("customer_id", pa.string(), "label", "value.col.customer_id"),
+    column("referrer_id", pa.string(), "label", "value.col.referrer_id"),
+    column("generation", pa.int64(), "label", "value.col.generation"),
+    header("rewarded", pa.bool_(), "value.col.rewarded"), header("first_seen", pa.timestamp("us"), "value.col.first_seen"),
+    header("first_period", pa.date32(), "value.col.first_period"),
+    column("cycle_days", pa.float64(), "count", "value.col.cycle_days"),
+    column("referred", pa.int64(), "count", "value.col.referred"),
+    column("invitations", pa.int64(), "count", "value.col.invitations"),
+    header("first_purchase", pa.timestamp("us"), "value.col.first_purchase"),
+    column("occasions", pa.int64(), "count", "value.col.occasions"),
+    column("revenue", pa.float64(), "money", "value.col.revenue"),
+    column("touches_before_purchase", pa.int64(), "count", "value.col.touches_before_purchase"),
+])
+SUMMARY_SCHEMA = pa.schema([
+    *(column(c, pa.int64(), "count", f"value.col.{c}") for c in ("customers", "referred", "referrers", "promoters")),
+    column("max_generation", pa.int64(), "count", "value.col.max_generation"),
+    column("dropped_links", pa.int64(), "count", "value.col.dropped_links"),
+    column("median_cycle_days", pa.float64(), "count", "value.col.median_cycle_days"),
+    column("commission_total", pa.float64(), "money", "value.col.commission_total"),
+    column("currency", pa.string(), "label", "value.col.currency"),
+])
+GENERATIONS_SCHEMA = pa.schema([
+    column("generation", pa.int64(), "label", "value.col.generation"),
+    column("customers", pa.int64(), "count", "value.col.customers"),
+    column("buyers", pa.int64(), "count", "value.col.buyers"),
+    column("revenue", pa.float64(), "money", "value.col.revenue"),
+])
+REFERRERS_SCHEMA = pa.schema([
+    column("referrer_id", pa.string(), "label", "value.col.referrer_id"),
+    column("kind", pa.string(), "label", "value.col.kind", values="value.kind"),
+    *(column(c, pa.int64(), "count", f"value.col.{c}") for c in ("referred", "rewarded_referred", "referred_buyers")),
+    *(column(c, pa.float64(), "money", f"value.col.{c}") for c in ("referred_revenue", "commission_base", "commission")),
+    column("currency", pa.string(), "label", "value.col.currency"),
+])
+K_FACTOR_SCHEMA = pa.schema([
+    header("period", pa.date32(), "value.col.period"),
+    *(column(c, pa.int64(), "count", f"value.col.{c}") for c in ("active", "new", "referred_new", "invitations")),
+    column("invites_per_customer", pa.float64(), "number", "value.col.invites_per_customer"),
+    column("invite_conversion", pa.float64(), "rate", "value.col.invite_conversion"),
+    column("k_invitations", pa.float64(), "number", "value.col.k_invitations"),
+    column("k_referred", pa.float64(), "number", "value.col.k_referred"),
+    column("median_cycle_days", pa.float64(), "count", "value.col.median_cycle_days"),
+])
+COMPARISON_SCHEMA = pa.schema([
+    column("group", pa.string(), "label", "value.col.group", values="value.group"),
+    column("customers", pa.int64(), "count", "value.col.customers"),
+    column("buyers", pa.int64(), "count", "value.col.buyers"),
+    column("conversion", pa.float64(), "rate", "value.col.conversion"),
+    column("repeat_share", pa.float64(), "rate", "value.col.repeat_share"),
+    column("revenue_per_buyer", pa.float64(), "money", "value.col.revenue_per_buyer"),
+    column("median_days_to_purchase", pa.float64(), "count", "value.col.median_days_to_purchase"),
+    column("mean_touches_before_purchase", pa.float64(), "count", "value.col.mean_touches_before_purchase"),
 ])
 
 
@@ -211,8 +261,7 @@ def _generations(customers: list[dict]) -> pa.Table:
         g["customers"] += 1
         g["buyers"] += c["occasions"] > 0
         g["revenue"] += c["revenue"]
-    return pa.Table.from_pylist([rows[k] for k in sorted(rows)], schema=pa.schema([
-        ("generation", pa.int64()), ("customers", pa.int64()), ("buyers", pa.int64()), ("revenue", pa.float64())]))
+    return pa.Table.from_pylist([rows[k] for k in sorted(rows)], schema=GENERATIONS_SCHEMA)
 
 
 def _referrers(customers: list[dict], commission: float, currency: str | None) -> pa.Table:
@@ -236,10 +285,7 @@ def _referrers(customers: list[dict], commission: float, currency: str | None) -
     for r in out:
         r["commission"] = round(r["commission_base"] * commission, 2)
         r["currency"] = currency
-    return pa.Table.from_pylist(out, schema=pa.schema([
-        ("referrer_id", pa.string()), ("kind", pa.string()), ("referred", pa.int64()),
-        ("rewarded_referred", pa.int64()), ("referred_buyers", pa.int64()), ("referred_revenue", pa.float64()),
-        ("commission_base", pa.float64()), ("commission", pa.float64()), ("currency", pa.string())]))
+    return pa.Table.from_pylist(out, schema=REFERRERS_SCHEMA)
 
 
 def _k_factor(customers: list[dict], periods: list[dict]) -> pa.Table:
@@ -264,10 +310,7 @@ def _k_factor(customers: list[dict], periods: list[dict]) -> pa.Table:
                     "invitations": inv, "invites_per_customer": i if inv else None, "invite_conversion": conv,
                     "k_invitations": i * conv if conv is not None and i is not None else None,
                     "k_referred": ref / active if active else None, "median_cycle_days": _median(slot["cycles"])})
-    return pa.Table.from_pylist(out, schema=pa.schema([
-        ("period", pa.date32()), ("active", pa.int64()), ("new", pa.int64()), ("referred_new", pa.int64()),
-        ("invitations", pa.int64()), ("invites_per_customer", pa.float64()), ("invite_conversion", pa.float64()),
-        ("k_invitations", pa.float64()), ("k_referred", pa.float64()), ("median_cycle_days", pa.float64())]))
+    return pa.Table.from_pylist(out, schema=K_FACTOR_SCHEMA)
 
 
 def _comparison(customers: list[dict]) -> pa.Table:
@@ -288,7 +331,7 @@ def _comparison(customers: list[dict]) -> pa.Table:
                                                for c in buyers),
             "mean_touches_before_purchase": sum(c["touches_before_purchase"] for c in buyers) / n if n else None,
         })
-    return pa.Table.from_pylist(out)
+    return declared(pa.Table.from_pylist(out), COMPARISON_SCHEMA)
 
 
 def _median(values) -> float | None:

@@ -11,6 +11,7 @@ from voronka.ingest import read_table
 from voronka.money import channel_economics, plan_vs_fact
 from voronka.reports import Report
 from voronka.reports.money import add_money_sections, cpa_romi_chart
+from voronka.reports.tables import described_columns
 from voronka.schema import DEALS
 
 CRM = Path(__file__).parents[1] / "crm" / "data"
@@ -26,12 +27,14 @@ def test_sections_in_russian(tmp_path):
     titles = [s.title for s in report.sections]
     assert titles == ["Каналы и деньги", "Итого по валютам", "План и факт", "Воронка сделок",
                       "Доля выигранных сделок", "Зависшие сделки", "План каждого менеджера"]
-    channels = report.sections[0]
-    assert channels.headers["romi"] == "ROMI (окупаемость)"
-    assert channels.formatters["romi"](-0.75) == "-75,0\xa0%"
+    headers, formatters = described_columns(report.sections[0].table.schema, "ru")  # the declared columns'
+    assert headers["romi"] == "ROMI (окупаемость)" and formatters["romi"](-0.75) == "-75,0\xa0%"
+    assert formatters["spend"](5000.0) == "5\xa0000,00\xa0₸"  # every row in tenge: the currency declared
     path = tmp_path / "r.html"
     report.write(path)
-    assert "Воронка сделок" in path.read_text(encoding="utf-8")
+    page = path.read_text(encoding="utf-8")
+    assert "Воронка сделок" in page and "ROMI (окупаемость)" in page and "Расход: % плана" in page
+    assert "Доля выигранных" in page and "Дней на этапе" in page
 
 
 def test_cpa_romi_chart_shows_groups_with_spend():

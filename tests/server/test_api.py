@@ -81,6 +81,10 @@ CASES = [
     ("diagnose", {"steps": "ad_view,site_visit,purchase", "order": "unordered", "by": "channel", "alpha": 0.1},
      ["--steps", "ad_view,site_visit,purchase", "--order", "unordered", "--by", "channel", "--alpha", "0.1"],
      "cells"),
+    ("diagnose", {"steps": "site_visit,consultation,purchase", "compat": "posthog", "scan": "posthog", "by": "channel",
+                  "attribution": "first_non_empty"},  # PostHog's scan and attribution: the spec builder's too
+     ["--steps", "site_visit,consultation,purchase", "--compat", "posthog", "--scan", "posthog", "--by", "channel",
+      "--attribution", "first_non_empty"], "cells"),
     ("paths", {"conversion": "purchase", "max_steps": 4, "top": 5, "lookback": "30d"},
      ["--to", "purchase", "--steps", "4", "--top", "5", "--lookback", "30d"], "top"),
     ("touches", {"lookback": "14d", "cap": 5, "among": "site_visit|consultation"},
@@ -96,7 +100,8 @@ def _yaml_file(tmp_path: Path, name: str, options: dict) -> Path:
     data = dict(options)
     if name in ("funnel", "diagnose"):
         data["steps"] = data["steps"].split(",")
-        data["breakdown"] = {"field": data.pop("by")}
+        data["breakdown"] = {"field": data.pop("by"), **({"attribution": data.pop("attribution")}
+                                                          if "attribution" in data else {})}
     path = tmp_path / f"{name}.yaml"
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
     return path

@@ -178,7 +178,8 @@ def profile(
             emit(pa.Table.from_pylist([{"finding": key, "text": line, **{k: str(v) for k, v in params.items()}}
                                        for (key, params), line in zip(result.findings, lines)]), fmt)
     else:
-        emit({"events": result.vocabulary, "properties": result.properties, "days": result.days}[show], fmt)
+        emit({"events": result.vocabulary, "properties": result.properties, "days": result.days}[show], fmt,
+             lang=lang.value)
     from voronka.reports.explore import add_profile_section
 
     _write(report, fmt, lang, lambda page: add_profile_section(page, result, lang.value))

@@ -166,4 +166,4 @@ def customers(
     from voronka.positions import customer_positions
 
     table = customer_positions(src.open(), model, lang=lang.value, stage=stage, stuck_for=stuck_for, as_of=src.as_of)
-    emit(table, fmt)
+    emit(table, fmt, lang=lang.value)

@@ -109,16 +109,6 @@ def _write_report(path: Path | None, lang: str, fmt: OutputFormat, **sections) -
         console.print(f"report: {path}", highlight=False)
 
 
-def _emit(table: pa.Table, fmt: OutputFormat, lang: str) -> None:
-    if fmt is OutputFormat.table:
-        from voronka.reports.money import money_columns
-
-        headers, formatters = money_columns(lang, table.column_names)
-        emit(table, fmt, headers=headers, formatters=formatters)
-    else:
-        emit(table, fmt)
-
-
 @app.command()
 @user_errors
 @source_options
@@ -148,7 +138,7 @@ def money(
         lead=event_rule(lead, "--lead"), purchase=event_rule(purchase, "--purchase"), margin=margin,
         rates=_rates(rates), base=base, clv=_clv(clv), timezone=src.timezone,
     )
-    _emit(result.totals if totals else result.table, fmt, lang.value)
+    emit(result.totals if totals else result.table, fmt, lang=lang.value)
     _write_report(report, lang.value, fmt, economics=result)
 
 
@@ -181,7 +171,7 @@ def planfact(
     definition = build_definition("planfact", {"plan": plan, "lead": events_flag(lead),
                                                "purchase": events_flag(purchase), "base": base}, file=file)
     table = tables(definition, compute(_source(src, spend), definition, rates=_rates(rates)))["lines"]
-    _emit(table, fmt, lang.value)
+    emit(table, fmt, lang=lang.value)
     _write_report(report, lang.value, fmt, plan=table)
 
 
@@ -232,5 +222,5 @@ def deals(
     elif show is Show.plan:
         raise typer.BadParameter("--show plan needs --target (won deals per manager per month)")
     tables = {"stages": result.stages, "outcomes": result.outcomes, "stuck": result.stuck, "plan": plans}
-    _emit(tables[show.value], fmt, lang.value)
+    emit(tables[show.value], fmt, lang=lang.value)
     _write_report(report, lang.value, fmt, deals=result, manager_plans=plans)

@@ -33,16 +33,6 @@ def _show(tables: dict[str, pa.Table], show: str) -> pa.Table:
     return tables[show]
 
 
-def _emit(table: pa.Table, fmt: OutputFormat, lang: Lang, currency: str | None = None) -> None:
-    from voronka.reports.value import columns
-
-    if fmt is OutputFormat.table:
-        headers, formatters = columns(table, lang.value, currency)
-        emit(table, fmt, headers=headers, formatters=formatters)
-    else:
-        emit(table, fmt)
-
-
 def _report(path: Path | None, fmt: OutputFormat, lang: Lang, **results) -> None:
     if path is None:
         return
@@ -88,7 +78,7 @@ def clv(
         raise typer.BadParameter("--show holdout needs --holdout-from DATE")
     tables = {"customers": result.customers.slice(0, top) if top else result.customers, "totals": result.totals,
               "parameters": result.parameters, "holdout": result.holdout, "by-frequency": result.holdout_by_frequency}
-    _emit(_show(tables, show), fmt, lang, result.summary.currency)
+    emit(_show(tables, show), fmt, lang=lang.value)
     _report(report, fmt, lang, clv=result)
 
 
@@ -117,7 +107,7 @@ def referrals(
                                timezone=src.timezone, currency=currency)
     tables = {"summary": result.summary, "generations": result.generations, "referrers": result.referrers,
               "k": result.k_factor, "comparison": result.comparison, "tree": result.customers}
-    _emit(_show(tables, show), fmt, lang, result.summary.column("currency")[0].as_py())
+    emit(_show(tables, show), fmt, lang=lang.value)
     _report(report, fmt, lang, referrals=result)
 
 
@@ -143,5 +133,5 @@ def complaints(
     result = distance_analysis(engine, churn_after=churn_after, complaint=event_rule(complaint, "--complaint"),
                                support=event_rule(support, "--support"), resolved=event_rule(resolved, "--resolved"),
                                purchase=event_rule(purchase, "--purchase"), timezone=src.timezone)
-    _emit(_show({"outcomes": result.outcomes, "summary": result.summary}, show), fmt, lang)
+    emit(_show({"outcomes": result.outcomes, "summary": result.summary}, show), fmt, lang=lang.value)
     _report(report, fmt, lang, distance=result)

@@ -26,10 +26,28 @@ from voronka.clv.bgnbd import BetaGeo, fit_bgnbd
 from voronka.clv.gamma_gamma import GammaGamma, fit_gamma_gamma
 from voronka.clv.summary import Summary, customer_summary
 from voronka.clv.value import customer_values, holdout_check
+from voronka.columns import column, in_currency
 from voronka.engines import Engine
 from voronka.errors import DefinitionError, InputError
 from voronka.loop.occasions import PURCHASE, local_date
 from voronka.rules import StepRule
+
+
+PARAMETERS_SCHEMA = pa.schema([  # kinds and header keys: voronka.columns
+    column("model", pa.string(), "label", "value.col.model"),
+    column("parameter", pa.string(), "label", "value.col.parameter"),
+    column("value", pa.float64(), "number", "value.col.value"),
+])
+TOTALS_SCHEMA = pa.schema([
+    column("customers", pa.int64(), "count", "value.col.customers"),
+    column("horizon_months", pa.int64(), "count", "value.col.horizon_months"),
+    column("discount", pa.float64(), "rate", "value.col.discount"),
+    column("expected_purchases", pa.float64(), "count", "value.col.expected_purchases"),
+    column("mean_p_alive", pa.float64(), "rate", "value.col.mean_p_alive"),
+    column("clv_total", pa.float64(), "money", "value.col.clv_total"),
+    column("clv_mean", pa.float64(), "money", "value.col.clv_mean"),
+    column("currency", pa.string(), "label", "value.col.currency"),
+])
 
 
 @dataclass(frozen=True)
@@ -55,21 +73,21 @@ class ClvResult:
         if self.spend is not None:
             rows += [("gamma_gamma", k, getattr(self.spend, k)) for k in ("p", "q", "gamma")]
         return pa.table({"model": [r[0] for r in rows], "parameter": [r[1] for r in rows],
-                         "value": [float(r[2]) for r in rows]})
+                         "value": [float(r[2]) for r in rows]}, schema=PARAMETERS_SCHEMA)
 
     @property
     def totals(self) -> pa.Table:
         """One row: customers, expected purchases and total CLV in the horizon, mean p_alive."""
         c = self.customers
         clv = c.column("clv").to_numpy(zero_copy_only=False) if self.spend is not None else None
-        return pa.table({
+        return in_currency(pa.table({
             "customers": [c.num_rows], "horizon_months": [self.horizon_months], "discount": [self.discount],
             "expected_purchases": [float(sum(c.column("expected_purchases").to_pylist()))],
             "mean_p_alive": [float(sum(c.column("p_alive").to_pylist()) / c.num_rows) if c.num_rows else None],
             "clv_total": [float(clv.sum()) if clv is not None else None],
             "clv_mean": [float(clv.mean()) if clv is not None and len(clv) else None],
             "currency": [self.summary.currency],
-        })
+        }, schema=TOTALS_SCHEMA), self.summary.currency)
 
 
 def clv_analysis(engine: Engine, *, horizon_months: int = 12, discount: float = 0.01, unit: str = "week",

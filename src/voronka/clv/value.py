@@ -26,8 +26,33 @@ import pyarrow as pa
 from voronka.clv.bgnbd import BetaGeo
 from voronka.clv.gamma_gamma import GammaGamma
 from voronka.clv.summary import UNITS, Summary
+from voronka.columns import column, in_currency
 
 DAYS_PER_MONTH = 365.25 / 12
+
+CUSTOMERS_SCHEMA = pa.schema([  # kinds and header keys: voronka.columns
+    column("customer_id", pa.string(), "label", "value.col.customer_id"),
+    column("frequency", pa.int64(), "count", "value.col.frequency"),
+    column("recency", pa.float64(), "number", "value.col.recency"), column("T", pa.float64(), "number", "value.col.T"),
+    column("monetary_value", pa.float64(), "money", "value.col.monetary_value"),
+    column("p_alive", pa.float64(), "rate", "value.col.p_alive"),
+    column("expected_purchases", pa.float64(), "count", "value.col.expected_purchases"),
+    column("expected_spend", pa.float64(), "money", "value.col.expected_spend"),
+    column("clv", pa.float64(), "money", "value.col.clv"),
+])
+HOLDOUT_SCHEMA = pa.schema([
+    column("customers", pa.int64(), "count", "value.col.customers"),
+    column("holdout_length", pa.float64(), "number", "value.col.holdout_length"),
+    column("unit", pa.string(), "label", "value.col.unit", values="value.unit"),
+    column("actual", pa.float64(), "count", "value.col.actual_total"),
+    column("predicted", pa.float64(), "count", "value.col.predicted_total"),
+    column("error_pct", pa.float64(), "rate", "value.col.error_pct"), column("mae", pa.float64(), "number", "value.col.mae"),
+])
+BY_FREQUENCY_SCHEMA = pa.schema([
+    column("x", pa.string(), "label", "value.col.x"), column("customers", pa.int64(), "count", "value.col.customers"),
+    column("actual", pa.float64(), "number", "value.col.actual"),
+    column("predicted", pa.float64(), "number", "value.col.predicted"),
+])
 
 
 def customer_values(summary: Summary, model: BetaGeo, spend: GammaGamma | None, *, horizon_months: int = 12,
@@ -53,7 +78,8 @@ def customer_values(summary: Summary, model: BetaGeo, spend: GammaGamma | None, 
         out["expected_spend"] = pa.nulls(len(x), pa.float64())
         out["clv"] = pa.nulls(len(x), pa.float64())
         order = "expected_purchases"
-    return pa.table(out).sort_by([(order, "descending"), ("customer_id", "ascending")])
+    table = pa.table(out, schema=CUSTOMERS_SCHEMA).sort_by([(order, "descending"), ("customer_id", "ascending")])
+    return in_currency(table, summary.currency)
 
 
 def holdout_check(summary: Summary, model: BetaGeo) -> tuple[pa.Table, pa.Table]:
@@ -71,7 +97,7 @@ def holdout_check(summary: Summary, model: BetaGeo) -> tuple[pa.Table, pa.Table]
         "actual": [total_actual], "predicted": [total_predicted],
         "error_pct": [(total_predicted - total_actual) / total_actual if total_actual else None],
         "mae": [float(np.mean(np.abs(predicted - actual))) if len(x) else None],
-    })
+    }, schema=HOLDOUT_SCHEMA)
     group = np.minimum(x, 7)
     rows = []
     for g in range(8):
@@ -79,9 +105,8 @@ def holdout_check(summary: Summary, model: BetaGeo) -> tuple[pa.Table, pa.Table]
         if chosen.any():
             rows.append({"x": "7+" if g == 7 else str(g), "customers": int(chosen.sum()),
                          "actual": float(actual[chosen].mean()), "predicted": float(predicted[chosen].mean())})
-    by_frequency = pa.Table.from_pylist(rows, schema=pa.schema([
-        ("x", pa.string()), ("customers", pa.int64()), ("actual", pa.float64()), ("predicted", pa.float64())]))
+    by_frequency = pa.Table.from_pylist(rows, schema=BY_FREQUENCY_SCHEMA)
     return totals, by_frequency
 
 
-__all__ = ["DAYS_PER_MONTH", "customer_values", "holdout_check"]
+__all__ = ["BY_FREQUENCY_SCHEMA", "CUSTOMERS_SCHEMA", "DAYS_PER_MONTH", "HOLDOUT_SCHEMA", "customer_values", "holdout_check"]

@@ -43,6 +43,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
+from voronka.columns import column, declared, header
 from voronka.duration import parse_duration
 from voronka.engines import Engine
 from voronka.errors import DefinitionError, StoreError
@@ -141,7 +142,7 @@ def deal_pipeline(
         f"WHERE outcome = 'open' AND entered_at <= {cutoff} ORDER BY pipeline, entered_at, deal_id"
     )
     days = [round((as_of - t).total_seconds() / 86400, 2) for t in stuck.column("entered_at").to_pylist()]
-    stuck = stuck.append_column("days_in_stage", pa.array(days, pa.float64()))
+    stuck = declared(stuck.append_column("days_in_stage", pa.array(days, pa.float64())), STUCK_SCHEMA)
     stages_table, outcomes = _assemble(orders, counts, stays, by)
     return DealPipeline(stages_table, outcomes, stuck, as_of, threshold, by)
 
@@ -193,18 +194,39 @@ def _assemble(orders: dict[str, list[str]], counts: list[dict], stays: list[dict
         outcome_rows.append({**key, "deals": sum(r["n"] for r in mine), "won": won, "lost": lost,
                              "open": sum(r["n"] for r in mine if r["outcome"] == "open"),
                              "win_rate": won / (won + lost) if won + lost else None})
-    key_fields = [pa.field("pipeline", pa.string())] + ([pa.field("manager", pa.string())] if by == "manager" else [])
-    stage_schema = pa.schema(key_fields + [
-        pa.field("stage_number", pa.int64()), pa.field("stage", pa.string()), pa.field("reached", pa.int64()),
-        pa.field("next_reached", pa.int64()), pa.field("conversion", pa.float64()), pa.field("stays", pa.int64()),
-        pa.field("median_days", pa.float64()), pa.field("p90_days", pa.float64()),
-        pa.field("open_now", pa.int64()), pa.field("stuck", pa.int64()),
-    ])
-    outcome_schema = pa.schema(key_fields + [
-        pa.field("deals", pa.int64()), pa.field("won", pa.int64()), pa.field("lost", pa.int64()),
-        pa.field("open", pa.int64()), pa.field("win_rate", pa.float64()),
-    ])
-    return (pa.Table.from_pylist(stage_rows, stage_schema), pa.Table.from_pylist(outcome_rows, outcome_schema))
+    key_fields = [_label("pipeline")] + ([_label("manager")] if by == "manager" else [])
+    return (pa.Table.from_pylist(stage_rows, pa.schema(key_fields + STAGE_FIELDS)),
+            pa.Table.from_pylist(outcome_rows, pa.schema(key_fields + OUTCOME_FIELDS)))
+
+
+def _label(name: str) -> pa.Field:
+    return column(name, pa.string(), "label", f"money.{name}")
+
+
+# kinds and header keys of the result tables (voronka.columns); the key columns pipeline[, manager] come first
+STAGE_FIELDS = [
+    column("stage_number", pa.int64(), "label", "money.stage_number"), _label("stage"),
+    column("reached", pa.int64(), "count", "money.reached"), column("next_reached", pa.int64(), "count", "money.next_reached"),
+    column("conversion", pa.float64(), "rate", "money.conversion"), column("stays", pa.int64(), "count", "money.stays"),
+    column("median_days", pa.float64(), "count", "money.median_days"),
+    column("p90_days", pa.float64(), "count", "money.p90_days"),
+    column("open_now", pa.int64(), "count", "money.open_now"), column("stuck", pa.int64(), "count", "money.stuck"),
+]
+OUTCOME_FIELDS = [
+    *(column(c, pa.int64(), "count", f"money.{c}") for c in ("deals", "won", "lost", "open")),
+    column("win_rate", pa.float64(), "rate", "money.win_rate"),
+]
+STUCK_SCHEMA = pa.schema([  # the engine's types; the kinds and headers declared over them
+    _label("pipeline"), _label("deal_id"), _label("manager"), _label("stage"),
+    header("entered_at", pa.timestamp("us"), "money.entered_at"),
+    column("days_in_stage", pa.float64(), "count", "money.days_in_stage"),
+])
+MANAGER_PLANS_SCHEMA = pa.schema([
+    _label("pipeline"), _label("manager"), column("step", pa.int64(), "label", "money.step"), _label("stage"),
+    column("conversion_from_previous", pa.float64(), "rate", "money.conversion_from_previous"),
+    column("per_seller_per_day", pa.int64(), "count", "money.per_seller_per_day"),
+    column("per_seller_per_period", pa.int64(), "count", "money.per_seller_per_period"),
+])
 
 
 def manager_plans(result: DealPipeline, target: float, *, period: str = "month",
@@ -244,11 +266,7 @@ def manager_plans(result: DealPipeline, target: float, *, period: str = "month",
                             "conversion_from_previous": step["conversion_from_previous"],
                             "per_seller_per_day": step["per_seller_per_day"],
                             "per_seller_per_period": step["per_seller_per_period"]})
-    return pa.Table.from_pylist(out, pa.schema([
-        ("pipeline", pa.string()), ("manager", pa.string()), ("step", pa.int64()), ("stage", pa.string()),
-        ("conversion_from_previous", pa.float64()), ("per_seller_per_day", pa.int64()),
-        ("per_seller_per_period", pa.int64()),
-    ]))
+    return pa.Table.from_pylist(out, MANAGER_PLANS_SCHEMA)
 
 
 class PipelineDefinition(Definition):

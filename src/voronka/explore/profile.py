@@ -39,12 +39,34 @@ from dataclasses import dataclass, field
 
 import pyarrow as pa
 
+from voronka.columns import column, declared, header
 from voronka.duration import parse_duration
 from voronka.engines import Engine
 from voronka.source import event_sources
 from voronka.sql import field_sql, literal, resolved_events
 
 PROPERTY_SAMPLE = 20_000
+
+
+# The kinds and header keys of the profile's tables (voronka.columns), declared over the types of their rows.
+VOCABULARY_SCHEMA = pa.schema([
+    column("event", pa.string(), "label", "explore.col.event"),
+    column("events", pa.int64(), "count", "explore.col.events"),
+    column("customers", pa.int64(), "count", "explore.col.customers"),
+    header("first", pa.timestamp("us"), "explore.col.first"), header("last", pa.timestamp("us"), "explore.col.last"),
+    column("share", pa.float64(), "rate", "explore.col.share"),
+    column("per_day", pa.float64(), "count", "explore.col.per_day"),
+    header("new", pa.bool_(), "explore.col.new"), header("rare", pa.bool_(), "explore.col.rare"),
+    header("spike_day", pa.date32(), "explore.col.spike_day"),
+])
+PROPERTIES_SCHEMA = pa.schema([
+    column("field", pa.string(), "label", "explore.col.field"),
+    column("coverage", pa.float64(), "rate", "explore.col.coverage"),
+    column("values", pa.int64(), "count", "explore.col.values"),
+    column("top", pa.string(), "label", "explore.col.top"),
+])
+DAYS_SCHEMA = pa.schema([header("day", pa.date32(), "explore.col.day"),
+                         column("events", pa.int64(), "count", "explore.col.events")])
 
 
 @dataclass(frozen=True)
@@ -156,7 +178,8 @@ def compute_profile(
     if future:
         findings.append(("future", {"rows": future, "now": now}))
     return Profile(
-        pa.Table.from_pylist(vocab), pa.Table.from_pylist(props), pa.Table.from_pylist(days_rows), gaps, identity,
+        declared(pa.Table.from_pylist(vocab), VOCABULARY_SCHEMA), declared(pa.Table.from_pylist(props), PROPERTIES_SCHEMA),
+        declared(pa.Table.from_pylist(days_rows), DAYS_SCHEMA), gaps, identity,
         sessions, out_of_order, simultaneous, future, repeats, findings)
 
 

@@ -191,4 +191,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ru": "Число клиентов",
         "kk": "Клиенттер саны",
     },
+    # the customers table (voronka.positions)
+    "positions.col.customer_id": {"en": "Customer", "ru": "Клиент", "kk": "Клиент"},
+    "positions.col.stage": {"en": "Stage key", "ru": "Ключ этапа", "kk": "Кезең кілті"},
+    "positions.col.stage_label": {"en": "Stage", "ru": "Этап", "kk": "Кезең"},
+    "positions.col.stage_number": {"en": "#", "ru": "№", "kk": "№"},
+    "positions.col.entered_at": {"en": "In stage since", "ru": "На этапе с", "kk": "Кезеңде бастап"},
+    "positions.col.days_in_stage": {"en": "Days in stage", "ru": "Дней на этапе", "kk": "Кезеңдегі күндер"},
+    "positions.col.next_action": {"en": "Next action", "ru": "Следующее действие", "kk": "Келесі әрекет"},
 }

@@ -42,10 +42,6 @@ MESSAGES: dict[str, dict[str, str]] = {
     "money.ltv_cac": {"en": "LTV/CAC", "ru": "Отношение LTV/CAC", "kk": "LTV/CAC қатынасы"},
     "money.payback_months": {"en": "Payback, months", "ru": "Окупаемость, мес.", "kk": "Өтелу, ай"},
     "money.month": {"en": "Month", "ru": "Месяц", "kk": "Ай"},
-    "money.plan": {"en": "{metric}: plan", "ru": "{metric}: план", "kk": "{metric}: жоспар"},
-    "money.fact": {"en": "{metric}: fact", "ru": "{metric}: факт", "kk": "{metric}: нақты"},
-    "money.deviation": {"en": "{metric}: deviation", "ru": "{metric}: отклонение", "kk": "{metric}: ауытқу"},
-    "money.pct": {"en": "{metric}: % of plan", "ru": "{metric}: % плана", "kk": "{metric}: жоспардың %"},
     "money.sales": {"en": "Sales", "ru": "Продажи", "kk": "Сатылым"},
     "money.pipeline": {"en": "Pipeline", "ru": "Воронка", "kk": "Шұңқыр"},
     "money.manager": {"en": "Manager", "ru": "Менеджер", "kk": "Менеджер"},
@@ -75,3 +71,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     "money.per_seller_per_day": {"en": "Per working day", "ru": "В рабочий день", "kk": "Жұмыс күніне"},
     "money.per_seller_per_period": {"en": "Per month", "ru": "В месяц", "kk": "Айына"},
 }
+
+_PARTS = {"plan": {"en": "plan", "ru": "план", "kk": "жоспар"},
+          "fact": {"en": "fact", "ru": "факт", "kk": "нақты"},
+          "deviation": {"en": "deviation", "ru": "отклонение", "kk": "ауытқу"},
+          "pct": {"en": "% of plan", "ru": "% плана", "kk": "жоспардың %"}}
+MESSAGES.update({  # the plan-versus-fact columns: "<metric>: <part>", e.g. money.spend_plan "Spend: plan"
+    f"money.{metric}_{part}": {lang: f"{MESSAGES[f'money.{metric}'][lang]}: {words[lang]}" for lang in words}
+    for metric in ("spend", "leads", "sales") for part, words in _PARTS.items()
+})

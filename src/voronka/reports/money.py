@@ -2,13 +2,13 @@
 vs fact) and the deals pipeline (stage funnel, win rate, stuck deals).
 
 The figures are built here from the result tables of ``voronka.money`` and
-``voronka.crm``; every label comes from ``voronka.messages.money`` in en/ru/kk.
+``voronka.crm``; every label comes from ``voronka.messages.money`` in en/ru/kk, the tables'
+headers and number formats from their declared columns (``voronka.columns``).
 """
 
 from __future__ import annotations
 
 import html
-from typing import Any
 
 import plotly.graph_objects as go
 import pyarrow as pa
@@ -16,52 +16,9 @@ from plotly.subplots import make_subplots
 
 from voronka.crm import DealPipeline
 from voronka.i18n import format_date, format_datetime, format_number, format_percent, t
-from voronka.money import PLAN_METRICS, ChannelEconomics
+from voronka.money import ChannelEconomics
 from voronka.reports.html import Report
 from voronka.reports.charts import style_figure
-
-PERCENT = ("romi", "roi", "conversion", "win_rate")
-MONEY = ("spend", "cpl", "cpa", "revenue", "revenue_to_date", "ltv")
-
-
-def money_columns(lang: str, names: list[str]) -> tuple[dict[str, str], dict[str, Any]]:
-    """(headers, formatters) for the columns ``names`` of a money or deals table."""
-    headers: dict[str, str] = {}
-    formatters: dict[str, Any] = {}
-    for name in names:
-        base, _, part = name.rpartition("_")
-        if part in ("plan", "fact", "deviation", "pct") and base in PLAN_METRICS:
-            metric = t("money.sales" if base == "sales" else f"money.{base}", lang)
-            headers[name] = t(f"money.{part}", lang, metric=metric)
-            formatters[name] = _percent(lang) if part == "pct" else _number(lang, 0 if base != "spend" else 2)
-            continue
-        headers[name] = t(f"money.{name}", lang)
-        if name in PERCENT:
-            formatters[name] = _percent(lang)
-        elif name in MONEY:
-            formatters[name] = _number(lang, 2)
-        elif name in ("ltv_cac", "median_days", "p90_days", "days_in_stage"):
-            formatters[name] = _number(lang, 1)
-        elif name == "conversion_from_previous":
-            formatters[name] = _percent(lang)
-        elif name in ("month",):
-            formatters[name] = lambda v: f"{v:%Y-%m}"
-        elif name == "entered_at":
-            formatters[name] = lambda v: format_datetime(v, lang)
-    return headers, formatters
-
-
-def _percent(lang: str):
-    return lambda v: format_percent(v, lang)
-
-
-def _number(lang: str, digits: int):
-    return lambda v: format_number(v, lang, digits=digits)
-
-
-def _labelled(table: pa.Table, lang: str) -> dict[str, Any]:
-    headers, formatters = money_columns(lang, table.column_names)
-    return {"table": table, "headers": headers, "formatters": formatters}
 
 
 def cpa_romi_chart(economics: ChannelEconomics, lang: str) -> go.Figure:
@@ -107,18 +64,18 @@ def add_money_sections(report: Report, economics: ChannelEconomics | None, lang:
         text = t("money.section.channels.text", lang, start=format_date(economics.date_from, lang),
                  end=format_date(economics.date_to, lang))
         report.add_section(t("money.section.channels", lang), text=text, figure=cpa_romi_chart(economics, lang),
-                           **_labelled(economics.table, lang))
-        report.add_section(t("money.section.totals", lang), **_labelled(economics.totals, lang))
+                           table=economics.table)
+        report.add_section(t("money.section.totals", lang), table=economics.totals)
     if plan is not None:
-        report.add_section(t("money.section.planfact", lang), **_labelled(plan, lang))
+        report.add_section(t("money.section.planfact", lang), table=plan)
     if deals is not None:
         text = t("money.section.deals.text", lang, as_of=format_datetime(deals.as_of, lang),
                  days=format_number(deals.stuck_for.total_seconds() / 86400, lang))
         report.add_section(t("money.section.deals", lang), text=text, figure=deals_chart(deals, lang),
-                           **_labelled(deals.stages, lang))
-        report.add_section(t("money.section.outcomes", lang), **_labelled(deals.outcomes, lang))
+                           table=deals.stages)
+        report.add_section(t("money.section.outcomes", lang), table=deals.outcomes)
         if deals.stuck.num_rows:
-            report.add_section(t("money.section.stuck", lang), **_labelled(deals.stuck, lang))
+            report.add_section(t("money.section.stuck", lang), table=deals.stuck)
     if manager_plans is not None:
-        report.add_section(t("money.section.manager_plans", lang), **_labelled(manager_plans, lang))
+        report.add_section(t("money.section.manager_plans", lang), table=manager_plans)
     return report

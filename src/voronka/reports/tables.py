@@ -8,7 +8,8 @@ Whatever the formatter returns is escaped, so a formatter cannot inject markup.
 
 A column whose Arrow field declares its kind and header (``voronka.columns``: the
 analyses' result schemas) gets its header and formatter from that metadata
-(``described_columns``); headers and formatters given by the caller win. The CLI's tables
+(``described_columns``: the kind's number format, or a code read through the messages when
+the column declares its values' prefix); headers and formatters given by the caller win. The CLI's tables
 (``voronka.cli.output.emit``) format by the same metadata. ``funnel_columns(lang)`` gives
 the funnel step table's, for callers that pass them explicitly.
 """
@@ -24,7 +25,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from voronka.columns import currency_of, kind_of, label_of
+from voronka.columns import currency_of, kind_of, label_of, values_of
 from voronka.i18n import (
     format_date,
     format_datetime,
@@ -148,6 +149,8 @@ def kind_formatter(kind: str, lang: str, currency: str | None = None) -> Formatt
     if kind == "count":
         return lambda x: format_number(x, lang, digits=1) if isinstance(x, float) and x != int(x) else (
             format_number(x, lang))
+    if kind == "number":
+        return lambda x: format_number(x, lang)
     if kind == "label":
         return str
     return None
@@ -161,7 +164,9 @@ def described_columns(schema: pa.Schema, lang: str) -> tuple[dict[str, str], dic
         if (label := label_of(f)) is not None:
             headers[f.name] = t(label, lang)
         kind = kind_of(f)
-        if kind is not None and (fmt := kind_formatter(kind, lang, currency_of(f))) is not None:
+        if (prefix := values_of(f)) is not None:
+            formatters[f.name] = lambda v, p=prefix: t(f"{p}.{v}", lang)
+        elif kind is not None and (fmt := kind_formatter(kind, lang, currency_of(f))) is not None:
             formatters[f.name] = fmt
     return headers, formatters
 

@@ -1,9 +1,8 @@
 """Value sections of the report: lifetime value with its holdout check, the referral tree
-and K-factor, complaints and what followed. Figures are built here (plotly)."""
+and K-factor, complaints and what followed. Figures are built here (plotly); the tables'
+headers and number formats come from their declared columns (``voronka.columns``)."""
 
 from __future__ import annotations
-
-from typing import Any
 
 import plotly.graph_objects as go
 import pyarrow as pa
@@ -11,14 +10,8 @@ import pyarrow as pa
 from voronka.clv import ClvResult
 from voronka.distance import DistanceResult
 from voronka.i18n import format_money, format_number, format_percent, t
-from voronka.messages.value import MESSAGES
 from voronka.referrals import ReferralResult
 from voronka.reports.html import Report
-
-SHARES = ("p_alive", "mean_p_alive", "negative_share", "resolved_share", "error_pct", "discount", "conversion",
-          "repeat_share", "purchase_after_share", "churned_share", "referrer_share", "invite_conversion")
-MONEY = ("monetary_value", "expected_spend", "clv", "revenue", "referred_revenue", "commission_base", "commission",
-         "revenue_per_buyer", "clv_total", "clv_mean", "commission_total")
 
 
 def add_value_sections(report: Report, lang: str, *, clv: ClvResult | None = None,
@@ -34,24 +27,6 @@ def add_value_sections(report: Report, lang: str, *, clv: ClvResult | None = Non
     return report
 
 
-def columns(table: pa.Table, lang: str, currency: str | None = None) -> tuple[dict[str, str], dict[str, Any]]:
-    """Translated headers and formatters for the columns of a value table."""
-    headers = {c: t(f"value.col.{c}", lang) for c in table.column_names if f"value.col.{c}" in MESSAGES}
-    formatters: dict[str, Any] = {}
-    for c in table.column_names:
-        if c in SHARES:
-            formatters[c] = lambda v: format_percent(v, lang)
-        elif c in MONEY and currency:
-            formatters[c] = lambda v, cur=currency: format_money(v, cur, lang)
-        elif c == "kind":
-            formatters[c] = lambda v: t(f"value.kind.{v}", lang)
-        elif c == "group":
-            formatters[c] = lambda v: t(f"value.group.{v}", lang)
-        elif pa.types.is_floating(table.schema.field(c).type):
-            formatters[c] = lambda v: format_number(v, lang, digits=2)
-    return headers, formatters
-
-
 def _clv_sections(report: Report, result: ClvResult, lang: str, top: int) -> None:
     totals = result.totals.to_pylist()[0]
     currency = result.summary.currency
@@ -60,8 +35,7 @@ def _clv_sections(report: Report, result: ClvResult, lang: str, top: int) -> Non
              unit=t(f"value.unit.{result.summary.unit}", lang), horizon=result.horizon_months,
              discount=format_percent(result.discount, lang), total=total)
     table = result.customers.slice(0, top).drop_columns(["recency", "T"])
-    headers, formatters = columns(table, lang, currency)
-    report.add_section(t("value.section.clv", lang), text=text, table=table, headers=headers, formatters=formatters)
+    report.add_section(t("value.section.clv", lang), text=text, table=table)
     if result.holdout is None:
         report.add_section(t("value.section.holdout", lang), text=t("value.text.no_holdout", lang))
         return
@@ -71,9 +45,8 @@ def _clv_sections(report: Report, result: ClvResult, lang: str, top: int) -> Non
              length=format_number(h["holdout_length"], lang, digits=1), unit=t(f"value.unit.{h['unit']}", lang),
              error=format_percent(h["error_pct"], lang) if h["error_pct"] is not None else "—",
              mae=format_number(h["mae"], lang, digits=2))
-    headers, formatters = columns(result.holdout_by_frequency, lang)
     report.add_section(t("value.section.holdout", lang), text=text, figure=holdout_chart(result.holdout_by_frequency, lang),
-                       table=result.holdout_by_frequency, headers=headers, formatters=formatters)
+                       table=result.holdout_by_frequency)
 
 
 def holdout_chart(by_frequency: pa.Table, lang: str) -> go.Figure:
@@ -97,18 +70,12 @@ def _referral_sections(report: Report, result: ReferralResult, lang: str) -> Non
     text = t("value.text.referrals", lang, referred=format_number(s["referred"], lang),
              customers=format_number(s["customers"], lang), generations=s["max_generation"],
              promoters=format_number(s["promoters"], lang), commission=commission)
-    headers, formatters = columns(result.generations, lang, currency)
     report.add_section(t("value.section.referrals", lang), text=text, figure=generations_chart(result.generations, lang),
-                       table=result.generations, headers=headers, formatters=formatters)
-    headers, formatters = columns(result.k_factor, lang)
+                       table=result.generations)
     report.add_section(t("value.section.k_factor", lang), figure=k_factor_chart(result.k_factor, lang),
-                       table=result.k_factor, headers=headers, formatters=formatters)
-    headers, formatters = columns(result.referrers, lang, currency)
-    report.add_section(t("value.section.referrers", lang), table=result.referrers.drop_columns(["currency"]),
-                       headers=headers, formatters=formatters, max_rows=50)
-    headers, formatters = columns(result.comparison, lang, currency)
-    report.add_section(t("value.section.referred_vs_others", lang), table=result.comparison, headers=headers,
-                       formatters=formatters)
+                       table=result.k_factor)
+    report.add_section(t("value.section.referrers", lang), table=result.referrers.drop_columns(["currency"]), max_rows=50)
+    report.add_section(t("value.section.referred_vs_others", lang), table=result.comparison)
 
 
 def generations_chart(generations: pa.Table, lang: str) -> go.Figure:
@@ -141,9 +108,7 @@ def _distance_section(report: Report, result: DistanceResult, lang: str) -> None
              share=format_percent(s["negative_share"], lang) if s["negative_share"] is not None else "—",
              resolved=format_percent(s["resolved_share"], lang) if s["resolved_share"] is not None else "—",
              days=num(s["median_days_to_resolution"]), steps=num(s["median_steps"], 0))
-    headers, formatters = columns(result.outcomes, lang)
-    report.add_section(t("value.section.distance", lang), text=text, table=result.outcomes, headers=headers,
-                       formatters=formatters)
+    report.add_section(t("value.section.distance", lang), text=text, table=result.outcomes)
 
 
 __all__ = ["add_value_sections", "generations_chart", "holdout_chart", "k_factor_chart"]

@@ -49,7 +49,7 @@ SOURCE_FIELDS: dict[str, Any] = {
 
 
 def _funnel_fields() -> dict[str, Any]:
-    from voronka.funnel.definition import Attribution, CohortPeriod, Counting, Order, Ties
+    from voronka.funnel.definition import PRESETS, Attribution, CohortPeriod, Counting, Order, Scan, Ties
     from voronka.stage_models import builtin_models
 
     return {
@@ -59,8 +59,9 @@ def _funnel_fields() -> dict[str, Any]:
         "window": (Optional[str], Field(None, max_length=16, pattern=DURATION, description="The conversion window.")),
         "order": (Optional[Order], Field(None)),
         "ties": (Optional[Ties], Field(None)),
-        "compat": (Optional[Literal["clickhouse"]], Field(None)),
+        "compat": (Optional[Literal[tuple(PRESETS)]], Field(None)),  # type: ignore[misc]
         "window_funnel": (Optional[str], Field(None, max_length=200, description="windowFunnel modes, comma-separated.")),
+        "scan": (Optional[Scan], Field(None, description="attempts, or posthog: PostHog's per-person scan.")),
         "exclude": (Optional[list[_Short]], Field(None, max_length=20, description="EVENT:FROM-TO, repeatable.")),
         "exclusion_scope": (Optional[Literal["attempt", "customer"]], Field(None)),
         "counting": (Optional[Counting], Field(None)),
