@@ -7,6 +7,7 @@ events have outgrown, or whose rows come out of order, is not used.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -16,12 +17,15 @@ from hypothesis import strategies as st
 
 from tests.backends import T0, event, events_table
 from tests.funnel.test_engine_matches_reference import _key, definitions, event_logs
-from tests.funnel.test_fast_path import _units
+from tests.funnel.test_fast_path import ORDER, _units
+from voronka import funnel
 from voronka.engines.duckdb import DuckDBEngine
-from voronka.funnel import UNITS_TABLE, chains, compute_funnel, latest_event, layout
+from voronka.funnel import STAGE_TABLE, UNITS_TABLE, chains, compute_funnel, latest_event, layout, store_units_scanned
 from voronka.funnel.definition import Breakdown, FunnelDefinition, Step
 from voronka.funnel.reference import reference_outcomes
+from voronka.funnel.sql import stage_sql, units_sql
 from voronka.rules import Condition, StepRule
+from voronka.source import Source
 from voronka.store import Store
 
 
@@ -98,11 +102,70 @@ def test_the_layout_keeps_each_customers_events_in_event_order():
 
 
 def test_what_the_layout_does_not_hold_is_read_from_the_events():
-    assert not layout.serves(_steps("a", "b", breakdown=Breakdown(field="campaign")))
+    assert layout.serves(_steps("a", "b", breakdown=Breakdown(field=("campaign", "revenue"))))
+    assert not layout.serves(_steps("a", "b", breakdown=Breakdown(field="p")))
     assert not layout.serves(_steps("a", "b", breakdown=Breakdown(field="channel", attribution="all_steps")))
     tv = (Condition(field="channel", value="tv"),)
     where = FunnelDefinition(steps=(Step(key="a", rule=StepRule(events=("a",), where=tv)),))
     assert not layout.serves(where)
+    engine = store_engine(ROWS)
+    assert layout.kept_sql(Source.from_options(engine, where=["channel!=tv", "revenue>2"], since="2026-03-02"))
+    for options in ({"where": ["p=1"]}, {"where": ["event=a"]}, {"where": ["customer_id=u1"]},
+                    {"unit": "session"}, {"unit": "channel"}, {"events": "(SELECT * FROM events)"}):
+        assert layout.kept_sql(Source.from_options(engine, **options)) is None, options
+
+
+@st.composite
+def column_logs(draw):
+    """Random logs (``event_logs``, no ``identify``) with every column of ``layout.COLUMNS``
+    drawn, times stretched (by up to 3 days) so that date ranges cut them."""
+    stretch = draw(st.sampled_from([1, 108]))
+    return [{**row, "ts": T0 + (row["ts"] - T0) * stretch,
+             "campaign": draw(st.sampled_from([None, "c1", "c2"])),
+             "revenue": draw(st.sampled_from([None, Decimal("2.5"), Decimal("10")])),
+             "currency": draw(st.sampled_from([None, "KZT"]))} for row in _own_ids(draw(event_logs()))]
+
+
+WHERES = ["channel!=tv", "channel in tv|web", "campaign=c1", "campaign is null", "revenue>3", "revenue=2.5",
+          "currency is not null", "referrer_id!=u1", "channel not in web"]
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(log=column_logs(), defn=definitions(), data=st.data())
+def test_breakdowns_and_filters_on_the_layouts_columns_give_the_sql_units(log, defn, data):
+    """Breakdowns by any of the layout's columns and sources filtered on them (``where``,
+    dates) read from the layout give the SQL path's units over the filtered source."""
+    fields = data.draw(st.sampled_from(["channel", "campaign", "revenue", "currency", "referrer_id",
+                                        ("campaign", "channel"), ("currency", "revenue")]))
+    if defn.breakdown is not None:
+        defn = defn.model_copy(update={"breakdown": defn.breakdown.model_copy(update={"field": fields})})
+    assume(layout.serves(defn))
+    engine = store_engine(log)
+    day = data.draw(st.sampled_from([None, "2026-03-02", "2026-03-03", "2026-03-04"]))
+    source = Source.from_options(engine, where=data.draw(st.lists(st.sampled_from(WHERES), max_size=2)),
+                                 timezone=data.draw(st.sampled_from(["UTC", "Asia/Almaty"])),
+                                 since=data.draw(st.sampled_from([None, day])), until=day)
+    kept = layout.kept_sql(source)
+    assert kept is not None and layout.current(engine)
+    events, aliases = source.tables()
+    as_of = defn.as_of or latest_event(source, events)
+    assert layout.latest(engine, kept) == latest_event(source, events)
+    if defn.scans:  # the scan over the stage table, as chdb and Spark run it
+        store_units_scanned(engine, defn, events, aliases, as_of)
+    else:
+        engine.materialize(STAGE_TABLE, stage_sql(defn, events, aliases))
+        engine.materialize(UNITS_TABLE, units_sql(defn, STAGE_TABLE, as_of))
+    expected = engine.connection.execute(f"SELECT * FROM {UNITS_TABLE} {ORDER}").fetchall()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(funnel, "store_units_fast", None)  # would fail if called: the layout serves it
+        patch.setattr(funnel, "KERNEL_ROWS", data.draw(st.sampled_from([0, funnel.KERNEL_ROWS])))
+        assert compute_funnel(source, defn).as_of == as_of
+    assert engine.connection.execute(f"SELECT * FROM {UNITS_TABLE} {ORDER}").fetchall() == expected
+    parts = data.draw(st.integers(1, 6))  # and through the chains, in parts of any size
+    units = chains.units_table(defn, layout.stream(engine, defn, parts, kept), as_of,
+                               ids=lambda codes: layout.customer_ids(engine, codes))
+    engine.store_temp(UNITS_TABLE, units)
+    assert engine.connection.execute(f"SELECT * FROM {UNITS_TABLE} {ORDER}").fetchall() == expected
 
 
 def test_a_layout_the_events_have_outgrown_is_not_used(monkeypatch):
