@@ -43,11 +43,6 @@ def store_engine(rows: list[dict], refreshed: bool = True) -> DuckDBEngine:
     return engine
 
 
-def _own_ids(log: list[dict]) -> list[dict]:
-    """The log without ``identify`` events (with them, ids go through the alias map)."""
-    return [dict(row, event="d") if row["event"] == "identify" else row for row in log]
-
-
 def _layout_units(engine: DuckDBEngine, defn: FunnelDefinition, part_rows: int) -> list[tuple]:
     units = chains.units_table(defn, layout.stream(engine, defn, part_rows), defn.as_of or latest_event(engine),
                                ids=lambda codes: layout.customer_ids(engine, codes))
@@ -59,7 +54,7 @@ def _layout_units(engine: DuckDBEngine, defn: FunnelDefinition, part_rows: int) 
 @given(log=event_logs(), defn=definitions(), part_rows=st.integers(1, 6))
 def test_the_layout_gives_the_sql_units_in_any_parts(log, defn, part_rows):
     assume(layout.serves(defn))
-    engine = store_engine(_own_ids(log))
+    engine = store_engine(log)
     assert layout.current(engine)
     assert _layout_units(engine, defn, part_rows) == _units(engine, defn, None)
 
@@ -67,7 +62,6 @@ def test_the_layout_gives_the_sql_units_in_any_parts(log, defn, part_rows):
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(log=event_logs(), defn=definitions())
 def test_funnels_on_a_store_with_a_layout_match_the_reference(log, defn):
-    log = _own_ids(log)
     result = compute_funnel(store_engine(log), defn)
     assert sorted(map(_key, result.outcomes())) == sorted(map(_key, reference_outcomes(defn, log)))
 
@@ -77,7 +71,7 @@ def test_funnels_on_a_store_with_a_layout_match_the_reference(log, defn):
 def test_the_layouts_cohort_periods_over_many_days(log, defn, part_rows):
     # the periods come from a table of quarters of an hour: 40 minutes become 5 days here
     assume(defn.cohort is not None and layout.serves(defn))
-    engine = store_engine([{**row, "ts": T0 + (row["ts"] - T0) * 180} for row in _own_ids(log)])
+    engine = store_engine([{**row, "ts": T0 + (row["ts"] - T0) * 180} for row in log])
     assert _layout_units(engine, defn, part_rows) == _units(engine, defn, None)
 
 
@@ -117,13 +111,13 @@ def test_what_the_layout_does_not_hold_is_read_from_the_events():
 
 @st.composite
 def column_logs(draw):
-    """Random logs (``event_logs``, no ``identify``) with every column of ``layout.COLUMNS``
+    """Random logs (``event_logs``) with every column of ``layout.COLUMNS``
     drawn, times stretched (by up to 3 days) so that date ranges cut them."""
     stretch = draw(st.sampled_from([1, 108]))
     return [{**row, "ts": T0 + (row["ts"] - T0) * stretch,
              "campaign": draw(st.sampled_from([None, "c1", "c2"])),
              "revenue": draw(st.sampled_from([None, Decimal("2.5"), Decimal("10")])),
-             "currency": draw(st.sampled_from([None, "KZT"]))} for row in _own_ids(draw(event_logs()))]
+             "currency": draw(st.sampled_from([None, "KZT"]))} for row in draw(event_logs())]
 
 
 WHERES = ["channel!=tv", "channel in tv|web", "campaign=c1", "campaign is null", "revenue>3", "revenue=2.5",
@@ -159,8 +153,11 @@ def test_breakdowns_and_filters_on_the_layouts_columns_give_the_sql_units(log, d
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(funnel, "store_units_fast", None)  # would fail if called: the layout serves it
         patch.setattr(funnel, "KERNEL_ROWS", data.draw(st.sampled_from([0, funnel.KERNEL_ROWS])))
-        assert compute_funnel(source, defn).as_of == as_of
-    assert engine.connection.execute(f"SELECT * FROM {UNITS_TABLE} {ORDER}").fetchall() == expected
+        result = compute_funnel(source, defn)
+        assert result.as_of == as_of
+        assert engine.connection.execute(f"SELECT * FROM {UNITS_TABLE} {ORDER}").fetchall() == expected
+        without = compute_funnel(source, defn, units=False)  # the customers' codes for their ids
+    assert (without.steps, without.histogram, without.trends) == (result.steps, result.histogram, result.trends)
     parts = data.draw(st.integers(1, 6))  # and through the chains, in parts of any size
     units = chains.units_table(defn, layout.stream(engine, defn, parts, kept), as_of,
                                ids=lambda codes: layout.customer_ids(engine, codes))
@@ -179,12 +176,33 @@ def test_a_layout_the_events_have_outgrown_is_not_used(monkeypatch):
     assert units.column("level").to_pylist() == [2, 1, 2]
 
 
-def test_aliases_or_identify_events_leave_the_layout_unused():
-    engine = store_engine(ROWS + [event("u4", 1, "identify", properties={"alias": "u1"})])
+def test_the_layout_resolves_ids_and_an_alias_added_leaves_it_out_of_date():
+    """The layout's customers are the resolved ones (``identify`` events, alias rows); an
+    alias row added after the refresh leaves the layout unused until the next one."""
+    engine = store_engine(ROWS + [event("u4", 1, "identify", properties={"alias": "u3"}), event("u4", 2, "a")])
+    assert layout.current(engine) and layout.current(engine, aliases=None)
+    defn = _steps("a", "b")
+
+    def from_layout() -> list[dict]:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(funnel, "store_units_fast", None)  # would fail if called
+            return compute_funnel(engine, defn).units.to_pylist()
+
+    units = from_layout()
+    assert units == _sql_units(engine, defn)
+    assert [(u["customer_id"], u["level"]) for u in units] == [("u1", 2), ("u2", 1), ("u4", 2)]
+    engine.connection.execute("INSERT INTO aliases VALUES ('u2', 'u1')")
     assert not layout.current(engine)
-    engine = store_engine(ROWS)
-    engine.connection.execute("INSERT INTO aliases VALUES ('x1', 'u1')")
-    assert not layout.current(engine)
+    engine.store.refresh_layout()
+    assert layout.current(engine) and not layout.current(engine, aliases=None)  # a reader of no alias table
+    units = from_layout()
+    assert units == _sql_units(engine, defn)
+    assert [(u["customer_id"], u["level"]) for u in units] == [("u1", 2), ("u4", 2)]
+
+
+def _sql_units(engine: DuckDBEngine, defn: FunnelDefinition) -> list[dict]:
+    """The units of ``defn`` over the events as a subquery (not the layout: the sorted stream)."""
+    return compute_funnel(engine, defn, events="(SELECT * FROM events)").units.to_pylist()
 
 
 def test_rows_out_of_order_fall_back_to_the_sorted_stream(monkeypatch):

@@ -55,7 +55,7 @@ def compute_funnel(
     """
     source = as_source(engine, events, aliases)
     events, aliases = source.tables()
-    as_of = store_units_from_layout(source, definition)
+    as_of = store_units_from_layout(source, definition, ids=units)
     if as_of is None:
         as_of = definition.as_of or latest_event(source, events)
         if source.streams is not None:
@@ -81,20 +81,22 @@ def compute_funnel(
     return FunnelResult(definition, steps, histogram, trends, unit_rows, as_of)
 
 
-def store_units_from_layout(source: Source, definition: FunnelDefinition) -> dt.datetime | None:
+def store_units_from_layout(source: Source, definition: FunnelDefinition, ids: bool = True) -> dt.datetime | None:
     """On a store whose funnel layout is current and serves the funnel and the source's
     filters (``funnel.layout``), the per-unit table of ``units_sql`` from the layout's rows,
     already in order (no sort), stored as ``UNITS_TABLE``; the funnel's ``as_of`` (the
-    latest of the rows the source keeps, by default). None, storing nothing, elsewhere."""
+    latest of the rows the source keeps, by default). None, storing nothing, elsewhere.
+    Without ``ids`` the table's ``customer_id`` holds the customers' codes as text (the
+    aggregates do not read it; the ids cost a read of every customer's)."""
     engine = source.streams
     if engine is None or not layout.serves(definition):
         return None
     kept = layout.kept_sql(source)
-    if kept is None or not layout.current(engine):
+    if kept is None or not layout.current(engine, source.aliases):
         return None
     as_of = definition.as_of or source.as_of or (
         latest_event(source) if kept == "TRUE" else layout.latest(engine, kept))
-    units = _units_from_layout(engine, definition, as_of, kept)
+    units = _units_from_layout(engine, definition, as_of, kept, ids)
     if units is None:
         return None
     engine.store_temp(UNITS_TABLE, units)
@@ -153,7 +155,7 @@ def store_units_scanned(engine: Engine, definition: FunnelDefinition, events: st
 
 
 def _units_from_layout(engine: ArrowStreams, definition: FunnelDefinition, as_of: dt.datetime,
-                       kept: str) -> pa.Table | None:
+                       kept: str, with_ids: bool) -> pa.Table | None:
     """The per-unit table from the store's funnel layout (``funnel.layout``), of its rows
     passing ``kept`` (``layout.kept_sql``): by the compiled
     kernel (``funnel.kernel``) for the funnels it serves on layouts of ``KERNEL_ROWS`` rows
@@ -161,7 +163,7 @@ def _units_from_layout(engine: ArrowStreams, definition: FunnelDefinition, as_of
     else by ``funnel.chains``;
     None when the layout's rows do not come in order."""
     def ids(codes: pa.Array) -> pa.Array:
-        return layout.customer_ids(engine, codes)
+        return layout.customer_ids(engine, codes) if with_ids else codes.cast(pa.string())
 
     try:
         if layout.stored_rows(engine) >= KERNEL_ROWS:
@@ -175,6 +177,16 @@ def _units_from_layout(engine: ArrowStreams, definition: FunnelDefinition, as_of
         return chains.units_table(definition, layout.stream(engine, definition, kept=kept), as_of, ids)
     except layout.OutOfOrder:
         return None
+
+
+def warm_kernel(engine: Engine) -> None:
+    """On a store whose funnel layout is current and holds ``KERNEL_ROWS`` rows or more,
+    import Numba and load the compiled kernel (seconds), so that the first funnel does not
+    wait for it (the server does it in the background as it starts)."""
+    if isinstance(engine, ArrowStreams) and layout.current(engine) and layout.stored_rows(engine) >= KERNEL_ROWS:
+        from voronka.funnel import kernel
+
+        kernel.warm()
 
 
 def _units_from_stream(engine: ArrowStreams, definition: FunnelDefinition, sql: str, as_of: dt.datetime,

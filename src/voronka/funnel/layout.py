@@ -1,32 +1,36 @@
 """The funnel layout: a store's events kept in funnel order, so a funnel needs no sort.
 
-A derived copy of the ``events`` table of a store (docs/performance.md, *Second round*),
-rebuilt by ``refresh`` (``voronka optimize``; an ingest leaves it out of date):
+A derived copy of the ``events`` table of a store read through its alias map
+(``voronka.sql.resolved_events``: the ``aliases`` table and the ``identify`` events), as every
+analysis reads it (docs/performance.md, *Second round*), rebuilt by ``refresh`` (``voronka
+optimize``; an ingest leaves it out of date):
 
-* ``voronka_layout_customers`` (``c``, ``customer_id``): every customer id and its code,
-  ``0..``, in id order;
+* ``voronka_layout_customers`` (``c``, ``customer_id``): every (resolved) customer id and
+  its code, ``0..``, in id order;
 * ``voronka_layout_names`` (``e``, ``event``): every event name and its code;
 * ``voronka_layout_events`` (``c``, ``e``, ``tsu``, then ``COLUMNS``: ``channel``,
-  ``campaign``, ``revenue``, ``currency``, ``referrer_id`` as stored): one row per event,
-  its customer's and name's codes, its time in microseconds and its other columns but
-  ``event_id`` and ``properties``, stored in the definition's event order: by customer,
-  then ``(ts, event_id)``.
+  ``campaign``, ``revenue``, ``currency``, ``referrer_id``, the last resolved too): one row
+  per event, its customer's and name's codes, its time in microseconds and its other
+  columns but ``event_id`` and ``properties``, stored in the definition's event order: by
+  customer, then ``(ts, event_id)``.
 
-The layout reflects one **generation** of the store: the number of rows of ``events``
-when it was built, kept in ``voronka_meta`` (key ``funnel_layout``). Events are only ever
-added (by ``voronka ingest`` and the collector), so a store whose ``events`` holds another
-number of rows has changed since, and the layout is not used (``current``) until the next
-refresh; nor is a layout built before it held every column of ``COLUMNS``.
+The layout reflects one **generation** of the store: the numbers of rows of ``events`` and
+of ``aliases`` when it was built, kept in ``voronka_meta`` (key ``funnel_layout``). Events
+and aliases are only ever added (by ``voronka ingest`` and the collector; a known alias
+keeps its first id), so a store holding other numbers of rows has changed since, and the
+layout is not used (``current``) until the next refresh; nor is a layout built before it
+held every column of ``COLUMNS``.
 
 A funnel the layout serves (``serves``: rules that test the event name only, a breakdown
-by ``COLUMNS`` or none, every id its own customer) over a source it serves (``kept_sql``:
-the store's events, counting customers, filtered by ``where`` conditions on ``COLUMNS``
-and by a date range, or not at all) reads its steps' rows from it in stored order, with no
-sort (``parts``): the same rows the filtered source gives the SQL path, the filter tested
-on each stored row as ``voronka.source.Source.events_sql`` tests it on each event. Each
-row's stored position comes along and the reader checks that they increase
-(``OutOfOrder``: the funnel then takes the sorted stream). The units are then computed by the compiled kernel (``funnel.kernel``)
-or, for what it does not serve, by ``funnel.chains`` as over the sorted stream.
+by ``COLUMNS`` or none) over a source it serves (``kept_sql``: the store's events, counting
+customers, filtered by ``where`` conditions on ``COLUMNS`` and by a date range, or not at
+all) reads its steps' rows from it in stored order, with no sort (``parts``): the rows the
+source gives the SQL path, the filter tested on each stored row as
+``voronka.source.Source.events_sql`` tests it on each resolved event. Each row's stored
+position comes along and the reader checks that they increase (``OutOfOrder``: the funnel
+then takes the sorted stream). The units are then computed by the compiled kernel
+(``funnel.kernel``) or, for what it does not serve, by ``funnel.chains`` as over the
+sorted stream.
 """
 
 from __future__ import annotations
@@ -42,7 +46,7 @@ from voronka.engines import Engine
 from voronka.funnel.definition import FunnelDefinition
 from voronka.funnel.sql import _grouping, _period_sql, breakdown_sql, reader_counts
 from voronka.source import CUSTOMER, Source
-from voronka.sql import literal
+from voronka.sql import literal, resolved_events
 
 CUSTOMERS = "voronka_layout_customers"
 NAMES = "voronka_layout_names"
@@ -59,40 +63,48 @@ class OutOfOrder(Exception):
 
 
 def refresh(con: duckdb.DuckDBPyConnection) -> None:
-    """Rebuild the layout from the store's ``events`` on ``con`` in one transaction, and
-    record the generation it reflects."""
+    """Rebuild the layout from the store's ``events`` read through its alias map on ``con``
+    in one transaction, and record the generation it reflects."""
     con.execute("BEGIN TRANSACTION")
     try:
-        (rows,) = con.execute("SELECT count(*) FROM events").fetchall()[0]
+        aliases = "aliases" if con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'aliases' "
+                                           "AND NOT temporary").fetchall()[0][0] else None
+        resolved = resolved_events("events", aliases)
         con.execute(f"CREATE OR REPLACE TABLE {CUSTOMERS} AS SELECT CAST(row_number() OVER (ORDER BY customer_id) - 1 "
-                    "AS INTEGER) AS c, customer_id FROM (SELECT DISTINCT customer_id FROM events) ORDER BY c")
+                    f"AS INTEGER) AS c, customer_id FROM (SELECT DISTINCT customer_id FROM ({resolved})) ORDER BY c")
         con.execute(f"CREATE OR REPLACE TABLE {NAMES} AS SELECT CAST(row_number() OVER (ORDER BY event) - 1 "
                     "AS INTEGER) AS e, event FROM (SELECT DISTINCT event FROM events) ORDER BY e")
         con.execute(f"CREATE OR REPLACE TABLE {EVENTS} AS SELECT k.c, n.e, epoch_us(v.ts) AS tsu, "
                     f"{', '.join('v.' + c for c in COLUMNS)} "
-                    f"FROM events AS v JOIN {CUSTOMERS} AS k ON k.customer_id = v.customer_id "
+                    f"FROM ({resolved}) AS v JOIN {CUSTOMERS} AS k ON k.customer_id = v.customer_id "
                     f"JOIN {NAMES} AS n ON n.event = v.event ORDER BY k.c, v.ts, v.event_id")
-        con.execute(f"INSERT OR REPLACE INTO {_META} VALUES (?, ?)", [META_KEY, str(rows)])
+        con.execute(f"INSERT OR REPLACE INTO {_META} SELECT ?, ({_generation(aliases)})", [META_KEY])
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
 
 
-def current(engine: Engine) -> bool:
+def _generation(aliases: str | None) -> str:
+    """SQL for the generation of the store's events and alias map: the rows of ``events``
+    and of the alias table (``aliases``; both are only ever added to), as text."""
+    alias_rows = f"(SELECT count(*) FROM {aliases})" if aliases else "0"
+    return f"SELECT CAST((SELECT count(*) FROM events) AS VARCHAR) || ' ' || CAST({alias_rows} AS VARCHAR)"
+
+
+def current(engine: Engine, aliases: str | None = "aliases") -> bool:
     """Whether ``engine`` holds a layout of every column of ``COLUMNS`` built from its
-    ``events`` as they are now, with every id its own customer (no alias rows, no
-    ``identify`` events)."""
+    ``events`` and alias table as they are now. ``aliases`` None: for a reader that reads
+    no alias table (only ``identify`` events), which the layout serves while the table
+    has no rows."""
     if not (engine.has_table(EVENTS) and engine.has_table(_META)):
         return False
     if not set(COLUMNS) <= set(engine.query(f"SELECT * FROM {EVENTS} LIMIT 0").column_names):
         return False
-    aliases = "(SELECT count(*) FROM aliases)" if engine.has_table("aliases") else "0"
-    row = engine.query(
-        f"SELECT (SELECT value FROM {_META} WHERE key = {literal(META_KEY)}) AS built, "
-        f"(SELECT CAST(count(*) AS VARCHAR) FROM events) AS now, {aliases} AS aliases, "
-        f"(SELECT count(*) FROM {NAMES} WHERE event = 'identify') AS identify").to_pylist()[0]
-    return row["built"] == row["now"] and row["aliases"] == 0 and row["identify"] == 0
+    table = "aliases" if engine.has_table("aliases") else None
+    row = engine.query(f"SELECT (SELECT value FROM {_META} WHERE key = {literal(META_KEY)}) AS built, "
+                       f"({_generation(table)}) AS now").to_pylist()[0]
+    return row["built"] == row["now"] and (aliases is not None or row["now"].endswith(" 0"))
 
 
 def serves(defn: FunnelDefinition) -> bool:
