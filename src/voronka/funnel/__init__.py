@@ -7,7 +7,9 @@ The computation runs inside the engine: one query builds the per-unit outcomes
 and the unit table come back. On an engine with the ``ArrowStreams`` capability (DuckDB,
 embedded in this process) the per-unit table is built faster from the engine's pruned,
 sorted event stream by ``funnel.chains`` (``funnel.sql.stream_sql``; same definition, same
-results), then stored in the engine.
+results), then stored in the engine; on a store whose funnel layout serves the funnel and
+its source (``funnel.layout``), from the layout's rows, already in order, by the compiled
+kernel (``funnel.kernel``) or the chains.
 """
 
 from __future__ import annotations
