@@ -5,7 +5,8 @@
 It builds (once; reused from ``--folder`` afterwards) a store of the seeded log of
 ``benchmarks/generate.py`` (``Store.ingest_events`` of the Parquet, as benchmarks/engines.py)
 and, with ``--optimize``, a copy of it with the funnel layout (``voronka optimize``:
-``Store.refresh_layout``; the seconds it took are printed as ``optimize_s``), then starts a real ``voronka serve --public-dashboard`` on it on loopback, and times over HTTP
+``Store.refresh_layout``; the seconds it took are printed as ``optimize_s``), then starts a
+real ``voronka serve --public-dashboard`` on it on loopback, and times over HTTP
 (``http.client``, one keep-alive connection, as a browser tab):
 
 * ``first_pages``: right after the server answers ``/health`` (``--restart``: again after a
