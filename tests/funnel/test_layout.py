@@ -1,8 +1,9 @@
 """The funnel layout (``funnel.layout``): a store's events in funnel order, used while current.
 
 The units read from the layout are held to the engine's SQL path unit for unit and to the
-pure-Python reference on random logs and definitions (any batching); a layout the store's
-events have outgrown, or whose rows come out of order, is not used.
+pure-Python reference on random logs (with ``identify`` events) and definitions (any
+batching), over sources filtered on the layout's columns and dates too; a layout the
+store's events or aliases have outgrown, or whose rows come out of order, is not used.
 """
 
 from __future__ import annotations
@@ -111,8 +112,8 @@ def test_what_the_layout_does_not_hold_is_read_from_the_events():
 
 @st.composite
 def column_logs(draw):
-    """Random logs (``event_logs``) with every column of ``layout.COLUMNS``
-    drawn, times stretched (by up to 3 days) so that date ranges cut them."""
+    """Random logs (``event_logs``) with every column of ``layout.COLUMNS`` drawn, times
+    stretched (by up to 3 days) so that date ranges cut them."""
     stretch = draw(st.sampled_from([1, 108]))
     return [{**row, "ts": T0 + (row["ts"] - T0) * stretch,
              "campaign": draw(st.sampled_from([None, "c1", "c2"])),
@@ -126,7 +127,7 @@ WHERES = ["channel!=tv", "channel in tv|web", "campaign=c1", "campaign is null",
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(log=column_logs(), defn=definitions(), data=st.data())
-def test_breakdowns_and_filters_on_the_layouts_columns_give_the_sql_units(log, defn, data):
+def test_breakdowns_and_filters_on_the_layouts_columns_give_the_stream_units(log, defn, data):
     """Breakdowns by any of the layout's columns and sources filtered on them (``where``,
     dates) read from the layout give the SQL path's units over the filtered source."""
     fields = data.draw(st.sampled_from(["channel", "campaign", "revenue", "currency", "referrer_id",
@@ -189,18 +190,18 @@ def test_the_layout_resolves_ids_and_an_alias_added_leaves_it_out_of_date():
             return compute_funnel(engine, defn).units.to_pylist()
 
     units = from_layout()
-    assert units == _sql_units(engine, defn)
+    assert units == _stream_units(engine, defn)
     assert [(u["customer_id"], u["level"]) for u in units] == [("u1", 2), ("u2", 1), ("u4", 2)]
     engine.connection.execute("INSERT INTO aliases VALUES ('u2', 'u1')")
     assert not layout.current(engine)
     engine.store.refresh_layout()
     assert layout.current(engine) and not layout.current(engine, aliases=None)  # a reader of no alias table
     units = from_layout()
-    assert units == _sql_units(engine, defn)
+    assert units == _stream_units(engine, defn)
     assert [(u["customer_id"], u["level"]) for u in units] == [("u1", 2), ("u4", 2)]
 
 
-def _sql_units(engine: DuckDBEngine, defn: FunnelDefinition) -> list[dict]:
+def _stream_units(engine: DuckDBEngine, defn: FunnelDefinition) -> list[dict]:
     """The units of ``defn`` over the events as a subquery (not the layout: the sorted stream)."""
     return compute_funnel(engine, defn, events="(SELECT * FROM events)").units.to_pylist()
 

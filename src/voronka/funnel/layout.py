@@ -180,10 +180,11 @@ def _in(codes: list[int]) -> str:
     return f"({' OR '.join(tests)})" if tests else "FALSE"
 
 
-def parts(engine: Engine, defn: FunnelDefinition, part_rows: int = PART_ROWS, kept: str = "TRUE") -> Iterator[pa.Table]:
-    """The layout's rows a funnel reads (of them, those passing ``kept``), in parts of whole customers, as
-    ``funnel.chains.units_table`` takes them (``customer_id`` holding customer codes,
-    ``f0``.. the flags), checked to come in stored order (``OutOfOrder``).
+def parts(engine: Engine, defn: FunnelDefinition, part_rows: int = PART_ROWS,
+          kept: str = "TRUE") -> Iterator[pa.Table]:
+    """The layout's rows a funnel reads (of them, those passing ``kept``), in parts of whole
+    customers, as ``funnel.chains.units_table`` takes them (``customer_id`` holding customer
+    codes, ``f0``.. the flags), checked to come in stored order (``OutOfOrder``).
 
     A part holds about ``part_rows`` stored rows (a range of customer codes: DuckDB skips
     the row groups outside it by their min/max) and is fetched whole: DuckDB keeps the
