@@ -127,7 +127,7 @@ WHERES = ["channel!=tv", "channel in tv|web", "campaign=c1", "campaign is null",
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(log=column_logs(), defn=definitions(), data=st.data())
-def test_breakdowns_and_filters_on_the_layouts_columns_give_the_stream_units(log, defn, data):
+def test_breakdowns_and_filters_on_the_layouts_columns_give_the_sql_units(log, defn, data):
     """Breakdowns by any of the layout's columns and sources filtered on them (``where``,
     dates) read from the layout give the SQL path's units over the filtered source."""
     fields = data.draw(st.sampled_from(["channel", "campaign", "revenue", "currency", "referrer_id",
