@@ -1,10 +1,12 @@
 """The web app on 10M events: the funnel builder's answer and the first pages (a script, not a test).
 
-    uv run python benchmarks/webapp.py [--folder /tmp/voronka-bench] [--events 10000000] [--requests 12]
+    uv run python benchmarks/webapp.py [--folder /tmp/voronka-bench] [--events 10000000] [--requests 12] [--optimize]
 
 It builds (once; reused from ``--folder`` afterwards) a store of the seeded log of
-``benchmarks/generate.py`` (``Store.ingest_events`` of the Parquet, as benchmarks/engines.py),
-starts a real ``voronka serve --public-dashboard`` on it on loopback, and times over HTTP
+``benchmarks/generate.py`` (``Store.ingest_events`` of the Parquet, as benchmarks/engines.py)
+and, with ``--optimize``, a copy of it with the funnel layout (``voronka optimize``:
+``Store.refresh_layout``; the seconds it took are printed as ``optimize_s``), then starts a
+real ``voronka serve --public-dashboard`` on it on loopback, and times over HTTP
 (``http.client``, one keep-alive connection, as a browser tab):
 
 * ``first_pages``: right after the server answers ``/health`` (``--restart``: again after a
@@ -14,6 +16,8 @@ starts a real ``voronka serve --public-dashboard`` on it on loopback, and times 
 * ``cold``: ``GET /app/api/funnel`` for a 5-step funnel (``FUNNEL``, ``--ties strict``) with a
   breakdown, each request a definition not asked before (the window, the breakdown column and a
   filter vary), so no cache holds it: p50/p95/max;
+  The server's CPU time of each cold request (``/proc``, every thread) is printed too: on a
+  busy machine it shows the work a request costs, which the wall time there does not;
 * ``warm``: the same definitions asked again: p50/p95/max;
 * ``pages_again``: the first pages once more (what the server computed as it started is kept).
 
@@ -61,6 +65,42 @@ def store_for(events: int, seed: int, folder: Path) -> Path:
     partial.rename(store)
     print(f"built {store} in {time.perf_counter() - began:.0f} s", flush=True)
     return store
+
+
+def optimized(store: Path) -> tuple[Path, float | None]:
+    """A copy of ``store`` with the funnel layout (built once); (its path, the seconds
+    ``refresh_layout`` took, None when reused)."""
+    import shutil
+
+    from voronka.store import Store
+
+    target = store.with_name(store.stem + "-optimized.duckdb")
+    if target.exists():
+        return target, None
+    partial = target.with_suffix(".partial")
+    shutil.copyfile(store, partial)
+    began = time.perf_counter()
+    with Store(partial) as s:
+        s.refresh_layout()
+    seconds = time.perf_counter() - began
+    partial.rename(target)
+    return target, round(seconds, 1)
+
+
+def layout_current(store: Path) -> bool:
+    """Whether the store's funnel layout is current (the builder's funnels then read it)."""
+    from voronka.engines.duckdb import DuckDBEngine
+    from voronka.funnel import layout
+    from voronka.store import Store
+
+    with Store(store, read_only=True) as s:
+        return layout.current(DuckDBEngine(s.connection))
+
+
+def cpu_seconds(pid: int) -> float:
+    """The CPU time (user + system, every thread) process ``pid`` has used (Linux ``/proc``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def free_port() -> int:
@@ -164,11 +204,16 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=10_000_000)
     parser.add_argument("--seed", type=int, default=5)
     parser.add_argument("--requests", type=int, default=12, help="Distinct definitions asked (cold), then again (warm).")
+    parser.add_argument("--optimize", action="store_true",
+                        help="Serve a copy of the store with the funnel layout (voronka optimize).")
     parser.add_argument("--json", action="store_true", help="Print the figures as one JSON object.")
     args = parser.parse_args()
     store = store_for(args.events, args.seed, args.folder)
-    figures: dict[str, object] = {"store": str(store), "events": args.events, "cores": os.cpu_count(),
-                                  "load_average_before": os.getloadavg()}
+    figures: dict[str, object] = {}
+    if args.optimize:
+        store, figures["optimize_s"] = optimized(store)
+    figures |= {"store": str(store), "events": args.events, "layout_current": layout_current(store),
+                "cores": os.cpu_count(), "load_average_before": os.getloadavg()}
     port = free_port()
     process, figures["start_to_health_s"] = start(store, port)
     try:
@@ -178,10 +223,15 @@ def main() -> None:
         seconds, _, body = c.get("/app/api/funnel?" + queries[0])
         figures["first_funnel_ms"] = round(seconds * 1000)  # the first builder request after the pages
         figures["funnel_answer_keys"] = sorted(json.loads(body))
-        cold = [c.get("/app/api/funnel?" + q)[0] for q in queries[1:]]
+        cold, cold_cpu = [], []
+        for q in queries[1:]:
+            before = cpu_seconds(process.pid)
+            cold.append(c.get("/app/api/funnel?" + q)[0])
+            cold_cpu.append(cpu_seconds(process.pid) - before)
         warm = [c.get("/app/api/funnel?" + q)[0] for q in queries[1:]]
         figures["cold"], figures["warm"] = summary(cold), summary(warm)
         figures["cold_ms"] = [round(s * 1000) for s in cold]
+        figures["cold_server_cpu_ms"] = [round(s * 1000) for s in cold_cpu]  # on a busy machine: the work itself
         figures["pages_again_ms"] = first_pages(port)  # a second visit: what the start computed is kept
     finally:
         stop(process)

@@ -140,12 +140,7 @@ class Source:
     def events_sql(self) -> str:
         """The events through the alias map, kept by date range and ``where``, with the unit
         in ``customer_id`` (canonical columns)."""
-        kept = [condition_sql(c) for c in self.where]
-        local = local_time_sql("ts", self.timezone)
-        if self.since is not None:
-            kept.append(f"{local} >= {literal(dt.datetime.combine(self.since, dt.time()))}")
-        if self.until is not None:
-            kept.append(f"{local} < {literal(dt.datetime.combine(self.until + dt.timedelta(days=1), dt.time()))}")
+        kept = self.kept()
         if self.unit.kind == "field":
             kept.append(f"{field_sql(self.unit.field)} IS NOT NULL")  # type: ignore[arg-type]
         filtered = f"SELECT * FROM ({resolved_events(self.events, self._alias_table)}) AS e" + (
@@ -156,6 +151,17 @@ class Source:
         if self.unit.kind == "session":
             return session_sql(filtered, self.unit.gap)
         return filtered
+
+    def kept(self, ts: str = "ts") -> list[str]:
+        """The SQL conditions an event must pass: ``where``, then the date range on the local
+        time of ``ts`` (an expression giving the event's UTC timestamp)."""
+        kept = [condition_sql(c) for c in self.where]
+        local = local_time_sql(ts, self.timezone)
+        if self.since is not None:
+            kept.append(f"{local} >= {literal(dt.datetime.combine(self.since, dt.time()))}")
+        if self.until is not None:
+            kept.append(f"{local} < {literal(dt.datetime.combine(self.until + dt.timedelta(days=1), dt.time()))}")
+        return kept
 
     def latest_event(self) -> dt.datetime:
         """``as_of`` if given, else the latest event's timestamp (1970-01-01 for none)."""

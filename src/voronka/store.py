@@ -169,9 +169,9 @@ class Store:
         return summary
 
     def refresh_layout(self) -> None:
-        """Rebuild the funnel layout (``voronka.funnel.layout``: the events in funnel order,
-        which a funnel uses only while it reflects the store's events as they are): ``voronka
-        optimize``. An ingest leaves it as it is, out of date, until the next rebuild."""
+        """Rebuild the funnel layout (``voronka.funnel.layout``: the events, read through the
+        alias map, in funnel order, which a funnel uses only while it reflects the store's
+        events and aliases as they are): ``voronka optimize``. An ingest leaves it as it is, out of date, until the next rebuild."""
         from voronka.funnel import layout
 
         layout.refresh(self._con)

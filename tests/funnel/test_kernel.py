@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from tests.backends import event
 from tests.funnel.test_engine_matches_reference import _key, definitions, event_logs
 from tests.funnel.test_fast_path import _units
-from tests.funnel.test_layout import _own_ids, store_engine
+from tests.funnel.test_layout import store_engine
 from voronka import funnel
 from voronka.funnel import UNITS_TABLE, compute_funnel, kernel, latest_event, layout
 from voronka.funnel.definition import Breakdown, FunnelDefinition, Step
@@ -32,14 +32,13 @@ def _kernel_units(engine, defn: FunnelDefinition, part_rows: int) -> list[tuple]
 @given(log=event_logs(), defn=definitions(), part_rows=st.integers(1, 6))
 def test_the_kernel_gives_the_sql_units(log, defn, part_rows):
     assume(layout.serves(defn) and kernel.serves(defn))
-    engine = store_engine(_own_ids(log))
+    engine = store_engine(log)
     assert _kernel_units(engine, defn, part_rows) == _units(engine, defn, None)
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(log=event_logs(), defn=definitions())
 def test_funnels_through_the_kernel_match_the_reference(log, defn):
-    log = _own_ids(log)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(funnel, "KERNEL_ROWS", 0)  # every layout takes the kernel
         result = compute_funnel(store_engine(log), defn)
@@ -93,3 +92,11 @@ def test_periods_that_go_back_fall_back_to_the_chains(monkeypatch):
         _kernel_units(engine, defn, 100)
     assert sorted(map(_key, compute_funnel(engine, defn).outcomes())) == sorted(
         map(_key, reference_outcomes(defn, rows)))
+
+
+def test_warming_loads_the_kernel_on_a_store_whose_layout_serves_it(monkeypatch):
+    engine = store_engine([event("u1", 0, "a"), event("u1", 1, "b")])
+    monkeypatch.setattr(funnel, "KERNEL_ROWS", 0)
+    funnel.warm_kernel(engine)
+    assert kernel._units.signatures and kernel._unordered_units.signatures
+    assert compute_funnel(engine, _steps("a", "b")).units.column("level").to_pylist() == [2]

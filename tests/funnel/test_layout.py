@@ -1,12 +1,14 @@
 """The funnel layout (``funnel.layout``): a store's events in funnel order, used while current.
 
 The units read from the layout are held to the engine's SQL path unit for unit and to the
-pure-Python reference on random logs and definitions (any batching); a layout the store's
-events have outgrown, or whose rows come out of order, is not used.
+pure-Python reference on random logs (with ``identify`` events) and definitions (any
+batching), over sources filtered on the layout's columns and dates too; a layout the
+store's events or aliases have outgrown, or whose rows come out of order, is not used.
 """
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -16,12 +18,15 @@ from hypothesis import strategies as st
 
 from tests.backends import T0, event, events_table
 from tests.funnel.test_engine_matches_reference import _key, definitions, event_logs
-from tests.funnel.test_fast_path import _units
+from tests.funnel.test_fast_path import ORDER, _units
+from voronka import funnel
 from voronka.engines.duckdb import DuckDBEngine
-from voronka.funnel import UNITS_TABLE, chains, compute_funnel, latest_event, layout
+from voronka.funnel import STAGE_TABLE, UNITS_TABLE, chains, compute_funnel, latest_event, layout, store_units_scanned
 from voronka.funnel.definition import Breakdown, FunnelDefinition, Step
 from voronka.funnel.reference import reference_outcomes
+from voronka.funnel.sql import stage_sql, units_sql
 from voronka.rules import Condition, StepRule
+from voronka.source import Source
 from voronka.store import Store
 
 
@@ -39,11 +44,6 @@ def store_engine(rows: list[dict], refreshed: bool = True) -> DuckDBEngine:
     return engine
 
 
-def _own_ids(log: list[dict]) -> list[dict]:
-    """The log without ``identify`` events (with them, ids go through the alias map)."""
-    return [dict(row, event="d") if row["event"] == "identify" else row for row in log]
-
-
 def _layout_units(engine: DuckDBEngine, defn: FunnelDefinition, part_rows: int) -> list[tuple]:
     units = chains.units_table(defn, layout.stream(engine, defn, part_rows), defn.as_of or latest_event(engine),
                                ids=lambda codes: layout.customer_ids(engine, codes))
@@ -55,7 +55,7 @@ def _layout_units(engine: DuckDBEngine, defn: FunnelDefinition, part_rows: int) 
 @given(log=event_logs(), defn=definitions(), part_rows=st.integers(1, 6))
 def test_the_layout_gives_the_sql_units_in_any_parts(log, defn, part_rows):
     assume(layout.serves(defn))
-    engine = store_engine(_own_ids(log))
+    engine = store_engine(log)
     assert layout.current(engine)
     assert _layout_units(engine, defn, part_rows) == _units(engine, defn, None)
 
@@ -63,7 +63,6 @@ def test_the_layout_gives_the_sql_units_in_any_parts(log, defn, part_rows):
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(log=event_logs(), defn=definitions())
 def test_funnels_on_a_store_with_a_layout_match_the_reference(log, defn):
-    log = _own_ids(log)
     result = compute_funnel(store_engine(log), defn)
     assert sorted(map(_key, result.outcomes())) == sorted(map(_key, reference_outcomes(defn, log)))
 
@@ -73,7 +72,7 @@ def test_funnels_on_a_store_with_a_layout_match_the_reference(log, defn):
 def test_the_layouts_cohort_periods_over_many_days(log, defn, part_rows):
     # the periods come from a table of quarters of an hour: 40 minutes become 5 days here
     assume(defn.cohort is not None and layout.serves(defn))
-    engine = store_engine([{**row, "ts": T0 + (row["ts"] - T0) * 180} for row in _own_ids(log)])
+    engine = store_engine([{**row, "ts": T0 + (row["ts"] - T0) * 180} for row in log])
     assert _layout_units(engine, defn, part_rows) == _units(engine, defn, None)
 
 
@@ -98,11 +97,73 @@ def test_the_layout_keeps_each_customers_events_in_event_order():
 
 
 def test_what_the_layout_does_not_hold_is_read_from_the_events():
-    assert not layout.serves(_steps("a", "b", breakdown=Breakdown(field="campaign")))
+    assert layout.serves(_steps("a", "b", breakdown=Breakdown(field=("campaign", "revenue"))))
+    assert not layout.serves(_steps("a", "b", breakdown=Breakdown(field="p")))
     assert not layout.serves(_steps("a", "b", breakdown=Breakdown(field="channel", attribution="all_steps")))
     tv = (Condition(field="channel", value="tv"),)
     where = FunnelDefinition(steps=(Step(key="a", rule=StepRule(events=("a",), where=tv)),))
     assert not layout.serves(where)
+    engine = store_engine(ROWS)
+    assert layout.kept_sql(Source.from_options(engine, where=["channel!=tv", "revenue>2"], since="2026-03-02"))
+    for options in ({"where": ["p=1"]}, {"where": ["event=a"]}, {"where": ["customer_id=u1"]},
+                    {"unit": "session"}, {"unit": "channel"}, {"events": "(SELECT * FROM events)"}):
+        assert layout.kept_sql(Source.from_options(engine, **options)) is None, options
+
+
+@st.composite
+def column_logs(draw):
+    """Random logs (``event_logs``) with every column of ``layout.COLUMNS`` drawn, times
+    stretched (by up to 3 days) so that date ranges cut them."""
+    stretch = draw(st.sampled_from([1, 108]))
+    return [{**row, "ts": T0 + (row["ts"] - T0) * stretch,
+             "campaign": draw(st.sampled_from([None, "c1", "c2"])),
+             "revenue": draw(st.sampled_from([None, Decimal("2.5"), Decimal("10")])),
+             "currency": draw(st.sampled_from([None, "KZT"]))} for row in draw(event_logs())]
+
+
+WHERES = ["channel!=tv", "channel in tv|web", "campaign=c1", "campaign is null", "revenue>3", "revenue=2.5",
+          "currency is not null", "referrer_id!=u1", "channel not in web"]
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(log=column_logs(), defn=definitions(), data=st.data())
+def test_breakdowns_and_filters_on_the_layouts_columns_give_the_sql_units(log, defn, data):
+    """Breakdowns by any of the layout's columns and sources filtered on them (``where``,
+    dates) read from the layout give the SQL path's units over the filtered source."""
+    fields = data.draw(st.sampled_from(["channel", "campaign", "revenue", "currency", "referrer_id",
+                                        ("campaign", "channel"), ("currency", "revenue")]))
+    if defn.breakdown is not None:
+        defn = defn.model_copy(update={"breakdown": defn.breakdown.model_copy(update={"field": fields})})
+    assume(layout.serves(defn))
+    engine = store_engine(log)
+    day = data.draw(st.sampled_from([None, "2026-03-02", "2026-03-03", "2026-03-04"]))
+    source = Source.from_options(engine, where=data.draw(st.lists(st.sampled_from(WHERES), max_size=2)),
+                                 timezone=data.draw(st.sampled_from(["UTC", "Asia/Almaty"])),
+                                 since=data.draw(st.sampled_from([None, day])), until=day)
+    kept = layout.kept_sql(source)
+    assert kept is not None and layout.current(engine)
+    events, aliases = source.tables()
+    as_of = defn.as_of or latest_event(source, events)
+    assert layout.latest(engine, kept) == latest_event(source, events)
+    if defn.scans:  # the scan over the stage table, as chdb and Spark run it
+        store_units_scanned(engine, defn, events, aliases, as_of)
+    else:
+        engine.materialize(STAGE_TABLE, stage_sql(defn, events, aliases))
+        engine.materialize(UNITS_TABLE, units_sql(defn, STAGE_TABLE, as_of))
+    expected = engine.connection.execute(f"SELECT * FROM {UNITS_TABLE} {ORDER}").fetchall()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(funnel, "store_units_fast", None)  # would fail if called: the layout serves it
+        patch.setattr(funnel, "KERNEL_ROWS", data.draw(st.sampled_from([0, funnel.KERNEL_ROWS])))
+        result = compute_funnel(source, defn)
+        assert result.as_of == as_of
+        assert engine.connection.execute(f"SELECT * FROM {UNITS_TABLE} {ORDER}").fetchall() == expected
+        without = compute_funnel(source, defn, units=False)  # the customers' codes for their ids
+    assert (without.steps, without.histogram, without.trends) == (result.steps, result.histogram, result.trends)
+    parts = data.draw(st.integers(1, 6))  # and through the chains, in parts of any size
+    units = chains.units_table(defn, layout.stream(engine, defn, parts, kept), as_of,
+                               ids=lambda codes: layout.customer_ids(engine, codes))
+    engine.store_temp(UNITS_TABLE, units)
+    assert engine.connection.execute(f"SELECT * FROM {UNITS_TABLE} {ORDER}").fetchall() == expected
 
 
 def test_a_layout_the_events_have_outgrown_is_not_used(monkeypatch):
@@ -116,12 +177,33 @@ def test_a_layout_the_events_have_outgrown_is_not_used(monkeypatch):
     assert units.column("level").to_pylist() == [2, 1, 2]
 
 
-def test_aliases_or_identify_events_leave_the_layout_unused():
-    engine = store_engine(ROWS + [event("u4", 1, "identify", properties={"alias": "u1"})])
+def test_the_layout_resolves_ids_and_an_alias_added_leaves_it_out_of_date():
+    """The layout's customers are the resolved ones (``identify`` events, alias rows); an
+    alias row added after the refresh leaves the layout unused until the next one."""
+    engine = store_engine(ROWS + [event("u4", 1, "identify", properties={"alias": "u3"}), event("u4", 2, "a")])
+    assert layout.current(engine) and layout.current(engine, aliases=None)
+    defn = _steps("a", "b")
+
+    def from_layout() -> list[dict]:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(funnel, "store_units_fast", None)  # would fail if called
+            return compute_funnel(engine, defn).units.to_pylist()
+
+    units = from_layout()
+    assert units == _stream_units(engine, defn)
+    assert [(u["customer_id"], u["level"]) for u in units] == [("u1", 2), ("u2", 1), ("u4", 2)]
+    engine.connection.execute("INSERT INTO aliases VALUES ('u2', 'u1')")
     assert not layout.current(engine)
-    engine = store_engine(ROWS)
-    engine.connection.execute("INSERT INTO aliases VALUES ('x1', 'u1')")
-    assert not layout.current(engine)
+    engine.store.refresh_layout()
+    assert layout.current(engine) and not layout.current(engine, aliases=None)  # a reader of no alias table
+    units = from_layout()
+    assert units == _stream_units(engine, defn)
+    assert [(u["customer_id"], u["level"]) for u in units] == [("u1", 2), ("u4", 2)]
+
+
+def _stream_units(engine: DuckDBEngine, defn: FunnelDefinition) -> list[dict]:
+    """The units of ``defn`` over the events as a subquery (not the layout: the sorted stream)."""
+    return compute_funnel(engine, defn, events="(SELECT * FROM events)").units.to_pylist()
 
 
 def test_rows_out_of_order_fall_back_to_the_sorted_stream(monkeypatch):

@@ -176,7 +176,7 @@ def _ingest_into_engine(url: str, into: str | None, table: str, files: list[Path
 def optimize(store: StoreOption = Path(DEFAULT_STORE)) -> None:
     """Sort a copy of the store's events in funnel order, so funnels on a large store read no more than their steps.
 
-    Funnels use the copy while it matches the events (docs/performance.md, "The funnel
+    Funnels use the copy while it matches the events and aliases (docs/performance.md, "The funnel
     layout"); an ingest leaves it out of date, and funnels take their usual way, with the
     same results, until the next `voronka optimize`."""
     import time

@@ -7,7 +7,9 @@ The computation runs inside the engine: one query builds the per-unit outcomes
 and the unit table come back. On an engine with the ``ArrowStreams`` capability (DuckDB,
 embedded in this process) the per-unit table is built faster from the engine's pruned,
 sorted event stream by ``funnel.chains`` (``funnel.sql.stream_sql``; same definition, same
-results), then stored in the engine.
+results), then stored in the engine; on a store whose funnel layout serves the funnel and
+its source (``funnel.layout``), from the layout's rows, already in order, by the compiled
+kernel (``funnel.kernel``) or the chains.
 """
 
 from __future__ import annotations
@@ -55,14 +57,16 @@ def compute_funnel(
     """
     source = as_source(engine, events, aliases)
     events, aliases = source.tables()
-    as_of = definition.as_of or latest_event(source, events)
-    if source.streams is not None:
-        store_units_fast(source.streams, definition, events, aliases, as_of)
-    elif definition.scans:
-        store_units_scanned(source.engine, definition, events, aliases, as_of)
-    else:
-        engine.materialize(STAGE_TABLE, stage_sql(definition, events, aliases))
-        engine.materialize(UNITS_TABLE, units_sql(definition, STAGE_TABLE, as_of))
+    as_of = store_units_from_layout(source, definition, ids=units)
+    if as_of is None:
+        as_of = definition.as_of or latest_event(source, events)
+        if source.streams is not None:
+            store_units_fast(source.streams, definition, events, aliases, as_of)
+        elif definition.scans:
+            store_units_scanned(source.engine, definition, events, aliases, as_of)
+        else:
+            engine.materialize(STAGE_TABLE, stage_sql(definition, events, aliases))
+            engine.materialize(UNITS_TABLE, units_sql(definition, STAGE_TABLE, as_of))
     raw = engine.query(steps_sql(definition, UNITS_TABLE)).to_pylist()
     steps = pa.Table.from_pylist(finish_steps(definition, raw), schema=STEPS_SCHEMA)
     histogram = histogram_table(engine.query(histogram_sql(definition, UNITS_TABLE)).to_pylist())
@@ -79,20 +83,35 @@ def compute_funnel(
     return FunnelResult(definition, steps, histogram, trends, unit_rows, as_of)
 
 
+def store_units_from_layout(source: Source, definition: FunnelDefinition, ids: bool = True) -> dt.datetime | None:
+    """On a store whose funnel layout is current and serves the funnel and the source's
+    filters (``funnel.layout``), the per-unit table of ``units_sql`` from the layout's rows,
+    already in order (no sort), stored as ``UNITS_TABLE``; the funnel's ``as_of`` (the
+    latest of the rows the source keeps, by default). None, storing nothing, elsewhere.
+    Without ``ids`` the table's ``customer_id`` holds the customers' codes as text (the
+    aggregates do not read it; the ids cost a read of every customer's)."""
+    engine = source.streams
+    if engine is None or not layout.serves(definition):
+        return None
+    kept = layout.kept_sql(source)
+    if kept is None or not layout.current(engine, source.aliases):
+        return None
+    as_of = definition.as_of or source.as_of or (
+        latest_event(source) if kept == "TRUE" else layout.latest(engine, kept))
+    units = _units_from_layout(engine, definition, as_of, kept, ids)
+    if units is None:
+        return None
+    engine.store_temp(UNITS_TABLE, units)
+    return as_of
+
+
 def store_units_fast(engine: ArrowStreams, definition: FunnelDefinition, events: str, aliases: str | None,
                      as_of: dt.datetime, batch_rows: int = BATCH_ROWS) -> None:
     """The per-unit table of ``units_sql``, built by ``funnel.chains`` from DuckDB's sorted
     event stream read in batches of ``batch_rows``, stored as ``UNITS_TABLE``. Without
     ``identify`` events and alias rows every id is its own: the alias joins are skipped.
     The stream is sorted by the customer's hash, and by the id itself if two customers
-    share one (for a million customers, a chance of about 3 in 10⁸). On a store whose
-    funnel layout is current and holds what the funnel reads (``funnel.layout``), the
-    rows come from the layout already in order: no sort."""
-    if events == "events" and aliases != RESOLVED and layout.serves(definition) and layout.current(engine):
-        units = _units_from_layout(engine, definition, as_of)
-        if units is not None:
-            engine.store_temp(UNITS_TABLE, units)
-            return
+    share one (for a million customers, a chance of about 3 in 10⁸)."""
     sources = [f"SELECT count(*) AS n FROM {events} AS e WHERE event = 'identify'"]
     if aliases is not None:
         sources.append(f"SELECT count(*) AS n FROM {aliases}")
@@ -137,14 +156,16 @@ def store_units_scanned(engine: Engine, definition: FunnelDefinition, events: st
         engine.load(Table(UNITS_TABLE, units.schema, (), "customer_id"), units, UNITS_TABLE)  # type: ignore[attr-defined]
 
 
-def _units_from_layout(engine: ArrowStreams, definition: FunnelDefinition, as_of: dt.datetime) -> pa.Table | None:
-    """The per-unit table from the store's funnel layout (``funnel.layout``): by the compiled
+def _units_from_layout(engine: ArrowStreams, definition: FunnelDefinition, as_of: dt.datetime,
+                       kept: str, with_ids: bool) -> pa.Table | None:
+    """The per-unit table from the store's funnel layout (``funnel.layout``), of its rows
+    passing ``kept`` (``layout.kept_sql``): by the compiled
     kernel (``funnel.kernel``) for the funnels it serves on layouts of ``KERNEL_ROWS`` rows
     or more (below, importing Numba and loading the kernel would cost more than it saves),
     else by ``funnel.chains``;
     None when the layout's rows do not come in order."""
     def ids(codes: pa.Array) -> pa.Array:
-        return layout.customer_ids(engine, codes)
+        return layout.customer_ids(engine, codes) if with_ids else codes.cast(pa.string())
 
     try:
         if layout.stored_rows(engine) >= KERNEL_ROWS:
@@ -152,12 +173,22 @@ def _units_from_layout(engine: ArrowStreams, definition: FunnelDefinition, as_of
 
             if kernel.serves(definition):
                 try:
-                    return kernel.units_table(definition, layout.parts(engine, definition), as_of, ids)
+                    return kernel.units_table(definition, layout.parts(engine, definition, kept=kept), as_of, ids)
                 except kernel.PeriodsBack:
                     pass
-        return chains.units_table(definition, layout.stream(engine, definition), as_of, ids)
+        return chains.units_table(definition, layout.stream(engine, definition, kept=kept), as_of, ids)
     except layout.OutOfOrder:
         return None
+
+
+def warm_kernel(engine: Engine) -> None:
+    """On a store whose funnel layout is current and holds ``KERNEL_ROWS`` rows or more,
+    import Numba and load the compiled kernel (seconds), so that the first funnel does not
+    wait for it (the server does it in the background as it starts)."""
+    if isinstance(engine, ArrowStreams) and layout.current(engine) and layout.stored_rows(engine) >= KERNEL_ROWS:
+        from voronka.funnel import kernel
+
+        kernel.warm()
 
 
 def _units_from_stream(engine: ArrowStreams, definition: FunnelDefinition, sql: str, as_of: dt.datetime,

@@ -278,3 +278,16 @@ def _attributed(defn: FunnelDefinition, part: pa.Table, at: np.ndarray, level: n
         rows = at[:, b.step - 1]  # type: ignore[operator]
     value = part.column("bv").take(pa.array(np.maximum(rows, 0), mask=rows < 0))
     return pc.coalesce(value, pa.scalar(NONE))
+
+
+def warm() -> None:
+    """Load the compiled functions (from Numba's cache, or compile them) ahead of a first
+    funnel: an ordered and an unordered one-step funnel over one row of a part."""
+    from voronka.funnel.definition import Step
+    from voronka.rules import StepRule
+
+    part = pa.table({"customer_id": pa.array([0], pa.int32()), "tsu": pa.array([0], pa.int64()),
+                     "f0": pa.array([1], pa.uint8())})
+    for order in ("ordered", "unordered"):
+        defn = FunnelDefinition(steps=(Step(key="a", rule=StepRule(events=("a",))),), order=order, ties="strict")
+        _part_units(defn, part, 0)

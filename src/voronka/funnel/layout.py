@@ -1,31 +1,41 @@
 """The funnel layout: a store's events kept in funnel order, so a funnel needs no sort.
 
-A derived copy of the ``events`` table of a store (docs/performance.md, *Second round*),
-rebuilt by ``refresh`` (``voronka optimize``; an ingest leaves it out of date):
+A derived copy of the ``events`` table of a store read through its alias map
+(``voronka.sql.resolved_events``: the ``aliases`` table and the ``identify`` events), as every
+analysis reads it (docs/performance.md, *Second round*), rebuilt by ``refresh`` (``voronka
+optimize``; an ingest leaves it out of date):
 
-* ``voronka_layout_customers`` (``c``, ``customer_id``): every customer id and its code,
-  ``0..``, in id order;
+* ``voronka_layout_customers`` (``c``, ``customer_id``): every (resolved) customer id and
+  its code, ``0..``, in id order;
 * ``voronka_layout_names`` (``e``, ``event``): every event name and its code;
-* ``voronka_layout_events`` (``c``, ``e``, ``tsu``, ``channel``): one row per event, its
-  customer's and name's codes, its time in microseconds and its channel, stored in the
-  definition's event order: by customer, then ``(ts, event_id)``.
+* ``voronka_layout_events`` (``c``, ``e``, ``tsu``, then ``COLUMNS``: ``channel``,
+  ``campaign``, ``revenue``, ``currency``, ``referrer_id``, the last resolved too): one row
+  per event, its customer's and name's codes, its time in microseconds and its other
+  columns but ``event_id`` and ``properties``, stored in the definition's event order: by
+  customer, then ``(ts, event_id)``.
 
-The layout reflects one **generation** of the store: the number of rows of ``events``
-when it was built, kept in ``voronka_meta`` (key ``funnel_layout``). Events are only ever
-added (by ``voronka ingest`` and the collector), so a store whose ``events`` holds another
-number of rows has changed since, and the layout is not used (``current``) until the next
-refresh.
+The layout reflects one **generation** of the store: the numbers of rows of ``events`` and
+of ``aliases`` when it was built, kept in ``voronka_meta`` (key ``funnel_layout``). Events
+and aliases are only ever added (by ``voronka ingest`` and the collector; a known alias
+keeps its first id), so a store holding other numbers of rows has changed since, and the
+layout is not used (``current``) until the next refresh; nor is a layout built before it
+held every column of ``COLUMNS``.
 
 A funnel the layout serves (``serves``: rules that test the event name only, a breakdown
-by channel or none, every id its own customer) reads its steps' rows from it in stored
-order, integers only, with no sort (``parts``); each row's stored position comes along
-and the reader checks that they increase (``OutOfOrder``: the funnel then takes the
-sorted stream). The units are then computed by the compiled kernel (``funnel.kernel``)
-or, for what it does not serve, by ``funnel.chains`` as over the sorted stream.
+by ``COLUMNS`` or none) over a source it serves (``kept_sql``: the store's events, counting
+customers, filtered by ``where`` conditions on ``COLUMNS`` and by a date range, or not at
+all) reads its steps' rows from it in stored order, with no sort (``parts``): the rows the
+source gives the SQL path, the filter tested on each stored row as
+``voronka.source.Source.events_sql`` tests it on each resolved event. Each row's stored
+position comes along and the reader checks that they increase (``OutOfOrder``: the funnel
+then takes the sorted stream). The units are then computed by the compiled kernel
+(``funnel.kernel``) or, for what it does not serve, by ``funnel.chains`` as over the
+sorted stream.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 
 import duckdb
@@ -34,13 +44,16 @@ import pyarrow as pa
 
 from voronka.engines import Engine
 from voronka.funnel.definition import FunnelDefinition
-from voronka.funnel.sql import _grouping, _period_sql, reader_counts
-from voronka.sql import literal
+from voronka.funnel.sql import _grouping, _period_sql, breakdown_sql, reader_counts
+from voronka.source import CUSTOMER, Source
+from voronka.sql import literal, resolved_events
 
 CUSTOMERS = "voronka_layout_customers"
 NAMES = "voronka_layout_names"
 EVENTS = "voronka_layout_events"
 META_KEY = "funnel_layout"
+COLUMNS = ("channel", "campaign", "revenue", "currency", "referrer_id")
+"""The events' columns the layout keeps as they are (breakdowns and filters read them)."""
 PART_ROWS = 4_000_000  # stored rows a funnel reads from the layout at a time
 _META = "voronka_meta"
 
@@ -50,48 +63,78 @@ class OutOfOrder(Exception):
 
 
 def refresh(con: duckdb.DuckDBPyConnection) -> None:
-    """Rebuild the layout from the store's ``events`` on ``con`` in one transaction, and
-    record the generation it reflects."""
+    """Rebuild the layout from the store's ``events`` read through its alias map on ``con``
+    in one transaction, and record the generation it reflects."""
     con.execute("BEGIN TRANSACTION")
     try:
-        (rows,) = con.execute("SELECT count(*) FROM events").fetchall()[0]
+        aliases = "aliases" if con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'aliases' "
+                                           "AND NOT temporary").fetchall()[0][0] else None
+        resolved = resolved_events("events", aliases)
         con.execute(f"CREATE OR REPLACE TABLE {CUSTOMERS} AS SELECT CAST(row_number() OVER (ORDER BY customer_id) - 1 "
-                    "AS INTEGER) AS c, customer_id FROM (SELECT DISTINCT customer_id FROM events) ORDER BY c")
+                    f"AS INTEGER) AS c, customer_id FROM (SELECT DISTINCT customer_id FROM ({resolved})) ORDER BY c")
         con.execute(f"CREATE OR REPLACE TABLE {NAMES} AS SELECT CAST(row_number() OVER (ORDER BY event) - 1 "
                     "AS INTEGER) AS e, event FROM (SELECT DISTINCT event FROM events) ORDER BY e")
-        con.execute(f"CREATE OR REPLACE TABLE {EVENTS} AS SELECT k.c, n.e, epoch_us(v.ts) AS tsu, v.channel "
-                    f"FROM events AS v JOIN {CUSTOMERS} AS k ON k.customer_id = v.customer_id "
+        con.execute(f"CREATE OR REPLACE TABLE {EVENTS} AS SELECT k.c, n.e, epoch_us(v.ts) AS tsu, "
+                    f"{', '.join('v.' + c for c in COLUMNS)} "
+                    f"FROM ({resolved}) AS v JOIN {CUSTOMERS} AS k ON k.customer_id = v.customer_id "
                     f"JOIN {NAMES} AS n ON n.event = v.event ORDER BY k.c, v.ts, v.event_id")
-        con.execute(f"INSERT OR REPLACE INTO {_META} VALUES (?, ?)", [META_KEY, str(rows)])
+        con.execute(f"INSERT OR REPLACE INTO {_META} SELECT ?, ({_generation(aliases)})", [META_KEY])
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
 
 
-def current(engine: Engine) -> bool:
-    """Whether ``engine`` holds a layout built from its ``events`` as they are now, with
-    every id its own customer (no alias rows, no ``identify`` events)."""
+def _generation(aliases: str | None) -> str:
+    """SQL for the generation of the store's events and alias map: the rows of ``events``
+    and of the alias table (``aliases``; both are only ever added to), as text."""
+    alias_rows = f"(SELECT count(*) FROM {aliases})" if aliases else "0"
+    return f"SELECT CAST((SELECT count(*) FROM events) AS VARCHAR) || ' ' || CAST({alias_rows} AS VARCHAR)"
+
+
+def current(engine: Engine, aliases: str | None = "aliases") -> bool:
+    """Whether ``engine`` holds a layout of every column of ``COLUMNS`` built from its
+    ``events`` and alias table as they are now. ``aliases`` None: for a reader that reads
+    no alias table (only ``identify`` events), which the layout serves while the table
+    has no rows."""
     if not (engine.has_table(EVENTS) and engine.has_table(_META)):
         return False
-    aliases = "(SELECT count(*) FROM aliases)" if engine.has_table("aliases") else "0"
-    row = engine.query(
-        f"SELECT (SELECT value FROM {_META} WHERE key = {literal(META_KEY)}) AS built, "
-        f"(SELECT CAST(count(*) AS VARCHAR) FROM events) AS now, {aliases} AS aliases, "
-        f"(SELECT count(*) FROM {NAMES} WHERE event = 'identify') AS identify").to_pylist()[0]
-    return row["built"] == row["now"] and row["aliases"] == 0 and row["identify"] == 0
+    if not set(COLUMNS) <= set(engine.query(f"SELECT * FROM {EVENTS} LIMIT 0").column_names):
+        return False
+    table = "aliases" if engine.has_table("aliases") else None
+    row = engine.query(f"SELECT (SELECT value FROM {_META} WHERE key = {literal(META_KEY)}) AS built, "
+                       f"({_generation(table)}) AS now").to_pylist()[0]
+    return row["built"] == row["now"] and (aliases is not None or row["now"].endswith(" 0"))
 
 
 def serves(defn: FunnelDefinition) -> bool:
     """Whether the layout holds everything ``defn`` reads: rules that test event names only
-    (a count of repeat purchases left to the reader), no breakdown or one by ``channel``
+    (a count of repeat purchases left to the reader), no breakdown or one by ``COLUMNS``
     that is not ``all_steps`` (that one groups a customer's rows by value)."""
     by_value, _ = _grouping(defn)
     counted = reader_counts(defn)
     b = defn.breakdown
-    return (not by_value and (b is None or b.fields == ("channel",))
+    return (not by_value and (b is None or set(b.fields) <= set(COLUMNS))
             and all(not r.where and r.min_referrals is None and ((r.min_purchases or 1) == 1 or i in counted)
                     for i, r in enumerate(defn.rules)))
+
+
+def kept_sql(source: Source) -> str | None:
+    """The condition over the layout's rows that keeps the events ``source`` reads
+    (``TRUE``: all), or None when the layout does not serve it: events other than the
+    store's, a unit other than the customer, a ``where`` condition on a field outside
+    ``COLUMNS`` (a property, ``event``, ``customer_id``, ``event_id``)."""
+    if (source.events != "events" or source.aliases not in ("aliases", None) or source.unit != CUSTOMER
+            or any(c.field not in COLUMNS for c in source.where)):
+        return None
+    return " AND ".join(f"({k})" for k in source.kept("make_timestamp(tsu)")) or "TRUE"
+
+
+def latest(engine: Engine, kept: str) -> dt.datetime:
+    """The latest time of the layout's rows that pass ``kept`` (1970-01-01 for none): the
+    default ``as_of`` of the source ``kept_sql`` read it from."""
+    us = engine.query(f"SELECT max(tsu) AS m FROM {EVENTS} WHERE {kept}").column("m")[0].as_py()
+    return dt.datetime(1970, 1, 1) + dt.timedelta(microseconds=us or 0)
 
 
 def name_masks(engine: Engine, defn: FunnelDefinition) -> tuple[np.ndarray, list[int]]:
@@ -108,20 +151,23 @@ def name_masks(engine: Engine, defn: FunnelDefinition) -> tuple[np.ndarray, list
     return masks, wanted
 
 
-def stream_sql(defn: FunnelDefinition, wanted: list[int], first: list[int], periods: bool = True) -> str:
-    """The layout's rows of the names ``wanted``, in stored order (no ``ORDER BY``):
-    ``customer_id`` (the customer's code), ``bv`` (the channel, with a breakdown),
+def stream_sql(defn: FunnelDefinition, wanted: list[int], first: list[int], periods: bool = True,
+               kept: str = "TRUE") -> str:
+    """The layout's rows of the names ``wanted`` that pass ``kept`` (``kept_sql``), in stored
+    order (no ``ORDER BY``): ``customer_id`` (the customer's code), ``bv`` (the breakdown
+    value, ``funnel.sql.breakdown_sql``),
     ``period`` (with a cohort, on the rows that start attempts: of the names ``first``
     fill step 1, any row for unordered funnels; not with ``periods=False``), ``tsu``, ``e``
     and the stored position ``o``."""
     columns = ["c AS customer_id"]
     if defn.breakdown is not None:
-        columns.append("channel AS bv")
+        columns.append(f"{breakdown_sql(defn.breakdown)} AS bv")
     if defn.cohort and periods:
         starts = "TRUE" if defn.order == "unordered" else _in(first)
         columns.append(f"CASE WHEN {starts} THEN {_period_sql(defn, 'make_timestamp(tsu)')} END AS period")
     columns += ["tsu", "e", "rowid AS o"]
-    return f"SELECT {', '.join(columns)} FROM {EVENTS} WHERE {'TRUE' if defn.reads_every_event else _in(wanted)}"
+    names = "TRUE" if defn.reads_every_event else _in(wanted)
+    return f"SELECT {', '.join(columns)} FROM {EVENTS} WHERE {names} AND {kept}"
 
 
 def _in(codes: list[int]) -> str:
@@ -134,10 +180,11 @@ def _in(codes: list[int]) -> str:
     return f"({' OR '.join(tests)})" if tests else "FALSE"
 
 
-def parts(engine: Engine, defn: FunnelDefinition, part_rows: int = PART_ROWS) -> Iterator[pa.Table]:
-    """The layout's rows a funnel reads, in parts of whole customers, as
-    ``funnel.chains.units_table`` takes them (``customer_id`` holding customer codes,
-    ``f0``.. the flags), checked to come in stored order (``OutOfOrder``).
+def parts(engine: Engine, defn: FunnelDefinition, part_rows: int = PART_ROWS,
+          kept: str = "TRUE") -> Iterator[pa.Table]:
+    """The layout's rows a funnel reads (of them, those passing ``kept``), in parts of whole
+    customers, as ``funnel.chains.units_table`` takes them (``customer_id`` holding customer
+    codes, ``f0``.. the flags), checked to come in stored order (``OutOfOrder``).
 
     A part holds about ``part_rows`` stored rows (a range of customer codes: DuckDB skips
     the row groups outside it by their min/max) and is fetched whole: DuckDB keeps the
@@ -146,7 +193,7 @@ def parts(engine: Engine, defn: FunnelDefinition, part_rows: int = PART_ROWS) ->
     masks, wanted = name_masks(engine, defn)
     first = [e for e in range(len(masks)) if masks[e, 0] & np.uint64(1)]
     periods = _period_table(engine, defn) if defn.cohort else None
-    sql = stream_sql(defn, wanted, first, periods=periods is None)
+    sql = stream_sql(defn, wanted, first, periods=periods is None, kept=kept)
     customers, rows = engine.query(f"SELECT (SELECT count(*) FROM {CUSTOMERS}) AS customers, "
                                    f"(SELECT count(*) FROM {EVENTS}) AS n").to_pylist()[0].values()
     count = max(1, -(-rows // part_rows))
@@ -196,9 +243,10 @@ def _period_table(engine: Engine, defn: FunnelDefinition) -> tuple[int, np.ndarr
     return (lo, a.astype(np.int32)) if np.array_equal(a, b) else None
 
 
-def stream(engine: Engine, defn: FunnelDefinition, part_rows: int = PART_ROWS) -> Iterator[pa.RecordBatch]:
+def stream(engine: Engine, defn: FunnelDefinition, part_rows: int = PART_ROWS,
+           kept: str = "TRUE") -> Iterator[pa.RecordBatch]:
     """The rows of ``parts`` as record batches."""
-    for part in parts(engine, defn, part_rows):
+    for part in parts(engine, defn, part_rows, kept):
         yield from part.to_batches()
 
 

@@ -323,7 +323,8 @@ class Pages:
                     self._running.discard(con)
 
     def warm(self) -> None:
-        """Import the analyses' modules, then compute the default overview and the builder's
+        """Import the analyses' modules (and load the funnel kernel on a store whose funnel
+        layout serves it: ``funnel.warm_kernel``), then compute the default overview and the builder's
         default funnel (English, the whole store) so that the first visitor finds them ready
         (run in the background from the start; its reads are interrupted if the server stops)."""
         if self.closing.wait(WARM_AFTER):  # the first requests do not share the interpreter with the imports
@@ -332,7 +333,7 @@ class Pages:
             if self.closing.is_set():
                 return
             importlib.import_module(module)
-        for first in (lambda: self._compute("overview", source_options([]), "en"),
+        for first in (self._warm_kernel, lambda: self._compute("overview", source_options([]), "en"),
                       lambda: builder.funnel_answer(self, self.results, list(DEFAULT_FUNNEL), "en")):
             if self.closing.is_set():
                 return
@@ -340,6 +341,13 @@ class Pages:
                 first()
             except Exception:  # noqa: BLE001 - a request asking for it computes it again and answers the error
                 pass
+
+    def _warm_kernel(self) -> None:
+        from voronka.engines.duckdb import DuckDBEngine
+        from voronka.funnel import warm_kernel
+
+        with self.reading() as con:
+            warm_kernel(DuckDBEngine(con))
 
     def start(self) -> None:
         self._warm.start()
