@@ -4,8 +4,10 @@ figure of it drawn by plotly in headless Chromium."""
 from __future__ import annotations
 
 import html
+import json
 import re
 
+import plotly.graph_objects as go
 import pyarrow as pa
 import pytest
 
@@ -13,6 +15,7 @@ from tests.backends import engine_for, event
 from .test_chromium import CHROMIUM, _chromium
 from voronka import demo
 from voronka.engines.duckdb import DuckDBEngine
+from voronka.figure import to_json
 from voronka.i18n import t
 from voronka.reports.full import full_report
 from voronka.schema import SPEND
@@ -92,6 +95,17 @@ def test_what_the_data_cannot_support_is_listed_never_drawn_as_zeros(tmp_path, l
         assert f"{t(f'report.analysis.{name}', lang)}: {built.skipped[name]}" in left_out.text
     few = engine_for(_visits_and_purchases(40))  # 5 repeat customers
     assert repeat in full_report(few, lang, title="Few").skipped["clv"]
+
+
+def test_every_figure_is_plotlys_own_json(demo_report):
+    """The figures are plain JSON (``voronka.figure``): plotly validates every property of each
+    (an unknown name or a bad value raises) and gives back the same JSON."""
+    built, _ = demo_report
+    figures = [s.figure for s in built.report.sections if s.figure is not None]
+    assert len(figures) >= 15
+    for figure in figures:
+        spec = json.loads(to_json(figure))
+        assert json.loads(go.Figure(spec).to_json()) == spec, figure.layout.title
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="no Chromium (CI installs it)")

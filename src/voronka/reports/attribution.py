@@ -7,9 +7,9 @@ from __future__ import annotations
 import html
 from typing import Any
 
-import plotly.graph_objects as go
 import pyarrow as pa
 
+from voronka import figure as plot
 from voronka.attribution import MODELS, AttributionResult
 from voronka.attribution.compute import NO_TOUCH
 from voronka.i18n import format_duration, format_number, format_percent, t
@@ -56,14 +56,14 @@ def localise(table: pa.Table, lang: str) -> pa.Table:
     return table
 
 
-def credit_chart(wide: pa.Table, lang: str, title: str) -> go.Figure:
+def credit_chart(wide: pa.Table, lang: str, title: str) -> plot.Figure:
     """Grouped bars: one group per channel, one bar per model (the side-by-side table)."""
     models = [c for c in wide.column_names if c not in ("channel", "currency")]
     channels = localise(wide.select(["channel"]), lang).column("channel").to_pylist()
     if "currency" in wide.column_names:
         channels = [f"{c} ({k})" if k else c for c, k in zip(channels, wide.column("currency").to_pylist())]
     channels = [html.escape(c, quote=False) for c in channels]  # user text: shown, never read as markup
-    figure = go.Figure()
+    figure = plot.Figure()
     for i, model in enumerate(models):
         values = wide.column(model).to_pylist()
         figure.add_bar(name=model_label(model, lang), x=channels, y=values, marker_color=PALETTE[i % len(PALETTE)],

@@ -25,9 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import plotly.graph_objects as go
-import plotly.io as pio
-
+from voronka.figure import to_json
 from voronka.i18n import format_datetime, normalize_lang, t
 from voronka.reports.charts import has_data
 from voronka.reports.tables import Formatter, as_arrow, render_table
@@ -146,12 +144,16 @@ class Report:
     # ------------------------------------------------------------ rendering
 
     def _figure_html(self, figure: Any, div_id: str, section_title: str) -> str:
-        height = figure.layout.height or _DEFAULT_FIGURE_HEIGHT
-        chart_title = figure.layout.title.text
+        spec = figure.to_plotly_json()  # a voronka.figure.Figure or plotly's: the same JSON
+        layout = spec.get("layout", {})
+        height = layout.get("height") or _DEFAULT_FIGURE_HEIGHT
+        chart_title = (layout.get("title") or {}).get("text")
         if chart_title is not None and html.unescape(chart_title).strip() == section_title.strip():
             # the section heading already says it: drop the repeat, keep the space for the legend
-            figure = go.Figure(figure).update_layout(title_text=None, margin_t=40)
-        payload = _script_json(pio.to_json(figure, validate=False))
+            title = {k: v for k, v in layout["title"].items() if k != "text"}
+            layout = {**layout, "title": title, "margin": {**layout.get("margin", {}), "t": 40}}
+            spec = {**spec, "layout": layout}
+        payload = _script_json(to_json(spec))
         return (
             f'<div class="figure"><div id="{div_id}" class="plotly-figure" '
             f'style="height:{int(height)}px"></div>'
