@@ -68,10 +68,24 @@ def _title(key: str, value: Any) -> Any:
     if key == "title" and isinstance(value, str):
         return Props(text=value)
     if key == "colorscale" and isinstance(value, str):
-        from plotly.colors import get_colorscale
-
-        return get_colorscale(value)
+        return _colorscale(value)
     return value
+
+
+def _colorscale(name: str) -> list[list[Any]]:
+    """plotly's colour scale ``name`` (case ignored, ``_r`` reversed) as ``[[level, colour], …]``,
+    looked up as plotly's validator does (cyclical, then diverging, then sequential scales)."""
+    from plotly import colors
+
+    lower = name.lower()
+    base = lower.removesuffix("_r")
+    for module in (colors.cyclical, colors.diverging, colors.sequential):
+        scales = {k.lower(): v for k, v in vars(module).items()
+                  if isinstance(v, list) and not k.startswith("_") and not k.endswith("_r")}
+        found = scales.get(base, [])[:: -1 if base != lower else 1]
+        if found:
+            return [[i / (len(found) - 1), c] for i, c in enumerate(found)]
+    raise ValueError(f"no colour scale {name!r} in plotly")
 
 
 def _path(key: str) -> list[str]:
