@@ -187,8 +187,8 @@ def heatmap_figure(result: ChannelStages, title: str = "", lang: str = "en"):
                       f"{format_percent(cell[s, c]['share_of_stage'], lang)}" if (s, c) in cell else ""
                       for c in channels])
     figure = plot.Figure(plot.Heatmap(z=z, x=channels, y=stages, text=text, texttemplate="%{text}",
-                                  hovertext=hover, hoverinfo="text", colorscale="Blues", zmin=0,
-                                  colorbar={"tickformat": ".0%"}))
+                                      hovertext=hover, hoverinfo="text", colorscale="Blues", zmin=0,
+                                      colorbar={"tickformat": ".0%"}))
     figure.update_yaxes(autorange="reversed")
     figure.update_layout(title=title or None, height=120 + 60 * len(stages),
                          margin={"l": 10, "r": 10, "t": 40, "b": 10})

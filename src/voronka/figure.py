@@ -10,13 +10,15 @@ secondary y axis), ``add_trace``/``add_bar``/``add_scatter``, ``update_layout``,
 
 * keyword names split on ``_`` into nested properties (``title_text`` → ``title.text``;
   ``error_y`` stays one name), dictionaries merged into what is there, ``None`` removes;
-* a ``title`` given as text is ``{"text": …}``, a ``colorscale`` named is its colours; ``template`` names one of plotly's templates,
-  expanded from the copy in the plotly package when the figure is serialised, and a figure
-  without one gets plotly's default (``plotly``), as ``go.Figure`` does;
+* a ``title`` given as text is ``{"text": …}``; a ``colorscale`` named is its colours;
+* ``template`` names one of plotly's templates, expanded from the copy in the plotly package
+  when the figure is serialised; a figure without one gets plotly's default (``plotly``), as
+  ``go.Figure`` does;
 * ``NaN`` and infinities are ``null``; dates are ISO strings; NumPy values are plain numbers.
 
 The tests feed every report figure through ``plotly.graph_objects.Figure``, which validates
-each property and must give back the same JSON (``tests/test_figure.py``).
+each property and must give back the same JSON (``tests/test_figure.py``,
+``tests/reports/test_full.py``, ``tests/reports/test_charts.py``).
 
 Properties read as attributes, as on plotly's objects (``fig.layout.title.text``,
 ``fig.data[0].x``); a property not set reads as ``None``.
@@ -213,7 +215,8 @@ class Figure:
     def to_plotly_json(self) -> dict[str, Any]:
         """``{"data": […], "layout": {…}}`` with the template expanded (shared, not copied)."""
         name = self.layout.get("template", DEFAULT_TEMPLATE)
-        return {"data": self.data, "layout": {**self.layout, "template": template(name) if isinstance(name, str) else name}}
+        expanded = template(name) if isinstance(name, str) else name
+        return {"data": self.data, "layout": {**self.layout, "template": expanded}}
 
     def to_json(self) -> str:
         return to_json(self)
@@ -224,7 +227,8 @@ def make_subplots(specs: list[list[dict[str, Any]]]) -> Figure:
     plotly's ``make_subplots``; ``add_trace(…, secondary_y=True)`` draws on it."""
     if specs != [[{"secondary_y": True}]]:
         raise ValueError(f"make_subplots: only [[{{'secondary_y': True}}]] is supported, not {specs!r}")
-    figure = Figure(layout={"xaxis": {"anchor": "y", "domain": [0.0, 0.94]}, "yaxis": {"anchor": "x", "domain": [0.0, 1.0]},
+    figure = Figure(layout={"xaxis": {"anchor": "y", "domain": [0.0, 0.94]},
+                            "yaxis": {"anchor": "x", "domain": [0.0, 1.0]},
                             "yaxis2": {"anchor": "x", "overlaying": "y", "side": "right"}})
     figure._secondary = "yaxis2"
     return figure

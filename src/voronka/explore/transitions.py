@@ -316,7 +316,7 @@ def transition_figure(result: Transitions, title: str = "", *, min_probability: 
     edges = sorted((r for r in result.matrix.to_pylist() if r["probability"] >= min_probability),
                    key=lambda r: -r["moves"])[:max_edges]
     figure = plot.Figure(plot.Scatter(x=[x[n] for n in names], y=[y[n] for n in names], mode="markers+text",
-                                  text=names, textposition="top center", marker={"size": 14}, hoverinfo="text"))
+                                      text=names, textposition="top center", marker={"size": 14}, hoverinfo="text"))
     arrows = []  # set at once: plotly validates (and copies) the layout at each add_annotation
     for r in edges:
         if r["from"] not in x or r["to"] not in x or r["from"] == r["to"]:

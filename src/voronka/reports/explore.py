@@ -108,7 +108,7 @@ def compare_figure(result, lang: str) -> plot.Figure:
     cell = {(r["state"], r["step"]): r["difference"] for r in rows}
     z = [[cell.get((state, step)) for step in steps] for state in states]
     figure = plot.Figure(plot.Heatmap(z=z, x=steps, y=states, colorscale="RdBu", zmid=0,
-                                  colorbar={"tickformat": ".0%"}, hovertemplate="%{y}, %{x}: %{z:.1%}<extra></extra>"))
+                                      colorbar={"tickformat": ".0%"}, hovertemplate="%{y}, %{x}: %{z:.1%}<extra></extra>"))
     a, b = result.segments
     figure.update_layout(title=t("explore.compare.chart", lang, a=a, b=b), height=max(300, 26 * len(states) + 120),
                          xaxis={"title": t("explore.compare.step_axis", lang), "dtick": 1},

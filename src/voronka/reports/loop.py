@@ -88,8 +88,8 @@ def retention_heatmap(result: RetentionResult, lang: str, measure: str = "retent
     labels = [f"{format_date(r['cohort'], lang)} ({r['cohort_customers']})" for r in rows]
     text = [[format_percent(v, lang) if v is not None else "" for v in line] for line in z]
     fig = plot.Figure(plot.Heatmap(z=z, x=[k[1:] for k in ks], y=labels, text=text, texttemplate="%{text}",
-                               colorscale="Blues", zmin=0, zmax=1 if measure != "revenue_retention" else None,
-                               hoverongaps=False, showscale=False))
+                                   colorscale="Blues", zmin=0, zmax=1 if measure != "revenue_retention" else None,
+                                   hoverongaps=False, showscale=False))
     fig.update_yaxes(autorange="reversed", title=t("loop.axis.cohort", lang), type="category")
     fig.update_xaxes(title=t("loop.axis.k", lang), type="category")
     return _layout(fig, t(f"loop.measure.{measure}", lang), height=max(320, 28 * len(rows) + 140))
@@ -127,7 +127,7 @@ def purchase_count_chart(counts: pa.Table, lang: str) -> plot.Figure:
     """Customers by number of purchase occasions."""
     rows = counts.to_pylist()
     fig = plot.Figure(plot.Bar(x=[str(r["occasions"]) for r in rows], y=[r["customers"] for r in rows],
-                           marker_color=PALETTE[0], text=[format_percent(r["share"], lang) for r in rows]))
+                               marker_color=PALETTE[0], text=[format_percent(r["share"], lang) for r in rows]))
     fig.update_xaxes(title=t("loop.col.occasions", lang), type="category")
     fig.update_yaxes(title=t("loop.axis.customers", lang))
     return _layout(fig, t("loop.section.repeat", lang))

@@ -70,10 +70,10 @@ def cpa_romi_chart(economics: ChannelEconomics, lang: str) -> plot.Figure:
                          + (f" ({r['currency']})" if r["currency"] else "")) for r in rows]
     figure = plot.make_subplots(specs=[[{"secondary_y": True}]])
     figure.add_trace(plot.Bar(x=names, y=[r["cpa"] for r in rows], name=t("money.cpa", lang), offsetgroup="0",
-                            hovertext=[format_number(r["cpa"], lang, digits=2) if r["cpa"] is not None else "—"
+                              hovertext=[format_number(r["cpa"], lang, digits=2) if r["cpa"] is not None else "—"
                                        for r in rows], hoverinfo="x+text"), secondary_y=False)
     figure.add_trace(plot.Bar(x=names, y=[r["romi"] for r in rows], name=t("money.romi", lang), offsetgroup="1",
-                            hovertext=[format_percent(r["romi"], lang) if r["romi"] is not None else "—"
+                              hovertext=[format_percent(r["romi"], lang) if r["romi"] is not None else "—"
                                        for r in rows], hoverinfo="x+text"), secondary_y=True)
     style_figure(figure, lang, t("money.chart.cpa_romi", lang), barmode="group")
     figure.update_yaxes(title_text=t("money.cpa", lang), secondary_y=False)

@@ -82,7 +82,7 @@ def holdout_chart(by_frequency: pa.Table, lang: str) -> plot.Figure:
     fig = plot.Figure([
         plot.Bar(name=t("value.series.actual", lang), x=x, y=by_frequency.column("actual").to_pylist()),
         plot.Scatter(name=t("value.series.predicted", lang), x=x, y=by_frequency.column("predicted").to_pylist(),
-                   mode="lines+markers"),
+                     mode="lines+markers"),
     ])
     fig.update_layout(template="plotly_white", title=t("value.section.holdout", lang),
                       xaxis_title=t("value.axis.x", lang), yaxis_title=t("value.axis.purchases", lang))
@@ -128,7 +128,7 @@ def k_factor_chart(k_factor: pa.Table, lang: str) -> plot.Figure:
     """K per period: ``k_referred`` (referred new / active; equal to i × c when invitations are recorded)."""
     x = [str(p) for p in k_factor.column("period").to_pylist()]
     fig = plot.Figure([plot.Scatter(name=t("value.col.k_referred", lang), x=x, y=k_factor.column("k_referred").to_pylist(),
-                                mode="lines+markers")])
+                                    mode="lines+markers")])
     fig.update_layout(template="plotly_white", title=t("value.section.k_factor", lang),
                       xaxis_title=t("value.col.period", lang), yaxis_rangemode="tozero")
     return fig
