@@ -25,17 +25,17 @@ weak links, plan and change scan are listed as left out with it.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
+import os
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from voronka.analyses import ANALYSES, compute
 from voronka.engines import Engine
-from voronka.errors import VoronkaError
+from voronka.errors import DefinitionError, VoronkaError
 from voronka.funnel import FunnelResult
 from voronka.funnel.coverage import coverage
 from voronka.funnel.definition import FunnelDefinition
@@ -237,22 +237,36 @@ PARTS: tuple[Part, ...] = (
 """The report after its funnel, in order."""
 
 
+THREADS = "VORONKA_REPORT_THREADS"
+"""The environment variable setting how many parts of the report are computed side by side on
+a DuckDB engine (default ``WORKERS``; 1: one after another)."""
+
 WORKERS = 3
 """Parts of the report computed side by side on a DuckDB engine (DuckDB runs a query without
 holding Python's lock, so one part's queries overlap another's Python)."""
+
+
+def workers() -> int:
+    """How many parts are computed side by side: ``VORONKA_REPORT_THREADS``, else ``WORKERS``."""
+    text = os.environ.get(THREADS, "").strip()
+    if not text:
+        return WORKERS
+    if not text.isdigit() or int(text) < 1:
+        raise DefinitionError(f"{THREADS}={text!r}: write a whole number of threads, 1 or more", field=THREADS)
+    return int(text)
 
 FIRST = ("scan", "clv", "paths", "loop")
 """The parts that take longest (on the demo stores), started first; the rest in report order."""
 
 
 class _SideBySide:
-    """Computes parts of the report: side by side on ``WORKERS`` threads when ``parallel`` (each
-    thread on its own cursor of the source's DuckDB connection: a DuckDB connection runs one
-    query at a time), else one after another, at ``submit``."""
+    """Computes parts of the report: side by side on ``threads`` threads (each on its own cursor
+    of the source's DuckDB connection: a DuckDB connection runs one query at a time), or one
+    after another, at ``submit``, with one thread."""
 
-    def __init__(self, source: Source, parallel: bool) -> None:
+    def __init__(self, source: Source, threads: int) -> None:
         self.source = source
-        self.pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="voronka-report") if parallel else None
+        self.pool = ThreadPoolExecutor(threads, thread_name_prefix="voronka-report") if threads > 1 else None
         self.local = threading.local()
         self.cursors: list[Any] = []
 
@@ -273,7 +287,7 @@ class _SideBySide:
             cursor = self.source.engine.connection.cursor()  # type: ignore[attr-defined]
             cursor.execute("SET enable_progress_bar_print = false")
             self.cursors.append(cursor)
-            self.local.source = dataclasses.replace(self.source, engine=DuckDBEngine(cursor))
+            self.local.source = replace(self.source, engine=DuckDBEngine(cursor))
         return self.local.source
 
     def _compute(self, run: Run, part: Part, needs: list[Future[dict[str, Any]]]) -> dict[str, Any]:
@@ -301,8 +315,8 @@ def side_by_side(source: Source) -> bool:
         return False
     found = source.engine.connection.execute(
         "SELECT (SELECT count(*) FROM duckdb_tables() WHERE temporary) "
-        "+ (SELECT count(*) FROM duckdb_views() WHERE temporary AND NOT internal)").fetchone()
-    return found is not None and found[0] == 0
+        "+ (SELECT count(*) FROM duckdb_views() WHERE temporary AND NOT internal) AS n").fetchall()
+    return found[0][0] == 0
 
 
 def full_report(engine: Engine | Source, lang: str, *, title: str, intro: str | None = None, timezone: str = "UTC",
@@ -320,7 +334,7 @@ def full_report(engine: Engine | Source, lang: str, *, title: str, intro: str | 
     from voronka.stage_models import load_model
 
     source = engine if isinstance(engine, Source) else Source(engine, timezone=timezone)
-    parallel = side_by_side(source)  # before the funnel leaves its scratch tables
+    threads = workers() if side_by_side(source) else 1  # before the funnel leaves its scratch tables
     if funnel is None:
         funnel = build_funnel({"model": "hourglass", "timezone": timezone}, lang=lang)
         model = model or load_model("hourglass")
@@ -344,7 +358,7 @@ def full_report(engine: Engine | Source, lang: str, *, title: str, intro: str | 
         missing["diagnose"] = missing["scan"] = t("report.reason.empty_funnel", lang,
                                                   funnel=t(f"report.analysis.{funnel_name}", lang))
     run = Run(page, lang, source, funnel, model, holdout_from, plan_target, plan_sellers, rates)
-    with _SideBySide(source, parallel) as pool:
+    with _SideBySide(source, threads) as pool:
         computed: dict[Part, Future[dict[str, Any]]] = {}
         for part in sorted(PARTS, key=lambda p: FIRST.index(p.name) if p.name in FIRST else len(FIRST)):
             if part.analyses and part.name not in missing:
