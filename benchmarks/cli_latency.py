@@ -3,7 +3,8 @@ on the 5,000-customer demo store, wall time of whole processes (min / median / m
 ``voronka demo`` end to end (generate, ingest, print, write the 28-section report) in a
 fresh folder each time (``--demo-runs``), and ``voronka report`` (every analysis) on the
 100,000-customer demo store (``--report-runs``; the store is made once by ``voronka demo
---customers 100000``, about half a minute, not timed).
+--customers 100000``, about half a minute, not timed), its parts side by side and then one
+after another (``VORONKA_REPORT_THREADS=1``).
 
     uv run python benchmarks/cli_latency.py [--runs 10] [--demo-runs 3] [--report-runs 3] [--dir DIR]
 
@@ -80,8 +81,11 @@ def main() -> None:
                                cwd=big, check=True, env=env, stdout=subprocess.DEVNULL)
             args = ["report", "--store", "voronka.duckdb", "--output", "voronka-report.html"]
             wall(args, big, env)  # warms the page cache
-            line(f"voronka report ({options.report_customers:,}-customer demo store)",
-                 [wall(args, big, env) for _ in range(options.report_runs)])
+            for threads in ("", "1"):  # the parts side by side (default), then one after another
+                runs = {**env, "VORONKA_REPORT_THREADS": threads}
+                line(f"voronka report ({options.report_customers:,}-customer demo store"
+                     + (", VORONKA_REPORT_THREADS=1)" if threads else ")"),
+                     [wall(args, big, runs) for _ in range(options.report_runs)])
         print(f"load average {os.getloadavg()[0]:.2f} at the end")
 
 
