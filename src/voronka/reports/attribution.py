@@ -8,6 +8,7 @@ import html
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from voronka import figure as plot
 from voronka.attribution import MODELS, AttributionResult
@@ -72,17 +73,23 @@ def credit_chart(wide: pa.Table, lang: str, title: str) -> plot.Figure:
     return style_figure(figure, lang, title, barmode="group", margin={"l": 20, "r": 20, "t": 110, "b": 40})
 
 
+def _count(flags: pa.ChunkedArray) -> int:
+    """How many of ``flags`` are true."""
+    return int(pc.sum(flags).as_py() or 0)
+
+
 def add_attribution_sections(report: Report, result: AttributionResult, lang: str) -> Report:
     """Conversions by channel and model (chart + table), revenue, spend (when loaded) and
     the Markov removal effects (when the Markov model ran)."""
     headers, formatters = attribution_columns(lang, result.by)
     if result.credit.num_rows == 0:
         return report.add_section(t("attribution.title", lang), text=t("attribution.no_conversions", lang))
-    journeys = result.journeys.select(["converted", "channels"]).to_pylist()
+    converted = pc.fill_null(result.journeys.column("converted"), pa.scalar(False))
+    touched = pc.fill_null(pc.list_value_length(result.journeys.column("channels")), pa.scalar(0, pa.int32()))
     intro = t("attribution.intro", lang, conversions=format_number(result.total_conversions, lang),
-              paths=format_number(sum(not j["converted"] for j in journeys), lang),
-              lookback=format_duration(result.lookback, lang), untouched=format_number(
-                  sum(j["converted"] and not j["channels"] for j in journeys), lang))
+              paths=format_number(result.journeys.num_rows - _count(converted), lang),  # not converted
+              lookback=format_duration(result.lookback, lang), untouched=format_number(  # converted, no touch
+                  _count(pc.and_(converted, pc.equal(touched, 0))), lang))
     report.add_section(t("attribution.title", lang), text=intro,
                        figure=credit_chart(result.conversions, lang, t("attribution.chart.conversions", lang)),
                        table=localise(result.conversions, lang), headers=headers, formatters=formatters)
