@@ -1,9 +1,9 @@
 """Plotly figures built from the engine's result tables, labelled and formatted for a language.
 
-Every builder takes a plain ``pyarrow.Table`` with the schema below and returns a
-``plotly.graph_objects.Figure``; none does I/O. Numbers in text and hover labels are
-formatted with :mod:`voronka.i18n` (babel); axis ticks use plotly's ``separators`` set
-to the locale's decimal and group marks. User-provided labels are HTML-escaped before
+Every builder takes a plain ``pyarrow.Table`` with the schema below and returns a plotly
+figure as plain JSON (``voronka.figure.Figure``); none does I/O. Numbers in text and hover
+labels are formatted with :mod:`voronka.i18n` (babel); axis ticks use plotly's
+``separators`` set to the locale's decimal and group marks. User-provided labels are HTML-escaped before
 they reach plotly (whose text accepts a few tags such as ``<b>``).
 
 Funnel steps table (``funnel_chart``, ``hourglass_chart``)::

@@ -255,6 +255,7 @@ def workers() -> int:
         raise DefinitionError(f"{THREADS}={text!r}: write a whole number of threads, 1 or more", field=THREADS)
     return int(text)
 
+
 FIRST = ("scan", "clv", "paths", "loop")
 """The parts that take longest (on the demo stores), started first; the rest in report order."""
 

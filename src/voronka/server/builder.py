@@ -27,8 +27,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 from fastapi.encoders import jsonable_encoder
 
-from voronka.figure import to_json
 from voronka.errors import InputError
+from voronka.figure import to_json
 from voronka.i18n import format_date, format_datetime, format_duration, format_number, format_percent, t
 from voronka.server.results import Results, canonical, json_bytes
 
