@@ -120,12 +120,12 @@ class Report:
     ) -> Report:
         """Add a section; returns the report, so calls chain.
 
-        ``figure`` is a plotly Figure; ``table`` a pyarrow Table or pandas DataFrame,
+        ``figure`` is a ``voronka.figure.Figure`` or plotly's; ``table`` a pyarrow Table or pandas DataFrame,
         shown with ``formatters`` (column → callable value → str) and ``headers``
         (column → header text), at most ``max_rows`` rows (None: all).
         """
         if figure is not None and not hasattr(figure, "to_plotly_json"):
-            raise TypeError(f"figure must be a plotly Figure, not {type(figure).__name__}")
+            raise TypeError(f"figure must be a voronka.figure.Figure or plotly's, not {type(figure).__name__}")
         if table is not None:
             table = as_arrow(table)
         self.sections.append(
