@@ -125,7 +125,7 @@ class Report:
         (column → header text), at most ``max_rows`` rows (None: all).
         """
         if figure is not None and not hasattr(figure, "to_plotly_json"):
-            raise TypeError(f"figure must be a voronka.figure.Figure or plotly's, not {type(figure).__name__}")
+            raise TypeError(f"figure must be a plotly Figure (voronka.figure's or plotly's), not {type(figure).__name__}")
         if table is not None:
             table = as_arrow(table)
         self.sections.append(
