@@ -84,8 +84,9 @@ def _colorscale(name: str) -> list[list[Any]]:
     for module in (colors.cyclical, colors.diverging, colors.sequential):
         scales = {k.lower(): v for k, v in vars(module).items()
                   if isinstance(v, list) and not k.startswith("_") and not k.endswith("_r")}
-        found = scales.get(base, [])[:: -1 if base != lower else 1]
+        found = scales.get(base)
         if found:
+            found = found[::-1] if base != lower else found
             return [[i / (len(found) - 1), c] for i, c in enumerate(found)]
     raise ValueError(f"no colour scale {name!r} in plotly")
 
