@@ -15,12 +15,12 @@ from tests.backends import engine_for, event
 from .test_chromium import CHROMIUM, _chromium
 from voronka import demo
 from voronka.engines.duckdb import DuckDBEngine
+from voronka.errors import DefinitionError
 from voronka.figure import to_json
 from voronka.i18n import t
-from voronka.errors import DefinitionError
 from voronka.reports.full import THREADS, full_report, side_by_side
-from voronka.source import Source
 from voronka.schema import SPEND
+from voronka.source import Source
 
 
 @pytest.fixture(scope="module")
