@@ -1,9 +1,12 @@
 """Interactive latency of the command line: ``voronka --help`` cold start and ``voronka funnel``
 on the 5,000-customer demo store, wall time of whole processes (min / median / max of N runs),
-and ``voronka demo`` end to end (generate, ingest, print, write the 28-section report) in a
-fresh folder each time (``--demo-runs``).
+``voronka demo`` end to end (generate, ingest, print, write the 28-section report) in a
+fresh folder each time (``--demo-runs``), and ``voronka report`` (every analysis) on the
+100,000-customer demo store (``--report-runs``; the store is made once by ``voronka demo
+--customers 100000``, about half a minute, not timed), its parts side by side and then one
+after another (``VORONKA_REPORT_THREADS=1``).
 
-    uv run python benchmarks/cli_latency.py [--runs 10] [--demo-runs 3] [--dir DIR]
+    uv run python benchmarks/cli_latency.py [--runs 10] [--demo-runs 3] [--report-runs 3] [--dir DIR]
 
 The demo store is made once in DIR (default: a temp folder) with ``voronka demo``. Each run
 is a fresh ``voronka`` process (the installed entry point), as a user's shell starts it, so
@@ -47,6 +50,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--dir", type=Path)
     parser.add_argument("--demo-runs", type=int, default=3)
+    parser.add_argument("--report-runs", type=int, default=3)
+    parser.add_argument("--report-customers", type=int, default=100_000)
     options = parser.parse_args()
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     with tempfile.TemporaryDirectory(prefix="voronka-latency-") as scratch:
@@ -59,17 +64,35 @@ def main() -> None:
               "bytecode cached")
         for name, args in COMMANDS.items():
             wall(args, folder, env)  # the first run warms the page cache, as a user's second command
-            times = sorted(wall(args, folder, env) for _ in range(options.runs))
-            print(f"{name:<72} min {times[0]:.2f} s  median {statistics.median(times):.2f} s  max {times[-1]:.2f} s")
+            line(name, [wall(args, folder, env) for _ in range(options.runs)])
         demos = []
         for run in range(options.demo_runs):
             fresh = Path(scratch) / f"demo-{run}"
             fresh.mkdir()
             demos.append(wall(["demo"], fresh, env))
         if demos:
-            demos.sort()
-            print(f"{'voronka demo (a fresh folder each run)':<72} min {demos[0]:.2f} s  "
-                  f"median {statistics.median(demos):.2f} s  max {demos[-1]:.2f} s")
+            line("voronka demo (a fresh folder each run)", demos)
+        if options.report_runs:
+            big = folder / f"demo-{options.report_customers}"
+            big.mkdir(exist_ok=True)
+            if not (big / "voronka.duckdb").exists():
+                subprocess.run([VORONKA, "demo", "--customers", str(options.report_customers), "--store",
+                                "voronka.duckdb", "--report", "demo-report.html"],
+                               cwd=big, check=True, env=env, stdout=subprocess.DEVNULL)
+            args = ["report", "--store", "voronka.duckdb", "--output", "voronka-report.html"]
+            wall(args, big, env)  # warms the page cache
+            for threads in ("", "1"):  # the parts side by side (default), then one after another
+                runs = {**env, "VORONKA_REPORT_THREADS": threads}
+                line(f"voronka report ({options.report_customers:,}-customer demo store"
+                     + (", VORONKA_REPORT_THREADS=1)" if threads else ")"),
+                     [wall(args, big, runs) for _ in range(options.report_runs)])
+        print(f"load average {os.getloadavg()[0]:.2f} at the end")
+
+
+def line(name: str, times: list[float]) -> None:
+    times = sorted(times)
+    print(f"{name:<72} min {times[0]:.2f} s  median {statistics.median(times):.2f} s  max {times[-1]:.2f} s",
+          flush=True)
 
 
 if __name__ == "__main__":

@@ -168,7 +168,7 @@ def heatmap_figure(result: ChannelStages, title: str = "", lang: str = "en"):
     """A plotly heatmap: stages (rows, model order, the last stage left out: no onward rate)
     × channels (columns, by entries); the colour is the onward conversion rate; ★ marks a
     recommended channel, ⚑ a flagged cell; the hover shows entries and share."""
-    import plotly.graph_objects as go
+    from voronka import figure as plot
 
     from voronka.i18n import format_percent
 
@@ -186,9 +186,9 @@ def heatmap_figure(result: ChannelStages, title: str = "", lang: str = "en"):
         hover.append([f"{s} · {c}<br>n = {cell[s, c]['customers']}, "
                       f"{format_percent(cell[s, c]['share_of_stage'], lang)}" if (s, c) in cell else ""
                       for c in channels])
-    figure = go.Figure(go.Heatmap(z=z, x=channels, y=stages, text=text, texttemplate="%{text}",
-                                  hovertext=hover, hoverinfo="text", colorscale="Blues", zmin=0,
-                                  colorbar={"tickformat": ".0%"}))
+    figure = plot.Figure(plot.Heatmap(z=z, x=channels, y=stages, text=text, texttemplate="%{text}",
+                                      hovertext=hover, hoverinfo="text", colorscale="Blues", zmin=0,
+                                      colorbar={"tickformat": ".0%"}))
     figure.update_yaxes(autorange="reversed")
     figure.update_layout(title=title or None, height=120 + 60 * len(stages),
                          margin={"l": 10, "r": 10, "t": 40, "b": 10})

@@ -281,13 +281,13 @@ def sankey_figure(links: pa.Table, title: str = "", *, max_links: int = 60, lang
     column the larger nodes first) and labelled by the step and its customers; each link
     coloured by its source step and labelled (hover) by its customers and their share of the
     source node's. No links: a figure with no trace (the report states it in words)."""
-    import plotly.graph_objects as go
+    from voronka import figure as plot
 
     from voronka.i18n import format_number, format_percent
     from voronka.reports.charts import PALETTE
 
     rows = sorted(links.to_pylist(), key=lambda r: -r["customers"])[:max_links]
-    figure = go.Figure()
+    figure = plot.Figure()
     figure.update_layout(title=title or None, height=560, margin={"l": 10, "r": 10, "t": 40, "b": 10})
     if not rows:
         return figure
@@ -321,7 +321,7 @@ def sankey_figure(links: pa.Table, title: str = "", *, max_links: int = 60, lang
         return f"rgba({red}, {green}, {blue}, {alpha})"
 
     shares = [r["customers"] / (out[(r["source"], r["source_position"])] or 1) for r in rows]
-    figure.add_trace(go.Sankey(
+    figure.add_trace(plot.Sankey(
         arrangement="fixed",
         node={"label": [f"{name} · {format_number(size[name, at], lang)}" for name, at in nodes],
               "x": x, "y": y, "pad": 14, "thickness": 16, "color": [colour[name] for name, _ in nodes],

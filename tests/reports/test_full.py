@@ -4,8 +4,10 @@ figure of it drawn by plotly in headless Chromium."""
 from __future__ import annotations
 
 import html
+import json
 import re
 
+import plotly.graph_objects as go
 import pyarrow as pa
 import pytest
 
@@ -13,9 +15,12 @@ from tests.backends import engine_for, event
 from .test_chromium import CHROMIUM, _chromium
 from voronka import demo
 from voronka.engines.duckdb import DuckDBEngine
+from voronka.errors import DefinitionError
+from voronka.figure import to_json
 from voronka.i18n import t
-from voronka.reports.full import full_report
+from voronka.reports.full import THREADS, full_report, side_by_side
 from voronka.schema import SPEND
+from voronka.source import Source
 
 
 @pytest.fixture(scope="module")
@@ -94,6 +99,17 @@ def test_what_the_data_cannot_support_is_listed_never_drawn_as_zeros(tmp_path, l
     assert repeat in full_report(few, lang, title="Few").skipped["clv"]
 
 
+def test_every_figure_is_plotlys_own_json(demo_report):
+    """The figures are plain JSON (``voronka.figure``): plotly validates every property of each
+    (an unknown name or a bad value raises) and gives back the same JSON."""
+    built, _ = demo_report
+    figures = [s.figure for s in built.report.sections if s.figure is not None]
+    assert len(figures) >= 15
+    for figure in figures:
+        spec = json.loads(to_json(figure))
+        assert json.loads(go.Figure(spec).to_json()) == spec, figure.layout.title
+
+
 @pytest.mark.skipif(CHROMIUM is None, reason="no Chromium (CI installs it)")
 def test_every_figure_renders_in_chromium(demo_report, tmp_path):
     _, path = demo_report
@@ -109,3 +125,53 @@ def test_the_channel_stage_table_lists_the_cells_its_heatmap_colours(demo_report
     cells = [v for row in section.figure.data[0].z for v in row if v is not None]
     rates = [r for r in section.table.column("conversion_rate").to_pylist() if r is not None]
     assert cells and sorted(rates) == sorted(cells)  # never a coloured heatmap over a "No data" table
+
+
+def _rounded(value):
+    """``value`` with its floats to 9 significant digits (DuckDB's sums of floats on several
+    threads differ in the last digits from run to run, side by side or not)."""
+    if isinstance(value, float):
+        return float(f"{value:.9g}")
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_rounded(v) for v in value]
+    return value
+
+
+def _page(built) -> list:
+    return _rounded([(s.title, s.text, json.loads(to_json(s.figure)) if s.figure is not None else None,
+                      s.table.to_pylist() if isinstance(s.table, pa.Table) else None)
+                     for s in built.report.sections])
+
+
+def test_the_parts_side_by_side_give_the_page_computed_one_after_another(demo_report, monkeypatch):
+    """The demo engine's tables are the connection's own (no temporary ones): its parts are
+    computed on three threads, each on a cursor; with one thread, one after another."""
+    built, _ = demo_report
+    data = demo.generate(800, seed=3)
+    engine = DuckDBEngine.from_events(data.events)
+    engine.load(SPEND, data.spend)
+    assert side_by_side(Source(engine))
+    monkeypatch.setenv(THREADS, "1")
+    alone = full_report(engine, "ru", title="Демо", timezone=demo.TIME_ZONE, holdout_from=None)
+    assert _page(alone) == _page(built) and alone.skipped == built.skipped
+
+
+def test_a_connection_with_temporary_tables_computes_one_part_after_another():
+    """A cursor sees neither the connection's temporary tables nor its registered Arrow tables."""
+    engine = engine_for(_visits_and_purchases(20))
+    engine.connection.register("extra", pa.table({"a": [1]}))
+    assert not side_by_side(Source(engine))
+    engine.connection.unregister("extra")
+    assert side_by_side(Source(engine))
+    engine.connection.execute("CREATE TEMP TABLE scratch AS SELECT 1 AS a")
+    assert not side_by_side(Source(engine))
+
+
+@pytest.mark.parametrize("threads", ["0", "two", "-1"])
+def test_a_bad_thread_count_is_named(monkeypatch, threads):
+    monkeypatch.setenv(THREADS, threads)
+    engine = engine_for(_visits_and_purchases(20))
+    with pytest.raises(DefinitionError, match=THREADS):
+        full_report(engine, "en", title="T")

@@ -308,15 +308,15 @@ def transition_figure(result: Transitions, title: str = "", *, min_probability: 
     """A plotly graph of the transition matrix: events left to right in the event order
     (START first, END last), an arrow per move with probability ≥ ``min_probability`` (the
     ``max_edges`` most frequent), back-edges in red; width by probability."""
-    import plotly.graph_objects as go
+    from voronka import figure as plot
 
     names = [START, *sorted(result.order, key=lambda e: (result.order[e], e)), END]
     x = {name: i for i, name in enumerate(names)}
     y = {name: (i % 3 - 1) * 0.6 for i, name in enumerate(names)}
     edges = sorted((r for r in result.matrix.to_pylist() if r["probability"] >= min_probability),
                    key=lambda r: -r["moves"])[:max_edges]
-    figure = go.Figure(go.Scatter(x=[x[n] for n in names], y=[y[n] for n in names], mode="markers+text",
-                                  text=names, textposition="top center", marker={"size": 14}, hoverinfo="text"))
+    figure = plot.Figure(plot.Scatter(x=[x[n] for n in names], y=[y[n] for n in names], mode="markers+text",
+                                      text=names, textposition="top center", marker={"size": 14}, hoverinfo="text"))
     arrows = []  # set at once: plotly validates (and copies) the layout at each add_annotation
     for r in edges:
         if r["from"] not in x or r["to"] not in x or r["from"] == r["to"]:

@@ -7,9 +7,10 @@ from __future__ import annotations
 import html
 from typing import Any
 
-import plotly.graph_objects as go
 import pyarrow as pa
+import pyarrow.compute as pc
 
+from voronka import figure as plot
 from voronka.attribution import MODELS, AttributionResult
 from voronka.attribution.compute import NO_TOUCH
 from voronka.i18n import format_duration, format_number, format_percent, t
@@ -56,14 +57,14 @@ def localise(table: pa.Table, lang: str) -> pa.Table:
     return table
 
 
-def credit_chart(wide: pa.Table, lang: str, title: str) -> go.Figure:
+def credit_chart(wide: pa.Table, lang: str, title: str) -> plot.Figure:
     """Grouped bars: one group per channel, one bar per model (the side-by-side table)."""
     models = [c for c in wide.column_names if c not in ("channel", "currency")]
     channels = localise(wide.select(["channel"]), lang).column("channel").to_pylist()
     if "currency" in wide.column_names:
         channels = [f"{c} ({k})" if k else c for c, k in zip(channels, wide.column("currency").to_pylist())]
     channels = [html.escape(c, quote=False) for c in channels]  # user text: shown, never read as markup
-    figure = go.Figure()
+    figure = plot.Figure()
     for i, model in enumerate(models):
         values = wide.column(model).to_pylist()
         figure.add_bar(name=model_label(model, lang), x=channels, y=values, marker_color=PALETTE[i % len(PALETTE)],
@@ -72,17 +73,23 @@ def credit_chart(wide: pa.Table, lang: str, title: str) -> go.Figure:
     return style_figure(figure, lang, title, barmode="group", margin={"l": 20, "r": 20, "t": 110, "b": 40})
 
 
+def _count(flags: pa.ChunkedArray) -> int:
+    """How many of ``flags`` are true."""
+    return int(pc.sum(flags).as_py() or 0)
+
+
 def add_attribution_sections(report: Report, result: AttributionResult, lang: str) -> Report:
     """Conversions by channel and model (chart + table), revenue, spend (when loaded) and
     the Markov removal effects (when the Markov model ran)."""
     headers, formatters = attribution_columns(lang, result.by)
     if result.credit.num_rows == 0:
         return report.add_section(t("attribution.title", lang), text=t("attribution.no_conversions", lang))
-    journeys = result.journeys.select(["converted", "channels"]).to_pylist()
+    converted = pc.fill_null(result.journeys.column("converted"), pa.scalar(False))
+    touched = pc.fill_null(pc.list_value_length(result.journeys.column("channels")), pa.scalar(0, pa.int32()))
     intro = t("attribution.intro", lang, conversions=format_number(result.total_conversions, lang),
-              paths=format_number(sum(not j["converted"] for j in journeys), lang),
-              lookback=format_duration(result.lookback, lang), untouched=format_number(
-                  sum(j["converted"] and not j["channels"] for j in journeys), lang))
+              paths=format_number(result.journeys.num_rows - _count(converted), lang),  # not converted
+              lookback=format_duration(result.lookback, lang), untouched=format_number(  # converted, no touch
+                  _count(pc.and_(converted, pc.equal(touched, 0))), lang))
     report.add_section(t("attribution.title", lang), text=intro,
                        figure=credit_chart(result.conversions, lang, t("attribution.chart.conversions", lang)),
                        table=localise(result.conversions, lang), headers=headers, formatters=formatters)

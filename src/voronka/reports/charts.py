@@ -1,9 +1,9 @@
 """Plotly figures built from the engine's result tables, labelled and formatted for a language.
 
-Every builder takes a plain ``pyarrow.Table`` with the schema below and returns a
-``plotly.graph_objects.Figure``; none does I/O. Numbers in text and hover labels are
-formatted with :mod:`voronka.i18n` (babel); axis ticks use plotly's ``separators`` set
-to the locale's decimal and group marks. User-provided labels are HTML-escaped before
+Every builder takes a plain ``pyarrow.Table`` with the schema below and returns a plotly
+figure as plain JSON (``voronka.figure.Figure``); none does I/O. Numbers in text and hover
+labels are formatted with :mod:`voronka.i18n` (babel); axis ticks use plotly's
+``separators`` set to the locale's decimal and group marks. User-provided labels are HTML-escaped before
 they reach plotly (whose text accepts a few tags such as ``<b>``).
 
 Funnel steps table (``funnel_chart``, ``hourglass_chart``)::
@@ -30,10 +30,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-import plotly.graph_objects as go
 import pyarrow as pa
 from babel.numbers import get_decimal_symbol, get_group_symbol
 
+from voronka import figure as plot
 from voronka.errors import DefinitionError
 from voronka.i18n import (
     LOCALES,
@@ -98,7 +98,7 @@ def _esc(text: Any) -> str:
     return html.escape(str(text), quote=False)
 
 
-def style_figure(fig: go.Figure, lang: str, title: str, **extra: Any) -> go.Figure:
+def style_figure(fig: plot.Figure, lang: str, title: str, **extra: Any) -> plot.Figure:
     """The house style every report figure shares: title, font, palette, the language's
     number separators, margins and legend; ``extra`` layout settings win over them."""
     locale = LOCALES[lang]
@@ -126,7 +126,7 @@ def _values(value: Any) -> Iterable[Any]:
             yield item
 
 
-def has_data(fig: go.Figure) -> bool:
+def has_data(fig: plot.Figure) -> bool:
     """Does any trace of ``fig`` have a value to draw (a Sankey link, a heatmap cell, a bar,
     a point, a slice)? A figure without one is stated in words, not drawn as empty axes."""
     for trace in fig.to_plotly_json().get("data", []):
@@ -235,8 +235,8 @@ def _funnel_hover(r: dict[str, Any], lang: str, series: str | None) -> str:
 
 def funnel_chart(
     steps: pa.Table, lang: str, *, title: str | None = None, max_breakdowns: int = 6
-) -> go.Figure:
-    """A funnel (``go.Funnel``): bar length = customers who reached each step.
+) -> plot.Figure:
+    """A funnel (``plot.Funnel``): bar length = customers who reached each step.
 
     Bar text is the count and the conversion from the first step (``1 234 · 45,7 %``;
     only the percentage when broken down, to stay legible); the hover adds conversion
@@ -249,11 +249,11 @@ def funnel_chart(
     lang = normalize_lang(lang)
     _require(steps, FUNNEL_COLUMNS, "funnel")
     groups = _funnel_groups(steps, lang, max_breakdowns)
-    fig = go.Figure()
+    fig = plot.Figure()
     for i, (name, rows) in enumerate(groups):
         colour = PALETTE[i % len(PALETTE)]
         fig.add_trace(
-            go.Funnel(
+            plot.Funnel(
                 name=_esc(name) if name is not None else t("funnel.all_customers", lang),
                 y=[_esc(r["label"]) for r in rows],
                 x=[r["customers"] for r in rows],
@@ -315,7 +315,7 @@ def _hourglass_rows(steps: pa.Table) -> list[dict[str, Any]]:
 
 def hourglass_chart(
     steps: pa.Table, lang: str, split_after: str, *, title: str | None = None
-) -> go.Figure:
+) -> plot.Figure:
     """The hourglass: stages narrowing down to ``split_after``, the stages after it widening below.
 
     Every solid bar is centred and its width is proportional to the customers who
@@ -357,14 +357,14 @@ def hourglass_chart(
             "chart.share_of_stage", lang, share=_pct(share, lang), stage=_esc(neck_label)
         )
 
-    fig = go.Figure()
+    fig = plot.Figure()
     after = list(range(neck + 1, len(rows)))
     if after:
         # the bottom bulb widens linearly from the neck's width back to full width
         neck_w = widths[neck]
         glass = [max(neck_w + (1.0 - neck_w) * (i - neck) / len(after), widths[i]) for i in after]
         fig.add_trace(
-            go.Bar(
+            plot.Bar(
                 y=[y[i] for i in after],
                 x=glass,
                 base=[-w / 2 for w in glass],
@@ -385,7 +385,7 @@ def hourglass_chart(
         if not idx:
             continue
         fig.add_trace(
-            go.Bar(
+            plot.Bar(
                 name=t(f"chart.hourglass.{part}", lang),
                 y=[y[i] for i in idx],
                 x=[widths[i] for i in idx],
@@ -397,7 +397,7 @@ def hourglass_chart(
             )
         )
     fig.add_trace(
-        go.Scatter(
+        plot.Scatter(
             x=[0.53] * len(rows),
             y=y,
             mode="text",
@@ -455,7 +455,7 @@ def _bucket_label(start: Any, end: Any, lang: str) -> str:
 
 def time_to_convert_histogram(
     hist: pa.Table, lang: str, *, labels: dict[int, str] | None = None, title: str | None = None
-) -> go.Figure:
+) -> plot.Figure:
     """Bars of how many customers took how long to reach each step from step 1.
 
     One trace per ``step`` (named from ``labels[step]``, else "Step n"), buckets on a
@@ -470,13 +470,13 @@ def time_to_convert_histogram(
         label = _bucket_label(r["bucket_start_seconds"], r["bucket_end_seconds"], lang)
         if label not in order:
             order.append(label)
-    fig = go.Figure()
+    fig = plot.Figure()
     for step in sorted({r["step"] for r in rows}):
         name = (labels or {}).get(step) or t("funnel.step_n", lang, n=step)
         mine = [r for r in rows if r["step"] == step]
         xs = [_bucket_label(r["bucket_start_seconds"], r["bucket_end_seconds"], lang) for r in mine]
         fig.add_trace(
-            go.Bar(
+            plot.Bar(
                 name=_esc(name),
                 x=xs,
                 y=[r["customers"] for r in mine],
@@ -512,7 +512,7 @@ def time_to_convert_histogram(
 def conversion_trend(
     trends: pa.Table, lang: str, *, title: str | None = None, include_first: bool = False,
     flagged: Iterable[tuple[Any, Any, str]] = (),
-) -> go.Figure:
+) -> plot.Figure:
     """Lines of conversion from the first step, one per step (and breakdown value, when the
     trends have one), over cohort periods.
 
@@ -534,7 +534,7 @@ def conversion_trend(
         steps = [s for s in steps if s != 1]
     periods = sorted({r["period"] for r in rows})
     names = {p: format_date(p, lang) for p in periods}
-    fig = go.Figure()
+    fig = plot.Figure()
     for value, step in ((v, s) for v in values for s in steps):
         mine = [r for r in rows if r["step"] == step and r.get("breakdown") == value]
         label = _esc(mine[0]["label"]) if mine else t("funnel.step_n", lang, n=step)
@@ -547,7 +547,7 @@ def conversion_trend(
                      "array": [None if c is None else r["ci_high"] - c for c, r in zip(conv, mine, strict=True)],
                      "arrayminus": [None if c is None else c - r["ci_low"] for c, r in zip(conv, mine, strict=True)]}
         fig.add_trace(
-            go.Scatter(
+            plot.Scatter(
                 name=label,
                 mode="lines+markers",
                 x=[names[r["period"]] for r in mine],

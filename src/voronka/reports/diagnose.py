@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import plotly.graph_objects as go
 import pyarrow as pa
 
+from voronka import figure as plot
 from voronka.diagnose import Diagnosis
 from voronka.diagnose.findings import format_p
 from voronka.i18n import format_money, format_number, format_percent, t
@@ -68,17 +68,17 @@ def plan_summary(plan: Plan, period: str, lang: str, currency: str | None = None
              revenue=revenue, days=plan.working_days)
 
 
-def interval_chart(cells: pa.Table, lang: str) -> go.Figure:
+def interval_chart(cells: pa.Table, lang: str) -> plot.Figure:
     """Conversion per transition (rows) as a point with its Wilson interval: all customers,
     then each segment (the first ``MAX_SEGMENTS_CHARTED``); flagged points drawn as diamonds."""
     rows = cells.to_pylist()
     segments = list(dict.fromkeys(r["segment"] for r in rows))[: MAX_SEGMENTS_CHARTED + 1]
     labels = list(dict.fromkeys(r["label"] for r in rows))
-    fig = go.Figure()
+    fig = plot.Figure()
     for i, segment in enumerate(segments):
         mine = [r for r in rows if r["segment"] == segment and r["rate"] is not None]
         name = t("diagnose.chart.all", lang) if segment is None else str(segment)
-        fig.add_trace(go.Scatter(
+        fig.add_trace(plot.Scatter(
             x=[r["rate"] for r in mine], y=[r["label"] for r in mine], name=name, mode="markers",
             marker={"color": PALETTE[i % len(PALETTE)], "size": [12 if r["flagged"] else 8 for r in mine],
                     "symbol": ["diamond" if r["flagged"] else "circle" for r in mine]},

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-import plotly.graph_objects as go
 
+from voronka import figure as plot
 from voronka.i18n import t
 from voronka.reports.html import Report
 
 SCAN_SHOWN = 4  # flagged series drawn in the report
 
 
-def scan_figure(scan, lang: str, shown: int = SCAN_SHOWN) -> go.Figure | None:
+def scan_figure(scan, lang: str, shown: int = SCAN_SHOWN) -> plot.Figure | None:
     """The first ``shown`` ranked series: rate per period with its Wilson interval, the
     changed window shaded."""
     from voronka.explore.scan import series_label
@@ -22,12 +22,12 @@ def scan_figure(scan, lang: str, shown: int = SCAN_SHOWN) -> go.Figure | None:
     if not ranked:
         return None
     points = scan.points.to_pylist()
-    figure = go.Figure()
+    figure = plot.Figure()
     for r in ranked:
         key = (r["measure"], r["column"], r["segment"])
         rows = [p for p in points if (p["measure"], p["column"], p["segment"]) == key]
         name = series_label(r)
-        figure.add_trace(go.Scatter(
+        figure.add_trace(plot.Scatter(
             x=[p["period"] for p in rows], y=[p["rate"] for p in rows], mode="lines+markers", name=name,
             error_y={"type": "data", "symmetric": False,
                      "array": [(p["ci_high"] or 0) - (p["rate"] or 0) for p in rows],
@@ -100,15 +100,15 @@ def compare_sentences(result, lang: str, alpha: float = 0.05, shown: int = COMPA
     return lines or [t("explore.compare.none", lang, seg_a=seg_a, seg_b=seg_b, alpha=alpha)]
 
 
-def compare_figure(result, lang: str) -> go.Figure:
+def compare_figure(result, lang: str) -> plot.Figure:
     """The step matrix difference A − B: a heat map of steps (columns) by states (rows)."""
     rows = result.compare_steps.to_pylist()
     states = sorted({r["state"] for r in rows}, key=lambda s: (s == "END", s))
     steps = sorted({r["step"] for r in rows})
     cell = {(r["state"], r["step"]): r["difference"] for r in rows}
     z = [[cell.get((state, step)) for step in steps] for state in states]
-    figure = go.Figure(go.Heatmap(z=z, x=steps, y=states, colorscale="RdBu", zmid=0,
-                                  colorbar={"tickformat": ".0%"}, hovertemplate="%{y}, %{x}: %{z:.1%}<extra></extra>"))
+    figure = plot.Figure(plot.Heatmap(z=z, x=steps, y=states, colorscale="RdBu", zmid=0,
+                                      colorbar={"tickformat": ".0%"}, hovertemplate="%{y}, %{x}: %{z:.1%}<extra></extra>"))
     a, b = result.segments
     figure.update_layout(title=t("explore.compare.chart", lang, a=a, b=b), height=max(300, 26 * len(states) + 120),
                          xaxis={"title": t("explore.compare.step_axis", lang), "dtick": 1},
@@ -129,7 +129,7 @@ def add_profile_section(report: Report, result, lang: str) -> Report:
     from voronka.explore.profile import profile_sentences
 
     days = result.days.to_pylist()
-    figure = go.Figure(go.Bar(x=[d["day"] for d in days], y=[d["events"] for d in days])) if days else None
+    figure = plot.Figure(plot.Bar(x=[d["day"] for d in days], y=[d["events"] for d in days])) if days else None
     report.add_section(t("explore.section.profile", lang), text="\n\n".join(profile_sentences(result, lang)),
                        figure=figure, table=result.vocabulary)
     return report

@@ -26,13 +26,16 @@ weak links, plan and change scan are listed as left out with it.
 from __future__ import annotations
 
 import datetime as dt
+import os
+import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from voronka.analyses import ANALYSES, compute
 from voronka.engines import Engine
-from voronka.errors import VoronkaError
+from voronka.errors import DefinitionError, VoronkaError
 from voronka.funnel import FunnelResult
 from voronka.funnel.coverage import coverage
 from voronka.funnel.definition import FunnelDefinition
@@ -74,14 +77,15 @@ class Run:
     rates: Sequence[float] | None = None
     results: dict[str, Any] = field(default_factory=dict)
 
-    def compute(self, name: str) -> Any:
+    def compute(self, name: str, source: Source | None = None) -> Any:
         """Analysis ``name`` of ``ANALYSES``: its record with the report's options (``OPTIONS``;
-        the record's ``lang`` the report's), computed by the one verb."""
+        the record's ``lang`` the report's), computed by the one verb on ``source`` (default:
+        the report's)."""
         fields, options = OPTIONS.get(name, _defaults)(self)
         record = ANALYSES[name].definition
         if "lang" in record.model_fields:
             fields = {"lang": self.lang, **fields}
-        self.results[name] = compute(self.source, record.build(fields), **options)
+        self.results[name] = compute(source or self.source, record.build(fields), **options)
         return self.results[name]
 
 
@@ -211,6 +215,8 @@ class Part:
     name: str
     analyses: tuple[str, ...]
     draw: Callable[[Run, dict[str, Any]], None]
+    needs: tuple[str, ...] = ()
+    """Earlier parts whose results its options read (``OPTIONS``): computed first."""
 
 
 PARTS: tuple[Part, ...] = (
@@ -220,7 +226,7 @@ PARTS: tuple[Part, ...] = (
     Part("transitions", ("transitions",), _draw_transitions),
     Part("attribution", ("attribution",), _draw_attribution),
     Part("clv", ("clv",), _later),
-    Part("money", ("money",), _draw_money),
+    Part("money", ("money",), _draw_money, needs=("clv",)),
     Part("deals", ("pipeline",), _draw_money),
     Part("loop", ("repeat", "retention", "lifecycle", "rfm", "overdue", "winback"), _draw_loop),
     Part("clv", (), _draw_value("clv", "clv")),
@@ -229,6 +235,89 @@ PARTS: tuple[Part, ...] = (
     Part("profile", ("profile",), _draw_profile),
 )
 """The report after its funnel, in order."""
+
+
+THREADS = "VORONKA_REPORT_THREADS"
+"""The environment variable setting how many parts of the report are computed side by side on
+a DuckDB engine (default ``WORKERS``; 1: one after another)."""
+
+WORKERS = 3
+"""Parts of the report computed side by side on a DuckDB engine (DuckDB runs a query without
+holding Python's lock, so one part's queries overlap another's Python)."""
+
+
+def workers() -> int:
+    """How many parts are computed side by side: ``VORONKA_REPORT_THREADS``, else ``WORKERS``."""
+    text = os.environ.get(THREADS, "").strip()
+    if not text:
+        return WORKERS
+    if not text.isdigit() or int(text) < 1:
+        raise DefinitionError(f"{THREADS}={text!r}: write a whole number of threads, 1 or more", field=THREADS)
+    return int(text)
+
+
+FIRST = ("scan", "clv", "paths", "loop")
+"""The parts that take longest (on the demo stores), started first; the rest in report order."""
+
+
+class _SideBySide:
+    """Computes parts of the report: side by side on ``threads`` threads (each on its own cursor
+    of the source's DuckDB connection: a DuckDB connection runs one query at a time), or one
+    after another, at ``submit``, with one thread."""
+
+    def __init__(self, source: Source, threads: int) -> None:
+        self.source = source
+        self.pool = ThreadPoolExecutor(threads, thread_name_prefix="voronka-report") if threads > 1 else None
+        self.local = threading.local()
+        self.cursors: list[Any] = []
+
+    def __enter__(self) -> _SideBySide:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+        for cursor in self.cursors:
+            cursor.close()
+
+    def _source(self) -> Source:
+        """This thread's source: the report's, on a cursor of its own."""
+        if not hasattr(self.local, "source"):
+            from voronka.engines.duckdb import DuckDBEngine
+
+            cursor = self.source.engine.connection.cursor()  # type: ignore[attr-defined]
+            cursor.execute("SET enable_progress_bar_print = false")
+            self.cursors.append(cursor)
+            self.local.source = replace(self.source, engine=DuckDBEngine(cursor))
+        return self.local.source
+
+    def _compute(self, run: Run, part: Part, needs: list[Future[dict[str, Any]]]) -> dict[str, Any]:
+        wait(needs)  # their errors are their parts'
+        source = self._source() if self.pool is not None else None
+        return {name: run.compute(name, source) for name in part.analyses}
+
+    def submit(self, run: Run, part: Part, needs: list[Future[dict[str, Any]]]) -> Future[dict[str, Any]]:
+        """The results of ``part``'s analyses (by name), once ``needs`` are done."""
+        if self.pool is not None:
+            return self.pool.submit(self._compute, run, part, needs)
+        done: Future[dict[str, Any]] = Future()
+        try:
+            done.set_result(self._compute(run, part, needs))
+        except VoronkaError as exc:
+            done.set_exception(exc)
+        return done
+
+
+def side_by_side(source: Source) -> bool:
+    """Can the report's parts be computed side by side on ``source``: a DuckDB engine whose
+    connection holds no temporary table or view (a cursor, another connection to the same
+    database, sees neither; registered Arrow tables are temporary views)."""
+    if source.engine.dialect != "duckdb" or not hasattr(source.engine, "connection"):
+        return False
+    found = source.engine.connection.execute(
+        "SELECT (SELECT count(*) FROM duckdb_tables() WHERE temporary) "
+        "+ (SELECT count(*) FROM duckdb_views() WHERE temporary AND NOT internal) AS n").fetchall()
+    return found[0][0] == 0
 
 
 def full_report(engine: Engine | Source, lang: str, *, title: str, intro: str | None = None, timezone: str = "UTC",
@@ -246,6 +335,7 @@ def full_report(engine: Engine | Source, lang: str, *, title: str, intro: str | 
     from voronka.stage_models import load_model
 
     source = engine if isinstance(engine, Source) else Source(engine, timezone=timezone)
+    threads = workers() if side_by_side(source) else 1  # before the funnel leaves its scratch tables
     if funnel is None:
         funnel = build_funnel({"model": "hourglass", "timezone": timezone}, lang=lang)
         model = model or load_model("hourglass")
@@ -269,16 +359,22 @@ def full_report(engine: Engine | Source, lang: str, *, title: str, intro: str | 
         missing["diagnose"] = missing["scan"] = t("report.reason.empty_funnel", lang,
                                                   funnel=t(f"report.analysis.{funnel_name}", lang))
     run = Run(page, lang, source, funnel, model, holdout_from, plan_target, plan_sellers, rates)
-    for part in PARTS:
-        if not part.analyses:
-            part.draw(run, {})
-        elif part.name in missing:
-            out.skipped[part.name] = missing[part.name]
-        else:
-            try:
-                part.draw(run, {name: run.compute(name) for name in part.analyses})
-            except VoronkaError as exc:
-                out.skipped[part.name] = str(exc)
+    with _SideBySide(source, threads) as pool:
+        computed: dict[Part, Future[dict[str, Any]]] = {}
+        for part in sorted(PARTS, key=lambda p: FIRST.index(p.name) if p.name in FIRST else len(FIRST)):
+            if part.analyses and part.name not in missing:
+                computed[part] = pool.submit(run, part, [f for p, f in computed.items() if p.name in part.needs])
+        for part in PARTS:
+            if not part.analyses:  # draws what the parts before it computed
+                wait([f for p, f in computed.items() if PARTS.index(p) < PARTS.index(part)])
+                part.draw(run, {})
+            elif part.name in missing:
+                out.skipped[part.name] = missing[part.name]
+            else:
+                try:
+                    part.draw(run, computed[part].result())
+                except VoronkaError as exc:
+                    out.skipped[part.name] = str(exc)
     if out.skipped:
         page.add_section(t("report.skipped", lang), text="\n\n".join(
             f"{t(f'report.analysis.{name}', lang)}: {reason}" for name, reason in out.skipped.items()))

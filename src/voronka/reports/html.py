@@ -25,9 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import plotly.graph_objects as go
-import plotly.io as pio
-
+from voronka.figure import to_json
 from voronka.i18n import format_datetime, normalize_lang, t
 from voronka.reports.charts import has_data
 from voronka.reports.tables import Formatter, as_arrow, render_table
@@ -122,12 +120,12 @@ class Report:
     ) -> Report:
         """Add a section; returns the report, so calls chain.
 
-        ``figure`` is a plotly Figure; ``table`` a pyarrow Table or pandas DataFrame,
+        ``figure`` is a ``voronka.figure.Figure`` or plotly's; ``table`` a pyarrow Table or pandas DataFrame,
         shown with ``formatters`` (column → callable value → str) and ``headers``
         (column → header text), at most ``max_rows`` rows (None: all).
         """
         if figure is not None and not hasattr(figure, "to_plotly_json"):
-            raise TypeError(f"figure must be a plotly Figure, not {type(figure).__name__}")
+            raise TypeError(f"figure must be a plotly Figure (voronka.figure's or plotly's), not {type(figure).__name__}")
         if table is not None:
             table = as_arrow(table)
         self.sections.append(
@@ -146,12 +144,16 @@ class Report:
     # ------------------------------------------------------------ rendering
 
     def _figure_html(self, figure: Any, div_id: str, section_title: str) -> str:
-        height = figure.layout.height or _DEFAULT_FIGURE_HEIGHT
-        chart_title = figure.layout.title.text
+        spec = figure.to_plotly_json()  # a voronka.figure.Figure or plotly's: the same JSON
+        layout = spec.get("layout", {})
+        height = layout.get("height") or _DEFAULT_FIGURE_HEIGHT
+        chart_title = (layout.get("title") or {}).get("text")
         if chart_title is not None and html.unescape(chart_title).strip() == section_title.strip():
             # the section heading already says it: drop the repeat, keep the space for the legend
-            figure = go.Figure(figure).update_layout(title_text=None, margin_t=40)
-        payload = _script_json(pio.to_json(figure, validate=False))
+            title = {k: v for k, v in layout["title"].items() if k != "text"}
+            layout = {**layout, "title": title, "margin": {**layout.get("margin", {}), "t": 40}}
+            spec = {**spec, "layout": layout}
+        payload = _script_json(to_json(spec))
         return (
             f'<div class="figure"><div id="{div_id}" class="plotly-figure" '
             f'style="height:{int(height)}px"></div>'

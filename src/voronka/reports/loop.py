@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import plotly.graph_objects as go
 import pyarrow as pa
 
+from voronka import figure as plot
 from voronka.i18n import format_date, format_money, format_number, format_percent, t
 from voronka.loop import LoopResults
 from voronka.loop.drift import WinbackResult
@@ -79,7 +79,7 @@ def winback_sentence(result: WinbackResult, lang: str) -> str | None:
              high=format_percent(result.ci_high, lang), p=f"{result.p_value:.2g}")
 
 
-def retention_heatmap(result: RetentionResult, lang: str, measure: str = "retention") -> go.Figure:
+def retention_heatmap(result: RetentionResult, lang: str, measure: str = "retention") -> plot.Figure:
     """Cohorts (rows, oldest on top) × k (columns); incomplete cells are blank."""
     matrix = result.matrix(measure)
     ks = [c for c in matrix.column_names if c.startswith("k")]
@@ -87,19 +87,19 @@ def retention_heatmap(result: RetentionResult, lang: str, measure: str = "retent
     z = [[r[k] for k in ks] for r in rows]
     labels = [f"{format_date(r['cohort'], lang)} ({r['cohort_customers']})" for r in rows]
     text = [[format_percent(v, lang) if v is not None else "" for v in line] for line in z]
-    fig = go.Figure(go.Heatmap(z=z, x=[k[1:] for k in ks], y=labels, text=text, texttemplate="%{text}",
-                               colorscale="Blues", zmin=0, zmax=1 if measure != "revenue_retention" else None,
-                               hoverongaps=False, showscale=False))
+    fig = plot.Figure(plot.Heatmap(z=z, x=[k[1:] for k in ks], y=labels, text=text, texttemplate="%{text}",
+                                   colorscale="Blues", zmin=0, zmax=1 if measure != "revenue_retention" else None,
+                                   hoverongaps=False, showscale=False))
     fig.update_yaxes(autorange="reversed", title=t("loop.axis.cohort", lang), type="category")
     fig.update_xaxes(title=t("loop.axis.k", lang), type="category")
     return _layout(fig, t(f"loop.measure.{measure}", lang), height=max(320, 28 * len(rows) + 140))
 
 
-def lifecycle_chart(table: pa.Table, lang: str) -> go.Figure:
+def lifecycle_chart(table: pa.Table, lang: str) -> plot.Figure:
     """Stacked bars per period: new, returning, resurrecting above zero, dormant below."""
     rows = table.to_pylist()
     x = [format_date(r["period"], lang) for r in rows]
-    fig = go.Figure()
+    fig = plot.Figure()
     for state in ("new", "returning", "resurrecting", "dormant"):
         sign = -1 if state == "dormant" else 1
         fig.add_bar(name=t(f"loop.state.{state}", lang), x=x, y=[sign * r[state] for r in rows],
@@ -109,11 +109,11 @@ def lifecycle_chart(table: pa.Table, lang: str) -> go.Figure:
     return _layout(fig, t("loop.section.lifecycle", lang))
 
 
-def rfm_chart(segments: pa.Table, lang: str) -> go.Figure:
+def rfm_chart(segments: pa.Table, lang: str) -> plot.Figure:
     """Share of customers and of revenue per RFM segment (horizontal bars)."""
     rows = segments.to_pylist()
     labels = [r["label"] for r in rows]
-    fig = go.Figure()
+    fig = plot.Figure()
     for column, colour in (("share", PALETTE[0]), ("revenue_share", PALETTE[1])):
         values = [r[column] or 0.0 for r in rows]
         fig.add_bar(name=t(f"loop.col.{column}", lang), y=labels, x=values, orientation="h", marker_color=colour,
@@ -123,17 +123,17 @@ def rfm_chart(segments: pa.Table, lang: str) -> go.Figure:
     return _layout(fig, t("loop.section.rfm", lang), height=max(360, 34 * len(rows) + 120))
 
 
-def purchase_count_chart(counts: pa.Table, lang: str) -> go.Figure:
+def purchase_count_chart(counts: pa.Table, lang: str) -> plot.Figure:
     """Customers by number of purchase occasions."""
     rows = counts.to_pylist()
-    fig = go.Figure(go.Bar(x=[str(r["occasions"]) for r in rows], y=[r["customers"] for r in rows],
-                           marker_color=PALETTE[0], text=[format_percent(r["share"], lang) for r in rows]))
+    fig = plot.Figure(plot.Bar(x=[str(r["occasions"]) for r in rows], y=[r["customers"] for r in rows],
+                               marker_color=PALETTE[0], text=[format_percent(r["share"], lang) for r in rows]))
     fig.update_xaxes(title=t("loop.col.occasions", lang), type="category")
     fig.update_yaxes(title=t("loop.axis.customers", lang))
     return _layout(fig, t("loop.section.repeat", lang))
 
 
-def _layout(fig: go.Figure, title: str, **extra: Any) -> go.Figure:
+def _layout(fig: plot.Figure, title: str, **extra: Any) -> plot.Figure:
     fig.update_layout(title={"text": title, "x": 0.0, "xanchor": "left"}, template="plotly_white",
                       margin={"l": 20, "r": 20, "t": 60, "b": 40},
                       legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "left", "x": 0.0}, **extra)

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import html
 
-import plotly.graph_objects as go
 import pyarrow as pa
-from plotly.subplots import make_subplots
 
+from voronka import figure as plot
 from voronka.crm import DealPipeline
 from voronka.i18n import format_date, format_datetime, format_number, format_percent, t
 from voronka.money import ChannelEconomics
@@ -21,17 +20,17 @@ from voronka.reports.html import Report
 from voronka.reports.charts import style_figure
 
 
-def cpa_romi_chart(economics: ChannelEconomics, lang: str) -> go.Figure:
+def cpa_romi_chart(economics: ChannelEconomics, lang: str) -> plot.Figure:
     """Bars: CPA per group (left axis, in each row's currency) and ROMI (right axis, %)."""
     rows = [r for r in economics.table.to_pylist() if r["spend"]]
     names = [html.escape(" / ".join(str(r[k]) for k in ("channel", "campaign") if k in r)
                          + (f" ({r['currency']})" if r["currency"] else "")) for r in rows]
-    figure = make_subplots(specs=[[{"secondary_y": True}]])
-    figure.add_trace(go.Bar(x=names, y=[r["cpa"] for r in rows], name=t("money.cpa", lang), offsetgroup=0,
-                            hovertext=[format_number(r["cpa"], lang, digits=2) if r["cpa"] is not None else "—"
+    figure = plot.make_subplots(specs=[[{"secondary_y": True}]])
+    figure.add_trace(plot.Bar(x=names, y=[r["cpa"] for r in rows], name=t("money.cpa", lang), offsetgroup="0",
+                              hovertext=[format_number(r["cpa"], lang, digits=2) if r["cpa"] is not None else "—"
                                        for r in rows], hoverinfo="x+text"), secondary_y=False)
-    figure.add_trace(go.Bar(x=names, y=[r["romi"] for r in rows], name=t("money.romi", lang), offsetgroup=1,
-                            hovertext=[format_percent(r["romi"], lang) if r["romi"] is not None else "—"
+    figure.add_trace(plot.Bar(x=names, y=[r["romi"] for r in rows], name=t("money.romi", lang), offsetgroup="1",
+                              hovertext=[format_percent(r["romi"], lang) if r["romi"] is not None else "—"
                                        for r in rows], hoverinfo="x+text"), secondary_y=True)
     style_figure(figure, lang, t("money.chart.cpa_romi", lang), barmode="group")
     figure.update_yaxes(title_text=t("money.cpa", lang), secondary_y=False)
@@ -39,15 +38,15 @@ def cpa_romi_chart(economics: ChannelEconomics, lang: str) -> go.Figure:
     return figure
 
 
-def deals_chart(pipeline: DealPipeline, lang: str) -> go.Figure:
+def deals_chart(pipeline: DealPipeline, lang: str) -> plot.Figure:
     """Horizontal bars: deals that reached each stage, one trace per pipeline (and manager)."""
-    figure = go.Figure()
+    figure = plot.Figure()
     traces: dict[str, list[dict]] = {}
     for r in pipeline.stages.to_pylist():
         name = r["pipeline"] + (f" · {r['manager'] or '—'}" if "manager" in r else "")
         traces.setdefault(name, []).append(r)
     for name, rows in traces.items():
-        figure.add_trace(go.Bar(
+        figure.add_trace(plot.Bar(
             y=[html.escape(r["stage"]) for r in rows], x=[r["reached"] for r in rows], orientation="h",
             name=html.escape(name or "—"),
             text=[format_percent(r["conversion"], lang) if r["conversion"] is not None else "" for r in rows],

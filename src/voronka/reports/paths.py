@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import plotly.graph_objects as go
 import pyarrow as pa
 
+from voronka import figure as plot
 from voronka.channel_stages import ChannelStages, heatmap_figure
 from voronka.i18n import format_duration, format_number, format_percent, t
 from voronka.messages.paths import MESSAGES
@@ -73,12 +73,12 @@ def _touches(report: Report, result: TouchesResult, lang: str) -> None:
                        formatters=formatters)
 
 
-def touches_figure(result: TouchesResult, lang: str) -> go.Figure:
+def touches_figure(result: TouchesResult, lang: str) -> plot.Figure:
     """Bars: the distribution of touches for converted and not converted customers; a line
     (right axis): the conversion rate by number of touches."""
     rows = result.by_touches.to_pylist()
     labels = [r["label"] for r in rows]
-    figure = go.Figure()
+    figure = plot.Figure()
     for column in ("share_of_converted", "share_of_not_converted"):
         figure.add_bar(x=labels, y=[r[column] for r in rows], name=t(f"paths.col.{column}", lang))
     figure.add_scatter(x=labels, y=[r["conversion_rate"] for r in rows], name=t("paths.col.conversion_rate", lang),

@@ -4,9 +4,9 @@ headers and number formats come from their declared columns (``voronka.columns``
 
 from __future__ import annotations
 
-import plotly.graph_objects as go
 import pyarrow as pa
 
+from voronka import figure as plot
 from voronka.clv import ClvResult
 from voronka.distance import DistanceResult
 from voronka.i18n import format_money, format_number, format_percent, t
@@ -49,13 +49,13 @@ def _clv_sections(report: Report, result: ClvResult, lang: str, top: int) -> Non
                        table=result.holdout_by_frequency)
 
 
-def holdout_chart(by_frequency: pa.Table, lang: str) -> go.Figure:
+def holdout_chart(by_frequency: pa.Table, lang: str) -> plot.Figure:
     """Mean holdout purchases per customer by calibration repeat purchases: actual vs predicted."""
     x = by_frequency.column("x").to_pylist()
-    fig = go.Figure([
-        go.Bar(name=t("value.series.actual", lang), x=x, y=by_frequency.column("actual").to_pylist()),
-        go.Scatter(name=t("value.series.predicted", lang), x=x, y=by_frequency.column("predicted").to_pylist(),
-                   mode="lines+markers"),
+    fig = plot.Figure([
+        plot.Bar(name=t("value.series.actual", lang), x=x, y=by_frequency.column("actual").to_pylist()),
+        plot.Scatter(name=t("value.series.predicted", lang), x=x, y=by_frequency.column("predicted").to_pylist(),
+                     mode="lines+markers"),
     ])
     fig.update_layout(template="plotly_white", title=t("value.section.holdout", lang),
                       xaxis_title=t("value.axis.x", lang), yaxis_title=t("value.axis.purchases", lang))
@@ -78,12 +78,12 @@ def _referral_sections(report: Report, result: ReferralResult, lang: str) -> Non
     report.add_section(t("value.section.referred_vs_others", lang), table=result.comparison)
 
 
-def generations_chart(generations: pa.Table, lang: str) -> go.Figure:
+def generations_chart(generations: pa.Table, lang: str) -> plot.Figure:
     """Customers and buyers per referral generation (0: not referred)."""
     x = [str(g) for g in generations.column("generation").to_pylist()]
-    fig = go.Figure([
-        go.Bar(name=t("value.col.customers", lang), x=x, y=generations.column("customers").to_pylist()),
-        go.Bar(name=t("value.col.buyers", lang), x=x, y=generations.column("buyers").to_pylist()),
+    fig = plot.Figure([
+        plot.Bar(name=t("value.col.customers", lang), x=x, y=generations.column("customers").to_pylist()),
+        plot.Bar(name=t("value.col.buyers", lang), x=x, y=generations.column("buyers").to_pylist()),
     ])
     fig.update_layout(template="plotly_white", barmode="group", title=t("value.section.referrals", lang),
                       xaxis_title=t("value.axis.generation", lang), yaxis_title=t("value.axis.customers", lang),
@@ -91,11 +91,11 @@ def generations_chart(generations: pa.Table, lang: str) -> go.Figure:
     return fig
 
 
-def k_factor_chart(k_factor: pa.Table, lang: str) -> go.Figure:
+def k_factor_chart(k_factor: pa.Table, lang: str) -> plot.Figure:
     """K per period: ``k_referred`` (referred new / active; equal to i × c when invitations are recorded)."""
     x = [str(p) for p in k_factor.column("period").to_pylist()]
-    fig = go.Figure([go.Scatter(name=t("value.col.k_referred", lang), x=x, y=k_factor.column("k_referred").to_pylist(),
-                                mode="lines+markers")])
+    fig = plot.Figure([plot.Scatter(name=t("value.col.k_referred", lang), x=x, y=k_factor.column("k_referred").to_pylist(),
+                                    mode="lines+markers")])
     fig.update_layout(template="plotly_white", title=t("value.section.k_factor", lang),
                       xaxis_title=t("value.col.period", lang), yaxis_rangemode="tozero")
     return fig

@@ -22,13 +22,13 @@ import datetime as dt
 import io
 from typing import Any
 
-import plotly.io as pio
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 from fastapi.encoders import jsonable_encoder
 
 from voronka.errors import InputError
+from voronka.figure import to_json
 from voronka.i18n import format_date, format_datetime, format_duration, format_number, format_percent, t
 from voronka.server.results import Results, canonical, json_bytes
 
@@ -133,7 +133,7 @@ def _formatted(row: dict[str, Any], lang: str) -> dict[str, Any]:
 
 
 def _figure(figure: Any) -> Any:
-    return None if figure is None else pio.to_json(figure, validate=False)
+    return None if figure is None else to_json(figure)
 
 
 def funnel_answer(collector: Any, results: Results, items: list[tuple[str, str]], lang: str) -> bytes:
