@@ -41,7 +41,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from voronka.server.capture import Capture
+from voronka.server.capture import EVENT_COLUMNS, Capture
 from voronka.server.seen import SeenKeys
 
 MAX_BATCH_ROWS = 50_000
@@ -52,11 +52,8 @@ ALIASES = "_voronka_captured_aliases"
 """The names of the Arrow tables of a group's rows in ``Writer._commit`` (its local variables:
 the statements read them by DuckDB's replacement scan)."""
 
-EVENT_SCHEMA = pa.schema([
-    ("event_id", pa.string()), ("customer_id", pa.string()), ("ts", pa.timestamp("us")), ("event", pa.string()),
-    ("channel", pa.string()), ("campaign", pa.string()), ("revenue", pa.string()), ("currency", pa.string()),
-    ("referrer_id", pa.string()), ("properties", pa.string()),
-])
+EVENT_SCHEMA = pa.schema([(name, pa.timestamp("us") if name == "ts" else pa.string()) for name in EVENT_COLUMNS])
+"""The Arrow types of a ``Capture``'s rows (``revenue`` as text: cast to DECIMAL by ``INSERT_EVENTS``)."""
 ALIAS_SCHEMA = pa.schema([("alias", pa.string()), ("customer_id", pa.string())])
 
 INSERT_EVENTS = f"""
@@ -79,7 +76,7 @@ SELECT c.alias, c.customer_id FROM {ALIASES} c ANTI JOIN aliases a ON a.alias = 
 """
 
 
-def first_of_each(rows: Iterable[dict[str, Any]], key: str) -> list[dict[str, Any]]:
+def first_of_each(rows: Iterable[Any], key: Any) -> list[Any]:
     """``rows`` without those whose ``key`` came before (the first of equal keys is kept)."""
     seen: set[Any] = set()
     kept = []
@@ -104,7 +101,7 @@ class Job:
 
     @property
     def rows(self) -> int:
-        return len(self.capture.events) + len(self.capture.aliases) if self.capture else 1
+        return len(self.capture.rows) + len(self.capture.aliases) if self.capture else 1
 
 
 class Writer:
@@ -195,15 +192,20 @@ class Writer:
         except Exception:  # noqa: BLE001 - whatever failed, each job is tried alone and answered
             # one by one: only the jobs whose own rows fail get an error
             return [self._answer(j, lambda j=j: self._commit([j.capture])) for j in jobs]
-        return [(j, len(j.capture.events), None) for j in jobs]
+        return [(j, len(j.capture.rows), None) for j in jobs]
 
     def _commit(self, captures: list[Capture]) -> int:
         """Insert the rows of ``captures`` in one transaction; the number of events added."""
-        events = first_of_each((r for c in captures for r in c.events), "event_id")
+        events = [r for c in captures for r in c.rows]
+        if len({r[0] for r in events}) < len(events):  # equal event_ids (a client's retry in the group)
+            events = first_of_each(events, 0)
         aliases = first_of_each((r for c in captures for r in c.aliases), "alias")
         con = self.connection
         # read by the statements (replacement scans: CAPTURED and ALIASES are these names)
-        _voronka_captured = pa.Table.from_pylist(events, EVENT_SCHEMA)  # noqa: F841
+        columns = list(zip(*events)) or [()] * len(EVENT_SCHEMA)  # column by column from the rows' tuples
+        _voronka_captured = pa.Table.from_arrays(  # noqa: F841
+            [pa.array(column, field.type) for column, field in zip(columns, EVENT_SCHEMA, strict=True)],
+            schema=EVENT_SCHEMA)
         if aliases:
             _voronka_captured_aliases = pa.Table.from_pylist(aliases, ALIAS_SCHEMA)  # noqa: F841
         with self.lock:
