@@ -1,9 +1,9 @@
 """The store's one writer: a bounded queue of write jobs, group-committed by one thread.
 
 Every write request becomes a ``Job`` and waits for its answer. The writer thread takes the
-oldest job and every job queued behind it (up to ``MAX_BATCH_ROWS`` rows), stores the
-captured rows of all of them in **one transaction**, and only after the commit answers each
-one: a request is acknowledged once its rows are durable (DuckDB syncs its write-ahead log
+oldest job and every job queued behind it or arriving within a moment (``GATHER_GAP``; up
+to ``MAX_BATCH_ROWS`` rows), stores the captured rows of all of them in **one
+transaction**, and only after the commit answers each one: a request is acknowledged once its rows are durable (DuckDB syncs its write-ahead log
 at the commit), and concurrent requests share the cost of one commit. Exactly once by key:
 of equal ``event_id``s (``alias`` for aliases) in a batch the first is kept, and one
 already in the store is skipped: for events, the hashes of the stored ids are kept in
@@ -35,6 +35,7 @@ import ctypes
 import queue
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -46,6 +47,15 @@ from voronka.server.seen import SeenKeys
 
 MAX_BATCH_ROWS = 50_000
 """The most rows one group commit takes (more jobs wait for the next)."""
+GATHER_GAP = 0.0005
+GATHER_MAX = 0.002
+"""A group is gathered while jobs keep coming: after the queue is empty the writer waits up to
+``GATHER_GAP`` seconds for one more job, and up to ``GATHER_MAX`` seconds in all (a commit
+delay, as PostgreSQL's ``commit_delay``). A commit costs about the same for 8 or 400 rows
+(DuckDB's statements and the log's sync), so without it 16 clients posting single events
+split into two alternating groups of ~8 (one committing while the next queues); with it the
+clients the last commit answered join the next group (measured: 17–24% more single-event
+requests/s, 20–25% less server CPU a request, interleaved at load 7)."""
 
 CAPTURED = "_voronka_captured"
 ALIASES = "_voronka_captured_aliases"
@@ -161,11 +171,18 @@ class Writer:
             if job is None:
                 return
             batch, rows, stopping = [job], job.rows, False
+            deadline = time.monotonic() + GATHER_MAX
             while rows < MAX_BATCH_ROWS:
                 try:
                     more = self.queue.get_nowait()
-                except queue.Empty:
-                    break
+                except queue.Empty:  # wait a little while jobs keep coming (see GATHER_GAP)
+                    wait = min(GATHER_GAP, deadline - time.monotonic())
+                    if wait <= 0:
+                        break
+                    try:
+                        more = self.queue.get(timeout=wait)
+                    except queue.Empty:
+                        break
                 if more is None:
                     stopping = True
                     break
