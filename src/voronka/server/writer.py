@@ -1,14 +1,15 @@
 """The store's one writer: a bounded queue of write jobs, group-committed by one thread.
 
 Every write request becomes a ``Job`` and waits for its answer. The writer thread takes the
-oldest job and every job queued behind it or arriving within a moment (``GATHER_GAP``; up
-to ``MAX_BATCH_ROWS`` rows), stores the captured rows of all of them in **one
-transaction**, and only after the commit answers each one: a request is acknowledged once its rows are durable (DuckDB syncs its write-ahead log
-at the commit), and concurrent requests share the cost of one commit. Exactly once by key:
-of equal ``event_id``s (``alias`` for aliases) in a batch the first is kept, and one
-already in the store is skipped: for events, the hashes of the stored ids are kept in
-memory (``seen.SeenKeys``) and only the ids whose hash is there are looked up, so a
-commit does not scan the store; aliases (few) are checked with an anti-join.
+oldest job and every job queued behind it or arriving within a moment (``GATHER_GAP``; up to
+``MAX_BATCH_ROWS`` rows), stores the captured rows of all of them in **one transaction**,
+and only after the commit answers each one: a request is acknowledged once its rows are
+durable (DuckDB syncs its write-ahead log at the commit), and concurrent requests share the
+cost of one commit. Exactly once by key: of equal ``event_id``s (``alias`` for aliases) in a
+batch the first is kept, and one already in the store is skipped: for events, the hashes of
+the stored ids are kept in memory (``seen.SeenKeys``) and only the ids whose hash is there
+are looked up, so a commit does not scan the store; aliases (few) are checked with an
+anti-join.
 
 A group commit is three calls to DuckDB: ``BEGIN``, one ``INSERT … RETURNING
 hash(event_id)`` reading the group's rows from an Arrow table (a local variable of
