@@ -22,9 +22,12 @@ streams on uvloop: a cheap client, since it shares the two cores with the server
   store): from the process start to the first ``/health`` answer, wall time and the CPU
   time the process used until then, and how long the first write then takes.
 
-The machine's load average is printed with the figures: the clients share the cores with
-the server, so on a busy machine every figure is lower than the server could do alone. The
-server's CPU time per request (from ``/proc``) and the client's are printed too.
+Each timed run begins once the server is idle: ``voronka serve`` warms the dashboard up in the
+background a second after it starts (imports, a first overview: seconds of CPU that would
+share the interpreter with the first run). The machine's load average is printed with the
+figures: the clients share the cores with the server, so on a busy machine every figure is
+lower than the server could do alone. The server's CPU time per request (from ``/proc``) and
+the client's are printed too.
 """
 
 from __future__ import annotations
@@ -80,6 +83,22 @@ def first_write(port: int) -> float:
     con.request("POST", "/capture/", body=json.dumps(events(1)[0] | {"api_key": "k"}))
     con.getresponse().read()
     return time.perf_counter() - began
+
+
+def settle(process: subprocess.Popen, *, idle_share: float = 0.05, quiet: float = 2.0, limit: float = 60.0) -> float:
+    """Wait until the server has been idle for ``quiet`` seconds (under ``idle_share`` of a core
+    in each half second: its background warm-up of the dashboard, which begins about a second
+    after the start, is done), at most ``limit`` seconds; the seconds waited."""
+    began = time.monotonic()
+    idle_since = began
+    while time.monotonic() - began < limit:
+        before = cpu_seconds(process)
+        time.sleep(0.5)
+        if cpu_seconds(process) - before >= idle_share * 0.5:
+            idle_since = time.monotonic()
+        elif time.monotonic() - idle_since >= quiet:
+            break
+    return time.monotonic() - began
 
 
 def peak_rss_mib(process: subprocess.Popen) -> float:
@@ -218,6 +237,7 @@ def v1_ten(seconds: float, events_before: int) -> dict:
         process, _, _ = start(store, port)
         try:
             first_write(port)
+            settle(process)
             counter = iter(range(10**9))
 
             def body() -> bytes:
@@ -265,6 +285,7 @@ def main() -> None:
         store, port = Path(folder) / "bench.duckdb", free_port()
         process, wall, cpu = start(store, port)
         figures["first_start"] = {"seconds": wall, "cpu_seconds": cpu, "first_write_seconds": first_write(port)}
+        figures["settled_after_seconds"] = settle(process)
         try:
             batch = drive(port, 4, args.seconds, lambda: json.dumps({"api_key": "k", "batch": events(100)}), "/batch/",
                           server=process)
@@ -292,6 +313,7 @@ def main() -> None:
         process, _, _ = start(store, port, "--max-queue", "64")
         try:
             first_write(port)
+            settle(process)
             result: dict = {}
             flood = threading.Thread(target=lambda: result.update(drive(
                 port, 128, args.seconds, lambda: json.dumps({"api_key": "k", "batch": events(100)}), "/batch/")))
@@ -315,7 +337,9 @@ def report(f: dict) -> None:
     def ms(x: float | None) -> str:
         return "-" if x is None else f"{x:,.1f} ms"
 
-    print(f"cores {f['cores']}, load average {f['load_average_before']:.1f} before, {f['load_average_after']:.1f} after")
+    print(f"cores {f['cores']}, load average {f['load_average_before']:.1f} before, {f['load_average_after']:.1f} after; "
+          f"the runs began once the server was idle, {f['settled_after_seconds']:.1f} s after its first write "
+          "(its warm-up of the dashboard done)")
     def cpu(r: dict) -> str:
         return (f"; CPU per request: server {r['server_cpu_ms_per_ok']:.2f} ms ({r['server_cpu_share']:.0%} "
                 f"of a core; its writer thread {r['writer_cpu_ms_per_ok']:.2f} ms), "

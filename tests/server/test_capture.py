@@ -123,3 +123,13 @@ def test_captures_keep_the_stores_limits(properties, message):
     old = json.dumps({"event": "e", "distinct_id": "u", "timestamp": "1899-12-31T23:59:59Z"}).encode()
     with pytest.raises(InputError, match="outside 1900-01-01 to 2200-01-01"):
         translate(old, now=NOW)
+
+
+def test_a_nul_in_a_text_property_is_refused_and_json_text_that_only_looks_like_one_is_stored():
+    def one(properties: dict) -> bytes:
+        return json.dumps({"event": "e", "distinct_id": "u", "uuid": "n1", "properties": properties}).encode()
+
+    with pytest.raises(InputError, match="a NUL character in a value"):
+        translate(one({"page": "/a", "note": "x\x00y"}), now=NOW)
+    (row,) = translate(one({"note": "x\\u0000y", "nested": {"a": "\x00"}}), now=NOW).events
+    assert json.loads(row["properties"]) == {"note": "x\\u0000y", "nested": '{"a":"\\u0000"}'}

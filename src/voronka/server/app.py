@@ -1,6 +1,6 @@
 """The FastAPI application of ``voronka serve``: the error policy, the keys and the routes of
-``collect`` (writes) and ``read`` (the dashboard and analyses) over one ``Collector``, behind
-``ingress.Ingress`` (the capture POSTs, answered before routing).
+``collect`` (writes) and ``read`` (the dashboard and analyses) over one ``Collector``; the
+capture POSTs are answered before FastAPI sees them (``ingress``).
 
 The error policy: a ``VoronkaError`` (bad input: a located message) and a parameter outside
 its range are ``422``; a missing key ``401``; anything else is an internal fault, logged with
@@ -22,7 +22,7 @@ from voronka.keys import keyring
 from voronka.server import api, collect, pages, read
 from voronka.server.answers import error
 from voronka.server.collector import Collector
-from voronka.server.ingress import Ingress
+from voronka.server.ingress import CaptureApp, Ingress
 from voronka.server.params import located
 
 MAX_BODY_BYTES = 64 * 1024 * 1024
@@ -47,7 +47,7 @@ def create_app(store_path: str | Path, *, token: str | None = None, public_dashb
     ``local_key`` (the serve file's, ``voronka.served``; it opens no write by itself);
     ``public_dashboard`` lets anyone read (``voronka serve`` allows it on loopback only)."""
     collector = Collector(store_path, max_queue=max_queue, max_body_bytes=max_body_bytes)
-    app = FastAPI(title="voronka", summary="Collector and dashboard of one voronka store")
+    app = CaptureApp(title="voronka", summary="Collector and dashboard of one voronka store")
     app.state.collector = collector
     with collector.lock:  # the writer thread is already warming up on the store's connection
         app.state.keyring = keyring(collector.store, token=token, public_reads=public_dashboard,
@@ -78,6 +78,6 @@ def create_app(store_path: str | Path, *, token: str | None = None, public_dashb
     read.add_routes(app, collector)
     collect.add_routes(app, collector, max_body_bytes=max_body_bytes, max_bodies=max_bodies)
     pages.add_routes(app, collector)
-    # the capture POSTs, before routing (the hot path: the middleware added last runs first)
-    app.add_middleware(Ingress, collector=collector, max_body_bytes=max_body_bytes, max_bodies=max_bodies)
+    # the capture POSTs (the hot path), before FastAPI's own __call__
+    app.ingress = Ingress(app, collector, max_body_bytes=max_body_bytes, max_bodies=max_bodies)
     return app

@@ -1,13 +1,16 @@
-"""The capture POSTs, answered by a plain ASGI middleware in front of the FastAPI app.
+"""The capture POSTs, answered in front of the FastAPI app.
 
 A capture request (``POST`` to PostHog's ``/capture/``, ``/batch/``, ``/e/``, ``/i/v0/e/``,
 ``/track/``, ``/engage/``, with or without the slash, and Segment's ``/v1/batch|track|page|
 identify|alias``) is the hot path of the collector: SDKs send one per event or per small
-batch. ``Ingress`` takes it before FastAPI's routing, dependency solving and request and
-response objects (a third of the server's CPU per single event went there) and does only
-what the answer needs: read the body (bounded), translate it (``capture.translate``),
-check the project key, queue the rows to the writer and wait for the commit, send the
-answer. Every other request goes to the FastAPI app unchanged.
+batch. ``CaptureApp`` (the FastAPI app of ``voronka serve``) hands it to ``Ingress`` before
+FastAPI's own ``__call__``: before its telemetry check (which asks OpenTelemetry for its
+providers, reading the environment, at every request), its middleware stack, routing,
+dependency solving and request and response objects (a third of the server's CPU per
+single event went there). ``Ingress`` does only what the answer needs: read the body
+(bounded), translate it (``capture.translate``), check the project key, queue the rows to
+the writer and wait for the commit, send the answer. Every other request goes to FastAPI
+unchanged.
 
 Answers, the same as the rest of the API gives (``{"error": …}``; docs/server.md):
 
@@ -33,6 +36,8 @@ import logging
 from typing import Any
 from urllib.parse import parse_qs
 
+from fastapi import FastAPI
+
 from voronka.errors import LimitError, VoronkaError
 from voronka.keys import allows_write
 from voronka.server import capture
@@ -56,20 +61,31 @@ class ClientGone(Exception):
     """The client closed the connection before the end of its body (nobody reads an answer)."""
 
 
-class Ingress:
-    """ASGI middleware: capture POSTs here, everything else to ``app`` (see the module doc).
-    The keys are the FastAPI app's (``scope["app"].state.keyring``)."""
+class CaptureApp(FastAPI):
+    """A FastAPI app whose capture POSTs go to ``ingress`` (when set) before FastAPI sees them."""
 
-    def __init__(self, app: Any, collector: Collector, *, max_body_bytes: int, max_bodies: int) -> None:
+    ingress: Ingress | None = None
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if (self.ingress is not None and scope["type"] == "http" and scope["method"] == "POST"
+                and scope["path"] in PATHS):
+            await self.ingress.answer(scope, receive, send)
+        else:
+            await super().__call__(scope, receive, send)
+
+
+class Ingress:
+    """The answers to the capture POSTs of ``app`` (see the module doc); the keys are the app's
+    (``app.state.keyring``)."""
+
+    def __init__(self, app: FastAPI, collector: Collector, *, max_body_bytes: int, max_bodies: int) -> None:
         self.app = app
         self.collector = collector
         self.max_body_bytes = max_body_bytes
         self.max_bodies = max_bodies
 
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] not in PATHS:
-            await self.app(scope, receive, send)
-            return
+    async def answer(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        """Answer one capture request (``scope["path"]`` in ``PATHS``)."""
         headers = dict(scope["headers"])  # names are lower case (ASGI); the last of repeated ones
         try:
             status, body, extra = await self.capture(scope, headers, receive)
@@ -115,7 +131,7 @@ class Ingress:
             return _error(413 if isinstance(exc, LimitError) else 422, str(exc))
         bearer = headers.get(b"authorization", b"").decode("latin-1")
         key = rows.api_key or (bearer[7:] if bearer.startswith("Bearer ") else None)
-        if not allows_write(scope["app"].state.keyring, key):
+        if not allows_write(self.app.state.keyring, key):
             return _error(401, "missing or wrong project API key (api_key or token in the body)")
         try:
             await collector.capture(rows, len(body))

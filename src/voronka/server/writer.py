@@ -1,14 +1,15 @@
 """The store's one writer: a bounded queue of write jobs, group-committed by one thread.
 
 Every write request becomes a ``Job`` and waits for its answer. The writer thread takes the
-oldest job and every job queued behind it (up to ``MAX_BATCH_ROWS`` rows), stores the
-captured rows of all of them in **one transaction**, and only after the commit answers each
-one: a request is acknowledged once its rows are durable (DuckDB syncs its write-ahead log
-at the commit), and concurrent requests share the cost of one commit. Exactly once by key:
-of equal ``event_id``s (``alias`` for aliases) in a batch the first is kept, and one
-already in the store is skipped: for events, the hashes of the stored ids are kept in
-memory (``seen.SeenKeys``) and only the ids whose hash is there are looked up, so a
-commit does not scan the store; aliases (few) are checked with an anti-join.
+oldest job and every job queued behind it or arriving within a moment (``GATHER_GAP``; up to
+``MAX_BATCH_ROWS`` rows), stores the captured rows of all of them in **one transaction**,
+and only after the commit answers each one: a request is acknowledged once its rows are
+durable (DuckDB syncs its write-ahead log at the commit), and concurrent requests share the
+cost of one commit. Exactly once by key: of equal ``event_id``s (``alias`` for aliases) in a
+batch the first is kept, and one already in the store is skipped: for events, the hashes of
+the stored ids are kept in memory (``seen.SeenKeys``) and only the ids whose hash is there
+are looked up, so a commit does not scan the store; aliases (few) are checked with an
+anti-join.
 
 A group commit is three calls to DuckDB: ``BEGIN``, one ``INSERT … RETURNING
 hash(event_id)`` reading the group's rows from an Arrow table (a local variable of
@@ -35,38 +36,41 @@ import ctypes
 import queue
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
 
-from voronka.server.capture import Capture
+from voronka.server.capture import EVENT_COLUMNS, Capture
 from voronka.server.seen import SeenKeys
 
 MAX_BATCH_ROWS = 50_000
 """The most rows one group commit takes (more jobs wait for the next)."""
+GATHER_GAP = 0.0005
+GATHER_MAX = 0.002
+"""A group is gathered while jobs keep coming: after the queue is empty the writer waits up to
+``GATHER_GAP`` seconds for one more job, and up to ``GATHER_MAX`` seconds in all (a commit
+delay, as PostgreSQL's ``commit_delay``). A commit costs about the same for 8 or 400 rows
+(DuckDB's statements and the log's sync), so without it 16 clients posting single events
+split into two alternating groups of ~8 (one committing while the next queues); with it the
+clients the last commit answered join the next group (measured: 17–24% more single-event
+requests/s, 20–25% less server CPU a request, interleaved at load 7)."""
 
 CAPTURED = "_voronka_captured"
 ALIASES = "_voronka_captured_aliases"
 """The names of the Arrow tables of a group's rows in ``Writer._commit`` (its local variables:
 the statements read them by DuckDB's replacement scan)."""
 
-EVENT_SCHEMA = pa.schema([
-    ("event_id", pa.string()), ("customer_id", pa.string()), ("ts", pa.timestamp("us")), ("event", pa.string()),
-    ("channel", pa.string()), ("campaign", pa.string()), ("revenue", pa.string()), ("currency", pa.string()),
-    ("referrer_id", pa.string()), ("properties", pa.string()),
-])
+EVENT_SCHEMA = pa.schema([(name, pa.timestamp("us") if name == "ts" else pa.string()) for name in EVENT_COLUMNS])
+"""The Arrow types of a ``Capture``'s rows (``revenue`` as text: cast to DECIMAL by ``INSERT_EVENTS``)."""
 ALIAS_SCHEMA = pa.schema([("alias", pa.string()), ("customer_id", pa.string())])
 
-INSERT_EVENTS = f"""
-INSERT INTO events (event_id, customer_id, ts, event, channel, campaign, revenue, currency, referrer_id, properties)
-SELECT event_id, customer_id, ts, event, channel, campaign, CAST(revenue AS DECIMAL(18, 4)), currency,
-       referrer_id, properties
-FROM {CAPTURED} {{where}}
-RETURNING hash(event_id) AS h
-"""
-"""Every captured event (``where`` empty), or those not stored (``EXCEPT_STORED``); their ids' hashes."""
+INSERT_EVENTS = f"INSERT INTO events BY NAME SELECT * FROM {CAPTURED} {{where}} RETURNING hash(event_id) AS h"
+"""Every captured event (``where`` empty), or those not stored (``EXCEPT_STORED``); their ids' hashes.
+``revenue`` is cast from text by the insert itself (DuckDB's cast, as ``CAST`` would: no
+expression in the select list, ~15% less of the statement's CPU for a small group)."""
 EXCEPT_STORED = "WHERE event_id NOT IN (SELECT unnest($stored::VARCHAR[]))"
 STORED = f"""
 SELECT event_id FROM events
@@ -79,7 +83,7 @@ SELECT c.alias, c.customer_id FROM {ALIASES} c ANTI JOIN aliases a ON a.alias = 
 """
 
 
-def first_of_each(rows: Iterable[dict[str, Any]], key: str) -> list[dict[str, Any]]:
+def first_of_each(rows: Iterable[Any], key: Any) -> list[Any]:
     """``rows`` without those whose ``key`` came before (the first of equal keys is kept)."""
     seen: set[Any] = set()
     kept = []
@@ -104,7 +108,7 @@ class Job:
 
     @property
     def rows(self) -> int:
-        return len(self.capture.events) + len(self.capture.aliases) if self.capture else 1
+        return len(self.capture.rows) + len(self.capture.aliases) if self.capture else 1
 
 
 class Writer:
@@ -168,11 +172,18 @@ class Writer:
             if job is None:
                 return
             batch, rows, stopping = [job], job.rows, False
+            deadline = time.monotonic() + GATHER_MAX
             while rows < MAX_BATCH_ROWS:
                 try:
                     more = self.queue.get_nowait()
-                except queue.Empty:
-                    break
+                except queue.Empty:  # wait a little while jobs keep coming (see GATHER_GAP)
+                    wait = min(GATHER_GAP, deadline - time.monotonic())
+                    if wait <= 0:
+                        break
+                    try:
+                        more = self.queue.get(timeout=wait)
+                    except queue.Empty:
+                        break
                 if more is None:
                     stopping = True
                     break
@@ -195,15 +206,20 @@ class Writer:
         except Exception:  # noqa: BLE001 - whatever failed, each job is tried alone and answered
             # one by one: only the jobs whose own rows fail get an error
             return [self._answer(j, lambda j=j: self._commit([j.capture])) for j in jobs]
-        return [(j, len(j.capture.events), None) for j in jobs]
+        return [(j, len(j.capture.rows), None) for j in jobs]
 
     def _commit(self, captures: list[Capture]) -> int:
         """Insert the rows of ``captures`` in one transaction; the number of events added."""
-        events = first_of_each((r for c in captures for r in c.events), "event_id")
+        events = [r for c in captures for r in c.rows]
+        if len({r[0] for r in events}) < len(events):  # equal event_ids (a client's retry in the group)
+            events = first_of_each(events, 0)
         aliases = first_of_each((r for c in captures for r in c.aliases), "alias")
         con = self.connection
         # read by the statements (replacement scans: CAPTURED and ALIASES are these names)
-        _voronka_captured = pa.Table.from_pylist(events, EVENT_SCHEMA)  # noqa: F841
+        columns = list(zip(*events)) or [()] * len(EVENT_SCHEMA)  # column by column from the rows' tuples
+        _voronka_captured = pa.Table.from_arrays(  # noqa: F841
+            [pa.array(column, field.type) for column, field in zip(columns, EVENT_SCHEMA, strict=True)],
+            schema=EVENT_SCHEMA)
         if aliases:
             _voronka_captured_aliases = pa.Table.from_pylist(aliases, ALIAS_SCHEMA)  # noqa: F841
         with self.lock:
