@@ -336,20 +336,36 @@ def _plan(table: str, columns: list[tuple[str, str]], relation: str, *, mapping:
         f"(SELECT {', '.join(layer1)} FROM {relation})))"
     )
     others = [c for c in canonical if c != key]
-    material = "concat_ws(chr(31), " + ", ".join(f"coalesce(CAST({identifier(c)} AS VARCHAR), '')" for c in others) + (
-        f", CAST({ROW} AS VARCHAR))" if keep_repeats else ")")
     if spec.generated_key and key in mapped:
-        key_expr = dup_key = f"coalesce({identifier(key)}, md5({material}))"
+        key_expr = dup_key = f"coalesce({identifier(key)}, {stable_key(others, keep_repeats=keep_repeats)})"
     elif spec.generated_key:
         # Rows with equal keys are equal in every column; properties are a function of
         # the raw property columns, so those stand in for the JSON.
         hashed = [identifier(c) for c in others if c != spec.properties] + ([ROW] if keep_repeats else [])
         if spec.properties:
             hashed += [*props.values(), "_given_properties"]
-        key_expr, dup_key = f"md5({material})", f"hash({', '.join(hashed)})"
+        key_expr, dup_key = stable_key(others, keep_repeats=keep_repeats), f"hash({', '.join(hashed)})"
     else:
         key_expr = dup_key = identifier(key)
     return Plan(table, tuple(canonical), key, body, key_expr, dup_key, mapped)
+
+
+def stable_key(columns: list[str], *, keep_repeats: bool = False) -> str:
+    """The generated key (``event_id``, ``spend_id``...) of a row, as DuckDB SQL over its
+    normalised ``columns`` (every column but the key, in table order): the md5, as 32
+    lower-case hex digits, of their text joined by U+001F, a null as empty; with
+    ``keep_repeats``, the 1-based row number joined last.
+
+    The text of a value is DuckDB's ``CAST(... AS VARCHAR)``: text as is; a ``TIMESTAMP``
+    as ``2026-03-01 05:00:00`` (UTC), with ``.25`` or ``.000001`` when it has a fraction of
+    a second (trailing zeros dropped); ``DECIMAL(18,4)`` money with four decimals
+    (``1500.5000``, ``-0.0001``); a ``DATE`` as ``2026-03-01``; ``DOUBLE`` and ``BIGINT`` as
+    DuckDB prints them. ``tests/ingest/test_stable_id.py`` recomputes these in Python
+    and pins known keys, so a DuckDB whose text differs fails there (docs/ingest.md)."""
+    texts = [f"coalesce(CAST({identifier(c)} AS VARCHAR), '')" for c in columns]
+    if keep_repeats:
+        texts.append(f"CAST({ROW} AS VARCHAR)")
+    return f"md5(concat_ws(chr(31), {', '.join(texts)}))"
 
 
 def check_property_names(names: list[str], file: str | None) -> None:
