@@ -524,7 +524,9 @@ def timestamp(expr: str, duck_type: str, tz: str | None) -> str:
     local = f"coalesce(TRY_CAST({expr} AS TIMESTAMP), try_strptime({expr}, {formats}))"
     offset_formats = "[" + ", ".join(literal(f) for f in WITH_OFFSET) + "]"
     return (
-        f"CASE WHEN regexp_full_match({expr}, '{EPOCH_RE}') THEN TRY({epoch(f'CAST({expr} AS BIGINT)')}) "
+        # the length first (9 to 14 bytes), so a date-time's text skips the regular expression
+        f"CASE WHEN strlen({expr}) BETWEEN 9 AND 14 AND regexp_full_match({expr}, '{EPOCH_RE}') "
+        f"THEN TRY({epoch(f'CAST({expr} AS BIGINT)')}) "
         f"WHEN regexp_matches({expr}, {literal(OFFSET_RE)}) THEN timezone('UTC', coalesce("
         f"TRY_CAST({expr} AS TIMESTAMPTZ), try_strptime({expr}, {offset_formats}))) "
         f"ELSE {localize(local, tz)} END"
