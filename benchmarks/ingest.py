@@ -71,7 +71,8 @@ def slice_csv(parquet: Path, rows: int, directory: Path) -> Path:
 
     path = directory / f"{parquet.stem}-first-{rows}.csv"
     if not path.exists():
-        duckdb.sql(f"COPY (SELECT * REPLACE (strftime(ts, '%Y-%m-%dT%H:%M:%S.%f') AS ts) FROM read_parquet('{parquet}') "
+        duckdb.sql(f"COPY (SELECT * REPLACE (strftime(ts, '%Y-%m-%dT%H:%M:%S.%f') AS ts) "
+                   f"FROM read_parquet('{parquet}') "
                    f"LIMIT {rows}) TO '{path}' (HEADER)")
     return path
 
