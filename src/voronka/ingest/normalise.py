@@ -36,7 +36,7 @@ Values (the input is trimmed of spaces first; an empty cell is null):
   ``properties`` holding a JSON object is merged in (its values as text; the columns win
   on a clash).
 * **key** (``event_id``, ``spend_id``) — given, or when absent or empty the md5 (hex)
-  of the normalised row: the other columns in table order, each as DuckDB text
+  of the normalised row (``stable_key``): the other columns in table order, each as DuckDB text
   (``ts`` as ``2026-03-01 05:00:00``, money with four decimals, null as empty), joined by
   U+001F. Identical rows therefore get identical keys (and count as repeats), unless
   ``keep_repeats``: then the file's row number is joined last, and identical rows stay.
