@@ -1,17 +1,26 @@
-"""Ingest speed: 10M-row Parquet and CSV event files into a fresh store, rows/s and peak RSS.
+"""Ingest speed: Parquet and CSV event files into a fresh store, rows/s, CPU seconds and peak RSS.
 
     uv run python benchmarks/ingest.py [--rows 10000000] [--dir DIR] [--seed 7]
+    uv run python benchmarks/ingest.py --parquet /tmp/voronka-bench/events-50000000-5.parquet \
+        [--csv-rows 10000000]
 
 Files are generated once per (rows, seed) in DIR (default: a temp dir, removed after).
 Each ingest runs in a child process so its peak RSS is its own. Columns: customer_id
 (1M customers), ts (a year of 2026; typed in Parquet, ISO text in CSV), event, channel,
 campaign (a third empty), revenue (20% set) and currency, page (a property, 25% empty).
+
+``--parquet FILE`` ingests that file instead (``benchmarks/generate.py``'s log: event_id
+given, typed columns), and a CSV of its first ``--csv-rows`` rows (written to DIR, ``ts`` as
+ISO text). CPU seconds (user + system of the ingesting process) are printed beside the
+wall time: on a shared machine they move less than the wall time. The load average is
+printed with each line.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -56,17 +65,35 @@ def generate(rows: int, seed: int, directory: Path) -> dict[str, Path]:
     return paths
 
 
+def slice_csv(parquet: Path, rows: int, directory: Path) -> Path:
+    """The first ``rows`` rows of ``parquet`` as a CSV in ``directory`` (``ts`` as ISO text)."""
+    import duckdb
+
+    path = directory / f"{parquet.stem}-first-{rows}.csv"
+    if not path.exists():
+        duckdb.sql(f"COPY (SELECT * REPLACE (strftime(ts, '%Y-%m-%dT%H:%M:%S.%f') AS ts) "
+                   f"FROM read_parquet('{parquet}') "
+                   f"LIMIT {rows}) TO '{path}' (HEADER)")
+    return path
+
+
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run_one(path: Path, store: Path) -> dict[str, float]:
-    """Ingest ``path`` into a fresh store at ``store``; seconds and rows."""
+    """Ingest ``path`` into a fresh store at ``store``; seconds, CPU seconds and rows."""
     from voronka.store import Store
 
     store.unlink(missing_ok=True)
     with Store(store) as db:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), cpu_seconds()
         summary = db.ingest_events([path])
-        seconds = time.perf_counter() - start
+        seconds, cpu = time.perf_counter() - start, cpu_seconds() - cpu
     store.unlink(missing_ok=True)
-    return {"rows": summary.added, "seconds": seconds}
+    return {"rows": summary.added, "seconds": seconds, "cpu": cpu,
+            "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
 def main() -> None:
@@ -74,6 +101,8 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--dir", type=Path, default=None)
+    parser.add_argument("--parquet", type=Path, help="ingest this Parquet file (and a CSV slice of it)")
+    parser.add_argument("--csv-rows", type=int, default=10_000_000, help="rows of --parquet in the CSV")
     parser.add_argument("--one", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--store", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -84,17 +113,20 @@ def main() -> None:
         directory = args.dir or Path(tmp)
         directory.mkdir(parents=True, exist_ok=True)
         start = time.perf_counter()
-        paths = generate(args.rows, args.seed, directory)
+        if args.parquet:
+            paths = {"parquet": args.parquet, "csv": slice_csv(args.parquet, args.csv_rows, directory)}
+        else:
+            paths = generate(args.rows, args.seed, directory)
         print(f"files ready in {time.perf_counter() - start:.1f} s "
               f"({', '.join(f'{k} {p.stat().st_size / 2**20:.0f} MiB' for k, p in paths.items())})")
         for fmt, path in paths.items():
-            before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
             out = subprocess.run([sys.executable, __file__, "--one", str(path), "--store", str(directory / "bench.duckdb")],
                                  check=True, capture_output=True, text=True).stdout
-            peak = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, before) / 1024
             result = json.loads(out)
-            print(f"{fmt:8s} {result['rows']:>11,} rows  {result['seconds']:6.1f} s  "
-                  f"{result['rows'] / result['seconds']:>10,.0f} rows/s  peak RSS {peak:,.0f} MiB")
+            peak = result["peak_mib"]  # the child's own (RUSAGE_CHILDREN is the largest child's)
+            print(f"{fmt:8s} {result['rows']:>11,} rows  {result['seconds']:6.1f} s  {result['cpu']:6.1f} CPU-s  "
+                  f"{result['rows'] / result['seconds']:>10,.0f} rows/s  peak RSS {peak:,.0f} MiB  "
+                  f"load {os.getloadavg()[0]:.1f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -159,6 +159,21 @@ def test_csv_properties_column_merged_and_checked(tmp_path: Path) -> None:
         read_events([bad])
 
 
+def test_an_empty_properties_object_is_the_columns_object(tmp_path: Path) -> None:
+    # "{}" is taken without a JSON parse (normalise.properties_json): the same text, and so
+    # the same generated key, as "{ }" merged with the columns the long way, and as no object
+    path = tmp_path / "e.csv"
+    path.write_text('customer_id,ts,event,properties,"n\u00e9 ""q""",tier\n'
+                    'c1,2026-03-01,x,{},v\u00e9\\,gold\n'
+                    'c1,2026-03-01,x,{ },v\u00e9\\,gold\n'
+                    'c2,2026-03-01,x," {} ",,\n'
+                    'c3,2026-03-01,x,,v\u00e9\\,gold\n', encoding="utf-8")
+    table = read_events([path])
+    assert table.num_rows == 3  # the two c1 rows are one event
+    got = {r["customer_id"]: r["properties"] for r in table.to_pylist()}
+    assert got == {"c1": '{"n\u00e9 \\"q\\"":"v\u00e9\\\\","tier":"gold"}', "c2": "{}", "c3": got["c1"]}
+
+
 def test_unknown_format_and_missing_file(tmp_path: Path) -> None:
     from voronka.errors import InputError
 
