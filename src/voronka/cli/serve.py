@@ -38,6 +38,9 @@ def serve(
         "--into-prefix", help="With --engine: put this before the tables' names (lake. → lake.events).")] = "",
     relay_every: Annotated[float, typer.Option(
         min=0.1, max=3600, help="With --engine: seconds between two passes of the relay.")] = 5.0,
+    optimize_after: Annotated[float, typer.Option(
+        min=0, max=86400, help="On a store with a funnel layout (voronka optimize): rebuild it once no write has "
+                               "come for this many seconds (0: never).")] = 60.0,
     store: StoreOption = Path(DEFAULT_STORE),
 ) -> None:
     """Collect events over HTTP (POST /v1/events; PostHog's /capture/, /batch/, /e/) and serve the
@@ -60,7 +63,8 @@ def serve(
                                  f"loopback --host (127.0.0.1, ::1, localhost), not {host}", param_hint="--host")
     application = create_app(store, token=token, public_dashboard=public_dashboard, allow_origins=allow_origin,
                              max_queue=max_queue, max_bodies=max_bodies, max_body_bytes=max_body_bytes,
-                             local_key=(local_key := "vkl_" + secrets.token_urlsafe(32)))
+                             local_key=(local_key := "vkl_" + secrets.token_urlsafe(32)),
+                             optimize_after=optimize_after)
     if engine:
         _relay(application, engine, into_prefix, relay_every)
     keyring = application.state.keyring

@@ -24,6 +24,7 @@ from voronka.server.answers import error
 from voronka.server.collector import Collector
 from voronka.server.ingress import CaptureApp, Ingress
 from voronka.server.params import located
+from voronka.server.upkeep import LayoutUpkeep
 
 MAX_BODY_BYTES = 64 * 1024 * 1024
 """The largest request body the collector takes (larger: ``413``; send files with ``voronka ingest``)."""
@@ -37,15 +38,21 @@ MAX_BODIES = 64
 MAX_QUEUE = 4096
 """The most write requests waiting for the writer (more: ``503`` with ``Retry-After``)."""
 
+OPTIMIZE_AFTER = 60.0
+"""Seconds without a write after which the server rebuilds an out-of-date funnel layout."""
+
 
 def create_app(store_path: str | Path, *, token: str | None = None, public_dashboard: bool = False,
                allow_origins: list[str] | None = None, max_body_bytes: int = MAX_BODY_BYTES,
-               max_bodies: int = MAX_BODIES, max_queue: int = MAX_QUEUE, local_key: str | None = None) -> FastAPI:
+               max_bodies: int = MAX_BODIES, max_queue: int = MAX_QUEUE, local_key: str | None = None,
+               optimize_after: float = OPTIMIZE_AFTER) -> FastAPI:
     """The FastAPI application serving ``store_path`` (created if missing).
 
     The store's keys (``voronka keys``) are read now; ``token`` is a key of both kinds, and so is
     ``local_key`` (the serve file's, ``voronka.served``; it opens no write by itself);
-    ``public_dashboard`` lets anyone read (``voronka serve`` allows it on loopback only)."""
+    ``public_dashboard`` lets anyone read (``voronka serve`` allows it on loopback only);
+    ``optimize_after``: seconds without a write after which an out-of-date funnel layout is
+    rebuilt (``upkeep.LayoutUpkeep``; 0: never)."""
     collector = Collector(store_path, max_queue=max_queue, max_body_bytes=max_body_bytes)
     app = CaptureApp(title="voronka", summary="Collector and dashboard of one voronka store")
     app.state.collector = collector
@@ -53,6 +60,12 @@ def create_app(store_path: str | Path, *, token: str | None = None, public_dashb
         app.state.keyring = keyring(collector.store, token=token, public_reads=public_dashboard,
                                      local=local_key)
     app.router.add_event_handler("shutdown", collector.close)
+    if optimize_after > 0:
+        upkeep = LayoutUpkeep(lambda: collector.generation, collector.reading, quiet=optimize_after,
+                              rebuilt=collector.forget_snapshot)
+        app.state.upkeep = upkeep
+        app.router.add_event_handler("startup", upkeep.start)
+        app.router.on_shutdown.insert(0, upkeep.stop)  # before the collector closes the store
     if allow_origins:  # web pages posting events straight from the browser
         app.add_middleware(CORSMiddleware, allow_origins=allow_origins, allow_methods=["POST"],
                            allow_headers=["Authorization", "Content-Type"])

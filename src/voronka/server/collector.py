@@ -157,6 +157,11 @@ class Collector:
             self._snapshot = (generation, taken)
             return str(target.resolve()), generation, taken
 
+    def forget_snapshot(self) -> None:
+        """Take the next snapshot anew (the store changed without a write: its funnel layout was rebuilt)."""
+        with self._snapshot_lock:
+            self._snapshot = None
+
     @contextlib.contextmanager
     def reading(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A cursor of its own for one read (a snapshot of the committed store)."""
