@@ -14,6 +14,7 @@ DuckDB default and, through the same SQL transpiled (``engines.dialect``), on Cl
 
 from __future__ import annotations
 
+import contextlib
 from typing import Protocol, runtime_checkable
 
 import pyarrow as pa
@@ -59,6 +60,11 @@ class ArrowStreams(Protocol):
 
     def store_temp(self, name: str, data: pa.Table) -> None:
         """Store ``data`` as a temporary table ``name`` (replacing it)."""
+
+    def for_thread(self) -> contextlib.AbstractContextManager[ArrowStreams]:
+        """An engine on the same database for another thread (a cursor of its own: one
+        connection runs one query at a time), closed on leaving; it sees the committed
+        tables, not this engine's temporary ones."""
 
 
 def open_engine(url: str) -> Engine:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 
 import duckdb
 import pyarrow as pa
@@ -74,6 +76,15 @@ class DuckDBEngine:
             self.connection.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _voronka_arrow")
         finally:
             self.connection.unregister("_voronka_arrow")
+
+    @contextlib.contextmanager
+    def for_thread(self) -> Iterator[DuckDBEngine]:
+        cursor = self.connection.cursor()
+        cursor.execute("SET enable_progress_bar_print = false")
+        try:
+            yield DuckDBEngine(cursor)
+        finally:
+            cursor.close()
 
     def has_table(self, name: str) -> bool:
         found = self.connection.execute(

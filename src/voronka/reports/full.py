@@ -25,6 +25,7 @@ weak links, plan and change scan are listed as left out with it.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import threading
@@ -269,7 +270,7 @@ class _SideBySide:
         self.source = source
         self.pool = ThreadPoolExecutor(threads, thread_name_prefix="voronka-report") if threads > 1 else None
         self.local = threading.local()
-        self.cursors: list[Any] = []
+        self.engines = contextlib.ExitStack()  # each thread's engine, closed at the end
 
     def __enter__(self) -> _SideBySide:
         return self
@@ -277,18 +278,13 @@ class _SideBySide:
     def __exit__(self, *exc: object) -> None:
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
-        for cursor in self.cursors:
-            cursor.close()
+        self.engines.close()
 
     def _source(self) -> Source:
-        """This thread's source: the report's, on a cursor of its own."""
+        """This thread's source: the report's, on an engine of its own (``ArrowStreams.for_thread``)."""
         if not hasattr(self.local, "source"):
-            from voronka.engines.duckdb import DuckDBEngine
-
-            cursor = self.source.engine.connection.cursor()  # type: ignore[attr-defined]
-            cursor.execute("SET enable_progress_bar_print = false")
-            self.cursors.append(cursor)
-            self.local.source = replace(self.source, engine=DuckDBEngine(cursor))
+            engine = self.engines.enter_context(self.source.streams.for_thread())  # type: ignore[union-attr]
+            self.local.source = replace(self.source, engine=engine)
         return self.local.source
 
     def _compute(self, run: Run, part: Part, needs: list[Future[dict[str, Any]]]) -> dict[str, Any]:
@@ -309,15 +305,15 @@ class _SideBySide:
 
 
 def side_by_side(source: Source) -> bool:
-    """Can the report's parts be computed side by side on ``source``: a DuckDB engine whose
-    connection holds no temporary table or view (a cursor, another connection to the same
-    database, sees neither; registered Arrow tables are temporary views)."""
-    if source.engine.dialect != "duckdb" or not hasattr(source.engine, "connection"):
+    """Can the report's parts be computed side by side on ``source``: a DuckDB engine in this
+    process (``ArrowStreams``) whose session holds no temporary table or view (an engine for
+    another thread sees neither; registered Arrow tables are temporary views)."""
+    if source.streams is None or source.engine.dialect != "duckdb":
         return False
-    found = source.engine.connection.execute(
+    found = source.engine.query(
         "SELECT (SELECT count(*) FROM duckdb_tables() WHERE temporary) "
-        "+ (SELECT count(*) FROM duckdb_views() WHERE temporary AND NOT internal) AS n").fetchall()
-    return found[0][0] == 0
+        "+ (SELECT count(*) FROM duckdb_views() WHERE temporary AND NOT internal) AS n")
+    return found.column("n")[0].as_py() == 0
 
 
 def full_report(engine: Engine | Source, lang: str, *, title: str, intro: str | None = None, timezone: str = "UTC",
