@@ -147,3 +147,11 @@ def test_filters_read_ids_through_the_alias_map_of_every_event(engine_for):
     ]
     source = Source(engine_for(rows), where=(parse_where("platform=mobile"),))
     assert _steps(compute_funnel(source, funnel_definition({"steps": "visit,purchase"}))) == [(1, 1, 1.0), (2, 1, 1.0)]
+
+
+def test_the_widest_date_range_keeps_every_event(engine_for):
+    """``--since 0001-01-01 --until 9999-12-31`` (the HTTP fuzz found the day after the last one
+    overflowing): every event kept, no upper bound."""
+    rows = _rows()
+    widest = Source(engine_for(rows), since=dt.date.min, until=dt.date.max)
+    assert _steps(compute_funnel(widest, FUNNEL)) == _steps(compute_funnel(engine_for(rows), FUNNEL))

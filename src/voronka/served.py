@@ -157,6 +157,11 @@ def snapshot(served: Served, store: str | Path) -> tuple[Path, dt.datetime]:
     return path, dt.datetime.fromisoformat(answer["taken_at"])
 
 
+def optimize(served: Served) -> dict[str, Any]:
+    """Ask the server to rebuild the store's funnel layout (``POST /v1/optimize``): ``{"events", "seconds"}``."""
+    return _call(served, "POST", "/v1/optimize")
+
+
 def ingest_file(served: Served, table: str, file: Path, query: dict[str, Any]) -> dict[str, Any]:
     """Send ``file`` to the server's ``POST /v1/{table}``; its counts. A file over the server's
     body limit is refused before it is sent; the server's errors name ``file``."""

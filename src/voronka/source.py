@@ -159,7 +159,7 @@ class Source:
         local = local_time_sql(ts, self.timezone)
         if self.since is not None:
             kept.append(f"{local} >= {literal(dt.datetime.combine(self.since, dt.time()))}")
-        if self.until is not None:
+        if self.until is not None and self.until < dt.date.max:  # the last day: every time is on or before it
             kept.append(f"{local} < {literal(dt.datetime.combine(self.until + dt.timedelta(days=1), dt.time()))}")
         return kept
 

@@ -76,6 +76,7 @@ def test_the_builders_funnel_is_the_clis_and_compares_two_segments(demo_store, s
 @pytest.mark.parametrize(("path", "message"), [
     ("/app/api/funnel?compare=previous", "query parameter 'compare' (value 'previous'): give the period"),
     ("/app/api/funnel?compare=both", "query parameter 'compare' (value 'both')"),
+    ("/app/api/funnel?steps=a,b&compare=previous&since=0001-01-01&until=0001-01-31", "starts before the year 1"),
     ("/app/api/funnel?steps=a,b&nonsense=1", "unknown query parameter 'nonsense'"),
     ("/app/api/funnel?where=channel", "--where 'channel': not a filter"),
     ("/app/api/dropped?steps=ad_view,purchase&step=9", "the funnel has 2 steps"),

@@ -1,11 +1,14 @@
 """The server keeps a store's funnel layout up to date (``server.upkeep``): once writes have
-been quiet, an out-of-date layout is rebuilt; a store without one is left alone."""
+been quiet, an out-of-date layout is rebuilt; a store without one is left alone; ``voronka
+optimize`` on a store the server holds goes through it (``POST /v1/optimize``)."""
 
 from __future__ import annotations
 
 import contextlib
 import json
+import subprocess
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +17,7 @@ import duckdb
 import pyarrow.csv as pacsv
 import pytest
 
-from tests.server._live import free_port, spawn, stop
+from tests.server._live import VORONKA, free_port, spawn, stop
 from voronka import demo
 from voronka.engines.duckdb import DuckDBEngine
 from voronka.funnel import layout
@@ -117,5 +120,29 @@ def test_voronka_serve_rebuilds_the_layout_after_the_events_it_takes(tmp_path: P
 
         assert not current()  # right after the write, before the quiet spell
         assert _until(current)
+    finally:
+        stop(server)
+
+
+def test_voronka_optimize_goes_through_the_server_that_holds_the_store(tmp_path: Path, events: Path) -> None:
+    path = tmp_path / "store.duckdb"
+    with Store(path) as store:
+        store.ingest_events([events])
+        stored = store.count("events")
+    port = free_port()
+    server = spawn(path, port, "--optimize-after", "0")
+    try:
+        refused = urllib.request.Request(f"http://127.0.0.1:{port}/v1/optimize", data=b"", method="POST")
+        with pytest.raises(urllib.error.HTTPError) as answer:
+            urllib.request.urlopen(refused, timeout=30)  # no read key
+        assert answer.value.code == 401
+        done = subprocess.run([VORONKA, "optimize", "--store", str(path)], capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        assert "held by voronka serve" in done.stderr and f"{stored:,} events in funnel order" in done.stderr
+        served = read_serve_file(path)
+        assert served is not None
+        copy, _ = snapshot(served, path)  # taken anew: the layout is in it
+        with duckdb.connect(str(copy), read_only=True) as con:
+            assert layout.current(DuckDBEngine(con)) and layout.stored_rows(DuckDBEngine(con)) == stored
     finally:
         stop(server)

@@ -181,11 +181,24 @@ def optimize(store: StoreOption = Path(DEFAULT_STORE)) -> None:
     same results, until the next `voronka optimize`."""
     import time
 
-    from voronka.store import Store
+    from voronka.store import Store, StoreLocked
 
     started = time.perf_counter()
-    with Store(store) as opened:
-        opened.refresh_layout()
-        events = opened.count("events")
+    try:
+        opened = Store(store)
+    except StoreLocked:
+        from voronka.served import optimize as optimize_served
+        from voronka.served import read_serve_file
+
+        served = read_serve_file(store)
+        if served is None:
+            raise
+        err_console.print(f"the store is held by voronka serve (pid {served.pid}); it rebuilds the layout",
+                          highlight=False, soft_wrap=True)
+        events = optimize_served(served)["events"]
+    else:
+        with opened:
+            opened.refresh_layout()
+            events = opened.count("events")
     err_console.print(f"{store}: {events:,} events in funnel order ({time.perf_counter() - started:.1f} s)",
                       highlight=False, soft_wrap=True)

@@ -62,7 +62,7 @@ def create_app(store_path: str | Path, *, token: str | None = None, public_dashb
     app.router.add_event_handler("shutdown", collector.close)
     if optimize_after > 0:
         upkeep = LayoutUpkeep(lambda: collector.generation, collector.reading, quiet=optimize_after,
-                              rebuilt=collector.forget_snapshot)
+                              refresh=collector.refresh_layout)
         app.state.upkeep = upkeep
         app.router.add_event_handler("startup", upkeep.start)
         app.router.on_shutdown.insert(0, upkeep.stop)  # before the collector closes the store

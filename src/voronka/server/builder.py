@@ -68,6 +68,9 @@ def _series(items: list[tuple[str, str]], own: dict[str, str], lang: str) -> lis
             raise InputError(f"query parameters 'since'/'until' (values {since!r}, {until!r}): "
                              "write days as YYYY-MM-DD") from None
         days = (last - first).days + 1
+        if (first - dt.date.min).days < days:
+            raise InputError(f"query parameter 'compare' (value 'previous'): the period before {since} starts before "
+                             "the year 1; choose a later since")
         previous = {**options, "since": str(first - dt.timedelta(days=days)), "until": str(first - dt.timedelta(days=1))}
         return [(t("web.this_period", lang), flags, options), (t("web.previous_period", lang), flags, previous)]
     if compare == "segments":

@@ -48,6 +48,7 @@ class Collector:
         self._pages_lock = threading.Lock()
         self._snapshot: tuple[int, dt.datetime] | None = None  # (generation, taken at) of the file written
         self._snapshot_lock = threading.Lock()
+        self._layout_lock = threading.Lock()
         self.writer = Writer(self.store.connection, self.lock, self._added, max_jobs=max_queue,
                              max_bytes=max_queued_bytes)
 
@@ -157,10 +158,23 @@ class Collector:
             self._snapshot = (generation, taken)
             return str(target.resolve()), generation, taken
 
-    def forget_snapshot(self) -> None:
-        """Take the next snapshot anew (the store changed without a write: its funnel layout was rebuilt)."""
+    def optimize(self) -> int:
+        """``refresh_layout`` on a read cursor of its own (``POST /v1/optimize``)."""
+        with self.reading() as cursor:
+            return self.refresh_layout(cursor)
+
+    def refresh_layout(self, cursor: duckdb.DuckDBPyConnection) -> int:
+        """Rebuild the store's funnel layout on ``cursor`` (a read cursor: the writer goes on;
+        one rebuild at a time), and take the next snapshot anew; the number of events it holds
+        (``voronka optimize`` through the server, ``upkeep.LayoutUpkeep``)."""
+        from voronka.funnel import layout
+
+        with self._layout_lock:
+            layout.refresh(cursor)
+            (rows,) = cursor.execute(f"SELECT count(*) FROM {layout.EVENTS}").fetchone()  # type: ignore[misc]
         with self._snapshot_lock:
-            self._snapshot = None
+            self._snapshot = None  # the store changed without a write
+        return rows
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[duckdb.DuckDBPyConnection]:

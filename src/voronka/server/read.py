@@ -1,9 +1,12 @@
 """The read routes: the dashboard (``GET /``), the analyses as JSON (``GET /v1/funnel``),
-``POST /v1/snapshot`` (a copy of the store for the CLI, ``voronka.served``) and ``GET /health``. Every one but ``/health`` needs a read key (``auth.read_access``); no
+``POST /v1/snapshot`` (a copy of the store for the CLI, ``voronka.served``), ``POST /v1/optimize``
+(the funnel layout rebuilt) and ``GET /health``. Every one but ``/health`` needs a read key
+(``auth.read_access``); no
 parameter names a file: models are the built-in ones (``load_model(files=False)``)."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request
@@ -107,6 +110,16 @@ def add_routes(app: FastAPI, collector: Collector) -> None:
         "taken_at"}``."""
         path, generation, taken = await run_in_threadpool(collector.snapshot)
         return {"path": path, "generation": generation, "taken_at": taken.isoformat()}
+
+    @app.post("/v1/optimize", dependencies=[Depends(read_access)])
+    async def optimize() -> dict[str, Any]:
+        """Rebuild the store's funnel layout (``voronka optimize`` while the server holds the
+        store; docs/performance.md, "The funnel layout"), on a read cursor while the writer goes
+        on; the secret read key, not the write key web pages carry. ``{"events", "seconds"}``:
+        the events it holds, the seconds it took."""
+        began = time.perf_counter()
+        events = await run_in_threadpool(collector.optimize)
+        return {"events": events, "seconds": round(time.perf_counter() - began, 1)}
 
     @app.get("/health")
     async def health(request: Request, key: str | None = Depends(read_key)) -> dict[str, Any]:

@@ -35,15 +35,15 @@ CHECK_EVERY = 1.0
 class LayoutUpkeep:
     """Rebuilds the store's funnel layout once writes have been quiet for ``quiet`` seconds
     (see the module docstring). ``generation()`` counts the server's writes; ``reading()``
-    gives a read cursor of the store; ``rebuilt()`` is called after each rebuild."""
+    gives a read cursor of the store; ``refresh(cursor)`` rebuilds the layout on it."""
 
     def __init__(self, generation: Callable[[], int],
                  reading: Callable[[], AbstractContextManager[duckdb.DuckDBPyConnection]], *, quiet: float,
-                 rebuilt: Callable[[], None] = lambda: None) -> None:
+                 refresh: Callable[[duckdb.DuckDBPyConnection], object] = layout.refresh) -> None:
         self.generation = generation
         self.reading = reading
         self.quiet = quiet
-        self.rebuilt = rebuilt
+        self.refresh = refresh
         self.rebuilds = 0  # layouts built by this server (for the log and the tests)
         self._stop = threading.Event()
         self._cursor: duckdb.DuckDBPyConnection | None = None  # the cursor of a rebuild in progress
@@ -88,10 +88,9 @@ class LayoutUpkeep:
             self._cursor = cursor
             try:
                 began = time.perf_counter()
-                layout.refresh(cursor)
+                self.refresh(cursor)
             finally:
                 self._cursor = None
             self.rebuilds += 1
-            self.rebuilt()
             log.info("funnel layout rebuilt in %.1f s", time.perf_counter() - began)
             warm_kernel(engine)  # a layout the server started without: the first funnel need not load it
