@@ -167,11 +167,12 @@ class Collector:
         """Rebuild the store's funnel layout on ``cursor`` (a read cursor: the writer goes on;
         one rebuild at a time), and take the next snapshot anew; the number of events it holds
         (``voronka optimize`` through the server, ``upkeep.LayoutUpkeep``)."""
+        from voronka.engines.duckdb import DuckDBEngine
         from voronka.funnel import layout
 
         with self._layout_lock:
             layout.refresh(cursor)
-            (rows,) = cursor.execute(f"SELECT count(*) FROM {layout.EVENTS}").fetchone()  # type: ignore[misc]
+            rows = layout.stored_rows(DuckDBEngine(cursor))
         with self._snapshot_lock:
             self._snapshot = None  # the store changed without a write
         return rows
