@@ -20,6 +20,10 @@ from voronka.cli.app import app
 
 
 def main() -> None:
+    """The ``voronka`` program: a command on DuckDB runs without pandas (``cli/nopandas.py``)."""
+    from voronka.cli import nopandas
+
+    nopandas.ENABLED = True
     app()
 
 

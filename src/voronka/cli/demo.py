@@ -28,6 +28,7 @@ def demo(
 ) -> None:
     """Generate seeded demo data, load it into a fresh store, print the hourglass, write the report."""
     from voronka import demo as demo_data
+    from voronka.cli.nopandas import arrow_without_pandas
     from voronka.engines.duckdb import DuckDBEngine
     from voronka.i18n import format_number, t
     from voronka.reports import funnel_columns
@@ -35,6 +36,7 @@ def demo(
     from voronka.sql import resolved_events
     from voronka.store import Store
 
+    arrow_without_pandas()  # before the first conversion (cli/nopandas.py)
     data = demo_data.generate(customers, seed=seed)
     for suffix in ("", ".wal"):
         Path(f"{store}{suffix}").unlink(missing_ok=True)

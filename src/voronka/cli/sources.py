@@ -66,8 +66,11 @@ def open_engine(store: Path, data: list[Path] | None, engine: str | None = None,
                 currency: str | None = None) -> Engine:
     """An engine over ``data`` files (read in memory, not ingested; amounts without a currency
     in ``currency``), over ``engine``, or the store."""
+    from voronka.cli.nopandas import arrow_without_pandas
     from voronka.engines.duckdb import DuckDBEngine
 
+    if not engine or engine.lower().startswith("duckdb:"):  # not Spark, whose client uses pandas
+        arrow_without_pandas()
     if data:
         from voronka.ingest import open_table
 
