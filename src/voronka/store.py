@@ -22,16 +22,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
-from typing import Unpack
+from typing import TYPE_CHECKING, Unpack
 
 import duckdb
 
 from voronka.engines.duckdb import connect
 from voronka.errors import StoreError
-from voronka.ingest import IngestOptions, IngestSummary, ingest
-from voronka.ingest.readers import Body
-from voronka.ingest.pipeline import check_currency
 from voronka.schema import TABLES
+
+if TYPE_CHECKING:  # the ingest pipeline loads when a store ingests, not when one is read
+    from voronka.ingest import IngestOptions, IngestSummary
+    from voronka.ingest.readers import Body
 
 FORMAT_VERSION = 1
 """The store format this voronka writes; bump it when a table changes.
@@ -158,6 +159,9 @@ class Store:
         is the currency of amounts without one; when given, it also becomes the store's
         default currency (once the ingest succeeds); when not, the store's default applies.
         """
+        from voronka.ingest import ingest
+        from voronka.ingest.pipeline import check_currency
+
         if table not in TABLES:
             raise StoreError(f"no table {table!r}; the tables are {', '.join(TABLES)}")
         code = check_currency(options.pop("currency", None))
