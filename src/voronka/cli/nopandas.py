@@ -15,15 +15,16 @@ a test process, and not for Spark, whose client uses pandas.
 
 from __future__ import annotations
 
-import importlib.abc
 import sys
 
 ENABLED = False
 """Set by ``voronka.cli.main`` (the ``voronka`` program); a ``CliRunner`` in tests leaves it off."""
 
 
-class _Refuse(importlib.abc.MetaPathFinder):
-    def find_spec(self, name, path=None, target=None):  # type: ignore[no-untyped-def]
+class _Refuse:
+    """A finder on ``sys.meta_path`` (a ``MetaPathFinder`` by its method) refusing pandas."""
+
+    def find_spec(self, name: str, path: object = None, target: object = None) -> None:
         if name == "pandas":
             raise ImportError("pandas is not imported by this voronka command")
         return None
