@@ -18,9 +18,10 @@ and the warm-up run writes the cache. (With the variable set and no cache, as in
 stop-16 figures of docs/performance.md, every run compiles every module from source.)
 
 Each line gives the wall time (min / median / max) and the median CPU time (user + system,
-every thread of the process): on a shared machine the CPU time is the steadier figure. ``--json PATH`` also writes every figure there
-as one JSON object: the machine's cores and load averages, and for each command its runs'
-wall and CPU seconds with their min / median / max.
+every thread of the process): on a shared machine the CPU time is the steadier figure.
+``--json PATH`` also writes every figure there as one JSON object: the machine's cores and
+load averages, and for each command its runs' wall and CPU seconds with their min / median /
+max.
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ in-process run (pandas as the test process has it) prints."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -20,14 +21,13 @@ UNNEEDED = ("pandas", "numba", "plotly", "scipy", "sklearn", "sqlglot", "voronka
 def _voronka(args: list[str], cwd) -> tuple[str, list[str]]:
     """``voronka ARGS`` as the program runs it (``voronka.cli.main``): its output, and which of
     `UNNEEDED` it imported."""
-    code = ("import sys\nfrom voronka.cli import main\nsys.argv = ['voronka', *sys.argv[1:]]\n"
+    code = ("import json, sys\nfrom voronka.cli import main\nsys.argv = ['voronka', *sys.argv[1:]]\n"
             "try:\n    main()\nfinally:\n"
-            f"    print('LOADED', sorted(m for m in {UNNEEDED!r} if m in sys.modules), file=sys.stderr)")
+            f"    print('LOADED', json.dumps([m for m in {UNNEEDED!r} if m in sys.modules]), file=sys.stderr)")
     env = {**os.environ, "COLUMNS": "200"}
     done = subprocess.run([sys.executable, "-c", code, *args], cwd=cwd, capture_output=True, text=True, env=env)
     assert done.returncode == 0, done.stderr
-    loaded = done.stderr.rsplit("LOADED ", 1)[1].strip()
-    return done.stdout, eval(loaded)  # noqa: S307 (our own print of a list of names)
+    return done.stdout, json.loads(done.stderr.rsplit("LOADED ", 1)[1])
 
 
 @pytest.fixture(scope="module")

@@ -69,7 +69,7 @@ def open_engine(store: Path, data: list[Path] | None, engine: str | None = None,
     from voronka.cli.nopandas import arrow_without_pandas
     from voronka.engines.duckdb import DuckDBEngine
 
-    if not engine or engine.lower().startswith("duckdb:"):  # not Spark, whose client uses pandas
+    if not engine or engine.lower().startswith("duckdb:"):  # DuckDB only (Spark's client uses pandas)
         arrow_without_pandas()
     if data:
         from voronka.ingest import open_table
