@@ -118,8 +118,8 @@ def line(name: str, runs: list[tuple[float, float]]) -> dict:
     print(f"{name:<72} min {w[0]:.2f} s  median {statistics.median(w):.2f} s  max {w[-1]:.2f} s   "
           f"CPU median {statistics.median(c):.2f} s", flush=True)
     return {"runs": len(runs), "wall_s": walls, "cpu_s": cpus,
-            "wall_min_s": w[0], "wall_median_s": statistics.median(w), "wall_max_s": w[-1],
-            "cpu_min_s": c[0], "cpu_median_s": statistics.median(c), "cpu_max_s": c[-1]}
+            "wall_min_s": w[0], "wall_median_s": round(statistics.median(w), 3), "wall_max_s": w[-1],
+            "cpu_min_s": c[0], "cpu_median_s": round(statistics.median(c), 3), "cpu_max_s": c[-1]}
 
 
 if __name__ == "__main__":
