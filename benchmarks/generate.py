@@ -15,13 +15,16 @@ The log, in the canonical ``events`` schema:
   row, another ``event_id``: equal timestamps), and rows are written in time order per
   chunk with about 2% displaced (out of order in the file).
 
-Chunks of ``--chunk`` rows are generated and written one at a time, so memory stays flat.
+Chunks of 5M rows are drawn one after another (one random sequence) and written in order,
+at most two at a time in flight (built and written on worker threads), so memory stays
+flat: about 2 GiB at 100M events, 2.7 GiB at 1B (its 40M customers' arrays).
 """
 
 from __future__ import annotations
 
 import argparse
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +42,8 @@ NAMES = [
 ]
 WEIGHTS = np.array([24, 18, 12, 9, 8, 6, 5, 3.5, 3, 2, 2.2, 1.6, 1.2, 1, 1, 0.5, 0.4, 0.6, 0.5, 0.5])
 CHANNELS = ["tv", "radio", "print", "ooh", "digital", "mobile", "pos", "direct_mail", "wom"]
+NAMES_ARRAY = pa.array(NAMES)
+CHANNELS_ARRAY = pa.array(CHANNELS)
 START = np.datetime64("2026-01-01T00:00:00", "s")
 YEAR = 365 * 86400
 
@@ -48,7 +53,13 @@ def path_for(events: int, seed: int, directory: Path) -> Path:
 
 
 def generate(events: int, seed: int, directory: Path, chunk: int = 5_000_000) -> Path:
-    """Write the log of ``events`` rows (seeded) into ``directory``; reuse it if there."""
+    """Write the log of ``events`` rows (seeded) into ``directory``; reuse it if there.
+
+    The random draws are made in one sequence, chunk after chunk, so the log depends on
+    ``(events, seed, chunk)`` only; while the main thread draws a chunk, worker threads
+    turn the previous ones into Arrow columns and one thread writes them in order (numpy,
+    Arrow and Parquet release the GIL), so two cores are used and the log is the same as
+    one thread's."""
     path = path_for(events, seed, directory)
     if path.exists():
         return path
@@ -60,19 +71,19 @@ def generate(events: int, seed: int, directory: Path, chunk: int = 5_000_000) ->
     anchor = rng.integers(0, YEAR, customers)
     spread = rng.choice([86400 * 3, 86400 * 14, 86400 * 45], customers, p=[0.3, 0.5, 0.2])
     home = rng.integers(0, len(CHANNELS), customers)
-    names = pa.array(NAMES)
-    channels = pa.array(CHANNELS)
     probabilities = WEIGHTS / WEIGHTS.sum()
     tmp = path.with_suffix(".partial")
-    with pq.ParquetWriter(tmp, EVENTS.schema) as writer:
+    with pq.ParquetWriter(tmp, EVENTS.schema) as writer, ThreadPoolExecutor(2) as pool, \
+            ThreadPoolExecutor(1) as ordered:
+        writes: list = []
         for first in range(0, events, chunk):
             rows = min(chunk, events - first)
-            cust = np.minimum(np.searchsorted(cumulative, rng.random(rows)), customers - 1)
+            cust = _customers(cumulative, rng.random(rows))
             offset = np.abs(rng.normal(0, 1, rows)) * spread[cust]
             ts = np.clip(anchor[cust] + offset.astype(np.int64), 0, YEAR - 1)
             name = rng.choice(len(NAMES), rows, p=probabilities)
             channel = np.where(rng.random(rows) < 0.8, home[cust], rng.integers(0, len(CHANNELS), rows))
-            order = np.argsort(ts, kind="stable")
+            order = _stable_order(ts)
             cust, ts, name, channel = cust[order], ts[order], name[order], channel[order]
             repeat = np.flatnonzero(rng.random(rows) < 0.01)
             repeat = repeat[repeat > 0]
@@ -81,27 +92,53 @@ def generate(events: int, seed: int, directory: Path, chunk: int = 5_000_000) ->
             swap = rng.permutation(displaced)
             for column in (cust, ts, name, channel):
                 column[displaced] = column[swap]
-            table = _table(rng, rows, first, cust, ts, name, channel, names, channels)
-            writer.write_table(table, row_group_size=1_000_000)
+            amounts = rng.integers(1000, 100_000, rows)
+            spring = rng.random(rows) < 0.5
+            if len(writes) >= 2:  # at most two chunks in flight: memory stays flat
+                writes.pop(0).result()
+            table = pool.submit(_table, first, cust, ts, name, channel, amounts, spring)
+            writes.append(ordered.submit(lambda t: writer.write_table(t.result(), row_group_size=1_000_000), table))
+        for write in writes:
+            write.result()
     tmp.rename(path)
     return path
 
 
-def _table(rng: np.random.Generator, rows: int, first: int, cust: np.ndarray, ts: np.ndarray,
-           name: np.ndarray, channel: np.ndarray, names: pa.Array, channels: pa.Array) -> pa.Table:
-    is_purchase = name == NAMES.index("purchase")
+def _customers(cumulative: np.ndarray, draws: np.ndarray) -> np.ndarray:
+    """The customer of each draw: ``searchsorted`` in the activity's cumulative shares, the
+    draws looked up in increasing order (each search starts where the previous ended: at
+    40M customers, 7 × faster than in random order), then put back in draw order."""
+    order = np.argsort(draws)
+    found = np.empty(len(draws), dtype=np.int64)
+    found[order] = np.searchsorted(cumulative, draws[order])
+    return np.minimum(found, len(cumulative) - 1)
+
+
+def _stable_order(ts: np.ndarray) -> np.ndarray:
+    """``np.argsort(ts, kind="stable")`` for ``0 <= ts < 2**31``: each time with its
+    position in the low bits, one plain (SIMD) sort of unique keys."""
+    bits = max(int(len(ts)).bit_length(), 1)
+    keys = (ts.astype(np.int64) << bits) | np.arange(len(ts), dtype=np.int64)
+    keys.sort()
+    return keys & ((1 << bits) - 1)
+
+
+def _table(first: int, cust: np.ndarray, ts: np.ndarray, name: np.ndarray,
+           channel: np.ndarray, amounts: np.ndarray, spring: np.ndarray) -> pa.Table:
+    """The chunk's rows in the ``events`` schema, from its draws."""
+    rows = len(cust)
+    is_purchase = pa.array(name == NAMES.index("purchase"))
     money = EVENTS.schema.field("revenue").type
-    revenue = pc.if_else(pa.array(is_purchase), pa.array(rng.integers(1000, 100_000, rows), pa.int32()).cast(money),
-                         pa.scalar(None, money))
+    revenue = pc.if_else(is_purchase, pa.array(amounts, pa.int32()).cast(money), pa.scalar(None, money))
     return pa.table({
         "event_id": pc.binary_join_element_wise("e", pa.array(np.arange(first, first + rows)).cast(pa.string()), ""),
         "customer_id": pc.binary_join_element_wise("c", pa.array(cust).cast(pa.string()), ""),
         "ts": pa.array(START + ts.astype("timedelta64[s]")).cast(pa.timestamp("us")),
-        "event": names.take(pa.array(name)),
-        "channel": channels.take(pa.array(channel)),
-        "campaign": pc.if_else(pa.array(rng.random(rows) < 0.5), pa.scalar("spring"), pa.scalar(None, pa.string())),
+        "event": NAMES_ARRAY.take(pa.array(name)),
+        "channel": CHANNELS_ARRAY.take(pa.array(channel)),
+        "campaign": pc.if_else(pa.array(spring), pa.scalar("spring"), pa.scalar(None, pa.string())),
         "revenue": revenue,
-        "currency": pc.if_else(pa.array(is_purchase), pa.scalar("KZT"), pa.scalar(None, pa.string())),
+        "currency": pc.if_else(is_purchase, pa.scalar("KZT"), pa.scalar(None, pa.string())),
         "referrer_id": pa.nulls(rows, pa.string()),
         "properties": pa.array(["{}"]).take(pa.array(np.zeros(rows, dtype=np.int32))),
     }, schema=EVENTS.schema)
