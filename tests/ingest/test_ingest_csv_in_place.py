@@ -18,7 +18,8 @@ CASES = {
                    "c1,2026-03-01 10:00,visit,,,/\n"
                    " c2 ,2026-03-01T10:00:00+05:00,purchase,\"1 234,50\",KZT,\n"
                    "c3,1772359200,purchase,12.5,₸,NA\n"),
-    "bom-semicolon.csv": "\ufeffcustomer_id;ts;event\nc1;01.03.2026;visit\nc2;01.03.2026 10:05;visit\n",
+    "bom-semicolon.csv": "\ufeffcustomer_id;ts;event\nc1;01.03.2026;visit\n"
+                         "c2;01.03.2026 10:05;visit\n",
     "blank-lines.csv": "customer_id,ts,event\n\nc1,2026-03-01,visit\n\n\nc2,2026-03-02,visit\n",
     "quoted.csv": ('customer_id,ts,event,note\nc1,2026-03-01,visit,"two\nlines"\nc2,2026-03-02,visit,""\n'
                    'c3,2026-03-03,visit,"say ""hi"", then go"\n'),
@@ -159,7 +160,8 @@ def test_a_long_record_is_read(tmp_path, way):
 
 
 def test_spend_both_ways(tmp_path, monkeypatch):
-    path = write(tmp_path, "spend.csv", "Дата;Канал;Расход;Валюта\n01.03.2026;tv;1 000,50;₽\n02.03.2026;radio;20;KZT\n")
+    path = write(tmp_path, "spend.csv",
+                 "Дата;Канал;Расход;Валюта\n01.03.2026;tv;1 000,50;₽\n02.03.2026;radio;20;KZT\n")
     results = []
     for threshold in (0, 1 << 62):
         monkeypatch.setattr(readers, "IN_PLACE_BYTES", threshold)
@@ -171,7 +173,8 @@ def test_spend_both_ways(tmp_path, monkeypatch):
 
 def test_progress_knows_the_rows(tmp_path, way):
     """DuckDB's way does not know the rows before reading: with a progress bar they are counted first."""
-    path = write(tmp_path, "p.csv", "customer_id,ts,event\n" + "".join(f"c{i},2026-03-01,visit\n" for i in range(50)))
+    rows = "".join(f"c{i},2026-03-01,visit\n" for i in range(50))
+    path = write(tmp_path, "p.csv", "customer_id,ts,event\n" + rows)
     calls = []
     with Store(tmp_path / "s.duckdb") as store:
         store.ingest_events([path], progress=lambda *call: calls.append(call))
