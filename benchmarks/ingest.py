@@ -191,6 +191,8 @@ def main() -> None:
             result["rows_per_s"] = result["rows"] / result["seconds"]
             result["load"] = os.getloadavg()[0]
             result["file"] = str(path)
+            if floor:
+                result["what"] = FLOORS[floor]
             figures[name] = result
             print(f"{name:26s} {result['rows']:>11,} rows  {result['seconds']:6.1f} s  {result['cpu']:6.1f} CPU-s  "
                   f"{result['rows_per_s']:>10,.0f} rows/s  peak RSS {result['peak_mib']:,.0f} MiB  "

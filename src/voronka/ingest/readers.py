@@ -231,6 +231,7 @@ IN_PLACE_BYTES = 8 << 20
 MAX_LINE_BYTES = 1 << 30
 """The longest CSV record DuckDB's reader is allowed (its default, 2 MB, is less than Arrow's)."""
 
+
 def csv_source(path: str | Path, *, encoding: str | None = None, delimiter: str | None = None) -> Source | None:
     """A large, uncompressed UTF-8 CSV file as a ``Source`` DuckDB reads where it lies
     (``read_csv``, every column as text, in parallel); None for any other file (small,
@@ -240,7 +241,7 @@ def csv_source(path: str | Path, *, encoding: str | None = None, delimiter: str 
     (quoted or not) null, blank lines skipped, ``ROW`` the 1-based record number. The whole
     file is checked to be UTF-8 first (DuckDB's error could not be recovered from inside
     the ingest's transaction; a file that is not is read as cp1251 by ``read_csv``). A
-    record with the wrong number of fields fails the ingest, located by ``csv_error``.
+    record with the wrong number of fields fails the ingest, located as ``read_csv`` locates it.
     """
     size = Path(path).stat().st_size
     if size < IN_PLACE_BYTES or str(path).lower().endswith(".gz"):
