@@ -14,6 +14,13 @@ given, typed columns), and a CSV of its first ``--csv-rows`` rows (written to DI
 ISO text). CPU seconds (user + system of the ingesting process) are printed beside the
 wall time: on a shared machine they move less than the wall time. The load average is
 printed with each line.
+
+The **floor** (unless ``--no-floor``): DuckDB's own plain ``INSERT INTO events SELECT * FROM
+read_parquet(...)`` of the same Parquet file into a fresh file-backed DuckDB with the store's
+table definition, no check, no dedupe; also without ``event_id`` (the table and the insert
+without that column), and with DuckDB's default compression for every column (the store's
+definition before ``event_id`` was given ZSTD). What voronka adds above the floor is its
+checks, normalising and dedupe. ``--json PATH`` writes every figure as one JSON object.
 """
 
 from __future__ import annotations
@@ -77,9 +84,57 @@ def slice_csv(parquet: Path, rows: int, directory: Path) -> Path:
     return path
 
 
+def peak_mib() -> float:
+    """This process's peak RSS: ``VmHWM`` (Linux keeps ``ru_maxrss`` across ``exec``, so a child
+    would report at least its parent's peak), else ``ru_maxrss``."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def cpu_seconds() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
+
+
+FLOORS = {
+    "floor": "the store's table, every column",
+    "floor_without_event_id": "the store's table without event_id",
+    "floor_default_compression": "every column, DuckDB's default compression",
+}
+
+
+def run_floor(path: Path, store: Path, kind: str) -> dict[str, float]:
+    """A plain ``INSERT ... SELECT * FROM read_parquet`` of ``path`` into a fresh file-backed
+    DuckDB at ``store`` (see ``FLOORS``); seconds, CPU seconds and rows."""
+    import duckdb
+
+    from voronka.schema import EVENTS
+    from voronka.sql import literal
+
+    store.unlink(missing_ok=True)
+    ddl = EVENTS.ddl(stored=kind != "floor_default_compression")
+    columns = "*"
+    if kind == "floor_without_event_id":
+        ddl = "\n".join(line for line in ddl.splitlines() if not line.strip().startswith("event_id"))
+        columns = "* EXCLUDE (event_id)"
+    con = duckdb.connect(str(store))
+    con.execute("SET enable_progress_bar_print = false")
+    con.execute(ddl)
+    start, cpu = time.perf_counter(), cpu_seconds()
+    con.execute("BEGIN TRANSACTION")
+    rows = con.execute(f"INSERT INTO events SELECT {columns} FROM read_parquet({literal(str(path))})").fetchall()[0][0]
+    con.execute("COMMIT")
+    seconds, cpu = time.perf_counter() - start, cpu_seconds() - cpu
+    con.close()
+    store.unlink(missing_ok=True)
+    return {"rows": rows, "seconds": seconds, "cpu": cpu,
+            "peak_mib": peak_mib()}
 
 
 def run_one(path: Path, store: Path) -> dict[str, float]:
@@ -93,7 +148,7 @@ def run_one(path: Path, store: Path) -> dict[str, float]:
         seconds, cpu = time.perf_counter() - start, cpu_seconds() - cpu
     store.unlink(missing_ok=True)
     return {"rows": summary.added, "seconds": seconds, "cpu": cpu,
-            "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+            "peak_mib": peak_mib()}
 
 
 def main() -> None:
@@ -103,11 +158,15 @@ def main() -> None:
     parser.add_argument("--dir", type=Path, default=None)
     parser.add_argument("--parquet", type=Path, help="ingest this Parquet file (and a CSV slice of it)")
     parser.add_argument("--csv-rows", type=int, default=10_000_000, help="rows of --parquet in the CSV")
+    parser.add_argument("--no-floor", action="store_true", help="skip DuckDB's plain insert of the Parquet file")
+    parser.add_argument("--json", type=Path, help="write every figure to this file as one JSON object")
     parser.add_argument("--one", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--store", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--floor", choices=list(FLOORS), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(run_one(args.one, args.store)))
+        result = run_floor(args.one, args.store, args.floor) if args.floor else run_one(args.one, args.store)
+        print(json.dumps(result))
         return
     with tempfile.TemporaryDirectory() as tmp:
         directory = args.dir or Path(tmp)
@@ -119,14 +178,32 @@ def main() -> None:
             paths = generate(args.rows, args.seed, directory)
         print(f"files ready in {time.perf_counter() - start:.1f} s "
               f"({', '.join(f'{k} {p.stat().st_size / 2**20:.0f} MiB' for k, p in paths.items())})")
-        for fmt, path in paths.items():
-            out = subprocess.run([sys.executable, __file__, "--one", str(path), "--store", str(directory / "bench.duckdb")],
+        runs = [(fmt, path, None) for fmt, path in paths.items()]
+        if not args.no_floor:
+            runs += [(kind, paths["parquet"], kind) for kind in FLOORS]
+        figures: dict[str, object] = {"command": sys.argv, "cores": os.cpu_count(), "started": time.strftime(
+            "%Y-%m-%d %H:%M:%S UTC", time.gmtime())}
+        for name, path, floor in runs:
+            command = [sys.executable, __file__, "--one", str(path), "--store", str(directory / "bench.duckdb")]
+            out = subprocess.run(command + (["--floor", floor] if floor else []),
                                  check=True, capture_output=True, text=True).stdout
             result = json.loads(out)
-            peak = result["peak_mib"]  # the child's own (RUSAGE_CHILDREN is the largest child's)
-            print(f"{fmt:8s} {result['rows']:>11,} rows  {result['seconds']:6.1f} s  {result['cpu']:6.1f} CPU-s  "
-                  f"{result['rows'] / result['seconds']:>10,.0f} rows/s  peak RSS {peak:,.0f} MiB  "
-                  f"load {os.getloadavg()[0]:.1f}", flush=True)
+            result["rows_per_s"] = result["rows"] / result["seconds"]
+            result["load"] = os.getloadavg()[0]
+            result["file"] = str(path)
+            if floor:
+                result["what"] = FLOORS[floor]
+            figures[name] = result
+            print(f"{name:26s} {result['rows']:>11,} rows  {result['seconds']:6.1f} s  {result['cpu']:6.1f} CPU-s  "
+                  f"{result['rows_per_s']:>10,.0f} rows/s  peak RSS {result['peak_mib']:,.0f} MiB  "
+                  f"load {result['load']:.1f}", flush=True)
+        if "floor" in figures:
+            ingest, floor = figures["parquet"], figures["floor"]
+            figures["parquet_over_floor_cpu"] = ingest["cpu"] / floor["cpu"]
+            print(f"voronka's Parquet ingest: {figures['parquet_over_floor_cpu']:.2f} x the floor's CPU seconds, "
+                  f"{ingest['seconds'] / floor['seconds']:.2f} x its wall time")
+        if args.json:
+            args.json.write_text(json.dumps(figures, indent=2) + "\n")
 
 
 if __name__ == "__main__":

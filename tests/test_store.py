@@ -9,7 +9,7 @@ import pytest
 
 from voronka.errors import StoreError
 from voronka.store import FORMAT_VERSION, Store
-from voronka.schema import TABLES
+from voronka.schema import EVENTS, TABLES
 
 
 def test_creates_tables_and_version(tmp_path: Path) -> None:
@@ -57,3 +57,27 @@ def test_read_only_and_unknown_table(tmp_path: Path) -> None:
 def test_memory_store() -> None:
     with Store(":memory:") as store:
         assert store.count("spend") == 0
+
+
+def test_event_ids_are_stored_with_zstd(tmp_path: Path) -> None:
+    """A new store keeps ``event_id`` with ZSTD (schema.EVENTS.compression); one made before,
+    with DuckDB's default, keeps its definition and takes ingests as before."""
+    rows = "".join(f"e{i},c{i % 7},2026-03-01 10:00,visit\n" for i in range(3000))
+    data = tmp_path / "e.csv"
+    data.write_text("event_id,customer_id,ts,event\n" + rows)
+    old = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(old))
+    con.execute("CREATE TABLE voronka_meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)")
+    con.execute("INSERT INTO voronka_meta VALUES ('format_version', ?)", [str(FORMAT_VERSION)])
+    con.execute(EVENTS.ddl())  # no compression of its own, as stores were made before
+    con.close()
+    methods = {}
+    for path in (tmp_path / "new.duckdb", old):
+        with Store(path) as store:
+            assert store.ingest_events([data]).added == 3000
+            store.connection.execute("CHECKPOINT")
+            methods[path.stem] = {m for (m,) in store.connection.execute(
+                "SELECT DISTINCT compression FROM pragma_storage_info('events') "
+                "WHERE column_name = 'event_id' AND segment_type = 'VARCHAR'").fetchall()}
+    assert methods["new"] == {"ZSTD"}
+    assert "ZSTD" not in methods["old"]

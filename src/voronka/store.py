@@ -105,7 +105,7 @@ class Store:
             f"INSERT INTO {META} VALUES ('format_version', ?) ON CONFLICT DO NOTHING", [str(FORMAT_VERSION)]
         )
         for table in TABLES.values():
-            self._con.execute(table.ddl())
+            self._con.execute(table.ddl(stored=True))
         self._con.execute(
             f"CREATE TABLE IF NOT EXISTS {KEYS} (id INTEGER PRIMARY KEY, kind VARCHAR NOT NULL, name VARCHAR, "
             "hint VARCHAR NOT NULL, hash VARCHAR NOT NULL UNIQUE, created_at TIMESTAMP NOT NULL, "

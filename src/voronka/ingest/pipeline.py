@@ -175,6 +175,8 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, table: str, path: str | Body, *
         return _normalise_into(con, table, source, mapping=mapping, tz=tz, currency=currency, keep_bad=keep_bad,
                                progress=progress, keep_repeats=keep_repeats, keys=keys)
     except (duckdb.Error, pa.ArrowException) as exc:
+        if source.failed is not None and "CSV" in _first_line(exc):  # DuckDB reading the file itself
+            raise source.failed(str(exc)) from None
         raise InputError(f"cannot ingest: {_first_line(exc)}", file=source.file) from None
     finally:
         if source.arrow is not None:
@@ -214,16 +216,19 @@ def _normalise_into(con: duckdb.DuckDBPyConnection, table: str, source: Source, 
     else:
         described = con.execute(f"DESCRIBE SELECT * FROM {source.relation}").fetchall()
         columns = [(row[0], row[1]) for row in described if row[0] != ROW]
-    staged = source.rows <= SMALL_ROWS
+    staged = source.rows is not None and source.rows <= SMALL_ROWS
+    total = source.rows
+    if total is None and progress:  # a progress bar needs the total first
+        total = con.execute(source.count).fetchall()[0][0]
     p = plan(table, columns, source.relation, mapping=mapping, tz=tz, file=source.file, keep_repeats=keep_repeats,
              folded=source.folded, currency=currency, few=staged)
-    report = _reporter(progress, source.file, source.rows)
+    report = _reporter(progress, source.file, total or 0)
     if staged:
         con.execute(f"CREATE OR REPLACE TEMP TABLE {STAGED} AS {p.staging}")
         p = p.over(STAGED)
     try:
         way = _check_then_insert if staged or _has_rows(con, table) else _insert_then_verify
-        rows, n_bad, added_rows, bad = way(con, p, source, keep_bad=keep_bad, report=report, keys=keys)
+        rows, n_bad, added_rows, bad = way(con, p, source, keep_bad=keep_bad, report=report, keys=keys, total=total)
     finally:
         if staged:
             con.execute(f"DROP TABLE IF EXISTS {STAGED}")
@@ -234,7 +239,7 @@ def _normalise_into(con: duckdb.DuckDBPyConnection, table: str, source: Source, 
 
 def _check_then_insert(con: duckdb.DuckDBPyConnection, p: Plan, source: Source, *, keep_bad: bool,
                        report: Callable[[float, float], Callable[[float], None] | None],
-                       keys: _Keys | None = None) -> tuple[int, int, int, pa.Table | None]:
+                       keys: _Keys | None = None, total: int | None = None) -> tuple[int, int, int, pa.Table | None]:
     """Into a table that has rows: one checking pass, then the insert (rows, bad, added, rejects).
 
     The checking pass counts the bad rows and whether the file repeats a key (a 64-bit
@@ -264,7 +269,7 @@ def _check_then_insert(con: duckdb.DuckDBPyConnection, p: Plan, source: Source, 
 
 def _insert_then_verify(con: duckdb.DuckDBPyConnection, p: Plan, source: Source, *, keep_bad: bool,
                         report: Callable[[float, float], Callable[[float], None] | None],
-                        keys: _Keys | None = None) -> tuple[int, int, int, pa.Table | None]:
+                        keys: _Keys | None = None, total: int | None = None) -> tuple[int, int, int, pa.Table | None]:
     """Into an empty table: insert the good rows at once, then verify (rows, bad, added, rejects).
 
     Nothing needs anti-joining, so the rows not inserted are exactly the bad ones: none
@@ -276,9 +281,10 @@ def _insert_then_verify(con: duckdb.DuckDBPyConnection, p: Plan, source: Source,
     an error leaves nothing behind. This saves the checking pass of
     ``_check_then_insert`` (normalising and hashing the whole file a second time).
     """
-    rows = con.execute(f"SELECT count(*) FROM {source.relation}").fetchall()[0][0]
     n_added = _run(con, insert_sql(p, filter_bad=True, anti_join=False, dedupe=False),
                    report(0.0, INSERT_SHARE)).fetchall()[0][0]
+    rows = total if total is not None else con.execute(source.count or f"SELECT count(*) FROM {source.relation}"
+                                                       ).fetchall()[0][0]
     n_bad = rows - n_added
     bad = _bad_rows(con, p, source, keep_bad=keep_bad) if n_bad else None
     (repeats,) = _run(con, f"SELECT count(*) - count(DISTINCT hash({identifier(p.key)})) FROM {p.table}",

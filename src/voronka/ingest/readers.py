@@ -5,7 +5,8 @@ temporary file), or an Arrow table given as a ``Body``; errors name the ``Body``
 they would the path. Formats, chosen by the file name (``fmt`` or the ``Body``'s format
 overrides):
 
-    .csv .txt (.gz)        CSV; the delimiter (``,`` ``;`` tab ``|``) and encoding are sniffed
+    .csv .txt (.gz)        CSV; the delimiter (``,`` ``;`` tab ``|``) and encoding are sniffed;
+                           a large UTF-8 file is read by DuckDB where it lies (``csv_source``)
     .tsv .tab              tab-separated
     .xlsx .xlsm .xls .ods  the first sheet (python-calamine); the header is its first
                            non-empty row
@@ -28,6 +29,7 @@ import datetime as dt
 import gzip
 import io
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -88,9 +90,15 @@ class Source:
     format: str
     relation: str
     arrow: pa.Table | None
-    rows: int
+    rows: int | None
+    """The rows of the file; None when only reading it would tell (``csv_source``: the
+    pipeline counts them with ``count``)."""
     folded: bool = False
     """The properties are folded into one column already (JSON read with a ``fold``)."""
+    count: str | None = None
+    """A query counting the file's rows, when ``rows`` is None."""
+    failed: Callable[[str], InputError] | None = None
+    """What an error DuckDB raised while reading the file reports (``csv_source``)."""
 
 
 def detect_format(path: str | Path) -> str:
@@ -123,7 +131,11 @@ def read_source(path: str | Path | Body, *, encoding: str | None = None, delimit
             raise InputError("no such file", file=name)
         fmt = fmt or detect_format(path)
     if fmt in ("csv", "tsv"):
-        table = read_csv(path, encoding=encoding, delimiter="\t" if fmt == "tsv" and not delimiter else delimiter)
+        delimiter = "\t" if fmt == "tsv" and not delimiter else delimiter
+        in_place = None if isinstance(path, Body) else csv_source(path, encoding=encoding, delimiter=delimiter)
+        if in_place is not None:
+            return in_place
+        table = read_csv(path, encoding=encoding, delimiter=delimiter)
     elif fmt == "xlsx":
         table = read_spreadsheet(path)
     elif fmt in ("ndjson", "json"):
@@ -168,13 +180,9 @@ def _name(path: str | Path | Body) -> str:
     return path.name if isinstance(path, Body) else str(path)
 
 
-def read_csv(path: str | Path | Body, *, encoding: str | None = None, delimiter: str | None = None) -> pa.Table:
-    """A CSV file (or a ``Body``'s bytes) as an Arrow table of text columns plus ``ROW``.
-
-    UTF-8 files are parsed by Arrow's multithreaded reader; other encodings are decoded
-    with Python's codecs on the way in. When no ``encoding`` is given and the file turns
-    out not to be UTF-8 past its head, it is read again as cp1251.
-    """
+def _csv_head(path: str | Path | Body, encoding: str | None, delimiter: str | None
+              ) -> tuple[bytes, str, str, list[str]]:
+    """The head of a CSV file, its encoding, its delimiter and its column names (checked)."""
     name = _name(path)
     with _open_bytes(path) as fh:
         head = fh.read(HEAD_BYTES)
@@ -194,7 +202,17 @@ def read_csv(path: str | Path | Body, *, encoding: str | None = None, delimiter:
         if len(delimiter) != 1:
             raise InputError(f"the delimiter must be one character, not {delimiter!r}", file=name)
     check_repeated_canonical(header_fields(text, delimiter), name)
-    names = parse_header(text, delimiter)
+    return head, enc, delimiter, parse_header(text, delimiter)
+
+
+def read_csv(path: str | Path | Body, *, encoding: str | None = None, delimiter: str | None = None) -> pa.Table:
+    """A CSV file (or a ``Body``'s bytes) as an Arrow table of text columns plus ``ROW``.
+
+    UTF-8 files are parsed by Arrow's multithreaded reader; other encodings are decoded
+    with Python's codecs on the way in. When no ``encoding`` is given and the file turns
+    out not to be UTF-8 past its head, it is read again as cp1251.
+    """
+    head, enc, delimiter, names = _csv_head(path, encoding, delimiter)
     try:
         table = _arrow_csv(path, enc, delimiter, names)
     except pa.ArrowInvalid as exc:
@@ -205,6 +223,63 @@ def read_csv(path: str | Path | Body, *, encoding: str | None = None, delimiter:
         else:
             raise _csv_error(path, enc, delimiter, len(names), message) from None
     return _numbered(table)
+
+
+IN_PLACE_BYTES = 8 << 20
+"""A UTF-8 CSV file of at least this size is read by DuckDB where it lies (``csv_source``)."""
+
+MAX_LINE_BYTES = 1 << 30
+"""The longest CSV record DuckDB's reader is allowed (its default, 2 MB, is less than Arrow's)."""
+
+
+def csv_source(path: str | Path, *, encoding: str | None = None, delimiter: str | None = None) -> Source | None:
+    """A large, uncompressed UTF-8 CSV file as a ``Source`` DuckDB reads where it lies
+    (``read_csv``, every column as text, in parallel); None for any other file (small,
+    compressed, another encoding, a NUL byte anywhere), which ``read_csv`` reads into Arrow.
+
+    The same cells as ``read_csv``: the header names from ``parse_header``, an empty cell
+    (quoted or not) null, blank lines skipped, ``ROW`` the 1-based record number. The whole
+    file is checked to be UTF-8 first (DuckDB's error could not be recovered from inside
+    the ingest's transaction; a file that is not is read as cp1251 by ``read_csv``). A
+    record with the wrong number of fields fails the ingest, located as ``read_csv`` locates it.
+    """
+    size = Path(path).stat().st_size
+    if size < IN_PLACE_BYTES or str(path).lower().endswith(".gz"):
+        return None
+    _, enc, delimiter, names = _csv_head(path, encoding, delimiter)
+    if enc not in ("utf-8", "utf-8-sig") or any("\x00" in n for n in names) or not _plain_utf8(path):
+        return None
+    columns = "{" + ", ".join(f"{literal(n)}: 'VARCHAR'" for n in names) + "}"
+    read = (f"read_csv({literal(str(path))}, columns = {columns}, header = true, auto_detect = false, "
+            f"delim = {literal(delimiter)}, quote = '\"', escape = '\"', nullstr = '', allow_quoted_nulls = true, "
+            f"strict_mode = true, null_padding = false, max_line_size = {MAX_LINE_BYTES}, "
+            f"compression = 'none', encoding = 'utf-8')")
+    # ``row_number() OVER ()`` numbers the records in file order; a query that does not read
+    # ``ROW`` (a first import's insert) does not compute it, so stays parallel.
+    relation = f"(SELECT *, row_number() OVER () AS {ROW} FROM {read})"
+    return Source(str(path), "csv", relation, None, None, count=f"SELECT count(*) FROM {read}",
+                  failed=lambda message: _csv_error(path, "utf-8", delimiter, len(names), message))
+
+
+def _plain_utf8(path: str | Path, chunk: int = 16 << 20) -> bool:
+    """Whether the whole file is valid UTF-8 without a NUL byte (ASCII chunks pass without
+    decoding); a NUL is left to Arrow, whose text keeps it for the checks to name."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            if b"\x00" in block:
+                return False
+            if block.isascii() and not decoder.getstate()[0]:
+                continue
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError:
+                return False
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _arrow_csv(path: str | Path | Body, encoding: str, delimiter: str, names: list[str]) -> pa.Table:
