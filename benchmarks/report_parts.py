@@ -20,6 +20,7 @@ import argparse
 import json
 import os
 import statistics
+import sys
 import threading
 import time
 from collections import defaultdict
@@ -35,6 +36,7 @@ def main() -> None:
     parser.add_argument("--output", type=Path, help="write the report here too")
     args = parser.parse_args()
     os.environ["VORONKA_REPORT_THREADS"] = args.threads
+    sys.dont_write_bytecode = False  # lazy imports from cached bytecode, as a user's (cli_latency.py)
 
     import voronka.reports.full as full
     import voronka.reports.support as support
@@ -64,7 +66,7 @@ def main() -> None:
     for _ in range(args.runs):
         engine = DuckDBEngine(Store(args.store, read_only=True).connection)
         start, cpu = time.perf_counter(), cpu_seconds()
-        built = full.full_report(engine, "en", title="Report")
+        built = full.full_report(engine, "en", title="Report", exclusive=True)
         if args.output:
             built.report.write(args.output)
         else:
