@@ -143,13 +143,6 @@ def _steps(definition: FunnelDefinition) -> list[tuple[str, str]]:
             if s.rule.min_purchases is None and s.rule.min_referrals is None]
 
 
-def breakdown_columns(engine: Engine, events: str, max_values: int) -> list[str]:
-    """``channel``, ``campaign`` and the property keys of a sample of events, those with 2 to
-    ``max_values`` distinct values (``properties.KEY``)."""
-    candidates = candidate_columns(engine, events)
-    return _kept(engine, [field_sql(c) for c in candidates], candidates, f"{events} AS e", max_values)
-
-
 def candidate_columns(engine: Engine, events: str) -> list[str]:
     """``channel``, ``campaign`` and ``properties.KEY`` for each key with a scalar value in a
     sample of the events (``SAMPLE``) that is an identifier."""
@@ -164,15 +157,6 @@ def candidate_columns(engine: Engine, events: str) -> list[str]:
         if isinstance(value, dict):
             keys.update(k for k, v in value.items() if isinstance(v, (str, int, float, bool)) and k.isidentifier())
     return list(COLUMNS) + [f"properties.{k}" for k in sorted(keys)]
-
-
-def _kept(engine: Engine, values: list[str], candidates: list[str], table: str, max_values: int) -> list[str]:
-    """The ``candidates`` (their ``values``' expressions over ``table``) with 2 to
-    ``max_values`` distinct values."""
-    counts = engine.query("SELECT " + ", ".join(
-        f"count(DISTINCT {v}) AS c{i}" for i, v in enumerate(values)) + f" FROM {table}")
-    row = counts.to_pylist()[0]
-    return [c for i, c in enumerate(candidates) if 2 <= row[f"c{i}"] <= max_values]
 
 
 def _period(day: dt.date | dt.datetime, grain: str) -> dt.date:
@@ -226,7 +210,9 @@ def scan_changes(
     flags = "".join(f", CASE WHEN {pred} THEN 1 ELSE 0 END AS f{k}" for k, (_, pred) in enumerate(steps))
     engine.materialize(SCAN_EVENTS, f"WITH ev AS ({ev}) SELECT customer_id, ts, event{flags}"
                        + "".join(f", {field_sql(c)} AS c{i}" for i, c in enumerate(candidates)) + " FROM ev")
-    columns = _kept(engine, [f"c{i}" for i in range(len(candidates))], candidates, f"{SCAN_EVENTS} AS x", max_values)
+    distinct = engine.query("SELECT " + ", ".join(f"count(DISTINCT c{i}) AS c{i}" for i in range(len(candidates)))
+                            + f" FROM {SCAN_EVENTS} AS x").to_pylist()[0]
+    columns = [c for i, c in enumerate(candidates) if 2 <= distinct[f"c{i}"] <= max_values]  # the breakdown columns
     seg = {c: f"s{i}" for i, c in enumerate(columns)}
     scanned = (f"SELECT customer_id, ts, event{''.join(f', f{k}' for k in range(len(steps)))}"
                + "".join(f", c{candidates.index(c)} AS {seg[c]}" for c in columns)
