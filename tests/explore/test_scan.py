@@ -142,3 +142,56 @@ def test_the_trend_shades_the_flagged_weeks(demo_events):
     shaded = periods[math.ceil(shape.x0):math.floor(shape.x1) + 1]
     assert shaded == [dt.date(2026, 6, 8), dt.date(2026, 6, 15), dt.date(2026, 6, 22)]
     assert figure.layout.annotations[0].text == "trial → purchase (channel = digital)"
+
+
+def segmented_log(seed: int = 11) -> list[dict]:
+    """400 units over six weeks, each with one channel and one platform on all its events:
+    visits (some twice), carts within or after a day, purchases, and errors."""
+    rng = random.Random(seed)
+    rows = []
+    for i in range(400):
+        start = rng.uniform(0, 42) * DAY
+        channel, props = rng.choice(("ads", "mail", "seo")), {"os": rng.choice(("ios", "android"))}
+        rows.append(event(f"u{i}", start, "visit", channel=channel, properties=props))
+        if rng.random() < 0.3:
+            rows.append(event(f"u{i}", start + rng.uniform(1, 3) * DAY, "visit", channel=channel, properties=props))
+        if rng.random() < 0.6:
+            cart = start + rng.choice((30, 2 * DAY))
+            rows.append(event(f"u{i}", cart, "cart", channel=channel, properties=props))
+            if rng.random() < 0.5:
+                rows.append(event(f"u{i}", cart + 60, "buy", channel=channel, properties=props))
+        if rng.random() < 0.2:
+            rows.append(event(f"u{i}", start + 5, "error", channel=channel, properties=props))
+    return rows
+
+
+def test_every_series_counts_its_trials_as_defined(engine_for):
+    """Each series' trials, counted from the log by the definition (docs/explore.md): a
+    transition's settled units per segment of their first step-k event, a volume's active
+    unit-days per segment; all units and each breakdown column, on every backend."""
+    rows, as_of, within = segmented_log(), dt.datetime(2026, 4, 5), dt.timedelta(days=1)
+    result = scan_changes(engine_for(rows), STEPS, within="1d", as_of=as_of)
+    expected: dict[tuple, int] = {}
+
+    def add(measure: str, row: dict, n: int = 1) -> None:
+        for column, value in ((None, None), ("channel", row["channel"]), ("properties.os", row["properties"]["os"])):
+            expected[(measure, column, value)] = expected.get((measure, column, value), 0) + n
+
+    by_unit: dict[str, list[dict]] = {}
+    for r in sorted(rows, key=lambda r: r["ts"]):
+        if r["ts"] <= as_of:
+            by_unit.setdefault(r["customer_id"], []).append(r)
+    for a, b in (("visit", "cart"), ("cart", "buy")):
+        for events in by_unit.values():
+            first = next((r for r in events if r["event"] == a), None)
+            if first is not None and first["ts"] <= as_of - within:
+                add(f"{a} → {b}", first)
+    days = {(r["customer_id"], r["ts"].date()): r for events in by_unit.values() for r in events}
+    for name in {r["event"] for r in rows}:
+        for (unit, _), r in days.items():
+            add(name, r)  # every active unit-day of the segment counts in each event's series
+    found = {(r["measure"], r["column"], r["segment"]): r["trials"] for r in result.series.to_pylist()}
+    assert {k for k in found if k[0] in ("visit → cart", "cart → buy")} == {
+        k for k in expected if k[0] in ("visit → cart", "cart → buy")}
+    assert found == {k: v for k, v in expected.items() if k in found}
+    assert len(found) > 30

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import re
 
 import plotly.graph_objects as go
@@ -156,6 +157,29 @@ def test_the_parts_side_by_side_give_the_page_computed_one_after_another(demo_re
     monkeypatch.setenv(THREADS, "1")
     alone = full_report(engine, "ru", title="Демо", timezone=demo.TIME_ZONE, holdout_from=None)
     assert _page(alone) == _page(built) and alone.skipped == built.skipped
+
+
+def test_an_exclusive_report_shares_the_cores_out_and_gives_the_same_page(demo_report, monkeypatch):
+    """``exclusive`` (the command line): while the parts run side by side each DuckDB query gets
+    the cores divided among them; the page is the same, and the setting is back afterwards."""
+    built, _ = demo_report
+    data = demo.generate(800, seed=3)
+    engine = DuckDBEngine.from_events(data.events)
+    engine.load(SPEND, data.spend)
+    engine.connection.execute("SET threads = 4")
+    seen = []
+    original = DuckDBEngine.threads
+
+    def threads(self, n):
+        seen.append(n)
+        return original(self, n)
+
+    monkeypatch.setattr(DuckDBEngine, "threads", threads)
+    monkeypatch.setenv(THREADS, "3")
+    shared = full_report(engine, "ru", title="Демо", timezone=demo.TIME_ZONE, holdout_from=None, exclusive=True)
+    assert seen == [max(1, (os.cpu_count() or 1) // 3)]
+    assert engine.connection.execute("SELECT current_setting('threads')").fetchone()[0] == 4
+    assert _page(shared) == _page(built) and shared.skipped == built.skipped
 
 
 def test_a_connection_with_temporary_tables_computes_one_part_after_another():

@@ -51,7 +51,7 @@ def demo(
         intro = t("report.demo_intro", lang.value, customers=format_number(n_customers, lang.value),
                   events=format_number(db.count("events"), lang.value))
         built = full_report(engine, lang.value, title=t("report.demo_title", lang.value), intro=intro,
-                            timezone=demo_data.TIME_ZONE, holdout_from=HOLDOUT_FROM, plan_sellers=4)
+                            timezone=demo_data.TIME_ZONE, holdout_from=HOLDOUT_FROM, plan_sellers=4, exclusive=True)
 
     result = built.funnel
     if fmt is OutputFormat.table:

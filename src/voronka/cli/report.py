@@ -41,7 +41,8 @@ def report(
                         title=title or t("report.full_title", lang.value), timezone=src.timezone,
                         holdout_from=holdout_from.date() if holdout_from else None,
                         plan_target=target, plan_sellers=sellers, funnel=definition,
-                        model=flags.stage_model(), rates=parse_rates(rates) if rates is not None else None)
+                        model=flags.stage_model(), rates=parse_rates(rates) if rates is not None else None,
+                        exclusive=True)
     built.report.write(output)
     for name, reason in built.skipped.items():
         console.print(f"skipped {name}: {reason}", highlight=False)

@@ -86,6 +86,17 @@ class DuckDBEngine:
         finally:
             cursor.close()
 
+    @contextlib.contextmanager
+    def threads(self, n: int) -> Iterator[None]:
+        """DuckDB's ``threads`` setting (for every cursor of the database) at ``n`` while the
+        block runs, then back to what it was."""
+        before = self.connection.execute("SELECT current_setting('threads')").fetchone()[0]
+        self.connection.execute(f"SET threads = {int(n)}")
+        try:
+            yield
+        finally:
+            self.connection.execute(f"SET threads = {int(before)}")
+
     def has_table(self, name: str) -> bool:
         found = self.connection.execute(
             "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? UNION ALL "

@@ -65,6 +65,7 @@ from voronka.stats import benjamini_hochberg, proportion_tests, wilson_interval
 
 SCAN_UNITS = "voronka_scan_units"
 SCAN_DAYS = "voronka_scan_days"
+SCAN_EVENTS = "voronka_scan_events"
 COLUMNS = ("channel", "campaign")
 SAMPLE = 20_000  # events whose property keys are read to find the breakdown columns
 
@@ -142,9 +143,9 @@ def _steps(definition: FunnelDefinition) -> list[tuple[str, str]]:
             if s.rule.min_purchases is None and s.rule.min_referrals is None]
 
 
-def breakdown_columns(engine: Engine, events: str, max_values: int) -> list[str]:
-    """``channel``, ``campaign`` and the property keys of a sample of events, those with 2 to
-    ``max_values`` distinct values (``properties.KEY``)."""
+def candidate_columns(engine: Engine, events: str) -> list[str]:
+    """``channel``, ``campaign`` and ``properties.KEY`` for each key with a scalar value in a
+    sample of the events (``SAMPLE``) that is an identifier."""
     keys: set[str] = set()
     sample = engine.query(f"SELECT properties FROM {events} AS e WHERE properties IS NOT NULL "
                           f"AND properties <> '{{}}' LIMIT {SAMPLE}")
@@ -155,11 +156,7 @@ def breakdown_columns(engine: Engine, events: str, max_values: int) -> list[str]
             continue
         if isinstance(value, dict):
             keys.update(k for k, v in value.items() if isinstance(v, (str, int, float, bool)) and k.isidentifier())
-    candidates = list(COLUMNS) + [f"properties.{k}" for k in sorted(keys)]
-    counts = engine.query("SELECT " + ", ".join(
-        f"count(DISTINCT {field_sql(c)}) AS c{i}" for i, c in enumerate(candidates)) + f" FROM {events} AS e")
-    row = counts.to_pylist()[0]
-    return [c for i, c in enumerate(candidates) if 2 <= row[f"c{i}"] <= max_values]
+    return list(COLUMNS) + [f"properties.{k}" for k in sorted(keys)]
 
 
 def _period(day: dt.date | dt.datetime, grain: str) -> dt.date:
@@ -205,18 +202,30 @@ def scan_changes(
     events, aliases = event_sources(engine, events, aliases)
     as_of = as_of or latest_event(engine, events)
     zone = definition.timezone or "UTC"
-    columns = breakdown_columns(engine, events, max_values)
-    seg = {c: f"s{i}" for i, c in enumerate(columns)}
+    # Every event once, ids resolved, with each step's flag (f0, f1, …) and each candidate
+    # column's text read out of the properties once (c0, c1, …): the candidates' counts, the
+    # transitions and the volumes all read this table.
+    candidates = candidate_columns(engine, events)
     ev = resolved_events(events, aliases)
+    flags = "".join(f", CASE WHEN {pred} THEN 1 ELSE 0 END AS f{k}" for k, (_, pred) in enumerate(steps))
+    engine.materialize(SCAN_EVENTS, f"WITH ev AS ({ev}) SELECT customer_id, ts, event{flags}"
+                       + "".join(f", {field_sql(c)} AS c{i}" for i, c in enumerate(candidates)) + " FROM ev")
+    distinct = engine.query("SELECT " + ", ".join(f"count(DISTINCT c{i}) AS c{i}" for i in range(len(candidates)))
+                            + f" FROM {SCAN_EVENTS} AS x").to_pylist()[0]
+    columns = [c for i, c in enumerate(candidates) if 2 <= distinct[f"c{i}"] <= max_values]  # the breakdown columns
+    seg = {c: f"s{i}" for i, c in enumerate(columns)}
+    scanned = (f"SELECT customer_id, ts, event{''.join(f', f{k}' for k in range(len(steps)))}"
+               + "".join(f", c{candidates.index(c)} AS {seg[c]}" for c in columns)
+               + f" FROM {SCAN_EVENTS} AS x WHERE ts <= {literal(as_of)}")
     day = _local_day("ts", zone)
     counts: dict[tuple[str, str | None, str | None], dict[dt.date, list[int]]] = defaultdict(
         lambda: defaultdict(lambda: [0, 0]))
     measures: list[tuple[str, str, str | None, str | None]] = []  # (measure, kind, from, to)
+    segments = [None, *columns]  # the series' columns, by their index c in the grouped queries below
 
     if len(steps) >= 2:
-        flags = ", ".join(f"CASE WHEN {pred} THEN 1 ELSE 0 END AS f{k}" for k, (_, pred) in enumerate(steps))
         segs = "".join(f", a.{seg[c]} AS {seg[c]}" for c in columns)
-        values = "".join(f", arg_min({field_sql(c)}, ts) AS {seg[c]}" for c in columns)
+        values = "".join(f", arg_min({seg[c]}, ts) AS {seg[c]}" for c in columns)
         parts = [
             f"SELECT {k} AS k, a.customer_id AS customer_id, a.t AS t{segs}, "
             f"max(CASE WHEN epoch_us(b.ts) > epoch_us(a.t) AND epoch_us(b.ts) <= epoch_us(a.t) + {micros} "
@@ -226,53 +235,53 @@ def scan_changes(
             f"WHERE epoch_us(a.t) <= epoch_us({literal(as_of)}) - {micros} "
             f"GROUP BY a.customer_id, a.t{''.join(f', a.{seg[c]}' for c in columns)}"
             for k in range(len(steps) - 1)]
-        engine.materialize(SCAN_UNITS, f"WITH ev AS ({ev}), fl AS (SELECT customer_id, ts, event, channel, campaign, "
-                                       f"properties, {flags} FROM ev WHERE ts <= {literal(as_of)}) "
+        engine.materialize(SCAN_UNITS, f"WITH fl AS ({scanned}) "
                            + " UNION ALL ".join(f"SELECT * FROM ({q}) AS p{i}" for i, q in enumerate(parts)))
         for k, (a, b) in enumerate(pairwise(steps)):
             measures.append((f"{a[0]} → {b[0]}", "transition", a[0], b[0]))
         local = _period_sql(_local_day("t", zone), grain)
-        for column in [None, *columns]:
-            value, group = _group(seg.get(column))
-            rows = engine.query(f"SELECT k, {local} AS d, {value} AS v, count(*) AS n, sum(ok) AS x "
-                                f"FROM {SCAN_UNITS} AS u GROUP BY k, {local}{group}").to_pylist()
-            for r in rows:
-                if column and r["v"] is None:
-                    continue
-                cell = counts[(measures[r["k"]][0], column, r["v"])][_period(r["d"], grain)]
-                cell[0] += int(r["n"])
-                cell[1] += int(r["x"] or 0)
+        rows = engine.query(" UNION ALL ".join(
+            f"SELECT {c} AS c, k, {local} AS d, {value} AS v, count(*) AS n, sum(ok) AS x "
+            f"FROM {SCAN_UNITS} AS u GROUP BY k, {local}{group}"
+            for c, (value, group) in enumerate(_group(seg.get(column)) for column in segments))).to_pylist()
+        for r in rows:
+            column = segments[r["c"]]
+            if column and r["v"] is None:
+                continue
+            cell = counts[(measures[r["k"]][0], column, r["v"])][_period(r["d"], grain)]
+            cell[0] += int(r["n"])
+            cell[1] += int(r["x"] or 0)
 
     if volumes:
-        cols = "".join(f", {field_sql(c)} AS {seg[c]}" for c in columns)
         firsts = "".join(f", arg_min({seg[c]}, ts) AS {seg[c]}" for c in columns)
-        engine.materialize(SCAN_DAYS, f"WITH ev AS ({ev}) SELECT customer_id, event, d{firsts} FROM ("
-                           f"SELECT customer_id, event, ts, {day} AS d{cols} FROM ev WHERE ts <= {literal(as_of)} "
-                           f"AND event <> 'identify') AS x GROUP BY customer_id, event, d")
+        engine.materialize(SCAN_DAYS, f"WITH sc AS ({scanned}) SELECT customer_id, event, d{firsts} FROM ("
+                           f"SELECT *, {day} AS d FROM sc WHERE event <> 'identify') AS x GROUP BY customer_id, event, d")
         names = [r["event"] for r in engine.query(
             f"SELECT DISTINCT event FROM {SCAN_DAYS} AS u ORDER BY event").to_pylist()]
         measures += [(name, "volume", None, None) for name in names]
-        for column in [None, *columns]:
-            value, group = _group(seg.get(column))
-            period = _period_sql("d", grain)
-            active = engine.query(f"SELECT {period} AS d, v, sum(n) AS n FROM (SELECT d, {value} AS v, "
-                                  f"count(DISTINCT customer_id) AS n FROM {SCAN_DAYS} AS u GROUP BY d{group}) AS a "
-                                  f"GROUP BY {period}, v").to_pylist()
-            doing = engine.query(f"SELECT event, {period} AS d, {value} AS v, count(*) AS x FROM {SCAN_DAYS} AS u "
-                                 f"GROUP BY event, {period}{group}").to_pylist()
-            base: dict[str | None, dict[dt.date, int]] = defaultdict(lambda: defaultdict(int))
-            for r in active:
-                if not (column and r["v"] is None):
-                    base[r["v"]][_period(r["d"], grain)] += int(r["n"])
-            seen: set[tuple[str, str | None]] = set()
-            for r in doing:
-                if column and r["v"] is None:
-                    continue
-                counts[(r["event"], column, r["v"])][_period(r["d"], grain)][1] += int(r["x"])
-                seen.add((r["event"], r["v"]))
-            for name, segment in seen:
-                for start, n in base[segment].items():
-                    counts[(name, column, segment)][start][0] += n
+        period = _period_sql("d", grain)
+        grouped = [_group(seg.get(column)) for column in segments]
+        active = engine.query(" UNION ALL ".join(
+            f"SELECT {c} AS c, {period} AS d, v, sum(n) AS n FROM (SELECT d, {value} AS v, "
+            f"count(DISTINCT customer_id) AS n FROM {SCAN_DAYS} AS u GROUP BY d{group}) AS a GROUP BY {period}, v"
+            for c, (value, group) in enumerate(grouped))).to_pylist()
+        doing = engine.query(" UNION ALL ".join(
+            f"SELECT {c} AS c, event, {period} AS d, {value} AS v, count(*) AS x FROM {SCAN_DAYS} AS u "
+            f"GROUP BY event, {period}{group}" for c, (value, group) in enumerate(grouped))).to_pylist()
+        base: dict[tuple[int, str | None], dict[dt.date, int]] = defaultdict(lambda: defaultdict(int))
+        for r in active:
+            if not (r["c"] and r["v"] is None):
+                base[(r["c"], r["v"])][_period(r["d"], grain)] += int(r["n"])
+        seen: set[tuple[int, str, str | None]] = set()
+        for r in doing:
+            column = segments[r["c"]]
+            if column and r["v"] is None:
+                continue
+            counts[(r["event"], column, r["v"])][_period(r["d"], grain)][1] += int(r["x"])
+            seen.add((r["c"], r["event"], r["v"]))
+        for c, name, segment in seen:
+            for start, n in base[(c, segment)].items():
+                counts[(name, segments[c], segment)][start][0] += n
 
     kinds = {m: (kind, a, b) for m, kind, a, b in measures}
     revenue = _revenue_per_buyer(engine, ev, as_of)

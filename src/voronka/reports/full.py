@@ -264,13 +264,18 @@ FIRST = ("scan", "clv", "paths", "loop")
 class _SideBySide:
     """Computes parts of the report: side by side on ``threads`` threads (each on its own cursor
     of the source's DuckDB connection: a DuckDB connection runs one query at a time), or one
-    after another, at ``submit``, with one thread."""
+    after another, at ``submit``, with one thread. ``exclusive``: the database is the report's
+    alone, so while parts run side by side each query gets the cores divided among them
+    (DuckDB's ``threads``: one each on two cores), not every core: the parts are the
+    parallelism, and fewer threads per query spend less CPU on the same results."""
 
-    def __init__(self, source: Source, threads: int) -> None:
+    def __init__(self, source: Source, threads: int, exclusive: bool = False) -> None:
         self.source = source
         self.pool = ThreadPoolExecutor(threads, thread_name_prefix="voronka-report") if threads > 1 else None
         self.local = threading.local()
-        self.engines = contextlib.ExitStack()  # each thread's engine, closed at the end
+        self.engines = contextlib.ExitStack()  # each thread's engine (and the threads setting), closed at the end
+        if exclusive and self.pool is not None:
+            self.engines.enter_context(source.engine.threads(max(1, (os.cpu_count() or 1) // threads)))  # type: ignore[attr-defined]
 
     def __enter__(self) -> _SideBySide:
         return self
@@ -319,13 +324,15 @@ def side_by_side(source: Source) -> bool:
 def full_report(engine: Engine | Source, lang: str, *, title: str, intro: str | None = None, timezone: str = "UTC",
                 holdout_from: dt.date | None = None, plan_target: int = 10, plan_sellers: int = 1,
                 funnel: FunnelDefinition | None = None, model: StageModel | None = None,
-                rates: Sequence[float] | None = None) -> FullReport:
+                rates: Sequence[float] | None = None, exclusive: bool = False) -> FullReport:
     """Run every analysis on ``engine`` (an engine, every event in ``timezone``, or a source)
     and lay the results out in one report (``PARTS``).
 
     ``funnel``: the analyst's funnel (default: the hourglass model, whose playbook is then
     ``model``); ``model``: the stage model the findings quote (None: steps of one's own);
-    ``rates``: typed-in conversions stage to stage for the plan (default: measured)."""
+    ``rates``: typed-in conversions stage to stage for the plan (default: measured);
+    ``exclusive``: nothing else queries the engine's database meanwhile (the command line),
+    so the parts computed side by side share its cores out (``_SideBySide``)."""
     from voronka.reports.funnel import add_funnel_sections
     from voronka.reports.support import data_profile
     from voronka.stage_models import load_model
@@ -355,7 +362,7 @@ def full_report(engine: Engine | Source, lang: str, *, title: str, intro: str | 
         missing["diagnose"] = missing["scan"] = t("report.reason.empty_funnel", lang,
                                                   funnel=t(f"report.analysis.{funnel_name}", lang))
     run = Run(page, lang, source, funnel, model, holdout_from, plan_target, plan_sellers, rates)
-    with _SideBySide(source, threads) as pool:
+    with _SideBySide(source, threads, exclusive) as pool:
         computed: dict[Part, Future[dict[str, Any]]] = {}
         for part in sorted(PARTS, key=lambda p: FIRST.index(p.name) if p.name in FIRST else len(FIRST)):
             if part.analyses and part.name not in missing:
