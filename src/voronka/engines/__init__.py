@@ -66,6 +66,10 @@ class ArrowStreams(Protocol):
         connection runs one query at a time), closed on leaving; it sees the committed
         tables, not this engine's temporary ones."""
 
+    def threads(self, n: int) -> contextlib.AbstractContextManager[None]:
+        """At most ``n`` threads per query, for every engine of the database, while the block
+        runs; then as before."""
+
 
 def open_engine(url: str) -> Engine:
     """The engine a URL names (see the module docstring); drivers are imported on demand."""

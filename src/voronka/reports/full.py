@@ -275,7 +275,7 @@ class _SideBySide:
         self.local = threading.local()
         self.engines = contextlib.ExitStack()  # each thread's engine (and the threads setting), closed at the end
         if exclusive and self.pool is not None:
-            self.engines.enter_context(source.engine.threads(max(1, (os.cpu_count() or 1) // threads)))  # type: ignore[attr-defined]
+            self.engines.enter_context(source.streams.threads(max(1, (os.cpu_count() or 1) // threads)))  # type: ignore[union-attr]
 
     def __enter__(self) -> _SideBySide:
         return self
