@@ -22,7 +22,8 @@ from voronka.rules import StepRule
 
 
 def _kernel_units(engine, defn: FunnelDefinition, part_rows: int) -> list[tuple]:
-    units = kernel.units_table(defn, layout.parts(engine, defn, part_rows), defn.as_of or latest_event(engine),
+    units = kernel.units_table(defn, layout.parts(engine, defn, part_rows, codes=True),
+                               layout.name_masks(engine, defn)[0], defn.as_of or latest_event(engine),
                                lambda codes: layout.customer_ids(engine, codes))
     engine.store_temp(UNITS_TABLE, units)
     return engine.connection.execute(f"SELECT * FROM {UNITS_TABLE} ORDER BY ALL").fetchall()
