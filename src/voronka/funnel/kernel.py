@@ -131,6 +131,7 @@ def _units(cust, tsu, e, code_start, code_steps, period, n, strict, window, gaps
     c = -1
     current = 0  # the unit's period
     best = 0
+    cap = n  # the customer's highest level left: an attempt found no row of step cap+1 after its step cap
     for i in range(start[0], start[1]):
         a = listed[i]
         t0 = tsu[a]
@@ -139,13 +140,15 @@ def _units(cust, tsu, e, code_start, code_steps, period, n, strict, window, gaps
         if unit < 0 or cust[a] != c or period[a] != current:
             if unit >= 0 and cust[a] == c:
                 backwards |= period[a] < current
+            else:
+                cap = n
             unit += 1
             c = cust[a]
             current = period[a]
             best = 0
         if window != _NONE_US and t0 + window > as_of:
             open_[unit] = True
-        if best == n:
+        if best == cap:  # a later attempt's rows come no earlier: none reaches further
             continue
         chain[0] = a
         reached = 1
@@ -161,6 +164,7 @@ def _units(cust, tsu, e, code_start, code_steps, period, n, strict, window, gaps
                     p += 1
             pointer[k] = p
             if p == limit or cust[listed[p]] != c:
+                cap = k
                 break
             r = listed[p]
             if window != _NONE_US and tsu[r] - t0 > window:
@@ -215,6 +219,7 @@ def _unordered_units(cust, tsu, e, code_start, code_steps, period, n, window, lo
     c = -1
     current = 0
     best = 0
+    cap = n  # the steps of which the customer has rows left
     run = 0  # the first row of the attempt's time
     for a in range(rows):
         if a == 0 or cust[a] != cust[a - 1] or tsu[a] != tsu[a - 1]:
@@ -227,24 +232,30 @@ def _unordered_units(cust, tsu, e, code_start, code_steps, period, n, window, lo
         if unit < 0 or cust[a] != c or period[a] != current:
             if unit >= 0 and cust[a] == c:
                 backwards |= period[a] < current
+            else:
+                cap = n
             unit += 1
             c = cust[a]
             current = period[a]
             best = 0
         if window != _NONE_US and t0 + window > as_of:
             open_[unit] = True
-        if best == n:
+        if best == cap:  # no later attempt finds a step this one found none of
             continue
         reached = 0
+        left = 0
         for k in range(n):
             p = pointer[k]
             limit = start[k + 1]
             while p < limit and listed[p] < run:
                 p += 1
             pointer[k] = p
-            if p < limit and cust[listed[p]] == c and (window == _NONE_US or tsu[listed[p]] - t0 <= window):
-                found[reached] = tsu[listed[p]]
-                reached += 1
+            if p < limit and cust[listed[p]] == c:
+                left += 1
+                if window == _NONE_US or tsu[listed[p]] - t0 <= window:
+                    found[reached] = tsu[listed[p]]
+                    reached += 1
+        cap = left
         if reached > best:
             best = reached
             level[unit] = reached
