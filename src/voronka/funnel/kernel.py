@@ -309,16 +309,13 @@ def _part_units(defn: FunnelDefinition, part: pa.Table, code_start: np.ndarray, 
     """The units of one part, and its first and last stored positions (``OutOfOrder``
     when they do not increase inside it)."""
     n = len(defn.steps)
-    part = part.combine_chunks()
-    o = part.column("o").to_numpy()
+    o = _numpy(part.column("o"))
     if not len(o):
         return units_schema(defn).empty_table(), _NONE_US, -1
     if not _increasing(o):
         raise OutOfOrder
-    cust = part.column("customer_id").to_numpy()
-    tsu = part.column("tsu").to_numpy()
-    e = part.column("e").to_numpy()
-    period = (pc.fill_null(part.column("period").cast(pa.int32()), -2).to_numpy() if defn.cohort
+    cust, tsu, e = (_numpy(part.column(name)) for name in ("customer_id", "tsu", "e"))
+    period = (_numpy(pc.fill_null(part.column("period").cast(pa.int32()), -2)) if defn.cohort
               else np.zeros(len(cust), np.int32))
     gaps = np.array([micros(s.max_from_previous) if s.max_from_previous is not None else _NONE_US
                      for s in defn.steps], np.int64)
@@ -346,12 +343,16 @@ def _part_units(defn: FunnelDefinition, part: pa.Table, code_start: np.ndarray, 
     }), int(o[0]), int(o[-1])
 
 
+def _numpy(column: pa.ChunkedArray) -> np.ndarray:
+    """A column without nulls as one NumPy array (its chunks copied once, side by side)."""
+    chunks = column.chunks
+    return chunks[0].to_numpy() if len(chunks) == 1 else np.concatenate([c.to_numpy() for c in chunks])
+
+
 def _timestamps(us: np.ndarray) -> pa.Array:
-    """Microseconds as timestamps, ``_NONE_US`` as null."""
-    none = us == _NONE_US
-    if not none.any():
-        return pa.array(us, pa.timestamp("us"))
-    return pa.array(us, pa.timestamp("us"), mask=none)
+    """Microseconds as timestamps, ``_NONE_US`` as null (the buffers themselves: no copy)."""
+    valid = np.packbits(us != _NONE_US, bitorder="little")
+    return pa.Array.from_buffers(pa.timestamp("us"), len(us), [pa.py_buffer(valid), pa.py_buffer(us)])
 
 
 def _attributed(defn: FunnelDefinition, part: pa.Table, at: np.ndarray, level: np.ndarray) -> pa.Array:

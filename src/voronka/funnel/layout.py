@@ -203,9 +203,11 @@ def parts(engine: Engine, defn: FunnelDefinition, part_rows: int = PART_ROWS,
     bounds = [customers * i // count for i in range(count + 1)]
     last = -1
     for lo, hi in zip(bounds, bounds[1:]):
-        part = engine.query(f"{sql} AND c >= {lo} AND c < {hi}").combine_chunks()
+        part = engine.query(f"{sql} AND c >= {lo} AND c < {hi}")
         if part.num_rows == 0:
             continue
+        if not codes:  # the kernel takes the columns it reads out of the chunks itself
+            part = part.combine_chunks()
         if periods is not None:
             base, days = periods
             at = part.column("tsu").to_numpy() // QUARTER - base
