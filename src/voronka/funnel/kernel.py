@@ -17,7 +17,9 @@ event order, so one pass per customer computes the definition of docs/funnels.md
 
 The search for step k's row only moves forward: attempts are taken in order, and the
 row each reaches at step k−1 never comes before the previous attempt's, so one pointer
-per step crosses a customer's rows at most once. Imported only for layouts of at least
+per step crosses that step's rows (listed per step in one pass over a part) at most
+once; and once an attempt finds no row of step k, no later attempt of the customer gets
+further than step k−1, so its attempts stop there. Imported only for layouts of at least
 ``MIN_ROWS`` rows (``compute_funnel``): compiling costs seconds on first use, after which
 Numba's cache (``cache=True``) keeps the machine code.
 """
