@@ -311,11 +311,14 @@ def _part_units(defn: FunnelDefinition, part: pa.Table, code_start: np.ndarray, 
     """The units of one part, and its first and last stored positions (``OutOfOrder``
     when they do not increase inside it)."""
     n = len(defn.steps)
-    o = _numpy(part.column("o"))
-    if not len(o):
+    if not part.num_rows:
         return units_schema(defn).empty_table(), _NONE_US, -1
-    if not _increasing(o):
-        raise OutOfOrder
+    last = -1
+    for chunk in part.column("o").chunks:  # each chunk's positions increase, and from one to the next
+        o = chunk.to_numpy()
+        if len(o) and (o[0] <= last or not _increasing(o)):
+            raise OutOfOrder
+        last = int(o[-1]) if len(o) else last
     cust, tsu, e = (_numpy(part.column(name)) for name in ("customer_id", "tsu", "e"))
     period = (_numpy(pc.fill_null(part.column("period").cast(pa.int32()), -2)) if defn.cohort
               else np.zeros(len(cust), np.int32))
@@ -342,7 +345,7 @@ def _part_units(defn: FunnelDefinition, part: pa.Table, code_start: np.ndarray, 
         "level": pa.array(level),
         **times,
         "in_progress": pa.array(open_),
-    }), int(o[0]), int(o[-1])
+    }), int(part.column("o")[0].as_py()), last
 
 
 def _numpy(column: pa.ChunkedArray) -> np.ndarray:
