@@ -144,3 +144,18 @@ def test_a_funnel_naming_every_event_reads_every_row_untested_and_gives_the_sql_
         units = _kernel_units(engine, defn, part_rows)
         assert units == _units(engine, defn, None)
         assert [u[3] for u in units] == [2, 3]
+
+
+def test_warming_compiles_what_every_funnel_runs():
+    """Once warmed, the kernel compiles nothing more in a funnel, whatever chunks its parts
+    come in (a column taken from Arrow without a copy is read-only, a copied one is not:
+    Numba would compile each kind anew, seconds, inside a funnel)."""
+    kernel.warm()
+    compiled = (len(kernel._units.signatures), len(kernel._unordered_units.signatures))
+    masks = np.array([[1], [2]], np.uint64)
+    for order in ("ordered", "unordered"):
+        for chunk in (1, 4):
+            units = kernel.units_table(_steps("a", "b", order=order), [_part([0, 1, 2, 3], chunk)], masks,
+                                       dt.datetime(2000, 1, 1), lambda codes: codes.cast(pa.string()))
+            assert units.column("level").to_pylist() == [2, 2]
+    assert (len(kernel._units.signatures), len(kernel._unordered_units.signatures)) == compiled

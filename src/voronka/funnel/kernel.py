@@ -321,7 +321,7 @@ def _part_units(defn: FunnelDefinition, part: pa.Table, code_start: np.ndarray, 
         last = int(o[-1]) if len(o) else last
     cust, tsu, e = (_numpy(part.column(name)) for name in ("customer_id", "tsu", "e"))
     period = (_numpy(pc.fill_null(part.column("period").cast(pa.int32()), -2)) if defn.cohort
-              else np.zeros(len(cust), np.int32))
+              else _read_only(np.zeros(len(cust), np.int32)))
     gaps = np.array([micros(s.max_from_previous) if s.max_from_previous is not None else _NONE_US
                      for s in defn.steps], np.int64)
     lo, hi = range_bounds(defn)
@@ -349,9 +349,17 @@ def _part_units(defn: FunnelDefinition, part: pa.Table, code_start: np.ndarray, 
 
 
 def _numpy(column: pa.ChunkedArray) -> np.ndarray:
-    """A column without nulls as one NumPy array (its chunks copied once, side by side)."""
+    """A column without nulls as one read-only NumPy array (its chunks copied once, side by side)."""
     chunks = column.chunks
-    return chunks[0].to_numpy() if len(chunks) == 1 else np.concatenate([c.to_numpy() for c in chunks])
+    return _read_only(chunks[0].to_numpy() if len(chunks) == 1 else np.concatenate([c.to_numpy() for c in chunks]))
+
+
+def _read_only(array: np.ndarray) -> np.ndarray:
+    """``array``, read-only: Numba compiles a function once per kind of array, and a column
+    taken from Arrow without a copy is read-only, so every input is made so (else a part
+    of one chunk would compile the kernel anew, seconds, inside a funnel)."""
+    array.flags.writeable = False
+    return array
 
 
 def _timestamps(us: np.ndarray) -> pa.Array:
