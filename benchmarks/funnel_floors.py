@@ -23,13 +23,13 @@ each piece of ``compute_funnel(..., units=False)`` per funnel shape:
 from __future__ import annotations
 
 import argparse
+import itertools
 import resource
 import statistics
 from collections.abc import Callable
 from pathlib import Path
 
 import pyarrow as pa
-
 from generate import FUNNEL, NAMES, path_for
 
 SHAPES = {
@@ -86,7 +86,7 @@ def main() -> None:
     bounds = [customers * i // count for i in range(count + 1)]
 
     def fetch(columns: str, where: str = "TRUE") -> None:
-        for lo, hi in zip(bounds, bounds[1:]):
+        for lo, hi in itertools.pairwise(bounds):
             part = engine.query(f"SELECT {columns} FROM {layout.EVENTS} WHERE {where} AND c >= {lo} AND c < {hi}")
             for name in part.column_names:
                 kernel._numpy(part.column(name))
@@ -97,7 +97,7 @@ def main() -> None:
         print(f"{shape:12s} {piece:22s} {spent[0]:8.3f} {spent[1]:8.3f}")
 
     show("every row", "floor: c, e, tsu", timed(args.reps, lambda: fetch("c, e, tsu")))
-    for shape in args.shapes.split(","):
+    def measure(shape: str) -> None:
         defn = build_funnel(SHAPES[shape])
         masks, wanted = layout.name_masks(engine, defn)
         names = "TRUE" if len(wanted) == len(masks) else layout._in(wanted)
@@ -119,6 +119,9 @@ def main() -> None:
         show(shape, "aggregates", timed(args.reps, aggregates))
         show(shape, "compute_funnel", timed(args.reps, lambda: compute_funnel(engine, defn, units=False)))
         print(f"{shape:12s} {'rows read':22s} {sum(p.num_rows for p in parts):8d} of {rows}; units {units.num_rows}")
+
+    for shape in args.shapes.split(","):
+        measure(shape)
     with open("/proc/loadavg") as f:
         print(f"load average after: {' '.join(f.read().split()[:3])}")
 
