@@ -29,7 +29,9 @@ the median of ``--runs`` runs:
 It prints each time, the ratios voronka / windowFunnel and voronka / scan, by_channel /
 voronka and steps20 / voronka, each voronka shape / its MergeTree ``windowFunnel``, and checks that the step counts agree: ``asof`` computes
 the same definition (identical counts); ``windowfunnel`` differs where its definition
-does (docs/performance.md).
+does (docs/performance.md). With ``--json PATH`` it also writes all of it as one JSON
+object: per case the wall and CPU seconds of every run, their medians, the peak RSS and
+the counts; the ratios; the counts compared; the load averages before and after.
 """
 
 from __future__ import annotations
@@ -280,7 +282,7 @@ def run_case(case: str, path: Path, runs: int, engine_url: str) -> dict:
     after = resource.getrusage(resource.RUSAGE_SELF)
     cpu = (after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime) / runs
     return {**result, "cpu_seconds": cpu, "cpu_median": statistics.median(CPU_RUNS) if CPU_RUNS else cpu,
-            "rss_mib": after.ru_maxrss / 1024}
+            "cpu_runs": CPU_RUNS, "rss_mib": after.ru_maxrss / 1024}
 
 
 def _run_case(case: str, path: Path, runs: int, engine_url: str) -> dict:
@@ -333,6 +335,8 @@ def main() -> None:
     parser.add_argument("--engine", default="duckdb", help="engine of the voronka cases: duckdb, duckdb-sql, chdb or local[2]")
     parser.add_argument("--cases", default="scan,voronka,windowfunnel,asof,by_channel,steps20")
     parser.add_argument("--demo", type=int, default=10_000_000, help="events of demo data for 'hourglass'")
+    parser.add_argument("--json", type=Path, help="also write every case's runs, the ratios and the counts compared "
+                                                 "to this file, as one JSON object")
     parser.add_argument("--one", help=argparse.SUPPRESS)
     parser.add_argument("--prepare", help=argparse.SUPPRESS)
     parser.add_argument("--path", type=Path, help=argparse.SUPPRESS)
@@ -347,13 +351,15 @@ def main() -> None:
     start = time.perf_counter()
     path = generate(args.events, args.seed, args.dir)
     print(f"log: {path} ({path.stat().st_size / 2**20:.0f} MiB) ready in {time.perf_counter() - start:.1f} s")
-    with open("/proc/loadavg") as f:
-        print(f"load average before: {' '.join(f.read().split()[:3])}")
+    report: dict = {"events": args.events, "seed": args.seed, "runs": args.runs, "engine": args.engine,
+                    "log": str(path), "started": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
+                    "load_before": _load(), "cases": {}, "ratios": {}, "counts_compared": {}}
+    print(f"load average before: {' '.join(map(str, report['load_before']))}")
     cases = args.cases.split(",")
     for what, wanted in (("store", args.engine == "store"), ("mergetree", any(c.startswith("mergetree") for c in cases))):
         if wanted:  # made once per log, in a process of its own
             subprocess.run([sys.executable, __file__, "--prepare", what, "--path", str(path)], check=True)
-    results = {}
+    results = report["cases"]
     for case in cases:
         if case == "ingest":
             subprocess.run([sys.executable, str(Path(__file__).with_name("ingest.py")), "--rows",
@@ -369,30 +375,41 @@ def main() -> None:
 
     def ratio(a: str, b: str) -> None:
         if a in results and b in results:
-            print(f"{a} / {b}: {results[a]['seconds'] / results[b]['seconds']:.2f} "
-                  f"(CPU {results[a]['cpu_seconds'] / results[b]['cpu_seconds']:.2f}, "
-                  f"median run's CPU {results[a]['cpu_median'] / results[b]['cpu_median']:.2f})")
+            r = report["ratios"][f"{a} / {b}"] = {
+                "wall": results[a]["seconds"] / results[b]["seconds"],
+                "cpu": results[a]["cpu_seconds"] / results[b]["cpu_seconds"],
+                "cpu_median_run": results[a]["cpu_median"] / results[b]["cpu_median"]}
+            print(f"{a} / {b}: {r['wall']:.2f} (CPU {r['cpu']:.2f}, median run's CPU {r['cpu_median_run']:.2f})")
+
+    def compare(a: str, b: str) -> None:
+        if a in results and b in results:
+            same = results[a]["counts"] == results[b]["counts"]
+            report["counts_compared"][f"{a} vs {b}"] = {"identical": same, a: results[a]["counts"],
+                                                        b: results[b]["counts"]}
+            print(f"step counts {a} vs {b}: {'identical' if same else 'differ'}"
+                  + ("" if same else f" ({results[a]['counts']} vs {results[b]['counts']})"))
 
     for a, b in (("voronka", "windowfunnel"), ("voronka", "scan"), ("voronka", "asof"),
                  ("by_channel", "voronka"), ("steps20", "voronka"), ("voronka", "mergetree"),
                  ("steps20", "mergetree20"), ("by_channel", "mergetree_channel"), ("by_week", "mergetree_week"),
                  ("unordered", "voronka"), ("compat", "mergetree")):
         ratio(a, b)
-    if "voronka" in results:
-        for other in ("asof", "windowfunnel", "by_channel"):
-            if other in results:
-                same = results[other]["counts"] == results["voronka"]["counts"]
-                print(f"step counts voronka vs {other}: {'identical' if same else 'differ'}"
-                      + ("" if same else f" ({results['voronka']['counts']} vs {results[other]['counts']})"))
-    for a, b in (("compat", "windowfunnel"), ("compat", "mergetree"), ("windowfunnel", "mergetree"),
-                 ("steps20", "mergetree20"), ("by_channel", "mergetree_channel")):
-        if a in results and b in results:
-            same = results[a]["counts"] == results[b]["counts"]
-            print(f"step counts {a} vs {b}: {'identical' if same else 'differ'}"
-                  + ("" if same else f" ({results[a]['counts']} vs {results[b]['counts']})"))
+    for a, b in (("voronka", "asof"), ("voronka", "windowfunnel"), ("voronka", "by_channel"),
+                 ("compat", "windowfunnel"), ("compat", "mergetree"), ("windowfunnel", "mergetree"),
+                 ("voronka", "mergetree"), ("steps20", "mergetree20"), ("by_channel", "mergetree_channel")):
+        compare(a, b)
     ratio("compat", "windowfunnel")
+    report["load_after"] = _load()
+    print(f"load average after: {' '.join(map(str, report['load_after']))}")
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=1) + "\n")
+        print(f"written: {args.json}")
+
+
+def _load() -> list[float]:
+    """The load averages over 1, 5 and 15 minutes."""
     with open("/proc/loadavg") as f:
-        print(f"load average after: {' '.join(f.read().split()[:3])}")
+        return [float(x) for x in f.read().split()[:3]]
 
 
 if __name__ == "__main__":

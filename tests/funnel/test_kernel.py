@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
@@ -22,7 +23,8 @@ from voronka.rules import StepRule
 
 
 def _kernel_units(engine, defn: FunnelDefinition, part_rows: int) -> list[tuple]:
-    units = kernel.units_table(defn, layout.parts(engine, defn, part_rows), defn.as_of or latest_event(engine),
+    units = kernel.units_table(defn, layout.parts(engine, defn, part_rows, codes=True),
+                               layout.name_masks(engine, defn)[0], defn.as_of or latest_event(engine),
                                lambda codes: layout.customer_ids(engine, codes))
     engine.store_temp(UNITS_TABLE, units)
     return engine.connection.execute(f"SELECT * FROM {UNITS_TABLE} ORDER BY ALL").fetchall()
@@ -100,3 +102,60 @@ def test_warming_loads_the_kernel_on_a_store_whose_layout_serves_it(monkeypatch)
     funnel.warm_kernel(engine)
     assert kernel._units.signatures and kernel._unordered_units.signatures
     assert compute_funnel(engine, _steps("a", "b")).units.column("level").to_pylist() == [2]
+
+
+
+def _part(o: list[int], chunk: int) -> pa.Table:
+    """A part as ``layout.parts(..., codes=True)`` gives it (two customers, each an ``a``
+    then a ``b`` a second later), with stored positions ``o``, in chunks of ``chunk`` rows."""
+    table = pa.table({"customer_id": pa.array([0, 0, 1, 1], pa.int32()), "tsu": pa.array([0, 10**6] * 2, pa.int64()),
+                      "e": pa.array([0, 1, 0, 1], pa.int32()), "o": pa.array(o, pa.int64())})
+    return pa.Table.from_batches(table.to_batches(max_chunksize=chunk))
+
+
+@pytest.mark.parametrize("parts", [
+    [([0, 2, 1, 3], 4)],  # inside a chunk
+    [([0, 1, 1, 3], 1)],  # from one chunk to the next
+    [([4, 5, 6, 7], 2), ([0, 1, 2, 3], 2)],  # from one part to the next
+])
+def test_the_kernel_refuses_rows_out_of_stored_order(parts):
+    defn = _steps("a", "b")
+    masks = np.array([[1], [2]], np.uint64)  # name code 0 fills step 1, code 1 step 2
+
+    def units(given: list[tuple[list[int], int]]) -> pa.Table:
+        return kernel.units_table(defn, [_part(o, chunk) for o, chunk in given], masks, dt.datetime(2000, 1, 1),
+                                  lambda codes: codes.cast(pa.string()))
+
+    with pytest.raises(layout.OutOfOrder):
+        units(parts)
+    assert units([([0, 1, 2, 3], 1), ([4, 5, 6, 7], 3)]).column("level").to_pylist() == [2, 2, 2, 2]
+
+
+def test_a_funnel_naming_every_event_reads_every_row_untested_and_gives_the_sql_units():
+    rows = [event("u1", 0, "a", "e1"), event("u1", 1, "b", "e2"), event("u1", 1, "c", "e3"),
+            event("u2", 0, "b", "e4"), event("u2", 1, "a", "e5"), event("u2", 1, "c", "e6"),
+            event("u2", 3, "b", "e7"), event("u2", 4, "c", "e8")]
+    engine = store_engine(rows)
+    defn = _steps("a", "b", "c", ties="strict")
+    masks, wanted = layout.name_masks(engine, defn)
+    assert len(wanted) == len(masks) == 3
+    assert "WHERE TRUE AND TRUE" in layout.stream_sql(defn, None, [0])
+    for part_rows in (1, 100):
+        units = _kernel_units(engine, defn, part_rows)
+        assert units == _units(engine, defn, None)
+        assert [u[3] for u in units] == [2, 3]
+
+
+def test_warming_compiles_what_every_funnel_runs():
+    """Once warmed, the kernel compiles nothing more in a funnel, whatever chunks its parts
+    come in (a column taken from Arrow without a copy is read-only, a copied one is not:
+    Numba would compile each kind anew, seconds, inside a funnel)."""
+    kernel.warm()
+    compiled = (len(kernel._units.signatures), len(kernel._unordered_units.signatures))
+    masks = np.array([[1], [2]], np.uint64)
+    for order in ("ordered", "unordered"):
+        for chunk in (1, 4):
+            units = kernel.units_table(_steps("a", "b", order=order), [_part([0, 1, 2, 3], chunk)], masks,
+                                       dt.datetime(2000, 1, 1), lambda codes: codes.cast(pa.string()))
+            assert units.column("level").to_pylist() == [2, 2]
+    assert (len(kernel._units.signatures), len(kernel._unordered_units.signatures)) == compiled

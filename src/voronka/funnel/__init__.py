@@ -173,7 +173,8 @@ def _units_from_layout(engine: ArrowStreams, definition: FunnelDefinition, as_of
 
             if kernel.serves(definition):
                 try:
-                    return kernel.units_table(definition, layout.parts(engine, definition, kept=kept), as_of, ids)
+                    return kernel.units_table(definition, layout.parts(engine, definition, kept=kept, codes=True),
+                                              layout.name_masks(engine, definition)[0], as_of, ids)
                 except kernel.PeriodsBack:
                     pass
         return chains.units_table(definition, layout.stream(engine, definition, kept=kept), as_of, ids)

@@ -151,9 +151,9 @@ def name_masks(engine: Engine, defn: FunnelDefinition) -> tuple[np.ndarray, list
     return masks, wanted
 
 
-def stream_sql(defn: FunnelDefinition, wanted: list[int], first: list[int], periods: bool = True,
+def stream_sql(defn: FunnelDefinition, wanted: list[int] | None, first: list[int], periods: bool = True,
                kept: str = "TRUE") -> str:
-    """The layout's rows of the names ``wanted`` that pass ``kept`` (``kept_sql``), in stored
+    """The layout's rows of the names ``wanted`` (None: every name) that pass ``kept`` (``kept_sql``), in stored
     order (no ``ORDER BY``): ``customer_id`` (the customer's code), ``bv`` (the breakdown
     value, ``funnel.sql.breakdown_sql``),
     ``period`` (with a cohort, on the rows that start attempts: of the names ``first``
@@ -166,7 +166,7 @@ def stream_sql(defn: FunnelDefinition, wanted: list[int], first: list[int], peri
         starts = "TRUE" if defn.order == "unordered" else _in(first)
         columns.append(f"CASE WHEN {starts} THEN {_period_sql(defn, 'make_timestamp(tsu)')} END AS period")
     columns += ["tsu", "e", "rowid AS o"]
-    names = "TRUE" if defn.reads_every_event else _in(wanted)
+    names = "TRUE" if defn.reads_every_event or wanted is None else _in(wanted)
     return f"SELECT {', '.join(columns)} FROM {EVENTS} WHERE {names} AND {kept}"
 
 
@@ -181,27 +181,39 @@ def _in(codes: list[int]) -> str:
 
 
 def parts(engine: Engine, defn: FunnelDefinition, part_rows: int = PART_ROWS,
-          kept: str = "TRUE") -> Iterator[pa.Table]:
+          kept: str = "TRUE", codes: bool = False) -> Iterator[pa.Table]:
     """The layout's rows a funnel reads (of them, those passing ``kept``), in parts of whole
     customers, as ``funnel.chains.units_table`` takes them (``customer_id`` holding customer
-    codes, ``f0``.. the flags), checked to come in stored order (``OutOfOrder``).
+    codes, ``f0``.. the flags), checked to come in stored order (``OutOfOrder``). With
+    ``codes``, as ``funnel.kernel.units_table`` takes them: the name codes ``e`` and the
+    stored positions ``o`` instead of the flags, the order left to the kernel to check.
 
     A part holds about ``part_rows`` stored rows (a range of customer codes: DuckDB skips
     the row groups outside it by their min/max) and is fetched whole: DuckDB keeps the
     stored order in a fetched result, not across the batches of a streamed one. Each row's
-    stored position (``rowid``) comes along: they must increase."""
+    stored position (``rowid``) comes along: they must increase. When every name is wanted
+    (a funnel whose steps name them all) no row is tested for its name."""
     masks, wanted = name_masks(engine, defn)
     first = [e for e in range(len(masks)) if masks[e, 0] & np.uint64(1)]
     periods = _period_table(engine, defn) if defn.cohort else None
-    sql = stream_sql(defn, wanted, first, periods=periods is None, kept=kept)
+    sql = stream_sql(defn, None if len(wanted) == len(masks) else wanted, first, periods=periods is None, kept=kept)
     customers, rows = engine.query(f"SELECT (SELECT count(*) FROM {CUSTOMERS}) AS customers, "
                                    f"(SELECT count(*) FROM {EVENTS}) AS n").to_pylist()[0].values()
     count = max(1, -(-rows // part_rows))
     bounds = [customers * i // count for i in range(count + 1)]
     last = -1
     for lo, hi in zip(bounds, bounds[1:]):
-        part = engine.query(f"{sql} AND c >= {lo} AND c < {hi}").combine_chunks()
+        part = engine.query(f"{sql} AND c >= {lo} AND c < {hi}")
         if part.num_rows == 0:
+            continue
+        if not codes:  # the kernel takes the columns it reads out of the chunks itself
+            part = part.combine_chunks()
+        if periods is not None:
+            base, days = periods
+            at = part.column("tsu").to_numpy() // QUARTER - base
+            part = part.append_column("period", pa.array(days[at]).cast(pa.date32()))
+        if codes:
+            yield part
             continue
         o = part.column("o").to_numpy()
         if not _in_order(o, last):
@@ -209,10 +221,6 @@ def parts(engine: Engine, defn: FunnelDefinition, part_rows: int = PART_ROWS,
         last = int(o[-1])
         e = part.column("e").to_numpy()
         part = part.drop_columns(["e", "o"])
-        if periods is not None:
-            base, days = periods
-            at = part.column("tsu").to_numpy() // QUARTER - base
-            part = part.append_column("period", pa.array(days[at]).cast(pa.date32()))
         for j in range(masks.shape[1]):
             part = part.append_column(f"f{j}", pa.array(masks[e, j].astype(_mask_type(len(defn.rules) - 64 * j))))
         yield part
