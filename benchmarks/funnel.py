@@ -12,6 +12,8 @@ the median of ``--runs`` runs:
   ``--engine duckdb-sql``: that SQL on DuckDB, not its fast path; ``--engine store``: on
   voronka's own store of the log, made once by ``voronka ingest``, with its funnel layout);
 * ``windowfunnel``: chdb ``windowFunnel(604800, 'strict_increase')`` on ``DateTime``;
+* ``notnull``, ``notnull20``: the same over the file with every column in ``assumeNotNull``
+  (5 and 20 steps);
 * ``asof``: the best plain DuckDB SQL found: a chain of ASOF joins, one per step;
 * ``by_channel``: voronka's 5 steps with a breakdown by channel (first touch);
 * ``steps20``: voronka's 20-step funnel (every event name, 7-day window);
@@ -229,19 +231,24 @@ def asof_sql(steps: list[str], window_seconds: int) -> str:
     )
 
 
-def windowfunnel_sql(path: Path, steps: list[str], window_seconds: int) -> str:
-    conditions = ", ".join(f"event = '{name}'" for name in steps)
+def windowfunnel_sql(path: Path, steps: list[str], window_seconds: int, not_null: bool = False) -> str:
+    """``windowFunnel`` over the Parquet file, levels per customer; ``not_null``: each column
+    wrapped in ``assumeNotNull`` (``file()`` reads every column as ``Nullable``)."""
+    def column(name: str) -> str:
+        return f"assumeNotNull({name})" if not_null else name
+
+    conditions = ", ".join(f"{column('event')} = '{name}'" for name in steps)
     return (
-        f"SELECT level, count() AS customers FROM (SELECT customer_id, windowFunnel({window_seconds}, "
-        f"'strict_increase')(toDateTime(ts), {conditions}) AS level FROM file('{path}', Parquet) "
-        "GROUP BY customer_id) GROUP BY level ORDER BY level FORMAT JSONEachRow"
+        f"SELECT level, count() AS customers FROM (SELECT {column('customer_id')} AS customer, windowFunnel("
+        f"{window_seconds}, 'strict_increase')(toDateTime({column('ts')}), {conditions}) AS level "
+        f"FROM file('{path}', Parquet) GROUP BY customer) GROUP BY level ORDER BY level FORMAT JSONEachRow"
     )
 
 
-def _windowfunnel(path: Path, runs: int) -> tuple[list[float], list[int]]:
+def _windowfunnel(path: Path, runs: int, steps: list[str], not_null: bool = False) -> tuple[list[float], list[int]]:
     import chdb
 
-    sql = windowfunnel_sql(path, FUNNEL, WEEK)
+    sql = windowfunnel_sql(path, steps, WEEK, not_null)
     times, levels = [], {}
     for _ in range(runs):
         start, cpu = time.perf_counter(), time.process_time()
@@ -250,7 +257,7 @@ def _windowfunnel(path: Path, runs: int) -> tuple[list[float], list[int]]:
         CPU_RUNS.append(time.process_time() - cpu)
         rows = [json.loads(line) for line in out.splitlines() if line.strip()]
         levels = {int(r["level"]): int(r["customers"]) for r in rows}
-    counts = [sum(c for level, c in levels.items() if level >= k + 1) for k in range(len(FUNNEL))]
+    counts = [sum(c for level, c in levels.items() if level >= k + 1) for k in range(len(steps))]
     return times, counts
 
 
@@ -294,7 +301,9 @@ def _run_case(case: str, path: Path, runs: int, engine_url: str) -> dict:
         times, rows = _duckdb(path, asof_sql(FUNNEL, WEEK), runs)
         counts = list(rows[0])
     elif case == "windowfunnel":
-        times, counts = _windowfunnel(path, runs)
+        times, counts = _windowfunnel(path, runs, FUNNEL)
+    elif case in ("notnull", "notnull20"):
+        times, counts = _windowfunnel(path, runs, NAMES if case == "notnull20" else FUNNEL, not_null=True)
     elif case == "voronka":
         times, counts = _voronka(path, five, runs, engine_url)
     elif case == "by_channel":
@@ -392,11 +401,13 @@ def main() -> None:
     for a, b in (("voronka", "windowfunnel"), ("voronka", "scan"), ("voronka", "asof"),
                  ("by_channel", "voronka"), ("steps20", "voronka"), ("voronka", "mergetree"),
                  ("steps20", "mergetree20"), ("by_channel", "mergetree_channel"), ("by_week", "mergetree_week"),
-                 ("unordered", "voronka"), ("compat", "mergetree")):
+                 ("unordered", "voronka"), ("compat", "mergetree"),
+                 ("voronka", "notnull"), ("steps20", "notnull20")):
         ratio(a, b)
     for a, b in (("voronka", "asof"), ("voronka", "windowfunnel"), ("voronka", "by_channel"),
                  ("compat", "windowfunnel"), ("compat", "mergetree"), ("windowfunnel", "mergetree"),
-                 ("voronka", "mergetree"), ("steps20", "mergetree20"), ("by_channel", "mergetree_channel")):
+                 ("voronka", "mergetree"), ("steps20", "mergetree20"), ("by_channel", "mergetree_channel"),
+                 ("notnull", "mergetree"), ("notnull20", "mergetree20")):
         compare(a, b)
     ratio("compat", "windowfunnel")
     report["load_after"] = _load()
